@@ -1,0 +1,5 @@
+"""Allow ``python -m detector``."""
+
+from detector.cli import main
+
+raise SystemExit(main())

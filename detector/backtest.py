@@ -1,0 +1,128 @@
+"""Walk-forward replay: the same ``evaluate`` at many times T, each seeing only data before T.
+
+Evaluation times are split into chunks handed to a process pool (the data is sent to each worker
+once). For every series the replay keeps the severity at each time and the analysis behind its
+first flag, which is what the scoring and the report need.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from detector.config import Config
+from detector.evaluate import evaluate
+from detector.findings import SEVERITY_RANK, Finding
+from detector.series import SeriesKey, SeriesSet
+
+_WORKER_STATE: dict[str, object] = {}
+
+
+@dataclass
+class SeriesTimeline:
+    """What the detector said about one series over the replay."""
+
+    key: SeriesKey
+    ranks: dict[pd.Timestamp, int] = field(default_factory=dict)          # evaluation time -> max severity rank
+    first_flag: Finding | None = None                                     # first finding of warning or worse
+    first_flag_analysis: object | None = None
+    first_critical: Finding | None = None
+    last_findings: tuple[Finding, ...] = ()
+    last_analysis: object | None = None
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    timelines: dict[SeriesKey, SeriesTimeline]
+    notes: tuple[str, ...]
+
+
+def evaluation_times(data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> list[pd.Timestamp]:
+    """Times from the first sample + the shortest min_history to the end of the data, every ``every`` s."""
+    firsts = [s.first_valid_index() for by in data.series.values() for s in by.values() if s.first_valid_index() is not None]
+    if not firsts:
+        return []
+    first = min(firsts) + pd.Timedelta(seconds=min(s.model.min_history for s in config.signals))
+    last = data.end + pd.Timedelta(seconds=min(s.step for s in config.signals))
+    first = max(first, start) if start is not None else first
+    last = min(last, end) if end is not None else last
+    grid = pd.date_range(first.ceil("D"), last, freq=pd.Timedelta(seconds=every), tz="UTC") if first <= last else []
+    return list(grid)
+
+
+def replay(
+    config: Config,
+    data: SeriesSet,
+    times: list[pd.Timestamp],
+    *,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[SeriesKey, SeriesTimeline]:
+    """Evaluate at every time in ``times``; merge the per-chunk timelines."""
+    chunks = [times[i: i + 8] for i in range(0, len(times), 8)]
+    done = 0
+    merged: dict[SeriesKey, SeriesTimeline] = {}
+    if workers <= 1 or len(chunks) < 2:
+        results: Iterable[ChunkResult] = (_replay_chunk(config, data, chunk) for chunk in chunks)
+        for chunk, result in zip(chunks, results):
+            _merge(merged, result)
+            done += len(chunk)
+            if progress:
+                progress(done, len(times))
+        return merged
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data)) as pool:
+        for chunk, result in zip(chunks, pool.map(_replay_chunk_in_worker, chunks)):
+            _merge(merged, result)
+            done += len(chunk)
+            if progress:
+                progress(done, len(times))
+    return merged
+
+
+def _init_worker(config: Config, data: SeriesSet) -> None:
+    _WORKER_STATE["config"] = config
+    _WORKER_STATE["data"] = data
+
+
+def _replay_chunk_in_worker(chunk: list[pd.Timestamp]) -> ChunkResult:
+    return _replay_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk)  # type: ignore[arg-type]
+
+
+def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp]) -> ChunkResult:
+    timelines: dict[SeriesKey, SeriesTimeline] = {}
+    notes: list[str] = []
+    for at in chunk:
+        evaluation = evaluate(config, data, at)
+        by_key: dict[SeriesKey, list[Finding]] = {}
+        for finding in evaluation.findings:
+            by_key.setdefault(finding.key, []).append(finding)
+        for key, analysis in evaluation.analyses.items():
+            line = timelines.setdefault(key, SeriesTimeline(key))
+            found = by_key.get(key, [])
+            line.ranks[at] = max((f.rank for f in found), default=-1)
+            flagged = [f for f in found if f.rank >= SEVERITY_RANK["warning"]]
+            if flagged and line.first_flag is None:
+                line.first_flag = max(flagged, key=lambda f: f.rank)
+                line.first_flag_analysis = analysis
+            critical = [f for f in found if f.rank >= SEVERITY_RANK["critical"]]
+            if critical and line.first_critical is None:
+                line.first_critical = critical[0]
+            line.last_findings = tuple(found)
+            line.last_analysis = analysis
+    return ChunkResult(timelines, tuple(notes))
+
+
+def _merge(merged: dict[SeriesKey, SeriesTimeline], result: ChunkResult) -> None:
+    """Chunks arrive in time order, so 'first' comes from the earliest chunk that has one."""
+    for key, line in result.timelines.items():
+        target = merged.setdefault(key, SeriesTimeline(key))
+        target.ranks.update(line.ranks)
+        if target.first_flag is None and line.first_flag is not None:
+            target.first_flag, target.first_flag_analysis = line.first_flag, line.first_flag_analysis
+        if target.first_critical is None and line.first_critical is not None:
+            target.first_critical = line.first_critical
+        if line.ranks:
+            target.last_findings, target.last_analysis = line.last_findings, line.last_analysis

@@ -1,0 +1,88 @@
+"""Scores of the detector's replay and the side-by-side terminal summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from detector.backtest import SeriesTimeline
+from detector.incidents import Incident
+from detector.scoring import SeriesScore, score_flags
+from detector.series import SeriesKey
+
+
+def detector_scores(timelines: dict[SeriesKey, SeriesTimeline], times: list[pd.Timestamp], incidents: list[Incident]) -> list[SeriesScore]:
+    scores = []
+    for key in sorted(timelines):
+        line = timelines[key]
+        ranks = pd.Series(line.ranks).sort_index()
+        ranks = ranks.reindex(pd.DatetimeIndex(times)).fillna(-1)
+        flag = line.first_flag
+        scores.append(
+            score_flags(key, ranks >= 1, ranks >= 2, incidents, onset=flag.onset if flag else None, summary=flag.summary if flag else "")
+        )
+    return scores
+
+
+def render_summary(document: dict[str, Any]) -> str:
+    """Incident series with both detectors' first flags and lead times, then false alarms."""
+    baseline = {(_ident(b)): b for b in document["baseline"]}
+    lines = [
+        f"backtest: {document['evaluations']} evaluations from {document['first_evaluation']} to {document['last_evaluation']}",
+        "",
+        f"{'SERIES':58} {'INCIDENT':11} {'SLOWBURN':11} {'LEAD':>7} {'PREDICT_LINEAR':15} {'LEAD':>7}",
+    ]
+    for s in document["series"]:
+        if s["incident"] is None:
+            continue
+        b = baseline.get(_ident(s))
+        lines.append(
+            f"{_name(s)[:58]:58} {_day(s['incident']):11} {_day(s['first_flagged']):11} {_lead(s['lead_time_days']):>7} "
+            f"{_day(b['first_flagged']) if b else 'no ceiling':15} {_lead(b['lead_time_days']) if b else '':>7}"
+        )
+    ours, theirs = document["summary"]["slowburn"], document["summary"]["predict_linear"]
+    lines += [
+        "",
+        f"{'':34} {'slowburn':>14} {'predict_linear':>15}",
+        f"{'incidents flagged before they hit':34} {_ratio(ours):>14} {_ratio(theirs):>15}",
+        f"{'median lead time (days)':34} {_num(ours['median_lead_time_days']):>14} {_num(theirs['median_lead_time_days']):>15}",
+        f"{'false alarm episodes':34} {ours['false_alarm_episodes']:>14} {theirs['false_alarm_episodes']:>15}",
+        f"{'false alarms per series-year':34} {_num(ours['false_alarms_per_series_year']):>14} {_num(theirs['false_alarms_per_series_year']):>15}",
+        f"{'series without incident (years)':34} {_quiet(ours):>14} {_quiet(theirs):>15}",
+    ]
+    flagged_quiet = [s for s in document["series"] if s["incident"] is None and s["false_alarms"]]
+    for s in flagged_quiet:
+        lines.append(f"false alarm: {_name(s)} first at {_day(s['first_flagged'])}: {s['summary']}")
+    for name, error in document.get("errors", {}).items():
+        lines.append(f"ERROR {name}: {error}")
+    return "\n".join(lines)
+
+
+def _ident(entry: dict) -> tuple:
+    return (entry["signal"], tuple(sorted(entry["labels"].items())))
+
+
+def _name(entry: dict) -> str:
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted(entry["labels"].items()))
+    return f"{entry['signal']}{{{inner}}}"
+
+
+def _day(text: str | None) -> str:
+    return text[:10] if text else "-"
+
+
+def _lead(value: float | None) -> str:
+    return f"{value:.1f}d" if value is not None else "-"
+
+
+def _num(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "-"
+
+
+def _ratio(summary: dict) -> str:
+    return f"{summary['detected_before_incident']}/{summary['incident_series']}"
+
+
+def _quiet(summary: dict) -> str:
+    return f"{summary['series_without_incident']} ({summary['series_years_without_incident']})"

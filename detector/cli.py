@@ -1,0 +1,49 @@
+"""Command line: one entry point, a table of subcommands, one boundary mapping errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from types import ModuleType
+from typing import Sequence
+
+from detector import __version__
+from detector.commands import backtest, run, serve
+from detector.environment import Environment
+from detector.errors import ExitStatus, SlowburnError
+
+COMMANDS: dict[str, ModuleType] = {"run": run, "backtest": backtest, "serve": serve}
+"""Each command module has HELP, ``add_arguments(parser)`` and ``execute(args, env) -> ExitStatus``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other user error
+        self.exit(ExitStatus.USAGE, f"slowburn: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="slowburn", description="Find slow-building configuration risk in Prometheus history.")
+    parser.add_argument("--version", action="version", version=f"slowburn {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, module in COMMANDS.items():
+        module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    env = env or Environment()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(COMMANDS[args.command].execute(args, env))
+    except SlowburnError as exc:
+        print(f"slowburn: error: {exc}", file=env.stderr)
+        return int(exc.exit_status)
+    except KeyboardInterrupt:
+        print("slowburn: interrupted", file=env.stderr)
+        return int(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitStatus.OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

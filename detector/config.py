@@ -1,0 +1,190 @@
+"""Signal configuration: YAML (or JSON) in, validated immutable settings out.
+
+Every mistake becomes one ``ConfigError`` naming the file, the line when known, the field path
+and what was expected. Loading never touches anything but the given file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from detector.durations import parse_duration
+from detector.errors import ConfigError
+from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ScheduleSettings, StoreSettings
+from detector.yaml_locations import load_yaml_with_locations
+
+SEVERITIES = ("info", "warning", "critical")
+Severity = Literal["info", "warning", "critical"]
+
+
+def _duration(value: Any) -> float:
+    return parse_duration(value)
+
+
+Duration = Annotated[float, BeforeValidator(_duration)]
+"""Seconds; accepts '1h', '90d', '2w' or a positive number of seconds."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SignalCeiling(_Frozen):
+    """A ceiling given by another signal: its series with identical labels (e.g. PVC capacity)."""
+
+    signal: str
+
+
+class ModelSettings(_Frozen):
+    """Per-signal model settings. Defaults are the ones every benchmark uses."""
+
+    seasonality: Literal["auto", "none"] = "auto"
+    min_regime: Duration = Field(default=14 * 86400, description="shortest regime a changepoint may create")
+    penalty: float = Field(default=1.0, gt=0, description="multiplier on the changepoint penalty (higher: fewer)")
+    confidence: float = Field(default=0.8, gt=0.5, lt=1.0, description="central mass of the ETA interval")
+    drift_ratio: float = Field(default=2.0, gt=1.0, description="growth over the baseline that makes a drift a warning")
+    min_history: Duration = Field(default=21 * 86400, description="history needed before any finding")
+
+
+class SeverityPolicy(_Frozen):
+    """When a forecast breach is critical or a warning."""
+
+    critical_within: Duration = Field(default=14 * 86400, description="ETA closer than this is critical")
+    max_severity: Severity = "critical"
+
+
+class Signal(_Frozen):
+    """One declared signal: a PromQL query (or an exported file of the same name) and its limit."""
+
+    name: str
+    query: str | None = None
+    description: str = ""
+    ceiling: float | SignalCeiling | None = None
+    direction: Literal["up", "down"] = "up"
+    horizon: Duration = 90 * 86400
+    drivers: tuple[str, ...] = ()
+    step: Duration = 3600
+    lookback: Duration = 180 * 86400
+    censor_at: float | None = Field(default=None, description="top finite histogram bucket; values at or above it are lower bounds")
+    severity: SeverityPolicy = SeverityPolicy()
+    model: ModelSettings = ModelSettings()
+    labels: dict[str, str] = Field(default_factory=dict, description="extra alert labels")
+    annotations: dict[str, str] = Field(default_factory=dict, description="extra alert annotations, e.g. runbook_url")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_identifier(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("expected a name of letters, digits and underscores, not starting with a digit")
+        return value
+
+    @property
+    def ceiling_signal(self) -> str | None:
+        return self.ceiling.signal if isinstance(self.ceiling, SignalCeiling) else None
+
+
+class Config(_Frozen):
+    """The whole configuration file."""
+
+    signals: tuple[Signal, ...]
+    labels: dict[str, str] = Field(default_factory=dict, description="alert labels added to every finding")
+    annotations: dict[str, str] = Field(default_factory=dict)
+    prometheus: PrometheusSettings | None = None
+    alertmanager: AlertmanagerSettings | None = None
+    pushgateway: PushgatewaySettings | None = None
+    store: StoreSettings | None = None
+    schedule: ScheduleSettings = ScheduleSettings()
+    workers: int = Field(default=0, ge=0, description="processes for evaluation; 0 = one per core")
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "Config":
+        names = [s.name for s in self.signals]
+        if not names:
+            raise ValueError("expected at least one signal")
+        seen: set[str] = set()
+        for index, name in enumerate(names):
+            if name in seen:
+                raise ValueError(f"signals[{index}].name: duplicate signal name {name!r}")
+            seen.add(name)
+        for index, signal in enumerate(self.signals):
+            ref = signal.ceiling_signal
+            if ref is not None and ref not in seen:
+                raise ValueError(f"signals[{index}].ceiling.signal: no signal named {ref!r}")
+            if ref == signal.name:
+                raise ValueError(f"signals[{index}].ceiling.signal: a signal cannot be its own ceiling")
+            for pos, driver in enumerate(signal.drivers):
+                if driver not in seen:
+                    raise ValueError(f"signals[{index}].drivers[{pos}]: no signal named {driver!r}")
+                if driver == signal.name:
+                    raise ValueError(f"signals[{index}].drivers[{pos}]: a signal cannot drive itself")
+        return self
+
+    def signal(self, name: str) -> Signal:
+        for signal in self.signals:
+            if signal.name == name:
+                return signal
+        raise KeyError(name)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a YAML or JSON config file; raise ``ConfigError`` on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found", location=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", location=str(path)) from None
+    document, locate = load_yaml_with_locations(text, str(path), ConfigError)
+    if document is None:
+        raise ConfigError("empty file; expected a mapping with a 'signals' list", location=str(path))
+    if not isinstance(document, dict):
+        raise ConfigError(f"expected a mapping at the top level, got {type(document).__name__}", location=str(path))
+    try:
+        return Config.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc, document), location=locate(_error_path(exc))) from None
+
+
+def _error_path(exc: ValidationError) -> tuple[Any, ...]:
+    error = exc.errors()[0]
+    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in {"float", "SignalCeiling", "function-after[_references_resolve(), Config]"}))
+    if not loc:
+        match = re.match(r"(?:Value error, )?signals\[(\d+)\]\.([\w.\[\]]+):", error["msg"])
+        if match:
+            parts: list[Any] = ["signals", int(match.group(1))]
+            for piece in re.findall(r"\w+|\[\d+\]", match.group(2)):
+                parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
+            return tuple(parts)
+    return loc
+
+
+def _first_error(exc: ValidationError, document: dict[str, Any]) -> str:
+    """One line: 'field.path: what was expected (got X)'; the count of further errors if any."""
+    errors = exc.errors()
+    error = errors[0]
+    path = _format_path(_error_path(exc))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    got = error.get("input")
+    suffix = ""
+    if error["type"] not in {"missing", "extra_forbidden"} and not isinstance(got, (dict, list)) and got is not None:
+        suffix = f" (got {got!r})"
+    more = f" [and {len(errors) - 1} more error(s)]" if len(errors) > 1 else ""
+    if path and not message.startswith(path):
+        return f"{path}: {message}{suffix}{more}"
+    return f"{message}{suffix}{more}"
+
+
+def _format_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

@@ -1,0 +1,46 @@
+"""Pick the driver series that best explains a finding's series (models.drivers does the statistics)."""
+
+from __future__ import annotations
+
+from detector.config import Signal
+from detector.findings import DriverLink
+from detector.series import SeriesKey
+from models.analysis import SeriesAnalysis
+from models.drivers import link_driver
+
+import pandas as pd
+
+
+def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis]) -> DriverLink | None:
+    """Among the signal's declared drivers, the series that moves with this one, preferring the most
+    recent coinciding changepoint, then the strongest significant lagged correlation."""
+    own = dict(key.labels)
+    links: list[tuple[tuple, DriverLink]] = []
+    target_breaks = [b - analysis.daily.day0 for b in analysis.breakpoint_days] + [analysis.onset_day - analysis.daily.day0]
+    for driver_name in signal.drivers:
+        for driver_key, driver in analyses.items():
+            if driver_key.signal != driver_name or not _labels_compatible(own, dict(driver_key.labels)):
+                continue
+            driver_breaks = [b - driver.daily.day0 for b in driver.breakpoint_days]
+            evidence = link_driver(
+                analysis.daily.values, analysis.daily.day0, sorted(set(target_breaks)),
+                driver.daily.values, driver.daily.day0, driver_breaks,
+            )
+            if not evidence.linked:
+                continue
+            day = evidence.coincident_day
+            link = DriverLink(
+                signal=driver_name, labels=driver_key.labels,
+                changepoint=pd.Timestamp(day * 86400, unit="s", tz="UTC") if day is not None else None,
+                step_ratio=evidence.step_ratio, lag_days=evidence.lag_days, correlation=evidence.correlation,
+            )
+            rank = (1 if day is not None else 0, day or 0, abs(evidence.correlation))
+            links.append((rank, link))
+    if not links:
+        return None
+    return max(links, key=lambda item: item[0])[1]
+
+
+def _labels_compatible(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Series can be related when every label name they share has the same value."""
+    return all(a[name] == b[name] for name in a.keys() & b.keys())

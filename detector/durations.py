@@ -1,0 +1,41 @@
+"""Prometheus-style durations ("90s", "5m", "1h", "90d", "2w", "1h30m") to seconds."""
+
+from __future__ import annotations
+
+import re
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Return the duration in seconds; numbers are taken as seconds.
+
+    Raises ``ValueError`` (with the expected form) for anything else, including zero and
+    negative durations: no window, step or horizon can be empty.
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"expected a duration such as '1h' or '90d', got {text!r}")
+    if isinstance(text, (int, float)):
+        seconds = float(text)
+    else:
+        stripped = str(text).strip()
+        pos, seconds = 0, 0.0
+        for match in _PART.finditer(stripped):
+            if match.start() != pos:
+                break
+            seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            pos = match.end()
+        if not stripped or pos != len(stripped):
+            raise ValueError(f"expected a duration such as '1h' or '90d', got {text!r}")
+    if not seconds > 0:
+        raise ValueError(f"expected a positive duration, got {text!r}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Short human form: '36d', '5h', '90s'."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"

@@ -1,0 +1,83 @@
+"""The one errors module: every user-facing failure is a SlowburnError with an exit status.
+
+The CLI maps these to exit codes at a single boundary (``detector.cli.main``); nothing else
+catches broad exceptions.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes. Stable: scripts and CronJobs depend on them."""
+
+    OK = 0
+    ERROR = 1              # unexpected internal error (a bug): traceback printed
+    USAGE = 2              # bad command line (argparse's own code)
+    CONFIG = 3             # the config file is missing, malformed or invalid
+    DATA = 4               # an input data file is missing, malformed or unusable
+    PARTIAL = 5            # some signals failed, the others ran
+    SOURCE = 6             # the metrics source (Prometheus) could not be used at all
+    SINK = 7               # findings could not be delivered (Alertmanager, Pushgateway)
+    STORE = 8              # the history store could not be read or written
+    INCIDENTS = 9          # the incidents file is malformed
+    INTERRUPTED = 130
+
+
+class SlowburnError(Exception):
+    """Base class. ``str(err)`` is the one-line message shown to the user."""
+
+    exit_status: ExitStatus = ExitStatus.ERROR
+
+    def __init__(self, message: str, *, location: str | None = None) -> None:
+        self.message = message
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class ConfigError(SlowburnError):
+    """The configuration is invalid. ``location`` is ``file`` or ``file: field.path``."""
+
+    exit_status = ExitStatus.CONFIG
+
+
+class DataError(SlowburnError):
+    """An exported-metric file or a series cannot be used. ``location`` names file and position."""
+
+    exit_status = ExitStatus.DATA
+
+
+class IncidentsError(SlowburnError):
+    """The incidents file given to ``backtest`` is invalid."""
+
+    exit_status = ExitStatus.INCIDENTS
+
+
+class SourceError(SlowburnError):
+    """A metrics source failed (connection, HTTP status, PromQL error, malformed response)."""
+
+    exit_status = ExitStatus.SOURCE
+
+
+class SinkError(SlowburnError):
+    """A sink could not deliver (Alertmanager, Pushgateway, output file)."""
+
+    exit_status = ExitStatus.SINK
+
+
+class StoreError(SlowburnError):
+    """The local history store is unreadable, unwritable, full or locked."""
+
+    exit_status = ExitStatus.STORE
+
+
+class PartialFailure(SlowburnError):
+    """Some signals failed while others ran; carries the per-signal errors."""
+
+    exit_status = ExitStatus.PARTIAL
+
+    def __init__(self, failures: dict[str, SlowburnError]) -> None:
+        self.failures = dict(failures)
+        names = ", ".join(sorted(self.failures))
+        super().__init__(f"{len(self.failures)} signal(s) failed: {names}")

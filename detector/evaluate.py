@@ -1,0 +1,138 @@
+"""One evaluation at time T: every series of every signal through the models, then findings.
+
+Only samples strictly before T are used (no look-ahead). Series are independent, so they can be
+spread over a process pool; drivers and findings are assembled afterwards in the parent.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from detector.assess import assess
+from detector.config import Config, Signal
+from detector.drivers import best_driver
+from detector.evaluation import Evaluation
+from detector.findings import Finding
+from detector.series import DataNote, Labels, SeriesKey, SeriesSet
+from models.analysis import SeriesAnalysis
+from models.pipeline import SeriesAnalyzer
+
+
+@dataclass(frozen=True)
+class SeriesTask:
+    """Everything one series needs to be analysed in any process."""
+
+    key: SeriesKey
+    values: np.ndarray
+    start: float
+    step: float
+    now: float
+    censor_at: float | None
+    ceiling: float | None
+    direction: str
+    seasonality: str
+    min_regime_days: int
+    penalty: float
+    confidence: float
+
+
+def analyze(task: SeriesTask) -> tuple[SeriesKey, SeriesAnalysis | str]:
+    """Run the model on one series; a model refusal comes back as a message, never an exception."""
+    try:
+        analyzer = SeriesAnalyzer(task.seasonality, task.min_regime_days, task.penalty, task.confidence)
+        analyzer.fit(task.values, task.start, task.step, censor_at=task.censor_at, ceiling=task.ceiling, direction=task.direction, now=task.now)
+        return task.key, analyzer.analysis_
+    except ValueError as exc:
+        return task.key, str(exc)
+
+
+def analyze_chunk(tasks: list[SeriesTask]) -> list[tuple[SeriesKey, SeriesAnalysis | str]]:
+    return [analyze(task) for task in tasks]
+
+
+def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int = 1, pool: ProcessPoolExecutor | None = None) -> Evaluation:
+    """Evaluate every configured signal at ``at`` using only samples before ``at``."""
+    at = pd.Timestamp(at).tz_convert("UTC") if pd.Timestamp(at).tzinfo else pd.Timestamp(at, tz="UTC")
+    notes: list[DataNote] = list(data.notes)
+    errors: dict[str, Exception] = dict(data.errors)
+    tasks: list[SeriesTask] = []
+    for signal in config.signals:
+        if signal.name in errors:
+            continue
+        tasks.extend(_tasks_for(signal, data, at, notes))
+    results = _run(tasks, workers, pool)
+    analyses: dict[SeriesKey, SeriesAnalysis] = {}
+    for key, outcome in results:
+        if isinstance(outcome, str):
+            notes.append(DataNote(key.signal, f"{key}: not analysed: {outcome}"))
+        else:
+            analyses[key] = outcome
+    findings: list[Finding] = []
+    for key, analysis in analyses.items():
+        signal = config.signal(key.signal)
+        driver = best_driver(signal, key, analysis, analyses)
+        findings.extend(assess(signal, key, analysis, at, driver))
+    findings.sort(key=lambda f: (-f.rank, f.key.signal, f.key.labels, f.kind))
+    return Evaluation(at=at, findings=tuple(findings), analyses=analyses, errors=errors, notes=tuple(notes), series_evaluated=len(analyses))
+
+
+def _tasks_for(signal: Signal, data: SeriesSet, at: pd.Timestamp, notes: list[DataNote]) -> list[SeriesTask]:
+    tasks = []
+    earliest = at - pd.Timedelta(seconds=signal.lookback)
+    for labels, series in data.of(signal.name).items():
+        key = SeriesKey(signal.name, labels)
+        window = series.loc[(series.index >= earliest) & (series.index < at)]
+        finite = window.dropna()
+        if len(finite) < 2:
+            continue                      # not present at this time (label churn or before it appeared)
+        span = (at - finite.index[0]).total_seconds()
+        if span < signal.model.min_history:
+            continue                      # too young to judge: quiet, not an error
+        ceiling = _ceiling_value(signal, labels, data, at, earliest, notes)
+        tasks.append(
+            SeriesTask(
+                key=key, values=window.to_numpy(dtype=float), start=window.index[0].timestamp(), step=float(signal.step),
+                now=at.timestamp(), censor_at=signal.censor_at, ceiling=ceiling, direction=signal.direction,
+                seasonality=signal.model.seasonality, min_regime_days=max(3, int(round(signal.model.min_regime / 86400))),
+                penalty=signal.model.penalty, confidence=signal.model.confidence,
+            )
+        )
+    return tasks
+
+
+def _ceiling_value(signal: Signal, labels: Labels, data: SeriesSet, at: pd.Timestamp, earliest: pd.Timestamp, notes: list[DataNote]) -> float | None:
+    """A constant ceiling, or the latest value before ``at`` of the ceiling signal's series with the same labels."""
+    if signal.ceiling is None:
+        return None
+    if not isinstance(signal.ceiling_signal, str):
+        return float(signal.ceiling)  # type: ignore[arg-type]
+    candidates = data.of(signal.ceiling_signal)
+    series = candidates.get(labels)
+    if series is None and len(candidates) == 1:
+        series = next(iter(candidates.values()))
+    if series is None:
+        notes.append(DataNote(signal.name, f"{SeriesKey(signal.name, labels)}: no {signal.ceiling_signal} series with the same labels; analysed without a ceiling"))
+        return None
+    recent = series.loc[(series.index >= earliest) & (series.index < at)].dropna()
+    if not len(recent):
+        return None
+    value = float(recent.iloc[-1])
+    if value <= 0 and signal.direction == "up":
+        notes.append(DataNote(signal.name, f"{SeriesKey(signal.name, labels)}: ceiling {signal.ceiling_signal} is {value:g} (unset); analysed without a ceiling"))
+        return None
+    return value
+
+
+def _run(tasks: list[SeriesTask], workers: int, pool: ProcessPoolExecutor | None) -> list[tuple[SeriesKey, SeriesAnalysis | str]]:
+    if pool is None and (workers <= 1 or len(tasks) < 64):
+        return analyze_chunk(tasks)
+    size = max(16, len(tasks) // (max(workers, 2) * 4))
+    chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
+    if pool is not None:
+        return [r for part in pool.map(analyze_chunk, chunks) for r in part]
+    with ProcessPoolExecutor(max_workers=workers) as executor:
+        return [r for part in executor.map(analyze_chunk, chunks) for r in part]

@@ -1,0 +1,104 @@
+"""Findings: the read-only result of evaluating one series at one time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from detector.series import Labels, SeriesKey
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+KINDS = ("breach_forecast", "at_ceiling", "sustained_drift", "step_change")
+"""breach_forecast: trend reaches the ceiling within the horizon. at_ceiling: at or past the
+ceiling now (including a censored histogram quantile pinned at its top bucket). sustained_drift:
+significant growth in the bad direction with no ceiling in reach. step_change: a level shift in the
+bad direction at the onset of the current regime."""
+
+
+@dataclass(frozen=True)
+class DriverLink:
+    """A driver signal that moves with the finding's series."""
+
+    signal: str
+    labels: Labels
+    changepoint: pd.Timestamp | None      # the driver's changepoint that coincides, if any
+    step_ratio: float | None              # driver level after / before that changepoint
+    lag_days: int                         # lag of the best correlation (driver leads by this)
+    correlation: float                    # Pearson r of daily changes at that lag
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "signal": self.signal,
+            "labels": dict(self.labels),
+            "changepoint": _iso(self.changepoint),
+            "step_ratio": self.step_ratio,
+            "lag_days": self.lag_days,
+            "correlation": round(self.correlation, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One risk on one series. Identity (signal, labels, kind) is stable across runs."""
+
+    key: SeriesKey
+    kind: str
+    severity: str
+    evaluated_at: pd.Timestamp
+    summary: str
+    onset: pd.Timestamp | None = None
+    eta: pd.Timestamp | None = None
+    eta_lower: pd.Timestamp | None = None
+    eta_upper: pd.Timestamp | None = None
+    ceiling: float | None = None
+    current: float | None = None
+    baseline: float | None = None
+    magnitude: float | None = None        # current / baseline (ratio; for direction down, baseline / current)
+    slope_per_day: float | None = None
+    slope_interval: tuple[float, float] | None = None
+    censored: bool = False
+    driver: DriverLink | None = None
+
+    @property
+    def identity(self) -> tuple[str, Labels, str]:
+        return (self.key.signal, self.key.labels, self.kind)
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "signal": self.key.signal,
+            "labels": self.key.label_dict,
+            "kind": self.kind,
+            "severity": self.severity,
+            "evaluated_at": _iso(self.evaluated_at),
+            "summary": self.summary,
+            "onset": _iso(self.onset),
+            "eta": _iso(self.eta),
+            "eta_lower": _iso(self.eta_lower),
+            "eta_upper": _iso(self.eta_upper),
+            "ceiling": self.ceiling,
+            "current": self.current,
+            "baseline": self.baseline,
+            "magnitude": self.magnitude,
+            "slope_per_day": self.slope_per_day,
+            "slope_interval": list(self.slope_interval) if self.slope_interval else None,
+            "censored": self.censored,
+            "driver": self.driver.to_dict() if self.driver else None,
+        }
+
+
+def _iso(ts: pd.Timestamp | None) -> str | None:
+    if ts is None or pd.isna(ts):
+        return None
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def at_least(findings: list[Finding] | tuple[Finding, ...], severity: str) -> list[Finding]:
+    """Findings of ``severity`` or higher."""
+    floor = SEVERITY_RANK[severity]
+    return [f for f in findings if f.rank >= floor]

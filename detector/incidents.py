@@ -1,0 +1,69 @@
+"""Known incidents for `backtest`: a JSON or YAML list of {signal, labels, at}."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from detector.errors import IncidentsError
+from detector.series import Labels, SeriesKey, labels_of
+from detector.timeparse import parse_instant
+from detector.yaml_locations import load_yaml_with_locations
+
+
+@dataclass(frozen=True)
+class Incident:
+    key: SeriesKey
+    at: pd.Timestamp
+
+
+def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
+    """Read and check the incidents file; every entry must name a configured signal."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise IncidentsError("file not found", location=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IncidentsError(f"cannot read: {exc}", location=str(path)) from None
+    document, locate = load_yaml_with_locations(text, str(path), IncidentsError)
+    if document is None:
+        raise IncidentsError("empty file; expected a list of {signal, labels, at}", location=str(path))
+    if isinstance(document, dict) and "incidents" in document:
+        document = document["incidents"]
+    if not isinstance(document, list):
+        raise IncidentsError("expected a list of {signal, labels, at}", location=str(path))
+    incidents = []
+    for index, entry in enumerate(document):
+        where = locate((index,))
+        if not isinstance(entry, dict):
+            raise IncidentsError(f"[{index}]: expected a mapping with signal, labels, at", location=where)
+        unknown = set(entry) - {"signal", "labels", "at", "note"}
+        if unknown:
+            raise IncidentsError(f"[{index}]: unknown key(s) {sorted(unknown)}", location=where)
+        signal = entry.get("signal")
+        if not isinstance(signal, str) or signal not in signal_names:
+            raise IncidentsError(f"[{index}].signal: expected one of the configured signals, got {signal!r}", location=where)
+        labels = entry.get("labels") or {}
+        if not isinstance(labels, dict):
+            raise IncidentsError(f"[{index}].labels: expected a mapping of label names to values", location=where)
+        if "at" not in entry:
+            raise IncidentsError(f"[{index}].at: required key is missing", location=where)
+        at = parse_instant(str(entry["at"]), what=f"{where}: [{index}].at", error_type=IncidentsError)
+        incidents.append(Incident(SeriesKey(signal, labels_of({k: v for k, v in labels.items() if k != "__name__"})), at))
+    return incidents
+
+
+def incident_for(key: SeriesKey, incidents: list[Incident]) -> Incident | None:
+    """The incident of a series: same signal, and the incident's labels all match the series'."""
+    own = dict(key.labels)
+    for incident in incidents:
+        if incident.key.signal == key.signal and all(own.get(k) == v for k, v in incident.key.labels):
+            return incident
+    return None
+
+
+def labels_dict(labels: Labels) -> dict[str, str]:
+    return dict(labels)

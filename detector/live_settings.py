@@ -1,0 +1,88 @@
+"""Settings of the live path: Prometheus, Alertmanager, Pushgateway, history store, schedule.
+
+Secrets come only from files or environment variables (``*_file``, ``*_env``); the values are
+read when a client is built, never stored in these objects and never logged.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from detector.durations import parse_duration
+
+Duration = Annotated[float, BeforeValidator(lambda value: parse_duration(value))]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BasicAuth(_Frozen):
+    username: str
+    password_file: str | None = None
+    password_env: str | None = None
+
+
+class HttpClientSettings(_Frozen):
+    """Connection options shared by every HTTP endpoint."""
+
+    headers: dict[str, str] = Field(default_factory=dict)
+    bearer_token_file: str | None = None
+    bearer_token_env: str | None = None
+    basic_auth: BasicAuth | None = None
+    ca_file: str | None = None
+    insecure_skip_verify: bool = False
+    timeout: Duration = 30.0
+
+
+class PrometheusSettings(HttpClientSettings):
+    url: str
+    max_points_per_query: int = Field(default=11000, ge=2)
+    max_range_per_query: Duration | None = Field(default=None, description="e.g. Mimir's 32-day cap")
+    concurrency: int = Field(default=4, ge=1, le=64)
+    retries: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+class AlertmanagerSettings(HttpClientSettings):
+    url: tuple[str, ...]
+    min_severity: Literal["info", "warning", "critical"] = "warning"
+    generator_url: str | None = Field(default=None, description="Prometheus UI base for generatorURL; default: prometheus.url")
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        values = [value] if isinstance(value, str) else value
+        if isinstance(values, (list, tuple)):
+            for item in values:
+                if not isinstance(item, str) or not item.startswith(("http://", "https://")):
+                    raise ValueError("expected an http:// or https:// URL or a list of them")
+            if not values:
+                raise ValueError("expected at least one URL")
+            return tuple(v.rstrip("/") for v in values)
+        return value
+
+
+class PushgatewaySettings(HttpClientSettings):
+    url: str
+    job: str = "slowburn"
+    grouping_key: dict[str, str] = Field(default_factory=dict)
+
+
+class StoreSettings(_Frozen):
+    path: str
+    retention: Duration = 400 * 86400
+
+
+class ScheduleSettings(_Frozen):
+    cron: str = "0 * * * *"
+    misfire_grace_time: Duration = 600.0
+    listen: str = "0.0.0.0:9464"

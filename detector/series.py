@@ -1,0 +1,79 @@
+"""Series identity and containers shared by sources, the evaluation and the sinks.
+
+A series is a float ``pandas.Series`` on a regular UTC ``DatetimeIndex`` at the signal's step,
+with NaN for gaps. A ``SeriesSet`` holds, per signal, its series keyed by labels, plus the per-signal
+errors and data-quality notes of the source that produced it (nothing is dropped silently).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+import pandas as pd
+
+Labels = tuple[tuple[str, str], ...]
+"""Sorted (name, value) pairs: hashable, stable label identity."""
+
+
+def labels_of(mapping: Mapping[str, str]) -> Labels:
+    return tuple(sorted((str(k), str(v)) for k, v in mapping.items()))
+
+
+@dataclass(frozen=True, order=True)
+class SeriesKey:
+    """Identity of one series: signal name plus its labels."""
+
+    signal: str
+    labels: Labels = ()
+
+    @property
+    def label_dict(self) -> dict[str, str]:
+        return dict(self.labels)
+
+    def __str__(self) -> str:
+        inner = ",".join(f'{k}="{v}"' for k, v in self.labels)
+        return f"{self.signal}{{{inner}}}"
+
+
+@dataclass(frozen=True)
+class DataNote:
+    """Something a source did to the data that the user should know about (kept, reported)."""
+
+    signal: str
+    message: str
+    location: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+@dataclass
+class SeriesSet:
+    """Per signal: ``{labels: series}``; per failed signal: its error; and data notes."""
+
+    series: dict[str, dict[Labels, pd.Series]] = field(default_factory=dict)
+    errors: dict[str, Exception] = field(default_factory=dict)
+    notes: list[DataNote] = field(default_factory=list)
+
+    def of(self, signal: str) -> dict[Labels, pd.Series]:
+        return self.series.get(signal, {})
+
+    def keys(self) -> Iterator[SeriesKey]:
+        for signal, by_labels in self.series.items():
+            for labels in by_labels:
+                yield SeriesKey(signal, labels)
+
+    def before(self, at: pd.Timestamp) -> "SeriesSet":
+        """The same set with every sample at or after ``at`` removed (no look-ahead)."""
+        cut = {
+            name: {labels: s.loc[s.index < at] for labels, s in by_labels.items()}
+            for name, by_labels in self.series.items()
+        }
+        return SeriesSet(series=cut, errors=dict(self.errors), notes=list(self.notes))
+
+    @property
+    def end(self) -> pd.Timestamp | None:
+        """Time just after the last sample of any series (the natural 'now' of exported data)."""
+        ends = [s.index[-1] for by in self.series.values() for s in by.values() if len(s)]
+        return max(ends) if ends else None

@@ -1,0 +1,69 @@
+"""The read-only result of analysing one series at one time (what ``SeriesAnalyzer.fit`` learns)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.changepoints import Segment
+from models.daily import DailyLevels
+from models.forecast import CeilingForecast
+
+
+@dataclass(frozen=True)
+class SeriesAnalysis:
+    """Everything the detector needs to judge one series; days are counted since the epoch.
+
+    Levels (``baseline``, ``current``, ``ceiling``) are in the series' own units and direction
+    ("up" is bad; a "down" signal is analysed negated and flipped back here). ``domain`` is
+    "log" when growth is multiplicative, "linear" otherwise; ``segments`` live in that domain.
+    """
+
+    direction: str
+    daily: DailyLevels
+    domain: str
+    segments: tuple[Segment, ...]
+    seasonal_periods: tuple[str, ...]
+    seasonal_peak: float                  # ratio (multiplicative) or amount (additive) above the level
+    seasonal_multiplicative: bool
+    noise_sigma: float                    # daily noise in the domain
+    now_day: float                        # evaluation time in days since the epoch
+    regime_start_day: int                 # start of the current regime
+    onset_day: int                        # start of the contiguous run of worsening regimes
+    baseline: float                       # level before the onset
+    current: float                        # fitted level now
+    slope_per_day: float                  # in units per day at the current level
+    slope_interval: tuple[float, float]   # same units, ``confidence`` coverage
+    slope_significant: bool               # rising at the significance level in the bad direction
+    decelerating: bool                    # the recent slope is clearly below the regime's
+    recovering: bool                      # still below the level the series held before
+    censored_now: bool                    # the latest day is censored (true level at least ``current_raw``)
+    current_raw: float                    # median of the last 24 h of raw samples
+    ceiling: float | None
+    forecast: CeilingForecast | None      # None without a ceiling
+
+    @property
+    def breakpoint_days(self) -> list[int]:
+        return [self.daily.day0 + s.start for s in self.segments[1:]]
+
+    @property
+    def magnitude(self) -> float | None:
+        """current / baseline in the bad direction (> 1 means worse); None if undefined."""
+        base, cur = self.baseline, self.current
+        if self.direction == "down":
+            base, cur = cur, base
+        if not (np.isfinite(base) and np.isfinite(cur)) or base <= 0 or cur <= 0:
+            return None
+        return float(cur / base)
+
+    def eta_days(self) -> tuple[float, float, float] | None:
+        if self.forecast is None:
+            return None
+        f = self.forecast
+        return (f.eta_days, f.eta_lower_days, f.eta_upper_days)
+
+    def to_unit(self, model_values: np.ndarray) -> np.ndarray:
+        """Convert values from the model domain (and analysis sign) to the series' units."""
+        out = np.exp(model_values) if self.domain == "log" else np.asarray(model_values, dtype=float)
+        return -out if self.direction == "down" else out

@@ -1,0 +1,75 @@
+"""Sub-daily samples to one robust level per UTC day (the resolution slow risks live at)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class DailyLevels:
+    """``values[i]`` is the median of day ``day0 + i`` (days since the epoch); NaN if too sparse.
+
+    ``censored[i]`` is True when at least half of that day's samples were censored (at or above
+    a histogram's top finite bucket): the day's true level is at least ``values[i]``.
+    """
+
+    day0: int
+    values: np.ndarray
+    censored: np.ndarray
+    coverage: np.ndarray
+
+
+def to_daily(values: np.ndarray, start: float, step: float, censored: np.ndarray | None = None, min_coverage: float = 0.25) -> DailyLevels:
+    """Aggregate a regular series starting at unix time ``start`` with ``step`` seconds."""
+    cens = np.zeros(len(values), dtype=bool) if censored is None else censored
+    if step >= DAY:
+        days = (start + step * np.arange(len(values))) // DAY
+        return DailyLevels(int(days[0]), values.copy(), cens.copy(), np.isfinite(values).astype(float))
+    per_day = int(round(DAY / step))
+    if per_day * step != DAY:   # a step that does not divide a day: bin by index
+        days = ((start + step * np.arange(len(values))) // DAY).astype(int)
+        return _binned(values, cens, days, min_coverage, per_day)
+    day0 = int(start // DAY)
+    lead = int(round((start - day0 * DAY) / step))
+    total = lead + len(values)
+    ndays = -(-total // per_day)
+    grid = np.full(ndays * per_day, np.nan)
+    grid[lead: lead + len(values)] = values
+    cgrid = np.zeros(ndays * per_day, dtype=bool)
+    cgrid[lead: lead + len(values)] = cens
+    grid = grid.reshape(ndays, per_day)
+    cgrid = cgrid.reshape(ndays, per_day)
+    finite = np.isfinite(grid)
+    counts = finite.sum(axis=1)
+    coverage = counts / per_day
+    with np.errstate(invalid="ignore"):
+        ordered = np.sort(grid, axis=1)                # NaN sort last: the median of the finite head
+    idx_lo = np.maximum((counts - 1) // 2, 0)
+    idx_hi = np.maximum(counts // 2, 0)
+    rows = np.arange(ndays)
+    med = 0.5 * (ordered[rows, idx_lo] + ordered[rows, idx_hi])
+    level = np.where(counts > 0, med, np.nan)
+    full = coverage >= min_coverage
+    # the last day may be partial (evaluation mid-day): keep it if it holds a quarter of a day
+    level = np.where(full, level, np.nan)
+    censored_days = (cgrid & finite).sum(axis=1) >= np.maximum(counts, 1) / 2.0
+    return DailyLevels(day0, level, censored_days & (counts > 0), coverage)
+
+
+def _binned(values: np.ndarray, cens: np.ndarray, days: np.ndarray, min_coverage: float, per_day: int) -> DailyLevels:
+    day0 = int(days[0])
+    ndays = int(days[-1]) - day0 + 1
+    level = np.full(ndays, np.nan)
+    censored = np.zeros(ndays, dtype=bool)
+    coverage = np.zeros(ndays)
+    for i in range(ndays):
+        mask = (days == day0 + i) & np.isfinite(values)
+        coverage[i] = mask.sum() / per_day
+        if coverage[i] >= min_coverage:
+            level[i] = np.median(values[mask])
+            censored[i] = cens[mask].mean() >= 0.5
+    return DailyLevels(day0, level, censored, coverage)

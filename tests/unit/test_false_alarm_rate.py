@@ -1,0 +1,38 @@
+"""Over many seeded quiet series (stationary, seasonal, spiky, autocorrelated, gappy) the detector
+raises fewer than 1 false alarm per 100 series-years."""
+
+import numpy as np
+import pandas as pd
+
+from detector.backtest import replay
+from detector.config import Config
+from detector.scoring import count_episodes
+from detector.series import SeriesSet
+from tests.synthetic import hourly_index, quiet_series
+
+SEED = 20261121
+SERIES = 100
+DAYS = 400
+
+
+def test_quiet_series_raise_fewer_than_one_false_alarm_per_100_series_years():
+    rng = np.random.default_rng(SEED)
+    index = hourly_index(DAYS)
+    by_labels = {}
+    ceilings = {}
+    for i in range(SERIES):
+        values = quiet_series(rng, DAYS)
+        by_labels[(("series", f"q{i:03d}"),)] = pd.Series(values, index=index)
+        ceilings[i] = float(np.nanmax(values) * 1.5)
+    config = Config.model_validate({"signals": [{"name": "quiet", "lookback": "180d"}, {"name": "quiet_with_ceiling", "ceiling": 1.0, "lookback": "180d"}]})
+    # the second signal sees the same shapes scaled so that 1.0 is 1.5x each series' own maximum
+    scaled = {labels: s / ceilings[i] for i, (labels, s) in enumerate(by_labels.items())}
+    data = SeriesSet(series={"quiet": by_labels, "quiet_with_ceiling": scaled})
+    times = list(pd.date_range(index[0] + pd.Timedelta(days=30), index[-1], freq="2D"))
+    timelines = replay(config, data, times, workers=2)
+    episodes = sum(count_episodes(np.array([r >= 1 for _, r in sorted(line.ranks.items())])) for line in timelines.values())
+    series_years = 2 * SERIES * (DAYS - 30) / 365.25
+    rate = episodes / series_years
+    print(f"false alarms: {episodes} episodes over {series_years:.0f} series-years = {rate * 100:.2f} per 100 series-years")
+    assert len(timelines) == 2 * SERIES
+    assert rate < 0.01
