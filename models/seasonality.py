@@ -62,8 +62,10 @@ class SeasonalProfile:
         total = np.nanvar(resid)
         if not total > 0:
             return self
-        daily_strength = 1.0 - np.nanvar(resid - daily_full[phase]) / total
-        weekly_strength = 1.0 - np.nanvar(resid - weekly_profile[phase]) / total - max(daily_strength, 0.0)
+        # explained variance minus what fitting that many slot means to noise explains by chance
+        count = max(int(np.isfinite(resid).sum()), 1)
+        daily_strength = 1.0 - np.nanvar(resid - daily_full[phase]) / total - per_day / count
+        weekly_strength = 1.0 - np.nanvar(resid - weekly_profile[phase]) / total - max(daily_strength, 0.0) - slots / count
         self.strength_ = {"daily": float(daily_strength), "weekly": float(weekly_strength)}
         profile = np.zeros(slots)
         periods = []

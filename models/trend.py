@@ -72,8 +72,8 @@ class RobustTrend:
 
 
 def student_t_quantile(p: float, df: float) -> float:
-    """Student-t quantile by the Cornish-Fisher expansion (error < 1 % for df >= 3); exact below."""
-    if df < 3:
+    """Student-t quantile by the Cornish-Fisher expansion (error < 1 % for df >= 8); exact below."""
+    if df < 8:
         return float(stats.t.ppf(p, df))
     z = _normal_quantile(p)
     return float(z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2))
