@@ -33,7 +33,7 @@ def predict_linear_firing(
     step = (series.index[1] - series.index[0]).total_seconds()
     k = max(2, int(round(window / step)))
     y = series.to_numpy(dtype=float)
-    t = (series.index.asi8 // 10**9).astype(float)
+    t = series.index.as_unit("s").asi8.astype(float)
     t = t - t[0]
     finite = np.isfinite(y)
     w = finite.astype(float)
