@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models._validation import as_float_array, check_is_fitted, difference_sigma
+from models._validation import as_float_array, check_is_fitted, difference_sigma, robust_sigma
 
 _FULL_MATRIX_MAX = 1500
 _BLOCK = 24
+_RESCALE_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ class PiecewiseLinearSegmenter:
     min_size : int
         Shortest segment, in samples (>= 3).
     sigma : float or None
-        Noise standard deviation; ``None`` estimates it robustly from first differences.
+        Noise standard deviation; ``None`` estimates it robustly at the scale of ``min_size``
+        (differences 1 and ``min_size`` apart), then re-scales it by the long-run (lag-1
+        autocorrelation-inflated) spread of the residuals until it stops growing.
     """
 
     def __init__(self, penalty: float = 1.0, min_size: int = 5, sigma: float | None = None) -> None:
@@ -54,32 +57,50 @@ class PiecewiseLinearSegmenter:
 
     def fit(self, values: np.ndarray) -> "PiecewiseLinearSegmenter":
         y = as_float_array(values)
-        n = len(y)
-        min_size = max(3, int(self.min_size))
-        sigma = self.sigma if self.sigma is not None else difference_sigma(y)
         finite = np.isfinite(y)
+        sigma = self.sigma if self.sigma is not None else _regime_scale_sigma(y, max(3, int(self.min_size)))
         if not sigma > 0:
             spread = np.nanstd(y) if finite.sum() > 1 else 0.0
             sigma = spread * 1e-3 if spread > 0 else 1.0
+        breaks = self._search(y, finite, sigma)
+        for _ in range(_RESCALE_ROUNDS if self.sigma is None else 0):
+            if not breaks:
+                break
+            # Serially correlated noise (a wandering level, an unmodelled cycle) makes short-run
+            # differences understate the scale a segment's residuals really have; with white noise
+            # as the yardstick, every wiggle would become a regime. Re-scale by the long-run
+            # standard deviation of the first fit's residuals 
+            # search again; repeat while the scale still grows (fewer regimes, larger residuals).
+            long_run = _long_run_sigma(y, finite, breaks)
+            if long_run <= 1.05 * sigma:
+                break
+            sigma = long_run
+            breaks = self._search(y, finite, sigma)
+        n = len(y)
         self.sigma_ = float(sigma)
         self.n_ = n
-        scaled = np.where(finite, y / sigma, 0.0)
-        prefix = _prefix_sums(scaled, finite)
-        count = int(finite.sum())
-        beta = self.penalty * 3.0 * np.log(max(count, 2))
-        if n < 2 * min_size:
-            breaks: list[int] = []
-        elif n <= _FULL_MATRIX_MAX:
-            breaks = _optimal_partition_matrix(prefix, n, min_size, beta)
-        else:
-            breaks = _optimal_partition_rows(prefix, n, min_size, beta)
+        prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
         self.breakpoints_ = np.asarray(breaks, dtype=int)
         bounds = [0, *breaks, n]
         self.segments_ = tuple(_fit_segment(prefix, a, b, sigma, n) for a, b in zip(bounds[:-1], bounds[1:]))
         starts, ends = np.array(bounds[:-1]), np.array(bounds[1:])
         self.cost_ = float(_rss(prefix[:, ends] - prefix[:, starts]).sum())
-        self.penalised_cost_ = self.cost_ + beta * len(breaks)
+        self.penalised_cost_ = self.cost_ + self._beta(finite) * len(breaks)
         return self
+
+    def _beta(self, finite: np.ndarray) -> float:
+        return float(self.penalty * 3.0 * np.log(max(int(finite.sum()), 2)))
+
+    def _search(self, y: np.ndarray, finite: np.ndarray, sigma: float) -> list[int]:
+        n = len(y)
+        min_size = max(3, int(self.min_size))
+        if n < 2 * min_size:
+            return []
+        prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
+        beta = self._beta(finite)
+        if n <= _FULL_MATRIX_MAX:
+            return _optimal_partition_matrix(prefix, n, min_size, beta)
+        return _optimal_partition_rows(prefix, n, min_size, beta)
 
     def predict(self, length: int | None = None) -> np.ndarray:
         """The fitted piecewise-linear curve over the fitted indices."""
@@ -89,6 +110,38 @@ class PiecewiseLinearSegmenter:
             idx = np.arange(seg.start, min(seg.end, len(out)))
             out[idx] = seg.intercept + seg.slope * idx
         return out
+
+
+def _regime_scale_sigma(y: np.ndarray, lag: int) -> float:
+    """Noise scale at the shortest regime's length: the larger of the robust scale of first
+    differences and of differences ``lag`` apart (each divided by sqrt 2). White noise gives the
+    same from both; a level that wanders within a regime's length shows up in the second and is
+    then not mistaken for a string of regimes. Robust (MAD), so the few real changes barely count."""
+    short = difference_sigma(y)
+    finite = y[np.isfinite(y)]
+    if finite.size < lag + 3:
+        return short
+    return max(short, robust_sigma(finite[lag:] - finite[:-lag]) / np.sqrt(2.0))
+
+
+def _long_run_sigma(y: np.ndarray, finite: np.ndarray, breaks: list[int]) -> float:
+    """Robust residual scale of a piecewise-linear fit, inflated by its lag-1 autocorrelation
+    (long-run variance of an AR(1): sigma^2 (1 + phi) / (1 - phi)), phi capped at 0.8."""
+    resid = np.full(len(y), np.nan)
+    bounds = [0, *breaks, len(y)]
+    idx = np.arange(len(y), dtype=float)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        ok = finite[a:b]
+        if ok.sum() >= 2:
+            slope, intercept = np.polyfit(idx[a:b][ok], y[a:b][ok], 1)
+            resid[a:b] = y[a:b] - (intercept + slope * idx[a:b])
+    r = resid[np.isfinite(resid)]
+    if r.size < 4:
+        return 0.0
+    r = r - np.median(r)
+    scale = 1.4826 * float(np.median(np.abs(r)))
+    phi = float(np.clip(np.dot(r[:-1], r[1:]) / max(np.dot(r, r), 1e-300), 0.0, 0.8))
+    return scale * float(np.sqrt((1 + phi) / (1 - phi)))
 
 
 def _prefix_sums(y: np.ndarray, finite: np.ndarray) -> np.ndarray:

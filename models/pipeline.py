@@ -118,19 +118,23 @@ class SeriesAnalyzer:
         return self
 
     def _segment(self, usable: np.ndarray) -> tuple[str, np.ndarray, PiecewiseLinearSegmenter]:
-        """Segment in the linear and (for positive series) log domain; keep the simpler fit."""
-        fits = []
+        """Segment in the linear and (for positive series) log domain; keep the simpler description:
+        fewer regimes first, then the smaller residual cost in short-run noise units (log must win
+        by 10 %: growth is read as multiplicative only when the data says so)."""
         finite = usable[np.isfinite(usable)]
-        domains = ["linear", "log"] if finite.size and finite.min() > 0 else ["linear"]
-        for domain in domains:
+        candidates = []
+        for domain in ("linear", "log"):
+            if domain == "log" and (finite.size == 0 or finite.min() <= 0):
+                break
             z = np.log(usable) if domain == "log" else usable
             segmenter = PiecewiseLinearSegmenter(penalty=self.penalty, min_size=self.min_regime_days).fit(z)
-            fits.append((segmenter.penalised_cost_, domain, z, segmenter))
-            if len(segmenter.breakpoints_) == 0 or finite.size == 0 or finite.max() < 1.5 * finite.min():
+            short = difference_sigma(z) or segmenter.sigma_
+            fit_cost = segmenter.cost_ * (segmenter.sigma_ / short) ** 2 * (1.0 if domain == "log" else 0.9)
+            candidates.append((len(segmenter.breakpoints_), fit_cost, domain, z, segmenter))
+            if len(segmenter.breakpoints_) == 0 or finite.max() < 1.5 * finite.min():
                 break       # one straight line already fits, or the range is too narrow to tell
-        if len(fits) == 2 and fits[1][0] < 0.9 * fits[0][0]:
-            return fits[1][1], fits[1][2], fits[1][3]
-        return fits[0][1], fits[0][2], fits[0][3]
+        best = min(candidates, key=lambda c: (c[0], c[1]))
+        return best[2], best[3], best[4]
 
     def _decelerating(self, days: np.ndarray, z: np.ndarray, regime: int, trend: RobustTrend) -> bool:
         if len(z) - regime < 2 * RECENT_DAYS or trend.slope_ <= 0:
@@ -191,4 +195,7 @@ def _baseline(z: np.ndarray, onset: int, trend: RobustTrend) -> float:
     before = z[max(0, onset - 28): onset]
     if np.isfinite(before).sum() >= 3:
         return float(np.nanmedian(before))
+    first = z[onset: onset + 7]                      # growth since the first sample: its first week
+    if np.isfinite(first).sum() >= 1:
+        return float(np.nanmedian(first))
     return float(trend.predict(float(onset)))

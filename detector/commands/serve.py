@@ -1,18 +1,140 @@
-"""`slowburn serve`: placeholder until the live path lands (owned by the live-path work)."""
+"""`slowburn serve`: the live run on a cron schedule in-process, with /metrics and /healthz.
+
+One APScheduler job on ``CronTrigger.from_crontab(schedule.cron)`` in UTC, first fired at start;
+``max_instances=1`` and ``coalesce=True`` so a slow run is never overlapped and missed ticks
+collapse into one. SIGTERM or SIGINT stop new runs, stop the HTTP server, give a run in progress
+``--shutdown-timeout`` to finish (its alert state is written atomically either way) and exit 0.
+"""
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
+from types import FrameType
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from detector.config import Config, load_config
+from detector.durations import parse_duration
 from detector.environment import Environment
-from detector.errors import ExitStatus
+from detector.errors import ConfigError, ExitStatus
+from detector.http_server import Health, HttpServer, LastRun, make_app, parse_listen
+from detector.live import build_alertmanager, build_source, cron_trigger, run_once, state_path_for
+from detector.self_metrics import SelfMetrics
+from detector.sinks.base import Sink
+from detector.sinks.stdout import StdoutSink
+from detector.sources.base import Source
 
 HELP = "run on a schedule in-process (APScheduler) with /metrics and /healthz"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", required=True)
+    parser.add_argument("--config", required=True, help="YAML or JSON config file")
+    parser.add_argument("--listen", help="HOST:PORT for /metrics and /healthz (default: schedule.listen; port 0 picks a free one)")
+    parser.add_argument("--state", help="alert state file (default: $SLOWBURN_STATE, else next to the history store)")
+    parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the log table")
+    parser.add_argument("--workers", type=int, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
+    parser.add_argument("--startup-grace", default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
+    parser.add_argument("--shutdown-timeout", default="20s", help="on SIGTERM, wait this long for a run in progress, then abandon it (default 20s)")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    raise NotImplementedError
+    from detector.commands.run import resolve_workers
+
+    config = load_config(args.config)
+    grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
+    host, port = parse_listen(args.listen or config.schedule.listen)
+    trigger = cron_trigger(config.schedule.cron)
+    source = build_source(config, env)
+    sinks: list[Sink] = [StdoutSink(env.stdout, args.min_severity)]
+    alertmanager = build_alertmanager(config, state_path_for(config, args.state, env.environ), env)
+    if alertmanager is not None:
+        sinks.append(alertmanager)
+    if config.pushgateway is not None:
+        print("slowburn: serve exposes /metrics; the pushgateway settings are used by one-shot `slowburn run` only", file=env.stderr)
+    workers = resolve_workers(args.workers, config.workers)
+    # A pool made now, before any thread exists, from a forkserver: forking a threaded process is unsafe.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) if workers > 1 else None
+    metrics, health = SelfMetrics(), Health(grace)
+    server = HttpServer(make_app(metrics.registry, health), host, port)
+    server.start()
+    print(f"slowburn: serving /metrics and /healthz on {host}:{server.port}; schedule {config.schedule.cron!r} (UTC)", file=env.stderr, flush=True)
+    tick = _Tick(config, env, source, sinks, metrics, health, pool, workers)
+    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler.add_job(
+        tick, trigger, id="slowburn-run", max_instances=1, coalesce=True,
+        misfire_grace_time=int(config.schedule.misfire_grace_time), next_run_time=datetime.now(timezone.utc),
+    )
+    previous = {sig: signal.signal(sig, tick.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    scheduler.start()
+    try:
+        while not tick.stopping.wait(1.0):
+            pass
+    finally:
+        scheduler.shutdown(wait=False)
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not tick.busy.acquire(timeout=shutdown_timeout):
+        print(f"slowburn: stopping: abandoning the run in progress after {shutdown_timeout:g} s", file=env.stderr, flush=True)
+        _abandon(env)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+    print("slowburn: stopped", file=env.stderr, flush=True)
+    return ExitStatus.OK
+
+
+class _Tick:
+    """The scheduled job: one ``run_once`` per call, never two at a time, none after a stop request."""
+
+    def __init__(
+        self, config: Config, env: Environment, source: Source, sinks: list[Sink], metrics: SelfMetrics,
+        health: Health, pool: ProcessPoolExecutor | None, workers: int,
+    ) -> None:
+        self.config, self.env, self.source, self.sinks = config, env, source, sinks
+        self.metrics, self.health, self.pool, self.workers = metrics, health, pool, workers
+        self.stopping = threading.Event()
+        self.busy = threading.Lock()
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        print(f"slowburn: {signal.Signals(signum).name} received, stopping", file=self.env.stderr, flush=True)
+        self.stopping.set()
+
+    def __call__(self) -> None:
+        if self.stopping.is_set() or not self.busy.acquire(blocking=False):
+            return
+        started = self.env.now()
+        outcome = None
+        try:
+            outcome = run_once(
+                self.config, self.env, source=self.source, sinks=self.sinks, metrics=self.metrics,
+                workers=self.workers, pool=self.pool,
+            )
+            print(f"slowburn: run finished: {outcome.status.name} in {outcome.duration:.1f} s", file=self.env.stderr, flush=True)
+        finally:
+            finished = self.env.now()
+            if outcome is None:      # a bug escaped run_once: APScheduler logs the traceback, /healthz says so
+                self.health.record(LastRun("CRASHED", False, finished.timestamp(), (finished - started).total_seconds()))
+            else:
+                self.health.record(LastRun(outcome.status.name, outcome.evaluated, finished.timestamp(), outcome.duration))
+            self.busy.release()
+
+
+def _duration(text: str, option: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc), location=option) from None
+
+
+def _abandon(env: Environment) -> None:
+    """Leave now: a run's writes are atomic, and waiting on its worker processes could take minutes."""
+    for stream in (env.stdout, env.stderr, sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(int(ExitStatus.OK))

@@ -1,0 +1,251 @@
+"""Detection quality on a seeded scenario suite: slowburn next to predict_linear and a z-score band.
+
+Run: python -m benchmarks.scenarios [--incidents 200] [--quiet 200] [--workers 2] [--every 1d] [--json OUT]
+
+Every method sees the same series in the same run. slowburn is replayed walk-forward with
+``detector.backtest.replay`` (each evaluation sees only samples before its time); the two rules
+are evaluated at every hourly sample, as Prometheus would. For every method a flag is one
+flagged evaluation (slowburn: a finding of warning or worse; rules: the alert firing), an alert
+episode is a maximal run of flags, and all scoring starts once a series has 21 days of history
+(slowburn's ``min_history``), so the rules are not charged for their noisy first weeks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.scenario_shapes import END, INCIDENT_SHAPES, QUIET_SHAPES, Scenario, make_scenarios
+from benchmarks.zscore_rule import hold_for, zscore_firing
+from detector.backtest import replay
+from detector.baseline import predict_linear_firing
+from detector.config import Config
+from detector.durations import parse_duration
+from detector.scoring import YEAR_DAYS, count_episodes
+from detector.series import SeriesKey, SeriesSet
+
+SEED = 20261121
+MIN_HISTORY = pd.Timedelta(days=21)
+METHODS = ("slowburn", "predict_linear", "predict_linear_85pct", "zscore_2sigma")
+CONFIG = {
+    "signals": [
+        {"name": "used", "ceiling": {"signal": "capacity"}},
+        {"name": "used_ratio", "ceiling": 1.0},
+        # the ceiling series is data, not a signal to judge: never old enough to be analysed
+        {"name": "capacity", "severity": {"max_severity": "info"}, "model": {"min_history": "100y"}},
+    ]
+}
+Flags = dict[str, tuple[np.ndarray, np.ndarray]]     # scenario name -> (times as datetime64, flagged)
+
+
+def build(scenarios: list[Scenario]) -> tuple[Config, SeriesSet, dict[SeriesKey, Scenario]]:
+    """Series with a resize (and every other one) go to ``used`` with a capacity series; the rest to ``used_ratio``."""
+    series: dict[str, dict] = {"used": {}, "used_ratio": {}, "capacity": {}}
+    keys: dict[SeriesKey, Scenario] = {}
+    for i, sc in enumerate(scenarios):
+        labels = (("scenario", sc.name), ("shape", sc.shape))
+        if sc.constant_ceiling and i % 2:
+            series["used_ratio"][labels] = pd.Series(sc.values / sc.ceiling[0], index=sc.index)
+            keys[SeriesKey("used_ratio", labels)] = sc
+        else:
+            series["used"][labels] = pd.Series(sc.values, index=sc.index)
+            series["capacity"][labels] = pd.Series(sc.ceiling, index=sc.index)
+            keys[SeriesKey("used", labels)] = sc
+    return Config.model_validate(CONFIG), SeriesSet(series=series), keys
+
+
+def evaluation_grid(scenarios: list[Scenario], every: float) -> list[pd.Timestamp]:
+    """Midnights from the earliest start + 21 days to the end of the data, every ``every`` seconds."""
+    first = (min(sc.start for sc in scenarios) + MIN_HISTORY).ceil("D")
+    return list(pd.date_range(first, END, freq=pd.Timedelta(seconds=every)))
+
+
+def run_slowburn(config: Config, data: SeriesSet, keys: dict[SeriesKey, Scenario], times: list[pd.Timestamp], workers: int,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[Flags, float]:
+    t0 = time.perf_counter()
+    timelines = replay(config, data, times, workers=workers, progress=progress)
+    seconds = time.perf_counter() - t0
+    flags: Flags = {}
+    for key, sc in keys.items():
+        ranks = sorted(timelines[key].ranks.items()) if key in timelines else []
+        at = np.array([t.to_datetime64() for t, _ in ranks], dtype="datetime64[ns]")
+        flags[sc.name] = (at, np.array([r >= 1 for _, r in ranks], dtype=bool))
+    return flags, seconds
+
+
+def _predict_linear_85(series: pd.Series, ceiling: pd.Series) -> pd.Series:
+    """kubernetes-mixin KubePersistentVolumeFillingUp: predict_linear past the ceiling and > 85 % full, for 1h."""
+    raw = predict_linear_firing(series, ceiling, for_=0.0).to_numpy()
+    with np.errstate(invalid="ignore"):
+        full = series.to_numpy() >= 0.85 * ceiling.to_numpy()
+    return pd.Series(hold_for(raw & full, 1), index=series.index)
+
+
+RULES: dict[str, Callable[[pd.Series, pd.Series], pd.Series]] = {
+    "predict_linear": lambda s, c: predict_linear_firing(s, c),
+    "predict_linear_85pct": _predict_linear_85,
+    "zscore_2sigma": lambda s, c: zscore_firing(s),
+}
+
+
+def run_rule(name: str, scenarios: list[Scenario]) -> tuple[Flags, float]:
+    rule = RULES[name]
+    flags: Flags = {}
+    t0 = time.perf_counter()
+    for sc in scenarios:
+        firing = rule(pd.Series(sc.values, index=sc.index), pd.Series(sc.ceiling, index=sc.index))
+        flags[sc.name] = (sc.index.to_numpy(), firing.to_numpy(dtype=bool))
+    return flags, time.perf_counter() - t0
+
+
+def score(sc: Scenario, at: np.ndarray, flagged: np.ndarray) -> dict[str, Any]:
+    """Lead time (incident series) or alert episodes (quiet series) over the scored span."""
+    keep = at >= (sc.start + MIN_HISTORY).to_datetime64()
+    at, flagged = at[keep], flagged[keep]
+    span0 = (sc.start + MIN_HISTORY).to_datetime64()
+    out: dict[str, Any] = {"name": sc.name, "shape": sc.shape, "incident": sc.incident is not None}
+    if sc.incident is None:
+        out["episodes"] = count_episodes(flagged)
+        out["exposure_days"] = float((END.to_datetime64() - span0) / np.timedelta64(1, "D"))
+        return out
+    incident = sc.incident.to_datetime64()
+    before = flagged & (at <= incident)
+    out["lead_days"] = float((incident - at[np.argmax(before)]) / np.timedelta64(1, "h")) / 24 if before.any() else None
+    pre = at < sc.onset.to_datetime64()
+    out["pre_onset_episodes"] = count_episodes(flagged[pre])
+    out["pre_onset_days"] = max(0.0, float((sc.onset.to_datetime64() - span0) / np.timedelta64(1, "D")))
+    return out
+
+
+def summarize(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    inc = [r for r in rows if r["incident"]]
+    quiet = [r for r in rows if not r["incident"]]
+    leads = np.array([r["lead_days"] for r in inc if r["lead_days"] is not None])
+    years = sum(r["exposure_days"] for r in quiet) / YEAR_DAYS
+    pre_years = sum(r["pre_onset_days"] for r in inc) / YEAR_DAYS
+    episodes = sum(r["episodes"] for r in quiet)
+    return {
+        "incidents": len(inc), "detected": int(leads.size),
+        "detection_rate": leads.size / len(inc) if inc else None,
+        "median_lead_days": float(np.median(leads)) if leads.size else None,
+        "p10_lead_days": float(np.percentile(leads, 10)) if leads.size else None,
+        "quiet_series": len(quiet), "quiet_series_years": years, "false_alarm_episodes": episodes,
+        "false_alarms_per_series_year": episodes / years if years else None,
+        "pre_onset_alarms_per_series_year": sum(r["pre_onset_episodes"] for r in inc) / pre_years if pre_years else None,
+        "seconds": seconds,
+    }
+
+
+def by_shape(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for shape in INCIDENT_SHAPES + tuple(f"quiet:{q}" for q in QUIET_SHAPES):
+        sel = [r for r in rows if r["shape"] == shape]
+        if not sel:
+            continue
+        if sel[0]["incident"]:
+            leads = [r["lead_days"] for r in sel if r["lead_days"] is not None]
+            out[shape] = {"n": len(sel), "detected": len(leads), "median_lead_days": float(np.median(leads)) if leads else None}
+        else:
+            out[shape] = {"n": len(sel), "episodes": sum(r["episodes"] for r in sel),
+                          "series_years": sum(r["exposure_days"] for r in sel) / YEAR_DAYS}
+    return out
+
+
+def targets(summary: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool]]:
+    ours, pl = summary["slowburn"], summary["predict_linear"]
+    ratio = (ours["median_lead_days"] or 0) / pl["median_lead_days"] if pl["median_lead_days"] else float("inf")
+    fa = ours["false_alarms_per_series_year"]
+    return [
+        (">= 95 % of incidents flagged", f"{100 * (ours['detection_rate'] or 0):.1f} %", (ours["detection_rate"] or 0) >= 0.95),
+        ("median lead >= 5x predict_linear's", f"{ratio:.1f}x", ratio >= 5),
+        ("< 1 false alarm per 100 series-years", f"{100 * fa:.2f}" if fa is not None else "n/a", fa is not None and fa < 0.01),
+    ]
+
+
+def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float = 86400.0, seed: int = SEED, log=sys.stderr) -> dict[str, Any]:
+    """Generate the suite, run every method, score; returns a JSON-ready document."""
+    t0 = time.perf_counter()
+    scenarios = make_scenarios(seed, incidents, quiet)
+    config, data, keys = build(scenarios)
+    times = evaluation_grid(scenarios, every)
+    print(f"scenarios: {incidents} incident + {quiet} quiet series generated in {time.perf_counter() - t0:.1f} s; "
+          f"{len(times)} evaluation times, workers={workers}", file=log)
+    step = max(1, len(times) // 10)
+    progress = lambda done, total: print(f"  slowburn replay {done}/{total}", file=log) if done % step < 8 or done == total else None
+    flags = {"slowburn": run_slowburn(config, data, keys, times, workers, progress)}
+    for name in RULES:
+        flags[name] = run_rule(name, scenarios)
+    rows = {m: [score(sc, *flags[m][0][sc.name]) for sc in scenarios] for m in METHODS}
+    summary = {m: summarize(rows[m], flags[m][1]) for m in METHODS}
+    evaluations = sum(int(np.size(flags["slowburn"][0][sc.name][0])) for sc in scenarios)
+    return {
+        "seed": seed, "incident_series": incidents, "quiet_series": quiet, "workers": workers, "every_days": every / 86400,
+        "evaluation_times": len(times), "series_evaluations": evaluations,
+        "summary": summary, "by_shape": {m: by_shape(rows[m]) for m in METHODS},
+        "targets": [{"target": t, "value": v, "met": ok} for t, v, ok in targets(summary)],
+        "series": rows,
+    }
+
+
+def _f(value: float | None, fmt: str = "{:.1f}") -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The tables as Markdown (also what the command prints)."""
+    s = result["summary"]
+    lines = [
+        f"{result['incident_series']} series with an incident, {result['quiet_series']} without; hourly, 240-300 days; "
+        f"seed {result['seed']}; slowburn evaluated every {result['every_days']:g} day(s) "
+        f"({result['series_evaluations']} series evaluations, workers={result['workers']}); rules at every sample.", "",
+        "| method | flagged at or before incident | median lead (days) | p10 lead (days) | false alarms / 100 series-years (quiet) "
+        "| alarms before onset / 100 series-years | time (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in METHODS:
+        r = s[m]
+        lines.append(f"| {m} | {r['detected']}/{r['incidents']} ({100 * (r['detection_rate'] or 0):.1f} %) | {_f(r['median_lead_days'])} "
+                     f"| {_f(r['p10_lead_days'])} | {_f(_per100(r['false_alarms_per_series_year']), '{:.2f}')} "
+                     f"({r['false_alarm_episodes']} episodes / {r['quiet_series_years']:.0f} series-years) "
+                     f"| {_f(_per100(r['pre_onset_alarms_per_series_year']), '{:.2f}')} | {r['seconds']:.1f} |")
+    lines += ["", "Targets (slowburn):", ""] + [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
+    lines += ["", "| shape | n | " + " | ".join(METHODS) + " |", "|---|---|" + "---|" * len(METHODS)]
+    shapes = result["by_shape"]["slowburn"]
+    for shape, info in shapes.items():
+        cells = []
+        for m in METHODS:
+            v = result["by_shape"][m][shape]
+            cells.append(f"{v['detected']} found, median {_f(v['median_lead_days'])} d" if "detected" in v else f"{v['episodes']} episodes")
+        lines.append(f"| {shape} | {info['n']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _per100(value: float | None) -> float | None:
+    return None if value is None else 100 * value
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=200)
+    parser.add_argument("--quiet", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--every", default="1d", help="time between slowburn evaluations (default 1d)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--json", dest="json_out", help="write the per-series results and the summary as JSON")
+    args = parser.parse_args(argv)
+    result = run(args.incidents, args.quiet, args.workers, parse_duration(args.every), args.seed)
+    print(markdown(result))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    main()

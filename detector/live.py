@@ -1,0 +1,198 @@
+"""The live path: fetch from Prometheus, evaluate at now, deliver to the sinks.
+
+``run_live`` is ``slowburn run`` without ``--data``; ``run_once`` is one tick, shared with
+``slowburn serve``. Exit status of a run, worst first: STORE/SOURCE (nothing could be evaluated),
+SINK (findings could not be delivered; undelivered alerts are kept for the next run), PARTIAL
+(some signals failed), OK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+import pandas as pd
+
+from detector.config import Config
+from detector.environment import Environment
+from detector.errors import ConfigError, ExitStatus, SlowburnError
+from detector.evaluate import evaluate
+from detector.evaluation import Evaluation
+from detector.http_client import build_session
+from detector.self_metrics import SelfMetrics
+from detector.sinks.alertmanager import AlertmanagerSink
+from detector.sinks.base import DeliveryReport, Sink
+from detector.sinks.json_file import JsonFileSink
+from detector.sinks.pushgateway import PushgatewaySink
+from detector.sinks.stdout import StdoutSink
+from detector.sources.base import Source
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
+STATE_ENV = "SLOWBURN_STATE"
+DEFAULT_STATE = "slowburn-alerts.json"
+MIN_TTL = 3600.0
+_RANK = {ExitStatus.OK: 0, ExitStatus.PARTIAL: 1, ExitStatus.SINK: 2, ExitStatus.SOURCE: 3, ExitStatus.STORE: 3}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One run: its exit status, the evaluation (empty with errors when fetching failed) and what each sink did."""
+
+    status: ExitStatus
+    evaluation: Evaluation
+    reports: tuple[DeliveryReport, ...]
+    duration: float
+
+    @property
+    def evaluated(self) -> bool:
+        return self.status not in (ExitStatus.SOURCE, ExitStatus.STORE)
+
+
+def run_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """``slowburn run`` against Prometheus: one evaluation at now (or ``--at``), delivered once."""
+    from detector.commands.run import resolve_workers
+    from detector.timeparse import parse_instant
+
+    at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
+    sinks: list[Sink] = [StdoutSink(env.stdout, args.min_severity)]
+    if args.json_out:
+        sinks.append(JsonFileSink(args.json_out, env.stdout))
+    metrics = SelfMetrics()
+    pusher = None
+    if args.dry_run:
+        skipped = [name for name, on in (("Alertmanager", config.alertmanager), ("Pushgateway", config.pushgateway)) if on]
+        if skipped:
+            print(f"slowburn: dry run: nothing sent to {' or '.join(skipped)}", file=env.stderr)
+    else:
+        alertmanager = build_alertmanager(config, state_path_for(config, args.state, env.environ), env)
+        if alertmanager is not None:
+            sinks.append(alertmanager)
+        pusher = build_pushgateway(config, metrics, env)
+    outcome = run_once(
+        config, env, source=build_source(config, env), sinks=sinks, metrics=metrics, pusher=pusher, at=at,
+        workers=resolve_workers(args.workers, config.workers),
+    )
+    return outcome.status
+
+
+def run_once(
+    config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
+    pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: Executor | None = None,
+) -> RunOutcome:
+    """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source or sink."""
+    started = time.monotonic()
+    at = env.now() if at is None else at
+    statuses: list[ExitStatus] = []
+    try:
+        data = source.fetch(config.signals, end=at)
+    except SlowburnError as exc:
+        print(f"slowburn: error: {exc}", file=env.stderr)
+        evaluation = Evaluation(at=at, findings=(), errors={s.name: exc for s in config.signals})
+    else:
+        evaluation = evaluate(config, data, at, workers=workers, pool=pool)   # type: ignore[arg-type]
+    statuses.append(evaluation_status(evaluation, len(config.signals)))
+    reports = []
+    for sink in sinks:
+        try:
+            report = sink.send(evaluation)
+        except SlowburnError as exc:
+            report = DeliveryReport(sink.name, ok=False, problems=(str(exc),))
+            statuses.append(exc.exit_status)
+        else:
+            statuses.append(ExitStatus.OK if report.ok else ExitStatus.SINK)
+        reports.append(report)
+    evaluated = statuses[0] not in (ExitStatus.SOURCE, ExitStatus.STORE)
+    metrics.record(
+        evaluation, [s.name for s in config.signals], duration=time.monotonic() - started, finished_at=env.now(),
+        evaluated=evaluated, reports=reports,
+    )
+    if pusher is not None:
+        report = pusher.push(replace_group=evaluated)
+        statuses.append(ExitStatus.OK if report.ok else ExitStatus.SINK)
+        reports.append(report)
+    for report in reports:
+        if report.problems or not report.ok:
+            print(f"slowburn: {report}", file=env.stderr)
+    status = max(statuses, key=lambda s: _RANK.get(s, 4))
+    return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started)
+
+
+def evaluation_status(evaluation: Evaluation, signal_count: int) -> ExitStatus:
+    """OK; PARTIAL when some signals failed; STORE or SOURCE when all did."""
+    if not evaluation.errors:
+        return ExitStatus.OK
+    if len(evaluation.errors) < signal_count:
+        return ExitStatus.PARTIAL
+    codes = {getattr(err, "exit_status", ExitStatus.SOURCE) for err in evaluation.errors.values()}
+    return ExitStatus.STORE if ExitStatus.STORE in codes else ExitStatus.SOURCE
+
+
+def build_source(config: Config, env: Environment) -> Source:
+    """The Prometheus source, with the history store when ``store`` is configured."""
+    from detector.sources.prometheus import PrometheusSource
+    from detector.store import HistoryStore
+
+    if config.prometheus is None:
+        raise ConfigError("a live run needs 'prometheus: {url: ...}' in the config (or pass --data DIR)", location="prometheus")
+    store = HistoryStore(config.store.path, config.store.retention) if config.store is not None else None
+    session = build_session(config.prometheus, section="prometheus", environ=env.environ)
+    return PrometheusSource(config.prometheus, store=store, session=session, clock=env.now)
+
+
+def build_alertmanager(config: Config, state_path: Path, env: Environment) -> AlertmanagerSink | None:
+    if config.alertmanager is None:
+        return None
+    session = build_session(config.alertmanager, section="alertmanager", environ=env.environ)
+    return AlertmanagerSink(config, config.alertmanager, state_path, session, env.now, resend_ttl(config.schedule.cron))
+
+
+def build_pushgateway(config: Config, metrics: SelfMetrics, env: Environment) -> PushgatewaySink | None:
+    if config.pushgateway is None:
+        return None
+    session = build_session(config.pushgateway, section="pushgateway", environ=env.environ)
+    return PushgatewaySink(config.pushgateway, metrics.registry, session)
+
+
+def state_path_for(config: Config, explicit: str | None, environ: Mapping[str, str]) -> Path:
+    """``--state``, else ``$SLOWBURN_STATE``, else ``<store path>.alerts.json``, else ``./slowburn-alerts.json``."""
+    if explicit:
+        return Path(explicit)
+    if environ.get(STATE_ENV):
+        return Path(environ[STATE_ENV])
+    if config.store is not None:
+        store = Path(config.store.path)
+        return store.with_name(store.name + ".alerts.json")
+    return Path(DEFAULT_STATE)
+
+
+def resend_ttl(cron: str) -> float:
+    """Seconds an alert must stay alive: 3 x the longest gap between runs of ``cron``, at least 1 h."""
+    trigger = cron_trigger(cron)
+    fire = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    previous = None
+    longest = 0.0
+    for _ in range(64):              # enough to see a week of an hourly schedule's irregularities
+        nxt = trigger.get_next_fire_time(previous, fire)
+        if nxt is None:
+            break
+        if previous is not None:
+            longest = max(longest, (nxt - previous).total_seconds())
+        previous, fire = nxt, nxt
+    return max(3 * longest, MIN_TTL)
+
+
+def cron_trigger(cron: str) -> "CronTrigger":
+    """A UTC CronTrigger from a 5-field crontab line; ``ConfigError`` at ``schedule.cron`` if invalid."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        return CronTrigger.from_crontab(cron, timezone=timezone.utc)
+    except ValueError as exc:
+        raise ConfigError(f"expected a 5-field crontab line such as '0 * * * *' ({exc})", location=f"schedule.cron ({cron!r})") from None

@@ -1,0 +1,145 @@
+"""What the Alertmanager sink has sent: active alerts and an outbox of undelivered ones.
+
+The lifecycle is a pure function (``reconcile``) from the previous state and this run's alert
+drafts to the next state and the alerts to post:
+
+- a new identity becomes active with ``startsAt`` = now; it keeps that ``startsAt`` for as long
+  as it stays active, so re-sending it every run never looks like a new alert;
+- an active identity that is gone (risk cleared, severity below the floor, signal removed from
+  the config) is resolved at once: the last payload is re-posted with ``endsAt`` = now;
+- an active identity whose *signal failed* this run is neither resolved nor changed: its last
+  payload is re-sent with a fresh ``endsAt`` (a Prometheus hiccup must not clear or flap alerts);
+- when an identity's label set changes (its severity moved, a configured label changed), the old
+  label set is resolved and the new one sent with the same ``startsAt``.
+
+The file is JSON, written atomically; a file that cannot be read raises ``StoreError``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from detector.errors import StoreError
+from detector.sinks.alert_payload import AlertDraft, rfc3339
+from detector.sinks.files import write_atomic
+
+VERSION = 1
+Alert = dict[str, Any]
+"""One Alertmanager API v2 alert: labels, annotations, startsAt, endsAt, generatorURL."""
+
+
+@dataclass(frozen=True)
+class ActiveAlert:
+    """An alert that is firing as far as slowburn knows. ``payload`` is the last one posted."""
+
+    signal: str
+    starts_at: str
+    payload: Alert
+
+
+@dataclass
+class AlertState:
+    """``active``: identity -> ActiveAlert; ``outbox``: Alertmanager URL -> alerts it has not accepted."""
+
+    active: dict[str, ActiveAlert] = field(default_factory=dict)
+    outbox: dict[str, list[Alert]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "active": {k: {"signal": a.signal, "starts_at": a.starts_at, "payload": a.payload} for k, a in sorted(self.active.items())},
+            "outbox": {url: alerts for url, alerts in sorted(self.outbox.items()) if alerts},
+        }
+
+
+def load_state(path: Path) -> AlertState:
+    """Read the state file; a missing file is an empty state."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return AlertState()
+    except OSError as exc:
+        raise StoreError(f"cannot read the alert state: {exc.strerror or exc}", location=str(path)) from None
+    try:
+        document = json.loads(text)
+        if document.get("version") != VERSION:
+            raise ValueError(f"expected version {VERSION}, got {document.get('version')!r}")
+        active = {
+            key: ActiveAlert(signal=str(item["signal"]), starts_at=str(item["starts_at"]), payload=dict(item["payload"]))
+            for key, item in document.get("active", {}).items()
+        }
+        outbox = {str(url): [dict(a) for a in alerts] for url, alerts in document.get("outbox", {}).items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StoreError(
+            f"the alert state is not a slowburn alert state file ({exc}); move it away to start afresh "
+            "(active alerts then get a new startsAt)", location=str(path),
+        ) from None
+    return AlertState(active=active, outbox=outbox)
+
+
+def save_state(path: Path, state: AlertState) -> None:
+    try:
+        write_atomic(path, json.dumps(state.to_json(), indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise StoreError(f"cannot write the alert state: {exc.strerror or exc}", location=str(path)) from None
+
+
+def reconcile(
+    state: AlertState, drafts: Iterable[AlertDraft], failed_signals: set[str], now: pd.Timestamp, ttl_seconds: float
+) -> tuple[dict[str, ActiveAlert], list[Alert]]:
+    """The next active set and the alerts to post this run (firing ones and resolutions).
+
+    ``ttl_seconds`` sets ``endsAt`` of firing alerts (now + ttl): long enough to outlive the gap
+    between runs, short enough that alerts of a detector that stopped running expire.
+    """
+    now_text = rfc3339(now)
+    ends_text = rfc3339(now + pd.Timedelta(seconds=ttl_seconds))
+    active: dict[str, ActiveAlert] = {}
+    posts: list[Alert] = []
+    current = {draft.identity: draft for draft in drafts}
+    for identity, draft in current.items():
+        previous = state.active.get(identity)
+        starts = previous.starts_at if previous is not None else now_text
+        payload: Alert = {
+            "labels": dict(draft.labels), "annotations": dict(draft.annotations),
+            "startsAt": starts, "endsAt": ends_text, "generatorURL": draft.generator_url,
+        }
+        if previous is not None and previous.payload.get("labels") != payload["labels"]:
+            posts.append(_resolved(previous.payload, now_text))
+        active[identity] = ActiveAlert(signal=draft.signal, starts_at=starts, payload=payload)
+        posts.append(payload)
+    for identity, previous in state.active.items():
+        if identity in current:
+            continue
+        if previous.signal in failed_signals:
+            payload = {**previous.payload, "endsAt": ends_text}
+            active[identity] = ActiveAlert(signal=previous.signal, starts_at=previous.starts_at, payload=payload)
+            posts.append(payload)
+        else:
+            posts.append(_resolved(previous.payload, now_text))
+    return active, posts
+
+
+def fingerprint(alert: Alert) -> tuple[tuple[str, str], ...]:
+    """Alertmanager's identity of an alert: its label set."""
+    return tuple(sorted(alert.get("labels", {}).items()))
+
+
+def merge_outbox(pending: list[Alert], posts: list[Alert]) -> list[Alert]:
+    """Pending alerts followed by this run's, one per label set, the latest winning (it is the newest truth)."""
+    merged: dict[tuple[tuple[str, str], ...], Alert] = {}
+    for alert in [*pending, *posts]:
+        key = fingerprint(alert)
+        merged.pop(key, None)
+        merged[key] = alert
+    return list(merged.values())
+
+
+def _resolved(payload: Alert, now_text: str) -> Alert:
+    ends = max(now_text, str(payload.get("startsAt", now_text)))   # same format: string order is time order
+    return {**payload, "endsAt": ends}

@@ -1,0 +1,105 @@
+"""Alertmanager sink (API v2): post every active finding each run, resolve what is gone, and keep
+what could not be delivered in an outbox that the next run sends first.
+
+With several URLs (an HA pair) every URL gets every alert and its own outbox; the delivery counts
+as done when at least one URL accepted it. An unreachable or failing URL (connection error,
+timeout, 5xx, 401/403/404, 429) keeps its batch; a batch Alertmanager rejects as invalid (400,
+422) is not retried, since it would be rejected again, and is reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import requests
+
+from detector.config import Config
+from detector.errors import DataError
+from detector.evaluation import Evaluation
+from detector.http_client import redacted
+from detector.live_settings import AlertmanagerSettings
+from detector.sinks.alert_payload import build_alert
+from detector.sinks.alert_state import Alert, AlertState, load_state, merge_outbox, reconcile, save_state
+from detector.sinks.base import DeliveryReport
+
+BATCH = 500
+"""Alerts per POST; Alertmanager has no hard limit, this keeps one request body small."""
+_REJECTED = {400, 422}
+
+
+class AlertmanagerSink:
+    """Deliver findings of ``settings.min_severity`` or worse to every configured Alertmanager.
+
+    Parameters
+    ----------
+    config : the whole config (labels, annotations, the signals' queries for generatorURL).
+    state_path : the alert state file (read and rewritten on every ``send``).
+    session : a ``requests.Session`` with auth and TLS applied (``detector.http_client.build_session``).
+    clock : returns "now" (UTC); used for startsAt/endsAt, never the evaluation time.
+    ttl_seconds : endsAt of a firing alert is now + this (3 schedule intervals, at least 1 h).
+    """
+
+    name = "alertmanager"
+
+    def __init__(
+        self, config: Config, settings: AlertmanagerSettings, state_path: Path, session: requests.Session,
+        clock: Callable[[], pd.Timestamp], ttl_seconds: float,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.state_path = state_path
+        self.session = session
+        self.clock = clock
+        self.ttl_seconds = ttl_seconds
+
+    def send(self, evaluation: Evaluation) -> DeliveryReport:
+        state = load_state(self.state_path)
+        base = self.settings.generator_url or (self.config.prometheus.url if self.config.prometheus else None)
+        drafts = [build_alert(f, self.config, base) for f in evaluation.at_least(self.settings.min_severity)]
+        problems = [note for draft in drafts for note in draft.notes]
+        now = self.clock()
+        active, posts = reconcile(state, drafts, unknown_signals(evaluation), now, self.ttl_seconds)
+        outbox: dict[str, list[Alert]] = {}
+        accepted_by_any = False
+        for url, alerts in state.outbox.items():
+            if url not in self.settings.url and alerts:
+                problems.append(f"dropped {len(alerts)} undelivered alert(s) for {url}: no longer configured")
+        for url in self.settings.url:
+            batch = merge_outbox(state.outbox.get(url, []), posts)
+            failure, keep = self._post(url, batch)
+            if failure is None:
+                accepted_by_any = True
+            else:
+                problems.append(failure)
+            if keep:
+                outbox[url] = batch
+        save_state(self.state_path, AlertState(active=active, outbox=outbox))
+        pending = max((len(alerts) for alerts in outbox.values()), default=0)
+        delivered = len(posts) if accepted_by_any else 0
+        return DeliveryReport(self.name, ok=accepted_by_any, delivered=delivered, pending=pending, problems=tuple(problems))
+
+    def _post(self, url: str, batch: list[Alert]) -> tuple[str | None, bool]:
+        """(problem or None, keep the batch for the next run)."""
+        where = redacted(self.settings, url)
+        for start in range(0, len(batch), BATCH):     # nothing to send: nothing to fail
+            chunk = batch[start: start + BATCH]
+            try:
+                response = self.session.post(f"{url}/api/v2/alerts", json=chunk, timeout=self.settings.timeout)
+            except requests.RequestException as exc:
+                return f"{where}: unreachable ({type(exc).__name__}); kept {len(batch)} alert(s) for the next run", True
+            if response.status_code in _REJECTED:
+                return f"{where}: rejected the alerts (HTTP {response.status_code}: {response.text.strip()[:300]})", False
+            if not response.ok:
+                return f"{where}: HTTP {response.status_code}; kept {len(batch)} alert(s) for the next run", True
+        return None, False
+
+
+def unknown_signals(evaluation: Evaluation) -> set[str]:
+    """Signals whose state is unknown this run: they failed for a reason other than having no data.
+
+    Their alerts are kept (re-sent unchanged). A signal whose query matched nothing (``DataError``)
+    is known to have no series, so its alerts resolve like any other risk that is gone.
+    """
+    return {name for name, error in evaluation.errors.items() if not isinstance(error, DataError)}

@@ -1,0 +1,108 @@
+"""``ExportSource``: exported metrics in a directory, one file per signal (offline runs, backtests).
+
+The directory holds ``NAME.json`` (a saved Prometheus ``query_range`` response) or ``NAME.csv``
+for each configured signal ``NAME``. Each signal is read on its own: a missing or malformed file
+becomes that signal's ``DataError`` in ``SeriesSet.errors`` and the other signals still load.
+Files that match no configured signal are reported as notes, never read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from detector.config import Signal
+from detector.errors import DataError
+from detector.series import DataNote, SeriesSet
+from detector.sources.base import RawSeries, assemble_signal
+from detector.sources.export_csv import parse_csv_export
+from detector.sources.export_json import parse_json_export
+
+Parser = Callable[[str, str, str], tuple[list[RawSeries], list[DataNote]]]
+PARSERS: dict[str, Parser] = {".json": parse_json_export, ".csv": parse_csv_export}
+"""File suffix -> parser of its text; ``parser(text, location, signal)``."""
+
+
+class ExportSource:
+    """A ``Source`` over a directory of exported metrics.
+
+    Parameters
+    ----------
+    directory : Path
+        The data directory. Read on every ``fetch``; nothing is cached.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def fetch(self, signals: Sequence[Signal], end: pd.Timestamp | None = None) -> SeriesSet:
+        """Load every signal's file onto its ``step`` grid, keeping only samples before ``end``.
+
+        Raises
+        ------
+        DataError
+            Only when the directory itself cannot be listed (missing, not a directory, unreadable).
+        """
+        files, notes = self._scan({signal.name for signal in signals})
+        result = SeriesSet(notes=notes)
+        for signal in signals:
+            try:
+                path = self._file_of(signal.name, files.get(signal.name, []))
+                raw, read_notes = PARSERS[path.suffix](_read_text(path), str(path), signal.name)
+                result.notes.extend(read_notes)
+                series, series_notes = assemble_signal(signal.name, raw, signal.step, origin=str(path), end=end)
+                result.notes.extend(series_notes)
+                result.series[signal.name] = series
+            except DataError as err:
+                result.errors[signal.name] = err
+        return result
+
+    def _scan(self, wanted: set[str]) -> tuple[dict[str, list[Path]], list[DataNote]]:
+        """Export files by signal name, and notes on every other visible file."""
+        try:
+            entries = sorted(self.directory.iterdir())
+        except FileNotFoundError:
+            raise DataError("data directory not found", location=str(self.directory)) from None
+        except NotADirectoryError:
+            raise DataError("expected a directory of NAME.json / NAME.csv files, got a file", location=str(self.directory)) from None
+        except OSError as exc:
+            raise DataError(f"cannot list the data directory: {exc.strerror}", location=str(self.directory)) from None
+        files: dict[str, list[Path]] = {}
+        notes: list[DataNote] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # .gitkeep, editor swap files and the like
+            if entry.suffix not in PARSERS or not entry.is_file():
+                notes.append(DataNote("", "ignored: not a .json or .csv file", str(entry)))
+            elif entry.stem not in wanted:
+                notes.append(DataNote("", f"ignored: no signal named {entry.stem!r} in the config", str(entry)))
+            else:
+                files.setdefault(entry.stem, []).append(entry)
+        return files, notes
+
+    def _file_of(self, name: str, candidates: list[Path]) -> Path:
+        if not candidates:
+            raise DataError(f"no {name}.json or {name}.csv in {self.directory}", location=str(self.directory))
+        if len(candidates) > 1:
+            both = " and ".join(path.name for path in candidates)
+            raise DataError(f"both {both} exist; keep only one", location=str(self.directory))
+        return candidates[0]
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text (a leading byte-order mark is ignored)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", location=str(path)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DataError(
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}",
+            location=f"{path}:{line}:{column}",
+        ) from None

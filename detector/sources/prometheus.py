@@ -1,0 +1,228 @@
+"""``PrometheusSource``: signal history from a Prometheus-compatible HTTP API, optionally via a store.
+
+For each signal: the window ``[end - lookback, end)`` on the step grid; with a store, only the
+part the store has not pulled yet (plus a small overlap); split into chunks within the server's
+limits; chunks of all signals pulled concurrently; then, with a store, merged into it and the
+whole window read back from it, so history builds up beyond the server's retention.
+
+A signal whose query fails (PromQL error, HTTP error after retries, malformed or empty answer)
+gets a ``SourceError`` in ``SeriesSet.errors`` and the others still load; even when the server is
+unreachable every signal carries its own error, and the caller decides the exit status.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import requests
+
+from detector.config import Signal
+from detector.errors import ConfigError, DataError, SourceError
+from detector.http_client import build_session
+from detector.live_settings import PrometheusSettings
+from detector.series import DataNote, SeriesSet, labels_of
+from detector.sources.base import RawSeries, assemble_signal
+from detector.sources.prometheus_chunks import TimeRange, missing_ranges, plan_chunks, query_window, step_ms_of
+from detector.sources.promql_client import PromQLClient, safe_url
+from detector.sources.retry_policy import RetryPolicy
+from detector.store import HistoryStore, StoreKey, StoreSession
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], pd.Timestamp]
+
+
+def utc_now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC")
+
+
+@dataclass
+class _Plan:
+    """What one signal needs this run."""
+
+    signal: Signal
+    window: TimeRange
+    step_ms: int
+    chunks: list[TimeRange] = field(default_factory=list)
+    coverage: TimeRange | None = None
+
+    @property
+    def key(self) -> StoreKey:
+        return StoreKey(self.signal.name, self.signal.query or "", self.step_ms)
+
+
+class PrometheusSource:
+    """A ``Source`` over ``/api/v1/query_range``.
+
+    Parameters
+    ----------
+    settings : PrometheusSettings
+        URL, limits (``max_points_per_query``, ``max_range_per_query``), ``concurrency``,
+        ``retries``, ``timeout`` and credentials.
+    store : HistoryStore, optional
+        History store; None pulls the whole lookback every time.
+    session : requests.Session, optional
+        Default: ``build_session(settings, section="prometheus")`` (raises ``ConfigError`` for an
+        unreadable token or password file).
+    clock : callable
+        Current time as a UTC ``pandas.Timestamp``; ``fetch`` uses it when ``end`` is None.
+    sleep : callable
+        ``sleep(seconds)`` between retries (injected in tests).
+    rng : random.Random, optional
+        Jitter of the retry backoff; default unseeded (spreads out many clients).
+    retry : RetryPolicy, optional
+        Default: ``RetryPolicy(retries=settings.retries)``.
+    """
+
+    def __init__(
+        self,
+        settings: PrometheusSettings,
+        *,
+        store: HistoryStore | None = None,
+        session: requests.Session | None = None,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.session = session if session is not None else build_session(settings, section="prometheus")
+        self.clock = clock
+        self.client = PromQLClient(
+            settings.url,
+            self.session,
+            timeout=settings.timeout,
+            retry=retry if retry is not None else RetryPolicy(retries=settings.retries),
+            sleep=sleep,
+            rng=rng if rng is not None else random.Random(),
+            now=lambda: clock().timestamp(),
+        )
+
+    def fetch(self, signals: Sequence[Signal], end: pd.Timestamp | None = None) -> SeriesSet:
+        """Each signal's series over ``[end - lookback, end)`` at its step; ``end`` defaults to now.
+
+        Raises
+        ------
+        StoreError
+            The store is locked by another run, unreadable or unwritable (nothing is fetched).
+        """
+        end = _utc(end if end is not None else self.clock())
+        result = SeriesSet()
+        plans = [plan for plan in (self._plan(signal, end, result) for signal in signals) if plan is not None]
+        with self.store.open() if self.store is not None else nullcontext() as session:
+            for plan in plans:
+                self._chunk(plan, session)
+            pulled = self._pull(plans)
+            for plan in plans:
+                self._finish(plan, pulled[plan.signal.name], session, end, result)
+            if session is not None:
+                session.prune(_ms(self.clock()))
+        return result
+
+    def _plan(self, signal: Signal, end: pd.Timestamp, result: SeriesSet) -> _Plan | None:
+        if not signal.query:
+            result.errors[signal.name] = ConfigError(
+                "no query: reading from Prometheus needs a PromQL 'query' for every signal", location=f"signals.{signal.name}"
+            )
+            return None
+        window = query_window(end, signal.lookback, signal.step)
+        if window is None:
+            result.errors[signal.name] = ConfigError(
+                f"lookback {signal.lookback:g} s is shorter than one step ({signal.step:g} s)", location=f"signals.{signal.name}"
+            )
+            return None
+        return _Plan(signal, window, step_ms_of(signal.step))
+
+    def _chunk(self, plan: _Plan, session: StoreSession | None) -> None:
+        stored = session.coverage(plan.key) if session is not None else None
+        ranges, plan.coverage = missing_ranges(plan.window, plan.step_ms, stored)
+        for span in ranges:
+            plan.chunks += plan_chunks(span, plan.step_ms, self.settings.max_points_per_query, self.settings.max_range_per_query)
+
+    def _pull(self, plans: list[_Plan]) -> dict[str, list[tuple[list[RawSeries], list[DataNote]]] | SourceError]:
+        """Every chunk of every signal, ``concurrency`` at a time; a signal stops at its first failure."""
+        failed: dict[str, SourceError] = {}
+
+        def one(plan: _Plan, chunk: TimeRange) -> tuple[list[RawSeries], list[DataNote]] | None:
+            name = plan.signal.name
+            if name in failed:
+                return None
+            try:
+                return self.client.query_range(plan.signal.query or "", chunk, plan.step_ms, signal=name)
+            except SourceError as err:
+                failed.setdefault(name, err)
+                return None
+
+        pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="prometheus")
+        try:
+            futures = [(plan.signal.name, pool.submit(one, plan, chunk)) for plan in plans for chunk in plan.chunks]
+            parts: dict[str, list[tuple[list[RawSeries], list[DataNote]]]] = {plan.signal.name: [] for plan in plans}
+            for name, future in futures:
+                answer = future.result()
+                if answer is not None:
+                    parts[name].append(answer)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: do not start queued chunks
+        return {name: failed.get(name, chunks) for name, chunks in parts.items()}
+
+    def _finish(
+        self,
+        plan: _Plan,
+        pulled: list[tuple[list[RawSeries], list[DataNote]]] | SourceError,
+        session: StoreSession | None,
+        end: pd.Timestamp,
+        result: SeriesSet,
+    ) -> None:
+        name = plan.signal.name
+        if isinstance(pulled, SourceError):
+            result.errors[name] = pulled
+            return
+        notes = list(dict.fromkeys(note for _, chunk_notes in pulled for note in chunk_notes))
+        raw = _merge_chunks([series for chunk_series, _ in pulled for series in chunk_series])
+        if session is not None and plan.coverage is not None:
+            session.write(plan.key, raw, plan.coverage)
+            raw = session.read(plan.key, plan.window)
+        origin = f"{safe_url(self.settings.url)} signal {name}"
+        try:
+            series, series_notes = assemble_signal(name, raw, plan.signal.step, origin=origin, end=end)
+        except DataError as err:
+            result.errors[name] = SourceError(err.message, location=origin)
+            result.notes.extend(notes)
+            return
+        result.series[name] = series
+        result.notes.extend(notes + series_notes)
+        log.debug("%s: %d series from %d request(s)", origin, len(series), len(plan.chunks))
+
+
+def _merge_chunks(raw: list[RawSeries]) -> list[RawSeries]:
+    """One ``RawSeries`` per label set (chunks return each series once per chunk)."""
+    groups: dict[tuple[tuple[str, str], ...], list[RawSeries]] = {}
+    for entry in raw:
+        groups.setdefault(labels_of(entry.labels), []).append(entry)
+    merged = []
+    for entries in groups.values():
+        if len(entries) == 1:
+            merged.append(entries[0])
+        else:
+            ts = np.concatenate([e.timestamps for e in entries])
+            vs = np.concatenate([e.values for e in entries])
+            merged.append(RawSeries(entries[0].labels, ts, vs, entries[0].where))
+    return merged
+
+
+def _utc(instant: pd.Timestamp) -> pd.Timestamp:
+    stamp = pd.Timestamp(instant)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _ms(instant: pd.Timestamp) -> int:
+    return int(_utc(instant).value // 1_000_000)

@@ -1,0 +1,256 @@
+"""Local history store: keeps pulled samples so history grows beyond the server's retention.
+
+SQLite (stdlib ``sqlite3``) rather than Parquet: a transaction per signal makes every write atomic,
+WAL mode keeps the file readable by others during a write and consistent after a crash (a run
+killed mid-write loses only its own open transaction), and there is no new dependency. A Parquet
+directory would need hand-written temp-file-and-rename and its own locking for the same guarantees.
+
+Layout: a *signal* is identified by name, query text and step (a changed query or step starts a
+fresh history instead of mixing old and new meanings); a *series* by its signal and full label
+set; samples live in *blocks* of ``BLOCK_STEPS`` grid steps, each one row holding its timestamps
+(int64 ms) and values (float64, NaN kept) as little-endian blobs. 1,000 series x 4,320 points are
+about 17,000 rows: written and read back in well under a second, where a row per sample takes
+several. Each signal also records the contiguous time range it has pulled (its *coverage*), so
+the next run asks the server only for what is new. One run at a time: see ``store_lock``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from detector.errors import StoreError
+from detector.sources.base import RawSeries
+from detector.sources.prometheus_chunks import TimeRange
+from detector.store_blocks import BLOCK_STEPS, decode, encode, merge_block, split_into_blocks, trim
+from detector.store_lock import run_lock
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE signals (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, query TEXT NOT NULL, step_ms INTEGER NOT NULL,
+    covered_from INTEGER, covered_to INTEGER, UNIQUE (name, query, step_ms));
+CREATE TABLE series (
+    id INTEGER PRIMARY KEY, signal_id INTEGER NOT NULL REFERENCES signals (id),
+    labels TEXT NOT NULL, UNIQUE (signal_id, labels));
+CREATE TABLE blocks (
+    series_id INTEGER NOT NULL REFERENCES series (id), block INTEGER NOT NULL,
+    first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, ts BLOB NOT NULL, vals BLOB NOT NULL,
+    PRIMARY KEY (series_id, block)) WITHOUT ROWID;
+CREATE INDEX blocks_by_last ON blocks (last_ms);
+"""
+
+
+@dataclass(frozen=True)
+class StoreKey:
+    """Which history: signal name, the exact query text and the step in milliseconds."""
+
+    signal: str
+    query: str
+    step_ms: int
+
+
+class HistoryStore:
+    """A SQLite history file. ``open()`` takes the run lock and yields a ``StoreSession``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (its directory is created if missing). The lock is ``<path>.lock``.
+    retention : float
+        Seconds of history kept; older samples are deleted by ``StoreSession.prune``.
+    lock_timeout : float
+        Seconds to wait for a concurrent run before ``StoreError("store is locked ...")``.
+    max_bytes : int, optional
+        Cap on the database size; a write beyond it fails exactly like a full disk.
+    """
+
+    def __init__(self, path: str | Path, retention: float, *, lock_timeout: float = 30.0, max_bytes: int | None = None) -> None:
+        self.path = Path(path)
+        self.retention = retention
+        self.lock_timeout = lock_timeout
+        self.max_bytes = max_bytes
+
+    @contextmanager
+    def open(self) -> Iterator["StoreSession"]:
+        """Lock the store, open it (creating the schema on first use) and close it after the block."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store directory: {exc.strerror}", location=str(self.path)) from None
+        with run_lock(Path(f"{self.path}.lock"), self.lock_timeout):
+            with _guard(self.path, "open"):
+                connection = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
+            try:
+                with _guard(self.path, "open"):
+                    _prepare(connection, self.max_bytes)
+                yield StoreSession(connection, self.path, round(self.retention * 1000))
+            finally:
+                connection.close()
+
+
+class StoreSession:
+    """Reads and writes of one run, on one connection (not shared between threads)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, retention_ms: int) -> None:
+        self._db = connection
+        self.path = path
+        self.retention_ms = retention_ms
+
+    def coverage(self, key: StoreKey) -> TimeRange | None:
+        """The contiguous range already pulled for ``key``, or None."""
+        with _guard(self.path, "read"):
+            row = self._db.execute(
+                "SELECT covered_from, covered_to FROM signals WHERE name = ? AND query = ? AND step_ms = ?",
+                (key.signal, key.query, key.step_ms),
+            ).fetchone()
+        if row is None or row[0] is None or row[1] is None or row[0] > row[1]:
+            return None
+        return TimeRange(int(row[0]), int(row[1]))
+
+    def write(self, key: StoreKey, series: Iterable[RawSeries], coverage: TimeRange) -> int:
+        """Merge ``series`` into the store (new values win at equal timestamps) and set the coverage.
+
+        One transaction: either all of it is stored or, after an error or a crash, none of it.
+        Returns the number of samples written.
+        """
+        written = 0
+        with _guard(self.path, "write"), self._transaction():
+            signal_id = self._signal_id(key)
+            block_ms = key.step_ms * BLOCK_STEPS
+            for raw in series:
+                series_id = self._series_id(signal_id, json.dumps(sorted(raw.labels.items())))
+                ts_ms = np.round(np.asarray(raw.timestamps, dtype=np.float64) * 1000).astype(np.int64)
+                values = np.asarray(raw.values, dtype=np.float64)
+                for block, (bts, bvs) in split_into_blocks(ts_ms, values, block_ms):
+                    old = self._db.execute(
+                        "SELECT ts, vals FROM blocks WHERE series_id = ? AND block = ?", (series_id, block)
+                    ).fetchone()
+                    if old is not None:
+                        bts, bvs = merge_block(decode(old[0], old[1]), (bts, bvs))
+                    self._put_block(series_id, block, bts, bvs)
+                written += int(ts_ms.size)
+            self._db.execute(
+                "UPDATE signals SET covered_from = ?, covered_to = ? WHERE id = ?", (coverage.start_ms, coverage.end_ms, signal_id)
+            )
+        return written
+
+    def read(self, key: StoreKey, span: TimeRange) -> list[RawSeries]:
+        """Every stored series of ``key`` with its samples inside ``span`` (inclusive), oldest first."""
+        with _guard(self.path, "read"):
+            rows = self._db.execute(
+                "SELECT s.labels, b.ts, b.vals FROM blocks b JOIN series s ON s.id = b.series_id"
+                " JOIN signals g ON g.id = s.signal_id WHERE g.name = ? AND g.query = ? AND g.step_ms = ?"
+                " AND b.last_ms >= ? AND b.first_ms <= ? ORDER BY s.id, b.block",
+                (key.signal, key.query, key.step_ms, span.start_ms, span.end_ms),
+            ).fetchall()
+        parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for labels, ts_blob, vals_blob in rows:
+            parts.setdefault(labels, []).append(decode(ts_blob, vals_blob))
+        out = []
+        for labels, blocks in parts.items():
+            ts = np.concatenate([b[0] for b in blocks])
+            vs = np.concatenate([b[1] for b in blocks])
+            inside = (ts >= span.start_ms) & (ts <= span.end_ms)
+            out.append(RawSeries(dict(json.loads(labels)), ts[inside] / 1000.0, vs[inside], "store"))
+        return out
+
+    def prune(self, now_ms: int) -> int:
+        """Delete samples older than the retention (all signals); returns the samples deleted."""
+        cutoff = now_ms - self.retention_ms
+        deleted = 0
+        with _guard(self.path, "prune"), self._transaction():
+            rows = self._db.execute("SELECT series_id, block, ts, vals FROM blocks WHERE first_ms < ?", (cutoff,)).fetchall()
+            for series_id, block, ts_blob, vals_blob in rows:
+                ts, vs = decode(ts_blob, vals_blob)
+                kept_ts, kept_vs = trim(ts, vs, cutoff)
+                deleted += int(ts.size - kept_ts.size)
+                if kept_ts.size:
+                    self._put_block(series_id, block, kept_ts, kept_vs)
+                else:
+                    self._db.execute("DELETE FROM blocks WHERE series_id = ? AND block = ?", (series_id, block))
+            self._db.execute("DELETE FROM series WHERE id NOT IN (SELECT DISTINCT series_id FROM blocks)")
+            self._db.execute(  # the first grid point at or after the cutoff
+                "UPDATE signals SET covered_from = ((? + step_ms - 1) / step_ms) * step_ms WHERE covered_from < ?", (cutoff, cutoff)
+            )
+        return deleted
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _signal_id(self, key: StoreKey) -> int:
+        self._db.execute(
+            "INSERT OR IGNORE INTO signals (name, query, step_ms) VALUES (?, ?, ?)", (key.signal, key.query, key.step_ms)
+        )
+        row = self._db.execute(
+            "SELECT id FROM signals WHERE name = ? AND query = ? AND step_ms = ?", (key.signal, key.query, key.step_ms)
+        ).fetchone()
+        return int(row[0])
+
+    def _series_id(self, signal_id: int, labels: str) -> int:
+        self._db.execute("INSERT OR IGNORE INTO series (signal_id, labels) VALUES (?, ?)", (signal_id, labels))
+        row = self._db.execute("SELECT id FROM series WHERE signal_id = ? AND labels = ?", (signal_id, labels)).fetchone()
+        return int(row[0])
+
+    def _put_block(self, series_id: int, block: int, ts: np.ndarray, vs: np.ndarray) -> None:
+        ts_blob, vals_blob = encode(ts, vs)
+        self._db.execute(
+            "INSERT OR REPLACE INTO blocks (series_id, block, first_ms, last_ms, ts, vals) VALUES (?, ?, ?, ?, ?, ?)",
+            (series_id, block, int(ts[0]), int(ts[-1]), ts_blob, vals_blob),
+        )
+
+
+def _prepare(connection: sqlite3.Connection, max_bytes: int | None) -> None:
+    """WAL mode, the size cap, and the schema (created on first use, checked afterwards)."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    tables = connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    if version == 0 and tables == 0:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    elif version != SCHEMA_VERSION:
+        raise StoreError(
+            f"not a slowburn history store of schema version {SCHEMA_VERSION} (found version {version} with {tables} table(s)); "
+            "point store.path at a new file"
+        )
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: consistent after a crash
+    if max_bytes is not None:
+        page = connection.execute("PRAGMA page_size").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {max(1, int(max_bytes) // int(page))}")
+
+
+@contextmanager
+def _guard(path: Path, action: str) -> Iterator[None]:
+    """Turn SQLite failures into a ``StoreError`` naming the file and what to do."""
+    try:
+        yield
+    except StoreError as err:
+        raise StoreError(err.message, location=str(path)) from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot {action} the history store: {_explain(exc)}", location=str(path)) from None
+
+
+def _explain(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "disk is full" in text or "disk I/O error" in text:
+        return f"{text} (free space on the volume or lower store.retention)"
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return f"{text} (the file and its directory must be writable)"
+    if "not a database" in text or "malformed" in text:
+        return f"{text} (not a slowburn history store, or damaged; point store.path at a new file)"
+    return text
+
