@@ -63,7 +63,7 @@ def _seasonal(rng: np.random.Generator, index: pd.DatetimeIndex) -> np.ndarray:
     daily = rng.uniform(0, 0.25) * (rng.random() < 0.7)
     weekly = rng.uniform(0, 0.10) * (rng.random() < 0.6)
     phase = rng.uniform(0, 24)
-    weekend = index.dayofweek.to_numpy() >= 5
+    weekend = index.day_of_week.to_numpy() >= 5
     return 1 + daily * np.sin(2 * np.pi * (hour - phase) / 24) - weekly * weekend
 
 

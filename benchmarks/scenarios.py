@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -67,15 +68,25 @@ def evaluation_grid(scenarios: list[Scenario], every: float) -> list[pd.Timestam
     return list(pd.date_range(first, END, freq=pd.Timedelta(seconds=every)))
 
 
+CPU_SECONDS: dict[str, float] = {}
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished children (pool workers), in seconds."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run_slowburn(config: Config, data: SeriesSet, keys: dict[SeriesKey, Scenario], times: list[pd.Timestamp], workers: int,
                  progress: Callable[[int, int], None] | None = None) -> tuple[Flags, float]:
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     timelines = replay(config, data, times, workers=workers, progress=progress)
     seconds = time.perf_counter() - t0
+    CPU_SECONDS["slowburn"] = cpu_seconds() - cpu0
     flags: Flags = {}
     for key, sc in keys.items():
         ranks = sorted(timelines[key].ranks.items()) if key in timelines else []
-        at = np.array([t.to_datetime64() for t, _ in ranks], dtype="datetime64[ns]")
+        at = np.array([t.tz_convert(None).to_datetime64() for t, _ in ranks], dtype="datetime64[ns]")
         flags[sc.name] = (at, np.array([r >= 1 for _, r in ranks], dtype=bool))
     return flags, seconds
 
@@ -98,10 +109,11 @@ RULES: dict[str, Callable[[pd.Series, pd.Series], pd.Series]] = {
 def run_rule(name: str, scenarios: list[Scenario]) -> tuple[Flags, float]:
     rule = RULES[name]
     flags: Flags = {}
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     for sc in scenarios:
         firing = rule(pd.Series(sc.values, index=sc.index), pd.Series(sc.ceiling, index=sc.index))
-        flags[sc.name] = (sc.index.to_numpy(), firing.to_numpy(dtype=bool))
+        flags[sc.name] = (sc.index.tz_localize(None).to_numpy(), firing.to_numpy(dtype=bool))
+    CPU_SECONDS[name] = cpu_seconds() - cpu0
     return flags, time.perf_counter() - t0
 
 
@@ -117,17 +129,28 @@ def score(sc: Scenario, at: np.ndarray, flagged: np.ndarray) -> dict[str, Any]:
         return out
     incident = sc.incident.to_datetime64()
     before = flagged & (at <= incident)
-    out["lead_days"] = float((incident - at[np.argmax(before)]) / np.timedelta64(1, "h")) / 24 if before.any() else None
+    out["lead_days"] = _days(incident - at[np.argmax(before)]) if before.any() else None
+    upto = at <= incident                                     # sustained: the alert run still on at the incident
+    if upto.any() and flagged[upto][-1]:
+        quiet_at = np.flatnonzero(~flagged[upto])
+        out["sustained_lead_days"] = _days(incident - at[upto][quiet_at[-1] + 1 if len(quiet_at) else 0])
+    else:
+        out["sustained_lead_days"] = None
     pre = at < sc.onset.to_datetime64()
     out["pre_onset_episodes"] = count_episodes(flagged[pre])
     out["pre_onset_days"] = max(0.0, float((sc.onset.to_datetime64() - span0) / np.timedelta64(1, "D")))
     return out
 
 
+def _days(delta: np.timedelta64) -> float:
+    return float(delta / np.timedelta64(1, "s")) / 86400.0
+
+
 def summarize(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     inc = [r for r in rows if r["incident"]]
     quiet = [r for r in rows if not r["incident"]]
     leads = np.array([r["lead_days"] for r in inc if r["lead_days"] is not None])
+    sustained = np.array([r["sustained_lead_days"] for r in inc if r["sustained_lead_days"] is not None])
     years = sum(r["exposure_days"] for r in quiet) / YEAR_DAYS
     pre_years = sum(r["pre_onset_days"] for r in inc) / YEAR_DAYS
     episodes = sum(r["episodes"] for r in quiet)
@@ -136,6 +159,9 @@ def summarize(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         "detection_rate": leads.size / len(inc) if inc else None,
         "median_lead_days": float(np.median(leads)) if leads.size else None,
         "p10_lead_days": float(np.percentile(leads, 10)) if leads.size else None,
+        "alerting_at_incident": int(sustained.size),
+        "median_sustained_lead_days": float(np.median(sustained)) if sustained.size else None,
+        "p10_sustained_lead_days": float(np.percentile(sustained, 10)) if sustained.size else None,
         "quiet_series": len(quiet), "quiet_series_years": years, "false_alarm_episodes": episodes,
         "false_alarms_per_series_year": episodes / years if years else None,
         "pre_onset_alarms_per_series_year": sum(r["pre_onset_episodes"] for r in inc) / pre_years if pre_years else None,
@@ -158,15 +184,23 @@ def by_shape(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _ratio(ours: float | None, theirs: float | None) -> float:
+    if not theirs:
+        return float("inf") if ours else 0.0
+    return (ours or 0.0) / theirs
+
+
 def targets(summary: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool]]:
-    ours, pl = summary["slowburn"], summary["predict_linear"]
-    ratio = (ours["median_lead_days"] or 0) / pl["median_lead_days"] if pl["median_lead_days"] else float("inf")
+    """The issue's targets for slowburn, each with its measured value and whether it is met."""
+    ours = summary["slowburn"]
     fa = ours["false_alarms_per_series_year"]
-    return [
-        (">= 95 % of incidents flagged", f"{100 * (ours['detection_rate'] or 0):.1f} %", (ours["detection_rate"] or 0) >= 0.95),
-        ("median lead >= 5x predict_linear's", f"{ratio:.1f}x", ratio >= 5),
-        ("< 1 false alarm per 100 series-years", f"{100 * fa:.2f}" if fa is not None else "n/a", fa is not None and fa < 0.01),
-    ]
+    out = [(">= 95 % of incidents flagged at or before the incident", f"{100 * (ours['detection_rate'] or 0):.1f} %", (ours["detection_rate"] or 0) >= 0.95)]
+    for rule, label in (("predict_linear", "bare predict_linear rule"), ("predict_linear_85pct", "kubernetes-mixin rule (predict_linear + 85 % full)")):
+        for key, how in (("median_lead_days", "first flag"), ("median_sustained_lead_days", "alert sustained into the incident")):
+            ratio = _ratio(ours[key], summary[rule][key])
+            out.append((f"median lead >= 5x the {label}'s ({how})", f"{ratio:.1f}x", ratio >= 5))
+    out.append(("< 1 false alarm per 100 series-years", f"{100 * fa:.2f}" if fa is not None else "n/a", fa is not None and fa < 0.01))
+    return out
 
 
 def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float = 86400.0, seed: int = SEED, log=sys.stderr) -> dict[str, Any]:
@@ -183,7 +217,7 @@ def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float =
     for name in RULES:
         flags[name] = run_rule(name, scenarios)
     rows = {m: [score(sc, *flags[m][0][sc.name]) for sc in scenarios] for m in METHODS}
-    summary = {m: summarize(rows[m], flags[m][1]) for m in METHODS}
+    summary = {m: {**summarize(rows[m], flags[m][1]), "cpu_seconds": CPU_SECONDS.get(m)} for m in METHODS}
     evaluations = sum(int(np.size(flags["slowburn"][0][sc.name][0])) for sc in scenarios)
     return {
         "seed": seed, "incident_series": incidents, "quiet_series": quiet, "workers": workers, "every_days": every / 86400,
@@ -204,25 +238,28 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"{result['incident_series']} series with an incident, {result['quiet_series']} without; hourly, 240-300 days; "
         f"seed {result['seed']}; slowburn evaluated every {result['every_days']:g} day(s) "
-        f"({result['series_evaluations']} series evaluations, workers={result['workers']}); rules at every sample.", "",
-        "| method | flagged at or before incident | median lead (days) | p10 lead (days) | false alarms / 100 series-years (quiet) "
-        "| alarms before onset / 100 series-years | time (s) |",
-        "|---|---|---|---|---|---|---|",
+        f"({result['series_evaluations']} series evaluations, workers={result['workers']}); rules at every hourly sample.", "",
+        "| method | flagged at or before incident | lead, first flag: median / p10 (days) | alerting at the incident "
+        "| lead, sustained alert: median / p10 (days) | false alarms / 100 series-years (quiet series) "
+        "| alarms before onset / 100 series-years (incident series) | time: wall (CPU) s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for m in METHODS:
         r = s[m]
-        lines.append(f"| {m} | {r['detected']}/{r['incidents']} ({100 * (r['detection_rate'] or 0):.1f} %) | {_f(r['median_lead_days'])} "
-                     f"| {_f(r['p10_lead_days'])} | {_f(_per100(r['false_alarms_per_series_year']), '{:.2f}')} "
-                     f"({r['false_alarm_episodes']} episodes / {r['quiet_series_years']:.0f} series-years) "
-                     f"| {_f(_per100(r['pre_onset_alarms_per_series_year']), '{:.2f}')} | {r['seconds']:.1f} |")
+        lines.append(
+            f"| {m} | {r['detected']}/{r['incidents']} ({100 * (r['detection_rate'] or 0):.1f} %) "
+            f"| {_f(r['median_lead_days'])} / {_f(r['p10_lead_days'])} | {r['alerting_at_incident']}/{r['incidents']} "
+            f"| {_f(r['median_sustained_lead_days'])} / {_f(r['p10_sustained_lead_days'])} "
+            f"| {_f(_per100(r['false_alarms_per_series_year']), '{:.2f}')} ({r['false_alarm_episodes']} in {r['quiet_series_years']:.0f} series-years) "
+            f"| {_f(_per100(r['pre_onset_alarms_per_series_year']), '{:.2f}')} | {r['seconds']:.1f} ({_f(r['cpu_seconds'])}) |")
     lines += ["", "Targets (slowburn):", ""] + [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
-    lines += ["", "| shape | n | " + " | ".join(METHODS) + " |", "|---|---|" + "---|" * len(METHODS)]
-    shapes = result["by_shape"]["slowburn"]
-    for shape, info in shapes.items():
+    lines += ["", "Per shape (incident shapes: found at or before the incident, median first-flag lead; quiet shapes: false-alarm episodes):", "",
+              "| shape | n | " + " | ".join(METHODS) + " |", "|---|---|" + "---|" * len(METHODS)]
+    for shape, info in result["by_shape"]["slowburn"].items():
         cells = []
         for m in METHODS:
             v = result["by_shape"][m][shape]
-            cells.append(f"{v['detected']} found, median {_f(v['median_lead_days'])} d" if "detected" in v else f"{v['episodes']} episodes")
+            cells.append(f"{v['detected']}, {_f(v['median_lead_days'])} d" if "detected" in v else f"{v['episodes']}")
         lines.append(f"| {shape} | {info['n']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -131,19 +131,28 @@ def first_at_or_above(shape: Shape, g: Grid, bound: float) -> str:
     return rfc3339(int(g.seconds[hit[0]]))
 
 
+SYMPTOMS = {"webhook_fail_open_rate", "vpa_evictions", "prometheus_head_series", "pod_restarts"}
+"""Series that only show the outage once it happens (role: symptom); the others carried the risk
+ahead of it (role: cause) and are the ones a detector is scored on."""
+
+
 def incidents_of(series: list[Shape], g: Grid) -> list[dict[str, object]]:
-    """``{signal, labels, at, note}`` for every series that is part of an incident."""
+    """``{signal, labels, at, role, note}`` for every series that is part of an incident."""
     out: list[dict[str, object]] = []
     for s in series:
         labels = {k: v for k, v in sorted(s.labels.items()) if k != "__name__"}
         if s.signal in VPA_SIGNALS and s.signal != "vpa_objects" and labels.get("name") != "gatekeeper.sh":
-            out.append({"signal": s.signal, "labels": labels, "at": shapes.VPA_INCIDENT, "note": "VPA: first alert, metrics missing"})
+            item = {"signal": s.signal, "labels": labels, "at": shapes.VPA_INCIDENT, "note": "VPA: first alert, metrics missing"}
         elif s.signal == "pvc_used_bytes":
-            out.append({"signal": s.signal, "labels": labels, "at": first_at_or_above(s, g, shapes.OLD_CAPACITY), "note": "Redis: disk full (10 GiB)"})
+            item = {"signal": s.signal, "labels": labels, "at": first_at_or_above(s, g, shapes.OLD_CAPACITY), "note": "Redis: disk full (10 GiB)"}
         elif s.signal == "pod_restarts":
-            out.append({"signal": s.signal, "labels": labels, "at": shapes.RESTART_STORM, "note": "Redis: restart storm"})
+            item = {"signal": s.signal, "labels": labels, "at": shapes.RESTART_STORM, "note": "Redis: restart storm"}
         elif s.signal == "backend_memory_bytes":
-            out.append({"signal": s.signal, "labels": labels, "at": shapes.OOM, "note": "Redis: backend OOM cascade"})
+            item = {"signal": s.signal, "labels": labels, "at": shapes.OOM, "note": "Redis: backend OOM cascade"}
+        else:
+            continue
+        item["role"] = "symptom" if s.signal in SYMPTOMS else "cause"
+        out.append(item)
     return out
 
 
@@ -181,6 +190,7 @@ def write_incidents(path: Path, incidents: list[dict[str, object]]) -> None:
         lines.append(f"- signal: {item['signal']}")
         lines.append(f"  labels: {json.dumps(item['labels'])}")
         lines.append(f"  at: {json.dumps(item['at'])}")
+        lines.append(f"  role: {item['role']}")
         lines.append(f"  note: {json.dumps(item['note'])}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -179,7 +179,7 @@ def prometheus_head(rng: np.random.Generator, g: Grid) -> list[Shape]:
     """Head series: 1.2M growing to ~1.9M with daily churn, then a churn explosion past 4M."""
     grow = 1.2e6 + 0.7e6 * np.clip(g.days_since(START) / 264.0, 0.0, None) ** 1.2
     churn = daily(g, 0.02, 15.0) * weekly(g, 0.02) * (1.0 + ar1(rng, g.n, 0.8, 0.004))
-    explosion = 1.0 + 1.25 * ramp(g, VPA_INCIDENT, 30) * lognoise(rng, g, 0.03)
+    explosion = 1.0 + 1.4 * ramp(g, VPA_INCIDENT, 30) * lognoise(rng, g, 0.02)
     return [Shape("prometheus_head_series", {"job": "prometheus"}, np.round(grow * churn * explosion), digits=0)]
 
 

@@ -31,15 +31,16 @@ def render_summary(document: dict[str, Any]) -> str:
     lines = [
         f"backtest: {document['evaluations']} evaluations from {document['first_evaluation']} to {document['last_evaluation']}",
         "",
-        f"{'SERIES':58} {'INCIDENT':11} {'SLOWBURN':11} {'LEAD':>7} {'PREDICT_LINEAR':15} {'LEAD':>7}",
+        f"{'SERIES':52} {'ROLE':7} {'INCIDENT':10} {'SLOWBURN':10} {'LEAD':>7} {'KEPT':>7} {'PREDICT_LINEAR':14} {'LEAD':>7} {'KEPT':>7}",
     ]
-    for s in document["series"]:
+    for s in sorted(document["series"], key=lambda e: (e["role"] != "cause", e["signal"])):
         if s["incident"] is None:
             continue
         b = baseline.get(_ident(s))
+        theirs = f"{_day(b['first_flagged']):14} {_lead(b['lead_time_days']):>7} {_lead(b['sustained_lead_days']):>7}" if b else f"{'(no ceiling)':14}"
         lines.append(
-            f"{_name(s)[:58]:58} {_day(s['incident']):11} {_day(s['first_flagged']):11} {_lead(s['lead_time_days']):>7} "
-            f"{_day(b['first_flagged']) if b else 'no ceiling':15} {_lead(b['lead_time_days']) if b else '':>7}"
+            f"{_name(s)[:52]:52} {s['role']:7} {_day(s['incident']):10} {_day(s['first_flagged']):10} {_lead(s['lead_time_days']):>7} "
+            f"{_lead(s['sustained_lead_days']):>7} {theirs}"
         )
     ours, theirs = document["summary"]["slowburn"], document["summary"]["predict_linear"]
     lines += [
@@ -47,11 +48,17 @@ def render_summary(document: dict[str, Any]) -> str:
         f"{'':34} {'slowburn':>14} {'predict_linear':>15}",
         f"{'incidents flagged before they hit':34} {_ratio(ours):>14} {_ratio(theirs):>15}",
         f"{'median lead time (days)':34} {_num(ours['median_lead_time_days']):>14} {_num(theirs['median_lead_time_days']):>15}",
+        f"{'median lead, alert kept (days)':34} {_num(ours['median_sustained_lead_days']):>14} {_num(theirs['median_sustained_lead_days']):>15}",
         f"{'false alarm episodes':34} {ours['false_alarm_episodes']:>14} {theirs['false_alarm_episodes']:>15}",
         f"{'false alarms per series-year':34} {_num(ours['false_alarms_per_series_year']):>14} {_num(theirs['false_alarms_per_series_year']):>15}",
-        f"{'series without incident (years)':34} {_quiet(ours):>14} {_quiet(theirs):>15}",
+        f"{'series-years scored':34} {ours['series_years_scored']:>14} {theirs['series_years_scored']:>15}",
+        f"{'quiet series ever alerting':34} {_quiet(ours):>14} {_quiet(theirs):>15}",
+        "",
+        "LEAD: incident - first flag. KEPT: incident - start of the alert still active at the incident.",
+        "False alarms: alert episodes on quiet series plus episodes on cause series that cleared before",
+        "their incident; symptom series are shown but not scored.",
     ]
-    flagged_quiet = [s for s in document["series"] if s["incident"] is None and s["false_alarms"]]
+    flagged_quiet = [s for s in document["series"] if s["false_alarms"]]
     for s in flagged_quiet:
         lines.append(f"false alarm: {_name(s)} first at {_day(s['first_flagged'])}: {s['summary']}")
     for name, error in document.get("errors", {}).items():
@@ -85,4 +92,4 @@ def _ratio(summary: dict) -> str:
 
 
 def _quiet(summary: dict) -> str:
-    return f"{summary['series_without_incident']} ({summary['series_years_without_incident']})"
+    return f"{summary['quiet_series_with_alarms']}/{summary['series_without_incident']}"

@@ -97,12 +97,12 @@ class _QuietHandler(WSGIRequestHandler):
 class HttpServer:
     """Serve ``app`` on ``host:port`` in a daemon thread; port 0 picks a free port (see ``port``)."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], host: str, port: int) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], host: str, port: int, *, location: str = "listen") -> None:
         try:
             server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
             self._server = make_server(host, port, app, server_class=server_class, handler_class=_QuietHandler)
         except OSError as exc:
-            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", location="schedule.listen") from None
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", location=location) from None
         self._thread = threading.Thread(target=self._server.serve_forever, name="slowburn-http", daemon=True)
 
     @property
@@ -117,10 +117,10 @@ class HttpServer:
         self._server.server_close()
 
 
-def parse_listen(text: str) -> tuple[str, int]:
+def parse_listen(text: str, location: str = "listen") -> tuple[str, int]:
     """'HOST:PORT' (HOST may be empty, a name, an IPv4 address or '[IPv6]') to (host, port)."""
     host, sep, port_text = text.rpartition(":")
     if not sep or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ConfigError(f"expected HOST:PORT such as 0.0.0.0:9464, got {text!r}", location="listen")
+        raise ConfigError(f"expected HOST:PORT such as 0.0.0.0:9464, got {text!r}", location=location)
     host = host.strip("[]") or "0.0.0.0"
     return host, int(port_text)

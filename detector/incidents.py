@@ -13,10 +13,18 @@ from detector.timeparse import parse_instant
 from detector.yaml_locations import load_yaml_with_locations
 
 
+ROLES = ("cause", "symptom")
+
+
 @dataclass(frozen=True)
 class Incident:
+    """A known incident on one series. ``role`` "cause": the series carried the risk ahead of the
+    incident (scored on lead time); "symptom": it only showed the outage (e.g. an eviction loop):
+    reported, but neither credited nor counted as a false alarm."""
+
     key: SeriesKey
     at: pd.Timestamp
+    role: str = "cause"
 
 
 def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
@@ -40,7 +48,7 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
         where = locate((index,))
         if not isinstance(entry, dict):
             raise IncidentsError(f"[{index}]: expected a mapping with signal, labels, at", location=where)
-        unknown = set(entry) - {"signal", "labels", "at", "note"}
+        unknown = set(entry) - {"signal", "labels", "at", "note", "role"}
         if unknown:
             raise IncidentsError(f"[{index}]: unknown key(s) {sorted(unknown)}", location=where)
         signal = entry.get("signal")
@@ -52,7 +60,11 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
         if "at" not in entry:
             raise IncidentsError(f"[{index}].at: required key is missing", location=where)
         at = parse_instant(str(entry["at"]), what=f"{where}: [{index}].at", error_type=IncidentsError)
-        incidents.append(Incident(SeriesKey(signal, labels_of({k: v for k, v in labels.items() if k != "__name__"})), at))
+        role = entry.get("role", "cause")
+        if role not in ROLES:
+            raise IncidentsError(f"[{index}].role: expected one of {', '.join(ROLES)}, got {role!r}", location=where)
+        key = SeriesKey(signal, labels_of({k: v for k, v in labels.items() if k != "__name__"}))
+        incidents.append(Incident(key, at, role))
     return incidents
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from concurrent.futures import Executor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,16 +43,13 @@ _RANK = {ExitStatus.OK: 0, ExitStatus.PARTIAL: 1, ExitStatus.SINK: 2, ExitStatus
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """One run: its exit status, the evaluation (empty with errors when fetching failed) and what each sink did."""
+    """One run: its exit status, the evaluation (empty, with errors, when fetching failed), what each sink did."""
 
     status: ExitStatus
     evaluation: Evaluation
     reports: tuple[DeliveryReport, ...]
     duration: float
-
-    @property
-    def evaluated(self) -> bool:
-        return self.status not in (ExitStatus.SOURCE, ExitStatus.STORE)
+    evaluated: bool          # at least one signal was evaluated
 
 
 def run_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -60,6 +57,7 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
     from detector.commands.run import resolve_workers
     from detector.timeparse import parse_instant
 
+    check_live_config(config, args.config)
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     sinks: list[Sink] = [StdoutSink(env.stdout, args.min_severity)]
     if args.json_out:
@@ -84,7 +82,7 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
 
 def run_once(
     config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
-    pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: Executor | None = None,
+    pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
 ) -> RunOutcome:
     """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source or sink."""
     started = time.monotonic()
@@ -96,7 +94,7 @@ def run_once(
         print(f"slowburn: error: {exc}", file=env.stderr)
         evaluation = Evaluation(at=at, findings=(), errors={s.name: exc for s in config.signals})
     else:
-        evaluation = evaluate(config, data, at, workers=workers, pool=pool)   # type: ignore[arg-type]
+        evaluation = evaluate(config, data, at, workers=workers, pool=pool)
     statuses.append(evaluation_status(evaluation, len(config.signals)))
     reports = []
     for sink in sinks:
@@ -121,7 +119,7 @@ def run_once(
         if report.problems or not report.ok:
             print(f"slowburn: {report}", file=env.stderr)
     status = max(statuses, key=lambda s: _RANK.get(s, 4))
-    return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started)
+    return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started, evaluated=evaluated)
 
 
 def evaluation_status(evaluation: Evaluation, signal_count: int) -> ExitStatus:
@@ -132,6 +130,13 @@ def evaluation_status(evaluation: Evaluation, signal_count: int) -> ExitStatus:
         return ExitStatus.PARTIAL
     codes = {getattr(err, "exit_status", ExitStatus.SOURCE) for err in evaluation.errors.values()}
     return ExitStatus.STORE if ExitStatus.STORE in codes else ExitStatus.SOURCE
+
+
+def check_live_config(config: Config, config_path: str) -> "CronTrigger":
+    """What the live path needs beyond the schema: a Prometheus and a valid cron line (its trigger)."""
+    if config.prometheus is None:
+        raise ConfigError("a live run needs 'prometheus: {url: ...}' (or pass --data DIR for exported files)", location=f"{config_path}: prometheus")
+    return cron_trigger(config.schedule.cron, location=f"{config_path}: schedule.cron")
 
 
 def build_source(config: Config, env: Environment) -> Source:
@@ -188,11 +193,11 @@ def resend_ttl(cron: str) -> float:
     return max(3 * longest, MIN_TTL)
 
 
-def cron_trigger(cron: str) -> "CronTrigger":
-    """A UTC CronTrigger from a 5-field crontab line; ``ConfigError`` at ``schedule.cron`` if invalid."""
+def cron_trigger(cron: str, location: str = "schedule.cron") -> "CronTrigger":
+    """A UTC CronTrigger from a 5-field crontab line; ``ConfigError`` at ``location`` if invalid."""
     from apscheduler.triggers.cron import CronTrigger
 
     try:
         return CronTrigger.from_crontab(cron, timezone=timezone.utc)
     except ValueError as exc:
-        raise ConfigError(f"expected a 5-field crontab line such as '0 * * * *' ({exc})", location=f"schedule.cron ({cron!r})") from None
+        raise ConfigError(f"expected a 5-field crontab line such as '0 * * * *', got {cron!r} ({exc})", location=location) from None

@@ -83,6 +83,8 @@ class HistoryStore:
         """Lock the store, open it (creating the schema on first use) and close it after the block."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise StoreError("cannot create the store: a parent of this path is a file, not a directory", location=str(self.path)) from None
         except OSError as exc:
             raise StoreError(f"cannot create the store directory: {exc.strerror}", location=str(self.path)) from None
         with run_lock(Path(f"{self.path}.lock"), self.lock_timeout):

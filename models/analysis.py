@@ -35,7 +35,8 @@ class SeriesAnalysis:
     current: float                        # fitted level now
     slope_per_day: float                  # in units per day at the current level
     slope_interval: tuple[float, float]   # same units, ``confidence`` coverage
-    slope_significant: bool               # rising at the significance level in the bad direction
+    slope_significant: bool               # rising at the significance level in the bad direction, or
+                                          # still rising in a regime that continues a worsening run
     decelerating: bool                    # the recent slope is clearly below the regime's
     recovering: bool                      # still below the level the series held before
     censored_now: bool                    # the latest day is censored (true level at least ``current_raw``)

@@ -21,10 +21,18 @@ class DailyLevels:
     values: np.ndarray
     censored: np.ndarray
     coverage: np.ndarray
+    peaks: np.ndarray | None = None     # daily maximum of the ``peaks_of`` samples, if given
 
 
-def to_daily(values: np.ndarray, start: float, step: float, censored: np.ndarray | None = None, min_coverage: float = 0.25) -> DailyLevels:
-    """Aggregate a regular series starting at unix time ``start`` with ``step`` seconds."""
+def to_daily(
+    values: np.ndarray, start: float, step: float, censored: np.ndarray | None = None, min_coverage: float = 0.25,
+    peaks_of: np.ndarray | None = None,
+) -> DailyLevels:
+    """Aggregate a regular series starting at unix time ``start`` with ``step`` seconds.
+
+    ``peaks_of`` (same length as ``values``, e.g. the series before deseasonalising) gives the
+    daily maxima kept in ``peaks``.
+    """
     cens = np.zeros(len(values), dtype=bool) if censored is None else censored
     if step >= DAY:
         days = (start + step * np.arange(len(values))) // DAY
@@ -57,7 +65,13 @@ def to_daily(values: np.ndarray, start: float, step: float, censored: np.ndarray
     # the last day may be partial (evaluation mid-day): keep it if it holds a quarter of a day
     level = np.where(full, level, np.nan)
     censored_days = (cgrid & finite).sum(axis=1) >= np.maximum(counts, 1) / 2.0
-    return DailyLevels(day0, level, censored_days & (counts > 0), coverage)
+    peaks = None
+    if peaks_of is not None:
+        pgrid = np.full(ndays * per_day, -np.inf)
+        pgrid[lead: lead + len(values)] = np.where(np.isfinite(peaks_of), peaks_of, -np.inf)
+        peaks = pgrid.reshape(ndays, per_day).max(axis=1)
+        peaks = np.where(np.isfinite(peaks) & full, peaks, np.nan)
+    return DailyLevels(day0, level, censored_days & (counts > 0), coverage, peaks)
 
 
 def _binned(values: np.ndarray, cens: np.ndarray, days: np.ndarray, min_coverage: float, per_day: int) -> DailyLevels:

@@ -28,6 +28,12 @@ class CeilingForecast:
     target: float
     z: float
 
+    def with_upper(self, eta_upper_days: float) -> "CeilingForecast":
+        """The same forecast with a later (wider) upper ETA bound."""
+        from dataclasses import replace
+
+        return replace(self, eta_upper_days=eta_upper_days)
+
     def cone(self, days_ahead: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Median, lower and upper projected level ``days_ahead`` after now (trend scale)."""
         d = np.asarray(days_ahead, dtype=float)

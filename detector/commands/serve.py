@@ -25,7 +25,7 @@ from detector.durations import parse_duration
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus
 from detector.http_server import Health, HttpServer, LastRun, make_app, parse_listen
-from detector.live import build_alertmanager, build_source, cron_trigger, run_once, state_path_for
+from detector.live import build_alertmanager, build_source, check_live_config, run_once, state_path_for
 from detector.self_metrics import SelfMetrics
 from detector.sinks.base import Sink
 from detector.sinks.stdout import StdoutSink
@@ -49,8 +49,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
     config = load_config(args.config)
     grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
-    host, port = parse_listen(args.listen or config.schedule.listen)
-    trigger = cron_trigger(config.schedule.cron)
+    trigger = check_live_config(config, args.config)
+    where = "--listen" if args.listen else f"{args.config}: schedule.listen"
+    host, port = parse_listen(args.listen or config.schedule.listen, where)
     source = build_source(config, env)
     sinks: list[Sink] = [StdoutSink(env.stdout, args.min_severity)]
     alertmanager = build_alertmanager(config, state_path_for(config, args.state, env.environ), env)
@@ -62,7 +63,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     # A pool made now, before any thread exists, from a forkserver: forking a threaded process is unsafe.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) if workers > 1 else None
     metrics, health = SelfMetrics(), Health(grace)
-    server = HttpServer(make_app(metrics.registry, health), host, port)
+    server = HttpServer(make_app(metrics.registry, health), host, port, location=where)
     server.start()
     print(f"slowburn: serving /metrics and /healthz on {host}:{server.port}; schedule {config.schedule.cron!r} (UTC)", file=env.stderr, flush=True)
     tick = _Tick(config, env, source, sinks, metrics, health, pool, workers)

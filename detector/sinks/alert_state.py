@@ -7,8 +7,10 @@ drafts to the next state and the alerts to post:
   as it stays active, so re-sending it every run never looks like a new alert;
 - an active identity that is gone (risk cleared, severity below the floor, signal removed from
   the config) is resolved at once: the last payload is re-posted with ``endsAt`` = now;
-- an active identity whose *signal failed* this run is neither resolved nor changed: its last
-  payload is re-sent with a fresh ``endsAt`` (a Prometheus hiccup must not clear or flap alerts);
+- an active identity whose *signal failed* this run is held: neither resolved nor re-sent. A
+  Prometheus hiccup then neither clears nor flaps it (the next good run re-sends it with the same
+  ``startsAt``), while a signal that keeps failing lets it expire at its ``endsAt``, as Prometheus
+  does with the alerts of a rule it cannot evaluate; an expired alert is forgotten;
 - when an identity's label set changes (its severity moved, a configured label changed), the old
   label set is resolved and the new one sent with the same ``startsAt``.
 
@@ -94,6 +96,7 @@ def reconcile(
 ) -> tuple[dict[str, ActiveAlert], list[Alert]]:
     """The next active set and the alerts to post this run (firing ones and resolutions).
 
+    ``failed_signals``: signals that could not be evaluated this run (their alerts are held).
     ``ttl_seconds`` sets ``endsAt`` of firing alerts (now + ttl): long enough to outlive the gap
     between runs, short enough that alerts of a detector that stopped running expire.
     """
@@ -117,9 +120,8 @@ def reconcile(
         if identity in current:
             continue
         if previous.signal in failed_signals:
-            payload = {**previous.payload, "endsAt": ends_text}
-            active[identity] = ActiveAlert(signal=previous.signal, starts_at=previous.starts_at, payload=payload)
-            posts.append(payload)
+            if str(previous.payload.get("endsAt", "")) > now_text:     # same format: string order is time order
+                active[identity] = previous
         else:
             posts.append(_resolved(previous.payload, now_text))
     return active, posts

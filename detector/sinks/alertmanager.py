@@ -16,7 +16,6 @@ import pandas as pd
 import requests
 
 from detector.config import Config
-from detector.errors import DataError
 from detector.evaluation import Evaluation
 from detector.http_client import redacted
 from detector.live_settings import AlertmanagerSettings
@@ -60,7 +59,7 @@ class AlertmanagerSink:
         drafts = [build_alert(f, self.config, base) for f in evaluation.at_least(self.settings.min_severity)]
         problems = [note for draft in drafts for note in draft.notes]
         now = self.clock()
-        active, posts = reconcile(state, drafts, unknown_signals(evaluation), now, self.ttl_seconds)
+        active, posts = reconcile(state, drafts, set(evaluation.errors), now, self.ttl_seconds)
         outbox: dict[str, list[Alert]] = {}
         accepted_by_any = False
         for url, alerts in state.outbox.items():
@@ -95,11 +94,3 @@ class AlertmanagerSink:
                 return f"{where}: HTTP {response.status_code}; kept {len(batch)} alert(s) for the next run", True
         return None, False
 
-
-def unknown_signals(evaluation: Evaluation) -> set[str]:
-    """Signals whose state is unknown this run: they failed for a reason other than having no data.
-
-    Their alerts are kept (re-sent unchanged). A signal whose query matched nothing (``DataError``)
-    is known to have no series, so its alerts resolve like any other risk that is gone.
-    """
-    return {name for name, error in evaluation.errors.items() if not isinstance(error, DataError)}

@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,32 @@ class BackfillSeries(NamedTuple):
     labels: Mapping[str, str]
     timestamps: np.ndarray
     values: np.ndarray
+
+
+@dataclass
+class Traffic:
+    """Counts what a ``requests.Session`` received: ``session.hooks["response"].append(traffic.hook)``.
+
+    Thread-safe (``PrometheusSource`` pulls concurrently); ``bytes`` are after decompression.
+    """
+
+    requests: int = 0
+    bytes: int = 0
+    samples: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def hook(self, response: requests.Response, *args: object, **kwargs: object) -> requests.Response:
+        size = len(response.content)
+        try:
+            result = response.json()["data"]["result"]
+            samples = sum(len(entry.get("values", ())) for entry in result)
+        except (ValueError, KeyError, TypeError):
+            samples = 0  # an error body
+        with self._lock:
+            self.requests += 1
+            self.bytes += size
+            self.samples += samples
+        return response
 
 
 def missing_binaries(*names: str) -> list[str]:
@@ -124,8 +151,8 @@ def openmetrics_text(series: Iterable[BackfillSeries]) -> str:
             ts = np.asarray(item.timestamps, dtype=np.float64)
             vs = np.asarray(item.values, dtype=np.float64)
             order = np.argsort(ts, kind="stable")
-            head = name + _label_text(item.labels)
-            lines.extend(f"{head} {_number(v)} {_number(t)}" for t, v in zip(ts[order].tolist(), vs[order].tolist()))
+            head = name + _label_text(item.labels) + " "
+            lines.extend(head + v + " " + t for v, t in zip(_numbers(vs[order]), _numbers(ts[order])))
     lines.append("# EOF")
     return "\n".join(lines) + "\n"
 
@@ -259,11 +286,13 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _number(x: float) -> str:
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "+Inf" if x > 0 else "-Inf"
-    if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
+def _numbers(xs: np.ndarray) -> list[str]:
+    """Exact text of each float: integers without a fraction, shortest round-trip repr otherwise."""
+    whole = np.isfinite(xs) & (xs == np.round(xs)) & (np.abs(xs) < 1e15)
+    if whole.all():
+        return xs.astype(np.int64).astype(str).tolist()
+    text = [repr(x) for x in xs.tolist()]
+    for i in np.flatnonzero(~np.isfinite(xs) | whole).tolist():
+        x = float(xs[i])
+        text[i] = "NaN" if math.isnan(x) else ("+Inf" if x > 0 else "-Inf") if math.isinf(x) else str(int(x))
+    return text

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from detector.config import Config
-from detector.errors import DataError, SourceError, StoreError
+from detector.errors import SourceError, StoreError
 from detector.evaluation import Evaluation
 from detector.findings import Finding
 from detector.series import SeriesKey, labels_of
@@ -123,23 +123,29 @@ def test_findings_below_the_minimum_severity_are_not_sent(world):
     assert [a["labels"]["pvc"] for a in fake.received[AM_A]] == ["b"]
 
 
-def test_alerts_of_a_signal_that_failed_to_query_are_kept_not_resolved(world):
+def test_alerts_of_a_signal_that_failed_are_held_and_resent_with_the_same_starts_at_when_it_recovers(world):
     fake, clock, sink, _ = world
     sink().send(evaluation(finding()))
     clock.now = T0 + HOUR
     sink().send(evaluation(at=clock.now, errors={"disk_used_bytes": SourceError("HTTP 503")}))
-    assert len(fake.firing(AM_A, clock.now + HOUR)) == 1
-    last = fake.received[AM_A][-1]
-    assert last["startsAt"] == fake.received[AM_A][0]["startsAt"]
-    assert pd.Timestamp(last["endsAt"]) == clock.now + pd.Timedelta(seconds=TTL)
+    assert len(fake.received[AM_A]) == 1                          # neither resolved nor refreshed
+    assert len(fake.firing(AM_A, clock.now)) == 1
+    clock.now = T0 + 2 * HOUR
+    sink().send(evaluation(finding(at=clock.now), at=clock.now))
+    first, again = fake.received[AM_A]
+    assert again["startsAt"] == first["startsAt"] and pd.Timestamp(again["endsAt"]) == clock.now + pd.Timedelta(seconds=TTL)
 
 
-def test_alerts_of_a_signal_whose_query_matched_nothing_are_resolved(world):
-    fake, clock, sink, _ = world
+def test_alerts_of_a_signal_that_keeps_failing_expire_and_its_return_is_a_new_alert(world):
+    fake, clock, sink, path = world
     sink().send(evaluation(finding()))
-    clock.now = T0 + HOUR
-    sink().send(evaluation(at=clock.now, errors={"disk_used_bytes": DataError("no series (the query matched nothing)")}))
-    assert fake.firing(AM_A, clock.now) == {}
+    for hours in (1, 2, 3, 4):
+        clock.now = T0 + hours * HOUR
+        sink().send(evaluation(at=clock.now, errors={"disk_used_bytes": SourceError("query matched nothing")}))
+    assert fake.firing(AM_A, clock.now) == {} and load_state(path).active == {}
+    clock.now = T0 + 5 * HOUR
+    sink().send(evaluation(finding(at=clock.now), at=clock.now))
+    assert pd.Timestamp(fake.received[AM_A][-1]["startsAt"]) == clock.now
 
 
 def test_alerts_of_a_signal_removed_from_the_config_are_resolved(world):

@@ -1,7 +1,10 @@
 """slowburn's own metrics: what a scrape or a push of its registry shows after a run."""
 
+import base64
+
 import numpy as np
 import pandas as pd
+import requests
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -10,9 +13,12 @@ from detector.errors import SourceError
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.findings import Finding
+from detector.http_client import build_session
+from detector.live_settings import PushgatewaySettings
 from detector.self_metrics import SelfMetrics, series_selector
 from detector.series import SeriesKey, SeriesSet, labels_of
 from detector.sinks.base import DeliveryReport
+from detector.sinks.pushgateway import PushgatewaySink
 from tests.synthetic import fill_series, hourly_index, quiet_series
 
 SEED = 7
@@ -108,3 +114,37 @@ def test_a_real_evaluation_exposes_a_slope_per_series_and_an_eta_only_where_a_ce
     etas = {dict(k)["series"]: v / 86400 for k, v in named(found, "slowburn_risk_eta_seconds").items()}
     assert set(etas) == {'{pvc="filling"}'}
     assert 10 < etas['{pvc="filling"}'] < 35                    # full on day 170, evaluated on day 150
+
+
+class RecordingAdapter(requests.adapters.BaseAdapter):
+    """A transport that answers 200 and records requests instead of opening a socket."""
+
+    def __init__(self):
+        super().__init__()
+        self.requests = []
+
+    def send(self, request, **kwargs):
+        self.requests.append(request)
+        response = requests.Response()
+        response.status_code, response._content, response.url, response.request = 200, b"", request.url, request
+        return response
+
+    def close(self):
+        pass
+
+
+def test_pushes_go_through_the_configured_session_with_its_credentials_and_grouping_key():
+    settings = PushgatewaySettings(url="http://pushgateway.test:9091", job="slowburn", grouping_key={"cluster": "eu-1"},
+                                   basic_auth={"username": "pusher", "password_env": "PG_PASSWORD"})
+    session = build_session(settings, section="pushgateway", environ={"PG_PASSWORD": "s3cret"})
+    adapter = RecordingAdapter()
+    session.mount("http://", adapter)
+    metrics = SelfMetrics()
+    metrics.record(Evaluation(at=AT, findings=(finding({"pvc": "a"}),)), ["disk_used_bytes"], duration=1, finished_at=AT, evaluated=True)
+    assert PushgatewaySink(settings, metrics.registry, session).push(replace_group=True).ok
+    (sent,) = adapter.requests
+    assert sent.method == "PUT" and sent.url == "http://pushgateway.test:9091/metrics/job/slowburn/cluster/eu-1"
+    assert sent.headers["Authorization"] == "Basic " + base64.b64encode(b"pusher:s3cret").decode()
+    assert b'slowburn_risk_severity{kind="breach_forecast",series="{pvc=\\"a\\"}",signal="disk_used_bytes"} 1.0' in sent.body
+    PushgatewaySink(settings, metrics.registry, session).push(replace_group=False)
+    assert adapter.requests[-1].method == "POST"

@@ -1,0 +1,171 @@
+"""Fleet scale: how fast ``evaluate`` gets through many series, and how much memory it needs.
+
+Run: python -m benchmarks.fleet_scale [--series 10000] [--days 180] [--quick] [--json OUT]
+
+Each measurement runs in a fresh Python process so that its peak memory is its own:
+``ru_maxrss`` of the process (which holds the data) and of its largest pool worker
+(``RUSAGE_CHILDREN``). Forked workers share the parent's pages, so parent + workers x largest
+worker is an upper bound on the real peak. The series are ``benchmarks.pipeline_speed``'s seeded
+mix (quiet, seasonal, spiky, trending and filling), hourly, evaluated once at the end of the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.pipeline_speed import seeded_mix
+from detector.backtest import replay
+from detector.config import Config
+from detector.evaluate import evaluate
+from detector.series import SeriesSet
+
+SEED = 20261121
+END = pd.Timestamp("2026-01-05T00:00:00Z")
+MiB = 1024.0           # ru_maxrss is in KiB on Linux
+
+
+def fleet(count: int, days: int, seed: int = SEED) -> tuple[Config, SeriesSet, pd.Timestamp]:
+    """``count`` series of ``days`` hourly samples; ceiling 1.0 where the mix has one, none otherwise."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range(END - pd.Timedelta(days=days), periods=days * 24, freq="h")
+    with_ceiling: dict = {}
+    without: dict = {}
+    for block in range(-(-count // 4)):          # four at a time: never two copies of the fleet
+        for j, (y, ceiling) in enumerate(seeded_mix(rng, 4, days)):
+            i = 4 * block + j
+            if i >= count:
+                break
+            labels = (("series", f"s{i:05d}"),)
+            if ceiling is None:
+                without[labels] = pd.Series(y, index=index)
+            else:
+                with_ceiling[labels] = pd.Series(y / ceiling, index=index)
+    lookback = f"{max(days, 180)}d"
+    config = Config.model_validate({"signals": [
+        {"name": "fleet_ratio", "ceiling": 1.0, "lookback": lookback},
+        {"name": "fleet_plain", "lookback": lookback},
+    ]})
+    return config, SeriesSet(series={"fleet_ratio": with_ceiling, "fleet_plain": without}), END
+
+
+def _peak() -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MiB
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / MiB
+    return {"peak_self_mib": own, "peak_largest_worker_mib": child}
+
+
+def measure(kind: str, count: int, days: int, workers: int) -> dict[str, Any]:
+    """One measurement in this process: ``evaluate`` once, or ``step`` (8 replay steps, one process)."""
+    t0 = time.perf_counter()
+    config, data, end = fleet(count, days)
+    generated = time.perf_counter() - t0
+    out: dict[str, Any] = {"kind": kind, "series": count, "days": days, "workers": workers, "generate_seconds": generated}
+    if kind == "evaluate":
+        t0 = time.perf_counter()
+        evaluation = evaluate(config, data, end, workers=workers)
+        seconds = time.perf_counter() - t0
+        out.update(seconds=seconds, analysed=evaluation.series_evaluated, findings=len(evaluation.findings),
+                   series_per_second=count / seconds, series_per_second_per_core=count / seconds / max(workers, 1))
+    else:
+        times = list(pd.date_range(end - pd.Timedelta(days=8), end, freq="D"))[1:]
+        t0 = time.perf_counter()
+        replay(config, data, times, workers=1)
+        seconds = time.perf_counter() - t0
+        out.update(seconds=seconds, steps=len(times), seconds_per_step=seconds / len(times),
+                   ms_per_series_step=1000 * seconds / len(times) / count)
+    out.update(_peak())
+    out["peak_bound_mib"] = out["peak_self_mib"] + (workers * out["peak_largest_worker_mib"] if workers > 1 else 0.0)
+    return out
+
+
+def _subprocess(kind: str, count: int, days: int, workers: int, log=sys.stderr) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.fleet_scale", "--measure", kind, "--series", str(count), "--days", str(days), "--workers", str(workers)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:])} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"  {kind} {count} series x {days} d, workers {workers}: {result['seconds']:.1f} s", file=log)
+    return result
+
+
+def run(series: int = 10000, days: int = 180, quick: bool = False, log=sys.stderr) -> dict[str, Any]:
+    """All fleet measurements; ``quick`` shrinks every size by 5-10x."""
+    curve_count = 200 if quick else 1000
+    counts = (500, 1000, 2000) if quick else (1000, 5000, series)
+    main_count = counts[-1] if quick else series
+    main_days = 90 if quick else days
+    print(f"fleet scale: {main_count} series x {main_days} days{' (quick)' if quick else ''}", file=log)
+    main_runs = [_subprocess("evaluate", main_count, main_days, w, log) for w in (1, 2)]
+    by_count = [r for r in main_runs if r["workers"] == 2] if counts[-1] == main_count and main_days == days else []
+    by_count = [_subprocess("evaluate", c, days if not quick else main_days, 2, log) for c in counts if c != main_count] + by_count
+    by_length = [_subprocess("evaluate", curve_count, d, 1, log) for d in (30, 90, 180, 365)]
+    step = _subprocess("step", curve_count, 180, 1, log)
+    ms = np.array([1000 * r["seconds"] / r["series"] for r in by_length])
+    lengths = np.array([r["days"] for r in by_length], dtype=float)
+    exponent = float(np.polyfit(np.log(lengths), np.log(ms), 1)[0])
+    return {"quick": quick, "main": main_runs, "by_count": sorted(by_count, key=lambda r: r["series"]), "by_length": by_length,
+            "length_exponent": exponent, "step": step, "targets": _targets(main_runs, exponent)}
+
+
+def _targets(main_runs: list[dict[str, Any]], exponent: float) -> list[dict[str, Any]]:
+    one = next(r for r in main_runs if r["workers"] == 1)
+    two = next(r for r in main_runs if r["workers"] == 2)
+    peak = max(r["peak_bound_mib"] for r in main_runs)
+    return [
+        {"target": ">= 500 series/s per core (workers 1)", "value": f"{one['series_per_second']:.0f}", "met": one["series_per_second"] >= 500},
+        {"target": f"{two['series']} series in < 20 s on 2 cores", "value": f"{two['seconds']:.1f} s", "met": two["seconds"] < 20 and two["series"] >= 10000},
+        {"target": "peak memory < 1 GiB (parent + workers, upper bound)", "value": f"{peak:.0f} MiB", "met": peak < 1024},
+        {"target": "cost grows no faster than linearly with length (log-log slope <= 1.1)", "value": f"{exponent:.2f}", "met": exponent <= 1.1},
+    ]
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = ["| series | days | workers | seconds | series/s | series/s per core | peak parent (MiB) | largest worker (MiB) | bound (MiB) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in result["main"] + [r for r in result["by_count"] if r not in result["main"]]:
+        lines.append(f"| {r['series']} | {r['days']} | {r['workers']} | {r['seconds']:.1f} | {r['series_per_second']:.0f} "
+                     f"| {r['series_per_second_per_core']:.0f} | {r['peak_self_mib']:.0f} | {r['peak_largest_worker_mib']:.0f} | {r['peak_bound_mib']:.0f} |")
+    lines += ["", "Cost against series length (one process, lookback = length):", "",
+              "| days | series | ms per series | ms per series per 30 days |", "|---|---|---|---|"]
+    for r in result["by_length"]:
+        ms = 1000 * r["seconds"] / r["series"]
+        lines.append(f"| {r['days']} | {r['series']} | {ms:.2f} | {ms * 30 / r['days']:.2f} |")
+    s = result["step"]
+    lines += ["", f"Log-log slope of cost against length: {result['length_exponent']:.2f} (1.0 = linear).", "",
+              f"One backtest evaluation step (replay, one process, {s['series']} series x {s['days']} days): "
+              f"{s['seconds_per_step']:.2f} s per step = {s['ms_per_series_step']:.2f} ms per series.", "", "Targets:", ""]
+    lines += [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any] | None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=10000)
+    parser.add_argument("--days", type=int, default=180)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
+    parser.add_argument("--json", dest="json_out")
+    parser.add_argument("--measure", choices=("evaluate", "step"), help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.series, args.days, args.workers)))
+        return None
+    result = run(args.series, args.days, args.quick)
+    print(markdown(result))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Reading the regimes of a segmentation: onset of the worsening run, baseline, deceleration."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.changepoints import Segment
+from models.trend import RobustTrend
+
+RECENT_DAYS = 14             # window of the deceleration check
+
+
+def onset_index(segments: tuple[Segment, ...], regime: int, sigma: float) -> int:
+    """Start of the contiguous run of worsening segments (rising, or stepping up) that ends with
+    the current regime; the regime's own start when it is not worsening."""
+    index = next(i for i, s in enumerate(segments) if s.start == regime)
+    onset = regime
+    while index > 0:
+        seg, prev = segments[index], segments[index - 1]
+        rising = seg.slope * (seg.end - seg.start) > 2 * sigma
+        step_up = seg.value_at(seg.start) - prev.value_at(seg.start - 1) > 2 * sigma
+        if not (rising or step_up):
+            break
+        if not prev.slope * (prev.end - prev.start) > 2 * sigma:
+            onset = seg.start
+            break
+        onset = prev.start
+        index -= 1
+    return onset
+
+
+def baseline_level(z: np.ndarray, onset: int, trend: RobustTrend) -> float:
+    """Level before the onset (median of up to 28 days), else the first week since the onset."""
+    before = z[max(0, onset - 28): onset]
+    if np.isfinite(before).sum() >= 3:
+        return float(np.nanmedian(before))
+    first = z[onset: onset + 7]
+    if np.isfinite(first).any():
+        return float(np.nanmedian(first))
+    return float(trend.predict(float(onset)))
+
+
+def decelerating(days: np.ndarray, z: np.ndarray, regime: int, trend: RobustTrend) -> bool:
+    """The last two weeks rise clearly slower than half the regime's slope (a plateau forming)."""
+    if len(z) - regime < 2 * RECENT_DAYS or trend.slope_ <= 0:
+        return False
+    tail = slice(len(z) - RECENT_DAYS, len(z))
+    if np.isfinite(z[tail]).sum() < RECENT_DAYS // 2:
+        return False
+    recent = RobustTrend(0.9).fit(days[tail], z[tail])
+    return bool(recent.slope_interval_[1] < 0.5 * trend.slope_)
