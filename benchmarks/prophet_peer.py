@@ -98,7 +98,7 @@ def run(incidents: int = 40, quiet: int = 40, every: float = 7 * 86400.0, worker
     scenarios = subset(incidents, quiet, seed)
     grid = evaluation_grid(scenarios, every)
     config, data, keys = build(scenarios)
-    ours, ours_seconds = run_slowburn(config, data, keys, grid, workers=1)
+    ours, ours_seconds, _ = run_slowburn(config, data, keys, grid, workers=1)
     our_evals = sum(len(t) for t, _ in ours.values())
     print(f"prophet_peer: slowburn {our_evals} evaluations in {ours_seconds:.1f} s (1 process); fitting Prophet...", file=log)
     t0 = time.perf_counter()

@@ -68,9 +68,6 @@ def evaluation_grid(scenarios: list[Scenario], every: float) -> list[pd.Timestam
     return list(pd.date_range(first, END, freq=pd.Timedelta(seconds=every)))
 
 
-CPU_SECONDS: dict[str, float] = {}
-
-
 def cpu_seconds() -> float:
     """User + system CPU of this process and of its finished children (pool workers), in seconds."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,17 +75,18 @@ def cpu_seconds() -> float:
 
 
 def run_slowburn(config: Config, data: SeriesSet, keys: dict[SeriesKey, Scenario], times: list[pd.Timestamp], workers: int,
-                 progress: Callable[[int, int], None] | None = None) -> tuple[Flags, float]:
+                 progress: Callable[[int, int], None] | None = None) -> tuple[Flags, float, float]:
+    """Replay slowburn at ``times``; the flags per scenario, wall seconds and CPU seconds (workers included)."""
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     timelines = replay(config, data, times, workers=workers, progress=progress)
     seconds = time.perf_counter() - t0
-    CPU_SECONDS["slowburn"] = cpu_seconds() - cpu0
+    cpu = cpu_seconds() - cpu0
     flags: Flags = {}
     for key, sc in keys.items():
         ranks = sorted(timelines[key].ranks.items()) if key in timelines else []
         at = np.array([t.tz_convert(None).to_datetime64() for t, _ in ranks], dtype="datetime64[ns]")
         flags[sc.name] = (at, np.array([r >= 1 for _, r in ranks], dtype=bool))
-    return flags, seconds
+    return flags, seconds, cpu
 
 
 def _predict_linear_85(series: pd.Series, ceiling: pd.Series) -> pd.Series:
@@ -106,15 +104,14 @@ RULES: dict[str, Callable[[pd.Series, pd.Series], pd.Series]] = {
 }
 
 
-def run_rule(name: str, scenarios: list[Scenario]) -> tuple[Flags, float]:
+def run_rule(name: str, scenarios: list[Scenario]) -> tuple[Flags, float, float]:
     rule = RULES[name]
     flags: Flags = {}
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     for sc in scenarios:
         firing = rule(pd.Series(sc.values, index=sc.index), pd.Series(sc.ceiling, index=sc.index))
         flags[sc.name] = (sc.index.tz_localize(None).to_numpy(), firing.to_numpy(dtype=bool))
-    CPU_SECONDS[name] = cpu_seconds() - cpu0
-    return flags, time.perf_counter() - t0
+    return flags, time.perf_counter() - t0, cpu_seconds() - cpu0
 
 
 def score(sc: Scenario, at: np.ndarray, flagged: np.ndarray) -> dict[str, Any]:
@@ -217,7 +214,7 @@ def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float =
     for name in RULES:
         flags[name] = run_rule(name, scenarios)
     rows = {m: [score(sc, *flags[m][0][sc.name]) for sc in scenarios] for m in METHODS}
-    summary = {m: {**summarize(rows[m], flags[m][1]), "cpu_seconds": CPU_SECONDS.get(m)} for m in METHODS}
+    summary = {m: {**summarize(rows[m], flags[m][1]), "cpu_seconds": flags[m][2]} for m in METHODS}
     evaluations = sum(int(np.size(flags["slowburn"][0][sc.name][0])) for sc in scenarios)
     return {
         "seed": seed, "incident_series": incidents, "quiet_series": quiet, "workers": workers, "every_days": every / 86400,

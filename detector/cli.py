@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from types import ModuleType
-from typing import Sequence
+from typing import IO, NoReturn, Sequence
 
 from detector import __version__
 from detector.commands import backtest, run, serve
@@ -16,15 +16,22 @@ COMMANDS: dict[str, ModuleType] = {"run": run, "backtest": backtest, "serve": se
 """Each command module has HELP, ``add_arguments(parser)`` and ``execute(args, env) -> ExitStatus``."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, like every other user error
-        self.exit(ExitStatus.USAGE, f"slowburn: error: {message} (see --help)\n")
+def build_parser(env: Environment | None = None) -> argparse.ArgumentParser:
+    """The argument parser; its messages go to ``env``'s streams (help and version to stdout)."""
+    out = env.stdout if env else sys.stdout
+    err = env.stderr if env else sys.stderr
 
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:  # one line, exit 2, like every other user error
+            self.exit(ExitStatus.USAGE, f"slowburn: error: {message} (see --help)\n")
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="slowburn", description="Find slow-building configuration risk in Prometheus history.")
+        def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+            if message:
+                (out if file is sys.stdout else err).write(message)
+
+    parser = Parser(prog="slowburn", description="Find slow-building configuration risk in Prometheus history.")
     parser.add_argument("--version", action="version", version=f"slowburn {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, module in COMMANDS.items():
         module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
     return parser
@@ -32,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser(env).parse_args(argv)
+    except SystemExit as exc:        # --help, --version (0) and usage errors (2)
+        return int(exc.code or 0)
     try:
         return int(COMMANDS[args.command].execute(args, env))
     except SlowburnError as exc:

@@ -106,7 +106,7 @@ def run_once(
         else:
             statuses.append(ExitStatus.OK if report.ok else ExitStatus.SINK)
         reports.append(report)
-    evaluated = statuses[0] not in (ExitStatus.SOURCE, ExitStatus.STORE)
+    evaluated = len(evaluation.errors) < len(config.signals)
     metrics.record(
         evaluation, [s.name for s in config.signals], duration=time.monotonic() - started, finished_at=env.now(),
         evaluated=evaluated, reports=reports,
@@ -123,12 +123,14 @@ def run_once(
 
 
 def evaluation_status(evaluation: Evaluation, signal_count: int) -> ExitStatus:
-    """OK; PARTIAL when some signals failed; STORE or SOURCE when all did."""
+    """OK; PARTIAL when some signals failed; when all did, their common status, else STORE or SOURCE."""
     if not evaluation.errors:
         return ExitStatus.OK
     if len(evaluation.errors) < signal_count:
         return ExitStatus.PARTIAL
     codes = {getattr(err, "exit_status", ExitStatus.SOURCE) for err in evaluation.errors.values()}
+    if len(codes) == 1:
+        return codes.pop()          # e.g. CONFIG when no signal has a query
     return ExitStatus.STORE if ExitStatus.STORE in codes else ExitStatus.SOURCE
 
 

@@ -189,7 +189,8 @@ class PrometheusSource:
         notes = list(dict.fromkeys(note for _, chunk_notes in pulled for note in chunk_notes))
         raw = _merge_chunks([series for chunk_series, _ in pulled for series in chunk_series])
         if session is not None and plan.coverage is not None:
-            session.write(plan.key, raw, plan.coverage)
+            if raw:  # an empty answer proves nothing: leave the coverage for the next run to retry
+                session.write(plan.key, raw, plan.coverage)
             raw = session.read(plan.key, plan.window)
         origin = f"{safe_url(self.settings.url)} signal {name}"
         try:

@@ -103,6 +103,25 @@ def test_a_live_run_delivers_its_warnings_to_alertmanager_and_its_metrics_to_the
         pg.stop()
 
 
+def test_a_run_that_cannot_reach_alertmanager_exits_7_and_the_next_run_delivers_what_it_kept(prometheus, tmp_path):
+    port = free_port()
+    config = live_config(tmp_path / "live.yaml", prometheus.url, alertmanager={"url": f"http://127.0.0.1:{port}"})
+    state = tmp_path / "state.json"
+    code, out, err = run("run", "--config", str(config), "--at", AT, "--state", str(state))
+    assert code == 7, err
+    assert "kept" in err and json.loads(state.read_text())["outbox"]
+    kept = {_identity(a) for a in json.loads(state.read_text())["outbox"][f"http://127.0.0.1:{port}"]}
+    assert len(kept) == 6
+    am = start_alertmanager(write_alertmanager_config(tmp_path / "am.yml", "http://127.0.0.1:9/unused"), port=port, storage_dir=tmp_path / "am")
+    try:
+        code, out, err = run("run", "--config", str(config), "--at", AT, "--state", str(state))
+        assert code == 0, err
+        delivered = {_identity(a) for a in requests.get(am.url + "/api/v2/alerts", timeout=5).json()}
+        assert delivered == kept and json.loads(state.read_text())["outbox"] == {}
+    finally:
+        am.stop()
+
+
 def test_a_live_run_with_prometheus_unreachable_exits_with_the_source_status_and_sends_nothing(tmp_path):
     config = live_config(tmp_path / "live.yaml", f"http://127.0.0.1:{free_port()}")
     document = yaml.safe_load(config.read_text())
@@ -125,3 +144,7 @@ def _kind(alert: dict) -> str:
     names = {"SlowburnBreachForecast": "breach_forecast", "SlowburnAtCeiling": "at_ceiling",
              "SlowburnSustainedDrift": "sustained_drift", "SlowburnStepChange": "step_change"}
     return names[alert["labels"]["alertname"]]
+
+
+def _identity(alert: dict) -> tuple:
+    return tuple(sorted(alert["labels"].items())), pd.Timestamp(alert["startsAt"])

@@ -1,6 +1,7 @@
 """Alert lifecycle across runs: new, active, resolved, kept while undelivered, never a duplicate."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +11,7 @@ from detector.config import Config
 from detector.errors import SourceError, StoreError
 from detector.evaluation import Evaluation
 from detector.findings import Finding
+from detector.live import resend_ttl, state_path_for
 from detector.series import SeriesKey, labels_of
 from detector.sinks.alert_state import load_state
 from detector.sinks.alertmanager import AlertmanagerSink
@@ -230,3 +232,17 @@ def test_the_state_file_is_replaced_whole_and_leaves_no_temporary_file(world):
     document = json.loads(path.read_text())
     assert document["version"] == 1 and len(document["active"]) == 1
     assert [p.name for p in path.parent.iterdir()] == ["alerts.json"]
+
+
+@pytest.mark.parametrize("cron, hours", [("0 * * * *", 3), ("*/5 * * * *", 1), ("0 9 * * 1-5", 3 * 72), ("30 2 * * *", 72)])
+def test_alerts_live_three_of_the_longest_gaps_of_the_schedule_and_at_least_an_hour(cron, hours):
+    assert resend_ttl(cron) == hours * 3600
+
+
+def test_the_alert_state_is_given_explicitly_or_lives_next_to_the_history_store():
+    with_store = Config.model_validate({"signals": [{"name": "a"}], "store": {"path": "/data/history.db"}})
+    without = Config.model_validate({"signals": [{"name": "a"}]})
+    assert state_path_for(with_store, None, {}) == Path("/data/history.db.alerts.json")
+    assert state_path_for(without, None, {}) == Path("slowburn-alerts.json")
+    assert state_path_for(with_store, None, {"SLOWBURN_STATE": "/x/s.json"}) == Path("/x/s.json")
+    assert state_path_for(with_store, "/y/s.json", {"SLOWBURN_STATE": "/x/s.json"}) == Path("/y/s.json")
