@@ -72,7 +72,7 @@ def run_sections(quick: bool, skip: set[str], log=sys.stderr) -> list[dict[str, 
         "pipeline_speed": lambda: ("ok", "```\n" + _captured(lambda: pipeline_speed.main(["--series", "60" if quick else "200"]))[1].rstrip() + "\n```", None),
         "scenarios": lambda: _markdown(scenarios, scenarios.run(*((24, 24) if quick else (200, 200)), workers=2, every=2 * 86400.0)),
         "fleet_scale": lambda: _markdown(fleet_scale, fleet_scale.run(quick=quick)),
-        "prophet_peer": lambda: _markdown(prophet_peer, prophet_peer.run(*((4, 4) if quick else (40, 40)))),
+        "prophet_peer": lambda: _markdown(prophet_peer, prophet_peer.run(*((4, 4) if quick else (30, 30)))),
         "tcpd": lambda: (*_tcpd(quick), None),
     }
     done = []

@@ -13,7 +13,7 @@ import json
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from socketserver import ThreadingMixIn
 from typing import Any, Callable, Iterable
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -56,7 +56,7 @@ class Health:
             if waited < self.grace_seconds:
                 return 200, {"status": "starting", "waited_seconds": round(waited, 1), "grace_seconds": self.grace_seconds}
             return 503, {"status": "no run finished", "waited_seconds": round(waited, 1), "grace_seconds": self.grace_seconds}
-        body = {"status": "ok" if last.evaluated else "failing", "last_run": last.__dict__}
+        body = {"status": "ok" if last.evaluated else "failing", "last_run": asdict(last)}
         return (200 if last.evaluated else 503), body
 
 

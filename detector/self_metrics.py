@@ -34,6 +34,7 @@ from detector.evaluation import Evaluation
 from detector.findings import SEVERITY_RANK
 from detector.series import Labels, SeriesKey
 from detector.sinks.base import DeliveryReport
+from models.analysis import SeriesAnalysis
 
 
 def series_selector(labels: Labels) -> str:
@@ -61,9 +62,8 @@ class RiskSnapshot:
                 eta[finding.key] = max(0.0, (finding.eta - evaluation.at).total_seconds())
         slope = []
         for key, analysis in sorted(evaluation.analyses.items()):
-            value = getattr(analysis, "slope_per_day", None)
-            if value is not None and math.isfinite(value):
-                slope.append((key.signal, series_selector(key.labels), float(value)))
+            if math.isfinite(analysis.slope_per_day):
+                slope.append((key.signal, series_selector(key.labels), float(analysis.slope_per_day)))
             days = _significant_eta_days(analysis)
             if key not in eta and days is not None:
                 eta[key] = days * 86400.0
@@ -77,11 +77,11 @@ class RiskSnapshot:
         )
 
 
-def _significant_eta_days(analysis: object) -> float | None:
-    forecast = getattr(analysis, "forecast", None)
-    if forecast is None or not getattr(analysis, "slope_significant", False):
+def _significant_eta_days(analysis: SeriesAnalysis) -> float | None:
+    """Days from the evaluation to the ceiling by the forecast's median, if the trend is significant."""
+    if analysis.forecast is None or not analysis.slope_significant:
         return None
-    days = float(forecast.eta_days)
+    days = float(analysis.forecast.eta_days)
     return days if math.isfinite(days) and days >= 0 else None
 
 

@@ -166,6 +166,12 @@ def _peak_excursion(daily: DailyLevels, z: np.ndarray, domain: str) -> float:
     return float(max(np.median(gap), 0.0)) if gap.size else 0.0
 
 
+def _ols_slope(x: np.ndarray, y: np.ndarray) -> float:
+    xc = x - x.mean()
+    denom = float((xc * xc).sum())
+    return float((xc * (y - y.mean())).sum() / denom) if denom > 0 else 0.0
+
+
 def _widened_interval(trend: RobustTrend, x: np.ndarray, z: np.ndarray, confidence: float) -> tuple[float, float]:
     """The slope interval, widened by how much the slope differs between the regime's halves (a
     straight line is a model; curvature is uncertainty the statistical interval does not see)."""
@@ -175,11 +181,7 @@ def _widened_interval(trend: RobustTrend, x: np.ndarray, z: np.ndarray, confiden
     if len(x) < 14:
         return lo, hi
     half = len(x) // 2
-    try:
-        first = RobustTrend(confidence).fit(x[:half], z[:half]).slope_
-        second = RobustTrend(confidence).fit(x[half:], z[half:]).slope_
-    except ValueError:
-        return lo, hi
+    first, second = _ols_slope(x[:half], z[:half]), _ols_slope(x[half:], z[half:])
     model_se = abs(second - first) / 2.0
     stat_half = (hi - lo) / 2.0
     z_score = stat_half / trend.slope_se_ if trend.slope_se_ > 0 else 1.28

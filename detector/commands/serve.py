@@ -60,7 +60,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if config.pushgateway is not None:
         print("slowburn: serve exposes /metrics; the pushgateway settings are used by one-shot `slowburn run` only", file=env.stderr)
     workers = resolve_workers(args.workers, config.workers)
-    # A pool made now, before any thread exists, from a forkserver: forking a threaded process is unsafe.
+    # Workers come from a forkserver, never from forking this process once it runs threads (unsafe).
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) if workers > 1 else None
     metrics, health = SelfMetrics(), Health(grace)
     server = HttpServer(make_app(metrics.registry, health), host, port, location=where)

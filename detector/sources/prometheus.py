@@ -140,6 +140,13 @@ class PrometheusSource:
                 f"lookback {signal.lookback:g} s is shorter than one step ({signal.step:g} s)", location=f"signals.{signal.name}"
             )
             return None
+        if self.store is not None and self.store.retention < signal.lookback:
+            result.notes.append(DataNote(
+                signal.name,
+                f"store.retention ({self.store.retention / 86400:g} d) is shorter than the lookback "
+                f"({signal.lookback / 86400:g} d): the older part is pulled again on every run",
+                "store.retention",
+            ))
         return _Plan(signal, window, step_ms_of(signal.step))
 
     def _chunk(self, plan: _Plan, session: StoreSession | None) -> None:

@@ -17,34 +17,28 @@ server is started by PID and stopped by that PID (``Server.stop``: terminate, th
 
 from __future__ import annotations
 
-import math
+import ctypes
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import Callable, Iterable, Sequence
 
-import numpy as np
 import requests
+
+from tests.integration.openmetrics_text import BackfillSeries, openmetrics_text
 
 PROMETHEUS = "prometheus"
 PROMTOOL = "promtool"
 ALERTMANAGER = "prometheus-alertmanager"
 PUSHGATEWAY = "prometheus-pushgateway"
 READY_TIMEOUT = 30.0
-
-
-class BackfillSeries(NamedTuple):
-    """One series to backfill: metric name, labels, unix-second timestamps, float values."""
-
-    name: str
-    labels: Mapping[str, str]
-    timestamps: np.ndarray
-    values: np.ndarray
 
 
 @dataclass
@@ -134,24 +128,6 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def openmetrics_text(series: Iterable[BackfillSeries]) -> str:
-    """OpenMetrics exposition of ``series``: gauges grouped by family, time-sorted, ``# EOF`` last."""
-    families: dict[str, list[BackfillSeries]] = {}
-    for item in series:
-        families.setdefault(item.name, []).append(item)
-    lines: list[str] = []
-    for name, members in families.items():
-        lines.append(f"# TYPE {name} gauge")
-        for item in members:
-            ts = np.asarray(item.timestamps, dtype=np.float64)
-            vs = np.asarray(item.values, dtype=np.float64)
-            order = np.argsort(ts, kind="stable")
-            head = name + _label_text(item.labels) + " "
-            lines.extend(head + v + " " + t for v, t in zip(_numbers(vs[order]), _numbers(ts[order])))
-    lines.append("# EOF")
-    return "\n".join(lines) + "\n"
 
 
 def backfill(series: Iterable[BackfillSeries], tsdb_dir: Path, *, max_block_hours: int = 744) -> Path:
@@ -256,7 +232,9 @@ def _start(name: str, command: Callable[[int], list[str]], port: int | None, wor
         chosen = port if port is not None else free_port()
         log_path = workdir / f"{name}-{chosen}.log"
         with open(log_path, "ab") as log:
-            process = subprocess.Popen(command(chosen), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                command(chosen), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+            )
         server = Server(name, f"http://127.0.0.1:{chosen}", chosen, process, log_path, workdir)
         try:
             wait_ready(server)
@@ -272,24 +250,8 @@ def _start(name: str, command: Callable[[int], list[str]], port: int | None, wor
     raise RuntimeError(f"{name} could not start")
 
 
-def _label_text(labels: Mapping[str, str]) -> str:
-    if not labels:
-        return ""
-    escaped = (f'{k}="{_escape(str(v))}"' for k, v in sorted(labels.items()))
-    return "{" + ",".join(escaped) + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _numbers(xs: np.ndarray) -> list[str]:
-    """Exact text of each float: integers without a fraction, shortest round-trip repr otherwise."""
-    whole = np.isfinite(xs) & (xs == np.round(xs)) & (np.abs(xs) < 1e15)
-    if whole.all():
-        return xs.astype(np.int64).astype(str).tolist()
-    text = [repr(x) for x in xs.tolist()]
-    for i in np.flatnonzero(~np.isfinite(xs) | whole).tolist():
-        x = float(xs[i])
-        text[i] = "NaN" if math.isnan(x) else ("+Inf" if x > 0 else "-Inf") if math.isinf(x) else str(int(x))
-    return text
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server when the process (thread) that started it dies, e.g. a killed pytest."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

@@ -7,7 +7,6 @@ import shutil
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from detector.config import Signal
 from detector.http_client import build_session

@@ -1,0 +1,108 @@
+"""PrometheusSource without a network: a fake transport that answers query_range like Prometheus."""
+
+from __future__ import annotations
+
+import json
+import random
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pandas as pd
+import requests
+from requests.adapters import HTTPAdapter
+
+from detector.config import Signal
+from detector.errors import ConfigError, SourceError
+from detector.live_settings import PrometheusSettings
+from detector.sources.prometheus import PrometheusSource
+from detector.store import HistoryStore
+
+SEED = 3
+END = pd.Timestamp("2026-02-28T00:30:00Z")
+
+
+class FakePrometheus(HTTPAdapter):
+    """Every metric is ``value = timestamp / 1e6 + series``; ``broken`` metrics answer HTTP 400."""
+
+    def __init__(self, series_per_metric: int = 2, broken: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.series_per_metric = series_per_metric
+        self.broken = broken
+        self.calls: list[dict[str, str]] = []
+
+    def send(self, request, **kwargs):
+        params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+        self.calls.append(params)
+        response = requests.Response()
+        response.request, response.url = request, request.url
+        if params["query"] in self.broken:
+            response.status_code = 400
+            response._content = json.dumps({"status": "error", "errorType": "bad_data", "error": "parse error"}).encode()
+            return response
+        start, end, step = float(params["start"]), float(params["end"]), float(params["step"])
+        stamps = np.arange(start, end + step / 2, step)
+        result = [
+            {"metric": {"__name__": params["query"], "i": str(i)}, "values": [[t, str(t / 1e6 + i)] for t in stamps.tolist()]}
+            for i in range(self.series_per_metric)
+        ]
+        response.status_code = 200
+        response._content = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": result}}).encode()
+        return response
+
+
+def make_source(fake: FakePrometheus, store: HistoryStore | None = None, now: pd.Timestamp = END, **settings) -> PrometheusSource:
+    session = requests.Session()
+    session.mount("http://", fake)
+    config = PrometheusSettings(url="http://prometheus.test:9090", **settings)
+    return PrometheusSource(config, store=store, session=session, clock=lambda: now, sleep=lambda s: None, rng=random.Random(SEED))
+
+
+def test_no_request_asks_for_a_sample_at_or_after_the_end():
+    fake = FakePrometheus()
+    result = make_source(fake, max_points_per_query=100).fetch([Signal(name="a", query="m", lookback="30d")], end=END)
+    assert max(float(call["end"]) for call in fake.calls) < END.timestamp()
+    series = result.of("a")[(("i", "0"),)]
+    assert series.index[-1] == pd.Timestamp("2026-02-28T00:00:00Z")
+    assert len(series) == 30 * 24 and series.iloc[-1] == series.index[-1].timestamp() / 1e6
+
+
+def test_a_failing_signal_stops_its_own_remaining_chunks_but_not_the_others():
+    fake = FakePrometheus(broken=frozenset({"bad"}))
+    signals = [Signal(name="bad_one", query="bad", lookback="180d"), Signal(name="good", query="m", lookback="180d")]
+    result = make_source(fake, max_points_per_query=100, concurrency=1).fetch(signals, end=END)
+    assert set(result.errors) == {"bad_one"} and isinstance(result.errors["bad_one"], SourceError)
+    assert len(result.of("good")) == 2
+    assert sum(call["query"] == "bad" for call in fake.calls) == 1
+    assert sum(call["query"] == "m" for call in fake.calls) == 44  # 4320 points / 100 per request
+
+
+def test_signals_without_a_query_or_with_a_lookback_under_one_step_are_config_errors():
+    signals = [Signal(name="no_query"), Signal(name="short", query="m", lookback=60), Signal(name="ok", query="m")]
+    result = make_source(FakePrometheus()).fetch(signals, end=END)
+    assert isinstance(result.errors["no_query"], ConfigError) and "query" in str(result.errors["no_query"])
+    assert isinstance(result.errors["short"], ConfigError) and "shorter than one step" in str(result.errors["short"])
+    assert set(result.series) == {"ok"}
+
+
+def test_the_name_label_is_not_part_of_series_identities():
+    result = make_source(FakePrometheus()).fetch([Signal(name="a", query="m", lookback="2d")], end=END)
+    assert sorted(result.of("a")) == [(("i", "0"),), (("i", "1"),)]
+
+
+def test_with_a_store_a_run_an_hour_later_asks_only_for_the_newest_hours(tmp_path):
+    store = HistoryStore(tmp_path / "h.db", retention=400 * 86400)
+    signal = Signal(name="a", query="m", lookback="180d")
+    make_source(FakePrometheus(), store=store).fetch([signal], end=END)
+    later = FakePrometheus()
+    result = make_source(later, store=store, now=END + pd.Timedelta(hours=1)).fetch([signal], end=END + pd.Timedelta(hours=1))
+    (call,) = later.calls
+    assert (float(call["end"]) - float(call["start"])) / 3600 + 1 == 4  # 1 new hour + the last stored + 2 overlap
+    fresh = make_source(FakePrometheus()).fetch([signal], end=END + pd.Timedelta(hours=1))
+    for labels, series in fresh.of("a").items():
+        pd.testing.assert_series_equal(result.of("a")[labels], series, check_freq=False)
+
+
+def test_a_retention_shorter_than_the_lookback_is_reported(tmp_path):
+    store = HistoryStore(tmp_path / "h.db", retention=30 * 86400)
+    result = make_source(FakePrometheus(), store=store).fetch([Signal(name="a", query="m", lookback="90d")], end=END)
+    assert any("store.retention" in str(note) and note.signal == "a" for note in result.notes)
