@@ -1,6 +1,6 @@
 """Live pull cost: HTTP requests, bytes and wall time of a first run and of the next incremental run.
 
-Run: python -m benchmarks.live_pull [--series 1000] [--days 180] [--signals 10] [--max-points 11000]
+Run: python -m benchmarks.live_pull [--series 1000] [--days 180] [--signals 10] [--max-points 11000] [--no-gzip]
 
 Backfills ``--series`` seeded hourly series (spread over ``--signals`` metrics) ending at the current
 hour into a fresh TSDB in a temporary directory, starts a real ``prometheus`` on a free port of
@@ -50,8 +50,10 @@ def seeded_series(count: int, metrics: int, days: int, last: pd.Timestamp) -> li
     return out
 
 
-def pull(url: str, signals: list[Signal], end: pd.Timestamp, store: HistoryStore | None, max_points: int) -> tuple[SeriesSet, Traffic, float]:
-    settings = PrometheusSettings(url=url, max_points_per_query=max_points, timeout=120)
+def pull(
+    url: str, signals: list[Signal], end: pd.Timestamp, store: HistoryStore | None, max_points: int, headers: dict[str, str]
+) -> tuple[SeriesSet, Traffic, float]:
+    settings = PrometheusSettings(url=url, max_points_per_query=max_points, timeout=120, headers=headers)
     session = build_session(settings, section="prometheus")
     traffic = Traffic()
     session.hooks["response"].append(traffic.hook)
@@ -76,12 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--signals", type=int, default=10, help="metrics the series are spread over (one signal each)")
     parser.add_argument("--max-points", type=int, default=11000, help="prometheus.max_points_per_query")
+    parser.add_argument("--no-gzip", action="store_true", help="send Accept-Encoding: identity (less CPU, more bytes on the wire)")
     args = parser.parse_args(argv)
     missing = promstack.missing_binaries(promstack.PROMETHEUS, promstack.PROMTOOL)
     if missing:
         print(f"not installed: {', '.join(missing)}", file=sys.stderr)
         return 1
     last = pd.Timestamp.now(tz="UTC").floor("h")
+    headers = {"Accept-Encoding": "identity"} if args.no_gzip else {}
     signals = [Signal(name=f"bench_{k}", query=f"bench_gauge_{k}", lookback=f"{args.days}d") for k in range(args.signals)]
     with tempfile.TemporaryDirectory(prefix="slowburn-live-pull-") as scratch:
         work = Path(scratch)
@@ -93,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'run':<18} {'requests':>8} {'MB':>10} {'samples':>12} {'seconds':>8} {'series':>7} {'points':>12} {'errors':>6}")
             one_hour_ago = last - pd.Timedelta(hours=1) + pd.Timedelta(seconds=1)
             now = last + pd.Timedelta(seconds=1)
-            report("first run (store)", *pull(server.url, signals, one_hour_ago, store, args.max_points))
-            report("incremental", *pull(server.url, signals, now, store, args.max_points))
-            report("no store", *pull(server.url, signals, now, None, args.max_points))
+            report("first run (store)", *pull(server.url, signals, one_hour_ago, store, args.max_points, headers))
+            report("incremental", *pull(server.url, signals, now, store, args.max_points, headers))
+            report("no store", *pull(server.url, signals, now, None, args.max_points, headers))
         print(f"store size: {(work / 'history.db').stat().st_size / 1e6:.1f} MB")
     return 0
 

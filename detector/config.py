@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from detector.durations import parse_duration
 from detector.errors import ConfigError
 from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ScheduleSettings, StoreSettings
-from detector.yaml_locations import load_yaml_with_locations
+from detector.yaml_locations import load_yaml_file
 
 SEVERITIES = ("info", "warning", "critical")
 Severity = Literal["info", "warning", "critical"]
@@ -133,13 +133,7 @@ class Config(_Frozen):
 def load_config(path: str | Path) -> Config:
     """Read and validate a YAML or JSON config file; raise ``ConfigError`` on any problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", location=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", location=str(path)) from None
-    document, locate = load_yaml_with_locations(text, str(path), ConfigError)
+    document, locate = load_yaml_file(path, ConfigError)
     if document is None:
         raise ConfigError("empty file; expected a mapping with a 'signals' list", location=str(path))
     if not isinstance(document, dict):

@@ -10,7 +10,7 @@ import pandas as pd
 from detector.errors import IncidentsError
 from detector.series import Labels, SeriesKey, labels_of
 from detector.timeparse import parse_instant
-from detector.yaml_locations import load_yaml_with_locations
+from detector.yaml_locations import load_yaml_file
 
 
 ROLES = ("cause", "symptom")
@@ -30,13 +30,7 @@ class Incident:
 def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
     """Read and check the incidents file; every entry must name a configured signal."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise IncidentsError("file not found", location=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IncidentsError(f"cannot read: {exc}", location=str(path)) from None
-    document, locate = load_yaml_with_locations(text, str(path), IncidentsError)
+    document, locate = load_yaml_file(path, IncidentsError)
     if document is None:
         raise IncidentsError("empty file; expected a list of {signal, labels, at}", location=str(path))
     if isinstance(document, dict) and "incidents" in document:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 import yaml
+
+from detector.errors import SlowburnError
 
 
 def load_yaml_with_locations(
@@ -42,3 +45,14 @@ def load_yaml_with_locations(
         return f"{filename}:{line}" if line else filename
 
     return document, locate
+
+
+def load_yaml_file(path: Path, error_type: type[SlowburnError]) -> tuple[Any, Callable[[tuple[Any, ...]], str]]:
+    """Read a YAML/JSON file; a missing, unreadable or malformed file raises ``error_type``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error_type("file not found", location=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error_type(f"cannot read: {exc}", location=str(path)) from None
+    return load_yaml_with_locations(text, str(path), error_type)
