@@ -18,7 +18,7 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TextIO
 
 import numpy as np
 import pandas as pd
@@ -66,11 +66,11 @@ def _tcpd(quick: bool) -> tuple[str, str]:
     return ("ok" if status == 0 else f"exit {status}"), text
 
 
-def run_sections(quick: bool, skip: set[str], log=sys.stderr) -> list[dict[str, Any]]:
+def run_sections(quick: bool, skip: set[str], log: TextIO = sys.stderr) -> list[dict[str, Any]]:
     """Each section: name, status, seconds, markdown body and (where there is one) the result document."""
     plans: dict[str, Callable[[], tuple[str, str, Any]]] = {
         "pipeline_speed": lambda: ("ok", "```\n" + _captured(lambda: pipeline_speed.main(["--series", "60" if quick else "200"]))[1].rstrip() + "\n```", None),
-        "scenarios": lambda: _markdown(scenarios, scenarios.run(*((24, 24) if quick else (200, 200)), workers=2, every=2 * 86400.0)),
+        "scenarios": lambda: _markdown(scenarios, scenarios.run(*((24, 24) if quick else (200, 200)), workers=2, every=(2 if quick else 1) * 86400.0)),
         "fleet_scale": lambda: _markdown(fleet_scale, fleet_scale.run(quick=quick)),
         "prophet_peer": lambda: _markdown(prophet_peer, prophet_peer.run(*((4, 4) if quick else (30, 30)))),
         "tcpd": lambda: (*_tcpd(quick), None),
@@ -112,7 +112,16 @@ def document(sections: list[dict[str, Any]], facts: dict[str, str], when: dateti
         "## Machine", "",
     ]
     lines += [f"- {k}: {v}" for k, v in facts.items()]
-    lines += ["", "Times are wall-clock on this machine; other work running at the same time (see the load average) makes them slower, never faster.", ""]
+    lines += [
+        "", "Times are wall-clock on this machine unless marked CPU; other work running at the same time (see the load "
+        "average) makes wall times slower, never faster, and leaves CPU times nearly unchanged.", "",
+        "## Reproduce", "",
+        "    pip install prophet          # optional: only the Prophet peer needs it (its wheel bundles cmdstan)",
+        "    python -m benchmarks         # everything, writes this file; --quick for a smoke run",
+        "    python -m benchmarks.scenarios --incidents 200 --quiet 200 --workers 2 --json scenarios.json",
+        "    python -m benchmarks.fleet_scale --series 10000 --days 180",
+        "    python -m benchmarks.prophet_peer --incidents 30 --quiet 30", "",
+    ]
     for section in sections:
         lines += [f"## {TITLES[section['name']]}", "", f"_{section['status']}, {section['seconds']:.0f} s_", "", section["markdown"], ""]
     return "\n".join(lines)

@@ -5,7 +5,10 @@ Run: python -m benchmarks.fleet_scale [--series 10000] [--days 180] [--quick] [-
 Each measurement runs in a fresh Python process so that its peak memory is its own:
 ``ru_maxrss`` of the process (which holds the data) and of its largest pool worker
 (``RUSAGE_CHILDREN``). Forked workers share the parent's pages, so parent + workers x largest
-worker is an upper bound on the real peak. The series are ``benchmarks.pipeline_speed``'s seeded
+worker is an upper bound on the real peak; the peak of the summed proportional set size (PSS,
+sampled every 0.1 s from ``/proc``) is the real one, and the one the memory target is judged on.
+CPU seconds (parent + workers) are reported next to wall time: they hold when other work shares
+the machine, wall time does not. The series are ``benchmarks.pipeline_speed``'s seeded
 mix (quiet, seasonal, spiky, trending and filling), hourly, evaluated once at the end of the data.
 """
 
@@ -13,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -58,6 +63,63 @@ def fleet(count: int, days: int, seed: int = SEED) -> tuple[Config, SeriesSet, p
     return config, SeriesSet(series={"fleet_ratio": with_ceiling, "fleet_plain": without}), END
 
 
+def _cpu() -> float:
+    """User + system CPU seconds of this process and its finished children (the pool workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class PssSampler:
+    """Samples the proportional set size (shared pages split between sharers) of this process and
+    its children every ``interval`` seconds in a thread; ``peak_mib`` is the largest total seen.
+
+    Unlike ``ru_maxrss``, the sum over processes does not count the pages a forked worker shares
+    with its parent twice. Linux only (reads ``/proc``); elsewhere ``peak_mib`` stays ``None``.
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.peak_mib: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> "PssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            total = self._pss_kib(os.getpid())
+            if total is None:
+                return
+            for child in self._children():
+                total += self._pss_kib(child) or 0
+            self.peak_mib = max(self.peak_mib or 0.0, total / MiB)
+            self._stop.wait(self.interval)
+
+    @staticmethod
+    def _pss_kib(pid: int) -> int | None:
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            return None
+        return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), None)
+
+    @staticmethod
+    def _children() -> list[int]:
+        pids: list[int] = []
+        for path in Path("/proc/self/task").glob("*/children"):
+            try:
+                pids += [int(p) for p in path.read_text().split()]
+            except OSError:
+                continue
+        return pids
+
+
 def _peak() -> dict[str, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MiB
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / MiB
@@ -71,24 +133,27 @@ def measure(kind: str, count: int, days: int, workers: int) -> dict[str, Any]:
     generated = time.perf_counter() - t0
     out: dict[str, Any] = {"kind": kind, "series": count, "days": days, "workers": workers, "generate_seconds": generated}
     if kind == "evaluate":
-        t0 = time.perf_counter()
-        evaluation = evaluate(config, data, end, workers=workers)
-        seconds = time.perf_counter() - t0
-        out.update(seconds=seconds, analysed=evaluation.series_evaluated, findings=len(evaluation.findings),
-                   series_per_second=count / seconds, series_per_second_per_core=count / seconds / max(workers, 1))
+        with PssSampler() as sampler:
+            t0, cpu0 = time.perf_counter(), _cpu()
+            evaluation = evaluate(config, data, end, workers=workers)
+            seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
+        out["peak_pss_total_mib"] = sampler.peak_mib
+        out.update(seconds=seconds, cpu_seconds=cpu, analysed=evaluation.series_evaluated, findings=len(evaluation.findings),
+                   series_per_second=count / seconds, series_per_second_per_core=count / seconds / max(workers, 1),
+                   series_per_cpu_second=count / cpu)
     else:
         times = list(pd.date_range(end - pd.Timedelta(days=8), end, freq="D"))[1:]
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu()
         replay(config, data, times, workers=1)
-        seconds = time.perf_counter() - t0
-        out.update(seconds=seconds, steps=len(times), seconds_per_step=seconds / len(times),
-                   ms_per_series_step=1000 * seconds / len(times) / count)
+        seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
+        out.update(seconds=seconds, cpu_seconds=cpu, steps=len(times), seconds_per_step=seconds / len(times),
+                   ms_per_series_step=1000 * seconds / len(times) / count, cpu_ms_per_series_step=1000 * cpu / len(times) / count)
     out.update(_peak())
     out["peak_bound_mib"] = out["peak_self_mib"] + (workers * out["peak_largest_worker_mib"] if workers > 1 else 0.0)
     return out
 
 
-def _subprocess(kind: str, count: int, days: int, workers: int, log=sys.stderr) -> dict[str, Any]:
+def _subprocess(kind: str, count: int, days: int, workers: int, log: TextIO = sys.stderr) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "benchmarks.fleet_scale", "--measure", kind, "--series", str(count), "--days", str(days), "--workers", str(workers)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -98,54 +163,69 @@ def _subprocess(kind: str, count: int, days: int, workers: int, log=sys.stderr) 
     return result
 
 
-def run(series: int = 10000, days: int = 180, quick: bool = False, log=sys.stderr) -> dict[str, Any]:
+def run(series: int = 10000, days: int = 180, quick: bool = False, log: TextIO = sys.stderr) -> dict[str, Any]:
     """All fleet measurements; ``quick`` shrinks every size by 5-10x."""
     curve_count = 200 if quick else 1000
-    counts = (500, 1000, 2000) if quick else (1000, 5000, series)
-    main_count = counts[-1] if quick else series
-    main_days = 90 if quick else days
+    main_count, main_days = (2000, 90) if quick else (series, days)
+    counts = (500, 1000, main_count) if quick else (1000, 5000, main_count)
     print(f"fleet scale: {main_count} series x {main_days} days{' (quick)' if quick else ''}", file=log)
     main_runs = [_subprocess("evaluate", main_count, main_days, w, log) for w in (1, 2)]
-    by_count = [r for r in main_runs if r["workers"] == 2] if counts[-1] == main_count and main_days == days else []
-    by_count = [_subprocess("evaluate", c, days if not quick else main_days, 2, log) for c in counts if c != main_count] + by_count
+    by_count = [_subprocess("evaluate", c, main_days, 2, log) for c in counts if c != main_count]
+    by_count += [r for r in main_runs if r["workers"] == 2]
     by_length = [_subprocess("evaluate", curve_count, d, 1, log) for d in (30, 90, 180, 365)]
     step = _subprocess("step", curve_count, 180, 1, log)
-    ms = np.array([1000 * r["seconds"] / r["series"] for r in by_length])
+    ms = np.array([r["cpu_seconds"] / r["series"] for r in by_length])
     lengths = np.array([r["days"] for r in by_length], dtype=float)
-    exponent = float(np.polyfit(np.log(lengths), np.log(ms), 1)[0])
+    slopes = [float(np.log(ms[i + 1] / ms[i]) / np.log(lengths[i + 1] / lengths[i])) for i in range(len(ms) - 1)]
     return {"quick": quick, "main": main_runs, "by_count": sorted(by_count, key=lambda r: r["series"]), "by_length": by_length,
-            "length_exponent": exponent, "step": step, "targets": _targets(main_runs, exponent)}
+            "length_slopes": slopes, "step": step, "targets": _targets(main_runs, slopes, quick)}
 
 
-def _targets(main_runs: list[dict[str, Any]], exponent: float) -> list[dict[str, Any]]:
+def _targets(main_runs: list[dict[str, Any]], slopes: list[float], quick: bool) -> list[dict[str, Any]]:
     one = next(r for r in main_runs if r["workers"] == 1)
     two = next(r for r in main_runs if r["workers"] == 2)
-    peak = max(r["peak_bound_mib"] for r in main_runs)
+    peak = max(r["peak_pss_total_mib"] or r["peak_bound_mib"] for r in main_runs)
+    bound = max(r["peak_bound_mib"] for r in main_runs)
+    steepest = max(slopes)
+    note = " (quick run: fewer series than the target's 10,000)" if quick else ""
     return [
-        {"target": ">= 500 series/s per core (workers 1)", "value": f"{one['series_per_second']:.0f}", "met": one["series_per_second"] >= 500},
-        {"target": f"{two['series']} series in < 20 s on 2 cores", "value": f"{two['seconds']:.1f} s", "met": two["seconds"] < 20 and two["series"] >= 10000},
-        {"target": "peak memory < 1 GiB (parent + workers, upper bound)", "value": f"{peak:.0f} MiB", "met": peak < 1024},
-        {"target": "cost grows no faster than linearly with length (log-log slope <= 1.1)", "value": f"{exponent:.2f}", "met": exponent <= 1.1},
+        {"target": ">= 500 series/s per core (workers 1, wall clock)", "value": f"{one['series_per_second']:.0f} ({one['series_per_cpu_second']:.0f} per CPU-second)",
+         "met": one["series_per_second"] >= 500},
+        {"target": f"10,000 series in < 20 s on 2 cores{note}", "value": f"{two['series']} series in {two['seconds']:.1f} s",
+         "met": two["seconds"] < 20 and two["series"] >= 10000},
+        {"target": "peak memory < 1 GiB (parent + workers, proportional set size)", "value": f"{peak:.0f} MiB (ru_maxrss bound {bound:.0f} MiB)",
+         "met": peak < 1024},
+        {"target": "cost grows no faster than linearly with length (steepest log-log slope between lengths <= 1.1)",
+         "value": f"{steepest:.2f}", "met": steepest <= 1.1},
     ]
 
 
 def markdown(result: dict[str, Any]) -> str:
-    lines = ["| series | days | workers | seconds | series/s | series/s per core | peak parent (MiB) | largest worker (MiB) | bound (MiB) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["`evaluate` once at the end of the data; wall seconds, CPU seconds (parent + pool workers), peak resident memory.", "",
+             "| series | days | workers | wall (s) | CPU (s) | series/s | series/s per core | series per CPU-second "
+             "| peak total PSS (MiB) | ru_maxrss parent (MiB) | ru_maxrss largest worker (MiB) | parent + workers x largest (MiB) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["main"] + [r for r in result["by_count"] if r not in result["main"]]:
-        lines.append(f"| {r['series']} | {r['days']} | {r['workers']} | {r['seconds']:.1f} | {r['series_per_second']:.0f} "
-                     f"| {r['series_per_second_per_core']:.0f} | {r['peak_self_mib']:.0f} | {r['peak_largest_worker_mib']:.0f} | {r['peak_bound_mib']:.0f} |")
-    lines += ["", "Cost against series length (one process, lookback = length):", "",
-              "| days | series | ms per series | ms per series per 30 days |", "|---|---|---|---|"]
-    for r in result["by_length"]:
-        ms = 1000 * r["seconds"] / r["series"]
-        lines.append(f"| {r['days']} | {r['series']} | {ms:.2f} | {ms * 30 / r['days']:.2f} |")
+        lines.append(f"| {r['series']} | {r['days']} | {r['workers']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['series_per_second']:.0f} "
+                     f"| {r['series_per_second_per_core']:.0f} | {r['series_per_cpu_second']:.0f} | {_mib(r['peak_pss_total_mib'])} | {r['peak_self_mib']:.0f} "
+                     f"| {r['peak_largest_worker_mib']:.0f} | {r['peak_bound_mib']:.0f} |")
+    lines += ["", "Cost against series length (one process, lookback = length, CPU time):", "",
+              "| days | series | ms per series | ms per series per 30 days | log-log slope from the previous length |", "|---|---|---|---|---|"]
+    for i, r in enumerate(result["by_length"]):
+        ms = 1000 * r["cpu_seconds"] / r["series"]
+        slope = f"{result['length_slopes'][i - 1]:.2f}" if i else ""
+        lines.append(f"| {r['days']} | {r['series']} | {ms:.2f} | {ms * 30 / r['days']:.2f} | {slope} |")
     s = result["step"]
-    lines += ["", f"Log-log slope of cost against length: {result['length_exponent']:.2f} (1.0 = linear).", "",
+    lines += ["", "(A slope of 1.0 is linear growth; below 1, fixed per-series costs dominate.)", "",
               f"One backtest evaluation step (replay, one process, {s['series']} series x {s['days']} days): "
-              f"{s['seconds_per_step']:.2f} s per step = {s['ms_per_series_step']:.2f} ms per series.", "", "Targets:", ""]
+              f"{s['seconds_per_step']:.2f} s per step = {s['ms_per_series_step']:.2f} ms per series "
+              f"({s['cpu_ms_per_series_step']:.2f} ms of CPU).", "", "Targets:", ""]
     lines += [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
     return "\n".join(lines)
+
+
+def _mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -91,7 +91,7 @@ def subset(incidents: int, quiet: int, seed: int = SEED) -> list[Scenario]:
     return [s for s in suite if s.incident is not None][:incidents] + [s for s in suite if s.incident is None][:quiet]
 
 
-def run(incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, workers: int = 2, seed: int = SEED, log=sys.stderr) -> dict[str, Any]:
+def run(incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, workers: int = 2, seed: int = SEED, log: TextIO = sys.stderr) -> dict[str, Any]:
     reason = prophet_available()
     if reason is not None:
         print(f"prophet_peer: skipped: {reason}", file=log)

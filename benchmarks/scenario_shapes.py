@@ -76,15 +76,16 @@ def _noise(rng: np.random.Generator, n: int) -> tuple[np.ndarray, float]:
 
 
 def _texture(rng: np.random.Generator, y: np.ndarray, cap: np.ndarray) -> np.ndarray:
-    """Spikes (kept under 95 % of ``cap``), counter-like resets to near zero, and scrape gaps."""
+    """Spikes (kept under 95 % of ``cap``), counter-like resets (to near zero, then rebuilt), scrape gaps."""
     y = y.copy()
     n = len(y)
     if rng.random() < 0.6:
         spikes = rng.random(n) < rng.uniform(0.0005, 0.008)
         y[spikes] = np.minimum(y[spikes] * rng.uniform(1.5, 3.0, spikes.sum()), 0.95 * cap[spikes])
-    if rng.random() < 0.3:                                    # restarts: drop to near zero for 1-3 h
-        for at in rng.integers(0, n - 3, rng.integers(1, 6)):
-            y[at: at + rng.integers(1, 4)] *= rng.uniform(0.0, 0.1)
+    if rng.random() < 0.3:                                    # counter-like resets: to near zero, rebuilt in 1-48 h
+        for at in rng.integers(0, n - 48, rng.integers(1, 6)):
+            hours = int(rng.integers(1, 49))
+            y[at: at + hours] *= np.linspace(rng.uniform(0.0, 0.1), 1.0, hours + 1)[:-1]
     if rng.random() < 0.6:                                    # scrape gaps: hours, sometimes days
         for _ in range(rng.integers(1, 6)):
             at = int(rng.integers(0, n - 1))

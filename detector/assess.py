@@ -7,8 +7,10 @@ Severity policy (per signal, ``severity`` and ``model`` settings):
   decelerating, not merely recovering to an earlier level) and the median ETA to the ceiling is
   within ``horizon``: critical when within ``critical_within``, else warning. A quantile pinned at
   its top bucket below the ceiling is critical: the true value is at least that and rising.
-- ``sustained_drift`` (warning): worsening by at least ``drift_ratio`` over the pre-onset baseline
-  and by more than 3 noise sigmas, with no breach forecast; info for smaller significant drifts.
+- ``sustained_drift`` (warning): worsening by at least ``drift_ratio`` within the last
+  ``drift_window`` (so a disk that doubled in eight months is info, a p99 that doubled in seven
+  weeks a warning) and by more than 3 noise sigmas, with no breach forecast; info for smaller
+  significant drifts. The summary gives the growth since the onset.
 - ``step_change`` (info): the current regime began with a level shift in the bad direction.
 Everything is capped at ``severity.max_severity`` (context signals such as a driver use ``info``).
 """
@@ -44,7 +46,8 @@ def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Time
     if ceiling_finding is not None:
         findings.append(ceiling_finding)
     elif worsening and magnitude is not None and magnitude >= 1.2 and _beyond_noise(a):
-        severity = "warning" if magnitude >= signal.model.drift_ratio else "info"
+        fast = a.window_magnitude
+        severity = "warning" if fast is not None and fast >= signal.model.drift_ratio else "info"
         findings.append(Finding(kind="sustained_drift", severity=severity, summary=join(change, _no_ceiling_note(a), describe_driver(driver)), **common))
     step = _step_finding(signal, a, at, common)
     if step is not None:

@@ -46,7 +46,8 @@ class ModelSettings(_Frozen):
     min_regime: Duration = Field(default=14 * 86400, description="shortest regime a changepoint may create")
     penalty: float = Field(default=1.0, gt=0, description="multiplier on the changepoint penalty (higher: fewer)")
     confidence: float = Field(default=0.8, gt=0.5, lt=1.0, description="central mass of the ETA interval")
-    drift_ratio: float = Field(default=2.0, gt=1.0, description="growth over the baseline that makes a drift a warning")
+    drift_ratio: float = Field(default=2.0, gt=1.0, description="growth within drift_window that makes a drift a warning")
+    drift_window: Duration = Field(default=90 * 86400, description="window over which drift_ratio is measured")
     min_history: Duration = Field(default=21 * 86400, description="history needed before any finding")
 
 

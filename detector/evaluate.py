@@ -38,12 +38,13 @@ class SeriesTask:
     min_regime_days: int
     penalty: float
     confidence: float
+    drift_window_days: int
 
 
 def analyze(task: SeriesTask) -> tuple[SeriesKey, SeriesAnalysis | str]:
     """Run the model on one series; a model refusal comes back as a message, never an exception."""
     try:
-        analyzer = SeriesAnalyzer(task.seasonality, task.min_regime_days, task.penalty, task.confidence)
+        analyzer = SeriesAnalyzer(task.seasonality, task.min_regime_days, task.penalty, task.confidence, task.drift_window_days)
         analyzer.fit(task.values, task.start, task.step, censor_at=task.censor_at, ceiling=task.ceiling, direction=task.direction, now=task.now)
         return task.key, analyzer.analysis_
     except ValueError as exc:
@@ -99,6 +100,7 @@ def _tasks_for(signal: Signal, data: SeriesSet, at: pd.Timestamp, notes: list[Da
                 now=at.timestamp(), censor_at=signal.censor_at, ceiling=ceiling, direction=signal.direction,
                 seasonality=signal.model.seasonality, min_regime_days=max(3, int(round(signal.model.min_regime / 86400))),
                 penalty=signal.model.penalty, confidence=signal.model.confidence,
+                drift_window_days=max(7, int(round(signal.model.drift_window / 86400))),
             )
         )
     return tasks

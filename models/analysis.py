@@ -32,6 +32,7 @@ class SeriesAnalysis:
     regime_start_day: int                 # start of the current regime
     onset_day: int                        # start of the contiguous run of worsening regimes
     baseline: float                       # level before the onset
+    window_baseline: float                # level one drift window ago (or the baseline, if later)
     current: float                        # fitted level now
     slope_per_day: float                  # in units per day at the current level
     slope_interval: tuple[float, float]   # same units, ``confidence`` coverage
@@ -51,12 +52,12 @@ class SeriesAnalysis:
     @property
     def magnitude(self) -> float | None:
         """current / baseline in the bad direction (> 1 means worse); None if undefined."""
-        base, cur = self.baseline, self.current
-        if self.direction == "down":
-            base, cur = cur, base
-        if not (np.isfinite(base) and np.isfinite(cur)) or base <= 0 or cur <= 0:
-            return None
-        return float(cur / base)
+        return _ratio(self.baseline, self.current, self.direction)
+
+    @property
+    def window_magnitude(self) -> float | None:
+        """Growth over the drift window (current / window_baseline, in the bad direction)."""
+        return _ratio(self.window_baseline, self.current, self.direction)
 
     def eta_days(self) -> tuple[float, float, float] | None:
         if self.forecast is None:
@@ -68,3 +69,11 @@ class SeriesAnalysis:
         """Convert values from the model domain (and analysis sign) to the series' units."""
         out = np.exp(model_values) if self.domain == "log" else np.asarray(model_values, dtype=float)
         return -out if self.direction == "down" else out
+
+
+def _ratio(base: float, cur: float, direction: str) -> float | None:
+    if direction == "down":
+        base, cur = cur, base
+    if not (np.isfinite(base) and np.isfinite(cur)) or base <= 0 or cur <= 0:
+        return None
+    return float(cur / base)

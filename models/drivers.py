@@ -49,14 +49,59 @@ def link_driver(
     for b in sorted(driver_breaks, reverse=True):
         day = driver_day0 + b
         if any(abs(day - t) <= tolerance_days for t in target_days):
-            coincident = day
-            before = driver[max(0, b - 7): b]
-            after = driver[b: b + 7]
-            lo, hi = np.nanmedian(before) if np.isfinite(before).any() else np.nan, np.nanmedian(after) if np.isfinite(after).any() else np.nan
-            ratio = float(hi / lo) if np.isfinite(lo) and np.isfinite(hi) and lo > 0 else None
-            break
+            step = _level_ratio(driver, b)
+            if step is not None and abs(np.log(step)) >= np.log(MIN_STEP):
+                coincident, ratio = day, step
+                break
+    if coincident is None:
+        # a step too recent for a regime (younger than the shortest one) that the target shares
+        recent = recent_step(driver)
+        if recent is not None:
+            index, step = recent
+            shift = driver_day0 + index - target_day0
+            target_step = _level_ratio(target, shift) if 0 < shift < len(target) else None
+            if target_step is not None and target_step >= MIN_STEP:
+                coincident, ratio = driver_day0 + index, step
     lag, r, significant = _best_lagged_correlation(target, target_day0, driver, driver_day0, max_lag_days, window_days)
     return DriverEvidence(coincident, ratio, lag, r, significant)
+
+
+MIN_STEP = 1.2           # a driver step must move its level by at least 20 % to be named
+RECENT_DAYS = 14
+
+
+def _level_ratio(values: np.ndarray, at: int, width: int = 7) -> float | None:
+    """Median of up to ``width`` days from ``at`` over the median of the ``width`` days before."""
+    before, after = values[max(0, at - width): at], values[at: at + width]
+    if not (np.isfinite(before).sum() >= 3 and np.isfinite(after).sum() >= 2):
+        return None
+    lo, hi = np.nanmedian(before), np.nanmedian(after)
+    return float(hi / lo) if lo > 0 and hi > 0 else None
+
+
+def recent_step(values: np.ndarray, window: int = RECENT_DAYS, min_ratio: float = 1.5) -> tuple[int, float] | None:
+    """The level step within the last ``window`` days (at least 2 days after it), located where a
+    two-sample statistic (difference of mean logs, sqrt(n1 n2 / (n1 + n2)) weighted) peaks, as
+    (index, after/before median ratio) if the ratio is at least ``min_ratio`` either way."""
+    tail = values[max(0, len(values) - 2 * window):]
+    offset = len(values) - len(tail)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logs = np.log(np.where(tail > 0, tail, np.nan))
+    best_at, best_score = None, 0.0
+    for at in range(max(3, len(tail) - window), len(tail) - 1):
+        a, b = logs[:at], logs[at:]
+        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+        if a.size < 3 or b.size < 2:
+            continue
+        score = abs(b.mean() - a.mean()) * np.sqrt(a.size * b.size / (a.size + b.size))
+        if score > best_score:
+            best_at, best_score = at, score
+    if best_at is None:
+        return None
+    ratio = _level_ratio(values, offset + best_at, width=window)
+    if ratio is None or abs(np.log(ratio)) < np.log(min_ratio):
+        return None
+    return offset + best_at, ratio
 
 
 def _changes(values: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from models.analysis import SeriesAnalysis
 from models.changepoints import PiecewiseLinearSegmenter
 from models.daily import DAY, DailyLevels, to_daily
 from models.forecast import CeilingForecast, forecast_to_ceiling
-from models.regimes import baseline_level, decelerating, onset_index
+from models.regimes import baseline_level, decelerating, onset_index, window_level
 from models.seasonality import SeasonalProfile
 from models.trend import RobustTrend
 
@@ -30,13 +30,19 @@ class SeriesAnalyzer:
         Multiplier on the changepoint penalty (higher: fewer regimes).
     confidence : float
         Coverage of the slope and ETA intervals (e.g. 0.8 for a 10th-90th percentile ETA).
+    drift_window_days : int
+        Window over which growth is measured for ``window_baseline`` (how fast it worsens now).
     """
 
-    def __init__(self, seasonality: str = "auto", min_regime_days: int = 14, penalty: float = 1.0, confidence: float = 0.8) -> None:
+    def __init__(
+        self, seasonality: str = "auto", min_regime_days: int = 14, penalty: float = 1.0, confidence: float = 0.8,
+        drift_window_days: int = 90,
+    ) -> None:
         self.seasonality = seasonality
         self.min_regime_days = min_regime_days
         self.penalty = penalty
         self.confidence = confidence
+        self.drift_window_days = drift_window_days
 
     def fit(
         self, values: np.ndarray, start: float, step: float, *, censor_at: float | None = None,
@@ -72,6 +78,7 @@ class SeriesAnalyzer:
         trend = RobustTrend(self.confidence).fit(days[regime:], z[regime:])
         level = float(trend.predict(x_now))
         onset = onset_index(segments, regime, max(sigma, segmenter.sigma_))
+        baseline_z = baseline_level(z, onset, trend)
         to_unit = (lambda v: float(np.exp(v))) if domain == "log" else float
         current = to_unit(level)
         per_day = max(1, int(round(DAY / step)))
@@ -93,7 +100,8 @@ class SeriesAnalyzer:
             seasonal_periods=seasonal.periods_, seasonal_peak=seasonal.peak_excursion_,
             seasonal_multiplicative=seasonal.multiplicative_, noise_sigma=sigma, now_day=now / DAY,
             regime_start_day=daily.day0 + regime, onset_day=daily.day0 + onset,
-            baseline=sign * to_unit(baseline_level(z, onset, trend)), current=sign * current,
+            baseline=sign * to_unit(baseline_z), current=sign * current,
+            window_baseline=sign * to_unit(window_level(z, x_now - self.drift_window_days, onset, baseline_z)),
             slope_per_day=sign * trend.slope_ * scale, slope_interval=(unit_interval[0], unit_interval[1]),
             slope_significant=bool(trend.interval(SIGNIFICANCE)[0] > 0 or (onset < regime and trend.slope_ > 0)),
             decelerating=decelerating(days, z, regime, trend), recovering=recovering, censored_now=censored_now,

@@ -40,6 +40,16 @@ def baseline_level(z: np.ndarray, onset: int, trend: RobustTrend) -> float:
     return float(trend.predict(float(onset)))
 
 
+def window_level(z: np.ndarray, day: float, onset: int, baseline: float) -> float:
+    """Level ``day`` (index) ago-point: the median of a week around it, or the baseline when that
+    point lies before the onset (then all growth since the onset counts)."""
+    centre = int(round(day))
+    if centre <= onset:
+        return baseline
+    around = z[max(0, centre - 3): centre + 4]
+    return float(np.nanmedian(around)) if np.isfinite(around).any() else baseline
+
+
 def decelerating(days: np.ndarray, z: np.ndarray, regime: int, trend: RobustTrend) -> bool:
     """The last two weeks rise clearly slower than half the regime's slope (a plateau forming)."""
     if len(z) - regime < 2 * RECENT_DAYS or trend.slope_ <= 0:

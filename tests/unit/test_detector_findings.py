@@ -102,3 +102,16 @@ def test_a_series_younger_than_min_history_is_left_alone():
     rng = np.random.default_rng(SEED)
     evaluation = run([{"name": "disk_used_bytes", "ceiling": 100.0}], {"disk_used_bytes": {(): fill_series(rng, 200, 30)}}, 10, 200)
     assert evaluation.series_evaluated == 0 and evaluation.findings == ()
+
+
+def test_a_driver_step_younger_than_a_regime_is_still_named_with_its_day():
+    rng = np.random.default_rng(SEED)
+    days = 200
+    t = np.arange(days * 24) / 24
+    objects = np.where(t < 190, 800, 2400) + rng.normal(0, 10, len(t))
+    latency = (1.0 + t * 0.05) * np.where(t < 190, 1.0, 1.5) * np.exp(rng.normal(0, 0.05, len(t)))
+    signals = [{"name": "latency_seconds", "ceiling": 30, "drivers": ["objects"]}, {"name": "objects", "severity": {"max_severity": "info"}}]
+    evaluation = run(signals, {"latency_seconds": {(): latency}, "objects": {(): objects}}, 199, days)
+    (finding,) = [f for f in evaluation.findings if f.key.signal == "latency_seconds" and f.rank >= 1]
+    assert finding.driver is not None and finding.driver.changepoint == hourly_index(days)[190 * 24]
+    assert finding.driver.step_ratio == pytest.approx(3.0, rel=0.1)
