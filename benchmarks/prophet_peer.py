@@ -143,15 +143,16 @@ def markdown(result: dict[str, Any]) -> str:
         f"evaluation (1 process). Prophet: {result['prophet_fits']} fits, median {result['prophet_fit_seconds_median']:.3f} s "
         f"per fit, {result['prophet_fit_predict_seconds_median']:.3f} s with the forecast ({result['prophet_failures']} failed fits); "
         f"{result['speedup']:.0f}x slower than slowburn.", "",
-        "| method | flagged at or before incident | lead, first flag: median / p10 (days) | false alarms / 100 series-years | time (s) |",
-        "|---|---|---|---|---|",
+        "| method | flagged at or before incident | lead, first flag: median / p10 (days) | false alarms / 100 series-years (quiet series) "
+        "| alarms before onset / 100 series-years (incident series) | time (s) |",
+        "|---|---|---|---|---|---|",
     ]
     for m in ("slowburn", "prophet"):
         r = s[m]
-        fa = r["false_alarms_per_series_year"]
+        fa, pre = r["false_alarms_per_series_year"], r["pre_onset_alarms_per_series_year"]
         lines.append(f"| {m} | {r['detected']}/{r['incidents']} | {_f(r['median_lead_days'])} / {_f(r['p10_lead_days'])} "
                      f"| {_f(None if fa is None else 100 * fa)} ({r['false_alarm_episodes']} in {r['quiet_series_years']:.1f} series-years) "
-                     f"| {r['seconds']:.1f} |")
+                     f"| {_f(None if pre is None else 100 * pre)} | {r['seconds']:.1f} |")
     lines += ["", "Targets:", ""] + [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
     return "\n".join(lines)
 

@@ -3,8 +3,10 @@
 Run: python -m benchmarks.scenarios [--incidents 200] [--quiet 200] [--workers 2] [--every 1d] [--json OUT]
 
 Every method sees the same series in the same run. slowburn is replayed walk-forward with
-``detector.backtest.replay`` (each evaluation sees only samples before its time); the two rules
-are evaluated at every hourly sample, as Prometheus would. For every method a flag is one
+``detector.backtest.replay`` (each evaluation sees only samples before its time). The rules are
+evaluated at every hourly sample, as Prometheus would: ``predict_linear(x[6h], 4d)`` past the
+ceiling for 1h (``detector.baseline``), the same with kubernetes-mixin's "more than 85 % full"
+guard, and a one-week z-score band (``benchmarks.zscore_rule``). For every method a flag is one
 flagged evaluation (slowburn: a finding of warning or worse; rules: the alert firing), an alert
 episode is a maximal run of flags, and all scoring starts once a series has 21 days of history
 (slowburn's ``min_history``), so the rules are not charged for their noisy first weeks.

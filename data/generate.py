@@ -144,7 +144,10 @@ def incidents_of(series: list[Shape], g: Grid) -> list[dict[str, object]]:
         if s.signal in VPA_SIGNALS and s.signal != "vpa_objects" and labels.get("name") != "gatekeeper.sh":
             item = {"signal": s.signal, "labels": labels, "at": shapes.VPA_INCIDENT, "note": "VPA: first alert, metrics missing"}
         elif s.signal == "pvc_used_bytes":
-            item = {"signal": s.signal, "labels": labels, "at": first_at_or_above(s, g, shapes.OLD_CAPACITY), "note": "Redis: disk full (10 GiB)"}
+            # the outage began when the first disks filled and every volume was resized at once: a
+            # disk resized before it filled shares that moment (it never got to fill)
+            full = first_at_or_above(s, g, shapes.OLD_CAPACITY)
+            item = {"signal": s.signal, "labels": labels, "at": min(full, shapes.REDIS_FULL), "note": "Redis: disk full (10 GiB)"}
         elif s.signal == "pod_restarts":
             item = {"signal": s.signal, "labels": labels, "at": shapes.RESTART_STORM, "note": "Redis: restart storm"}
         elif s.signal == "backend_memory_bytes":

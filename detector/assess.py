@@ -4,7 +4,8 @@ Severity policy (per signal, ``severity`` and ``model`` settings):
 - ``at_ceiling`` (critical): the last 24 h sit at or past the ceiling, or a censored histogram
   quantile is pinned at a top bucket that is itself at the ceiling.
 - ``breach_forecast``: the current regime worsens significantly (slope interval excludes zero, not
-  decelerating, not merely recovering to an earlier level) and the median ETA to the ceiling is
+  decelerating, not merely back at a level held before the onset; a run that began with the data
+  must be three shortest regimes old) and the median ETA to the ceiling is
   within ``horizon``: critical when within ``critical_within``, else warning. A quantile pinned at
   its top bucket below the ceiling is critical: the true value is at least that and rising.
 - ``sustained_drift`` (warning): worsening by at least ``drift_ratio`` within the last
@@ -33,7 +34,7 @@ DAY = 86400.0
 def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Timestamp, driver: DriverLink | None) -> list[Finding]:
     a = analysis
     onset = _day(a.onset_day)
-    worsening = a.slope_significant and not a.decelerating and not a.recovering
+    worsening = a.slope_significant and not a.decelerating and not a.recovering and _judged_long_enough(signal, a)
     magnitude = a.magnitude
     common = dict(
         key=key, evaluated_at=at, onset=onset, ceiling=a.ceiling, current=_round(a.current), baseline=_round(a.baseline),
@@ -100,6 +101,14 @@ def _step_finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, common: d
     summary = f"{signal.name} stepped {format_ratio(ratio)} on {when:%Y-%m-%d} ({format_value(before, signal.name)} to {format_value(after, signal.name)})"
     fields = {**common, "onset": when, "magnitude": _round(ratio)}
     return Finding(kind="step_change", severity="info", summary=summary, **fields)
+
+
+def _judged_long_enough(signal: Signal, a: SeriesAnalysis) -> bool:
+    """A worsening run with no history before it (it began with the data) must be three
+    shortest regimes long: a warm-up at the start of a series looks like growth for weeks."""
+    if a.history_before_onset_days >= 7:
+        return True
+    return a.now_day - a.onset_day >= 3 * signal.model.min_regime / DAY
 
 
 def _beyond_noise(a: SeriesAnalysis) -> bool:

@@ -1,7 +1,7 @@
 """Score a replay: lead time before known incidents and false alarms, for slowburn and the baseline.
 
 A flag is a finding of severity warning or higher (for the baseline: the rule firing). Flags are
-grouped into alert episodes: runs of flagged evaluations, merged across gaps shorter than
+grouped into alert episodes: runs of flagged evaluations, merged across gaps of at most
 ``MERGE_GAP`` (a re-fire within two days is the same page). Scoring is the same for every method:
 
 - ``lead_time_days`` = incident - first flag (the issue's definition), when the first flag comes
@@ -77,7 +77,7 @@ def episodes(flagged: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     times = flagged.index[flagged.to_numpy(dtype=bool)]
     out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     for t in times:
-        if out and t - out[-1][1] < MERGE_GAP:
+        if out and t - out[-1][1] <= MERGE_GAP:
             out[-1] = (out[-1][0], t)
         else:
             out.append((t, t))

@@ -31,6 +31,7 @@ class SeriesAnalysis:
     now_day: float                        # evaluation time in days since the epoch
     regime_start_day: int                 # start of the current regime
     onset_day: int                        # start of the contiguous run of worsening regimes
+    history_before_onset_days: int        # days of data before the onset (0: the run is all we know)
     baseline: float                       # level before the onset
     window_baseline: float                # level one drift window ago (or the baseline, if later)
     current: float                        # fitted level now
@@ -39,7 +40,7 @@ class SeriesAnalysis:
     slope_significant: bool               # rising at the significance level in the bad direction, or
                                           # still rising in a regime that continues a worsening run
     decelerating: bool                    # the recent slope is clearly below the regime's
-    recovering: bool                      # still below the level the series held before
+    recovering: bool                      # not above the highest daily level held before the onset
     censored_now: bool                    # the latest day is censored (true level at least ``current_raw``)
     current_raw: float                    # median of the last 24 h of raw samples
     ceiling: float | None

@@ -14,6 +14,8 @@ from models.seasonality import SeasonalProfile
 from models.trend import RobustTrend
 
 SIGNIFICANCE = 0.95          # coverage of the slope interval that must exclude zero
+CONTINUATION = 0.8           # the same for a regime that continues a worsening run (a new regime
+                             # after an acceleration is young; the run behind it carries evidence)
 WIDE_RANGE = 4.0             # a positive series spanning this ratio (p95/p5) is analysed in logs
 PEAK_DAYS = 28               # days over which the typical daily peak above the level is measured
 
@@ -87,9 +89,13 @@ class SeriesAnalyzer:
         if censored_now and censor_at is not None:
             current = max(current, float(censor_at))
         recent_level = np.nanmedian(z[-3:]) if np.isfinite(z[-3:]).any() else level
-        prior = z[max(0, regime - 60): regime]
-        recovering = bool(np.isfinite(prior).sum() >= 7 and recent_level < np.nanpercentile(prior, 75) + 2 * sigma)
-        slope_interval = _widened_interval(trend, days[regime:], z[regime:], self.confidence)
+        # New ground or old ground? Before the worsening began, did the series already sit this
+        # high? Then the rise is a recovery (a cache warming up again) or an excursion of a
+        # mean-reverting load, not a slow build-up toward a limit.
+        prior = z[: min(onset, regime)]
+        recovering = bool(np.isfinite(prior).sum() >= 7 and recent_level <= np.nanmax(prior))
+        slope_se = _slope_se(trend, days[regime:], z[regime:], segmenter.sigma_)
+        slope_interval = _interval(trend, slope_se, self.confidence)
         forecast = None
         if ceiling is not None and np.isfinite(ceiling):
             forecast = self._forecast(sign * ceiling, domain, daily, z, regime, trend, slope_interval, x_now, censored_now, current)
@@ -100,15 +106,32 @@ class SeriesAnalyzer:
             seasonal_periods=seasonal.periods_, seasonal_peak=seasonal.peak_excursion_,
             seasonal_multiplicative=seasonal.multiplicative_, noise_sigma=sigma, now_day=now / DAY,
             regime_start_day=daily.day0 + regime, onset_day=daily.day0 + onset,
+            history_before_onset_days=int(np.isfinite(z[:onset]).sum()),
             baseline=sign * to_unit(baseline_z), current=sign * current,
             window_baseline=sign * to_unit(window_level(z, x_now - self.drift_window_days, onset, baseline_z)),
             slope_per_day=sign * trend.slope_ * scale, slope_interval=(unit_interval[0], unit_interval[1]),
-            slope_significant=bool(trend.interval(SIGNIFICANCE)[0] > 0 or (onset < regime and trend.slope_ > 0)),
+            slope_significant=self._significant(trend, slope_se, segments, regime, onset, recent_level, sigma, len(z)),
             decelerating=decelerating(days, z, regime, trend), recovering=recovering, censored_now=censored_now,
             current_raw=float(np.nanmedian(last_day)) if np.isfinite(last_day).any() else float("nan"),
             ceiling=ceiling, forecast=forecast,
         )
         return self
+
+    def _significant(
+        self, trend: RobustTrend, slope_se: float, segments: tuple, regime: int, onset: int,
+        recent_level: float, sigma: float, length: int,
+    ) -> bool:
+        """Rising at ``SIGNIFICANCE``; or continuing a worsening run: a regime that follows a rising
+        one and holds its level is judged by the run (a young regime right after an acceleration
+        or a step cannot show significance on its own yet), an older one at ``CONTINUATION``."""
+        if _interval(trend, slope_se, SIGNIFICANCE)[0] > 0:
+            return True
+        if onset >= regime:
+            return False
+        previous = next(s for s in reversed(segments) if s.start < regime)
+        holds = recent_level >= previous.value_at(regime - 1) - sigma
+        young = length - regime < 2 * self.min_regime_days
+        return bool(holds and (young or _interval(trend, slope_se, CONTINUATION)[0] > 0))
 
     def _segment(self, usable: np.ndarray) -> tuple[str, np.ndarray, PiecewiseLinearSegmenter]:
         """Segment in the linear and (for positive series) log domain; keep the simpler description:
@@ -174,24 +197,28 @@ def _peak_excursion(daily: DailyLevels, z: np.ndarray, domain: str) -> float:
     return float(max(np.median(gap), 0.0)) if gap.size else 0.0
 
 
+def _slope_se(trend: RobustTrend, x: np.ndarray, z: np.ndarray, long_run_sigma: float) -> float:
+    """Standard error of the regime's slope, honest about two things the fit cannot see:
+    the series' whole-history long-run noise (a two-week regime cannot estimate its own
+    autocorrelation, and a mean-reverting load wanders for weeks) sets a floor, and curvature
+    (how much the slope differs between the regime's halves) adds model uncertainty."""
+    floor = long_run_sigma / np.sqrt(trend.sxx_) if trend.sxx_ > 0 else np.inf
+    statistical = max(trend.slope_se_, floor)
+    ok = np.isfinite(z)
+    x, z = x[ok], z[ok]
+    if len(x) < 14:
+        return float(statistical)
+    half = len(x) // 2
+    model = abs(_ols_slope(x[half:], z[half:]) - _ols_slope(x[:half], z[:half])) / 2.0
+    return float(np.hypot(statistical, model))
+
+
+def _interval(trend: RobustTrend, se: float, coverage: float) -> tuple[float, float]:
+    half = trend.t_quantile(coverage) * se
+    return trend.slope_ - half, trend.slope_ + half
+
+
 def _ols_slope(x: np.ndarray, y: np.ndarray) -> float:
     xc = x - x.mean()
     denom = float((xc * xc).sum())
     return float((xc * (y - y.mean())).sum() / denom) if denom > 0 else 0.0
-
-
-def _widened_interval(trend: RobustTrend, x: np.ndarray, z: np.ndarray, confidence: float) -> tuple[float, float]:
-    """The slope interval, widened by how much the slope differs between the regime's halves (a
-    straight line is a model; curvature is uncertainty the statistical interval does not see)."""
-    lo, hi = trend.slope_interval_
-    ok = np.isfinite(z)
-    x, z = x[ok], z[ok]
-    if len(x) < 14:
-        return lo, hi
-    half = len(x) // 2
-    first, second = _ols_slope(x[:half], z[:half]), _ols_slope(x[half:], z[half:])
-    model_se = abs(second - first) / 2.0
-    stat_half = (hi - lo) / 2.0
-    z_score = stat_half / trend.slope_se_ if trend.slope_se_ > 0 else 1.28
-    half_width = np.hypot(stat_half, z_score * model_se)
-    return trend.slope_ - half_width, trend.slope_ + half_width

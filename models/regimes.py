@@ -51,11 +51,14 @@ def window_level(z: np.ndarray, day: float, onset: int, baseline: float) -> floa
 
 
 def decelerating(days: np.ndarray, z: np.ndarray, regime: int, trend: RobustTrend) -> bool:
-    """The last two weeks rise clearly slower than half the regime's slope (a plateau forming)."""
-    if len(z) - regime < 2 * RECENT_DAYS or trend.slope_ <= 0:
+    """The recent part of the regime (its last half, at most two weeks, at least one) rises
+    clearly slower than half the regime's slope: a plateau forming, as after a warm-up."""
+    length = len(z) - regime
+    window = min(RECENT_DAYS, length // 2)
+    if window < 7 or trend.slope_ <= 0:
         return False
-    tail = slice(len(z) - RECENT_DAYS, len(z))
-    if np.isfinite(z[tail]).sum() < RECENT_DAYS // 2:
+    tail = slice(len(z) - window, len(z))
+    if np.isfinite(z[tail]).sum() < max(4, window // 2):
         return False
     recent = RobustTrend(0.9).fit(days[tail], z[tail])
     return bool(recent.slope_interval_[1] < 0.5 * trend.slope_)

@@ -51,13 +51,14 @@ class RobustTrend:
         self.slope_interval_ = self.interval(self.confidence)
         return self
 
-    def _t(self, coverage: float) -> float:
+    def t_quantile(self, coverage: float) -> float:
+        """Two-sided Student-t multiplier for ``coverage`` at the effective degrees of freedom."""
         return student_t_quantile(0.5 + coverage / 2.0, max(self.n_effective_ - 2.0, 1.0))
 
     def interval(self, coverage: float) -> tuple[float, float]:
         """Two-sided interval of the slope with the given central coverage."""
         check_is_fitted(self, "slope_")
-        half = self._t(coverage) * self.slope_se_
+        half = self.t_quantile(coverage) * self.slope_se_
         return (self.slope_ - half, self.slope_ + half)
 
     def predict(self, x: np.ndarray | float) -> np.ndarray:

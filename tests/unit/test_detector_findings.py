@@ -109,7 +109,7 @@ def test_a_driver_step_younger_than_a_regime_is_still_named_with_its_day():
     days = 200
     t = np.arange(days * 24) / 24
     objects = np.where(t < 190, 800, 2400) + rng.normal(0, 10, len(t))
-    latency = (1.0 + t * 0.05) * np.where(t < 190, 1.0, 1.5) * np.exp(rng.normal(0, 0.05, len(t)))
+    latency = (1.0 + t * 0.01) * np.where(t < 190, 1.0, 1.5) * np.exp(rng.normal(0, 0.05, len(t)))
     signals = [{"name": "latency_seconds", "ceiling": 30, "drivers": ["objects"]}, {"name": "objects", "severity": {"max_severity": "info"}}]
     evaluation = run(signals, {"latency_seconds": {(): latency}, "objects": {(): objects}}, 199, days)
     (finding,) = [f for f in evaluation.findings if f.key.signal == "latency_seconds" and f.rank >= 1]
