@@ -7,9 +7,10 @@ Each measurement runs in a fresh Python process so that its peak memory is its o
 (``RUSAGE_CHILDREN``). Forked workers share the parent's pages, so parent + workers x largest
 worker is an upper bound on the real peak; the peak of the summed proportional set size (PSS,
 sampled every 0.1 s from ``/proc``) is the real one, and the one the memory target is judged on.
-CPU seconds (parent + workers) are reported next to wall time: they hold when other work shares
-the machine, wall time does not. The series are ``benchmarks.pipeline_speed``'s seeded
-mix (quiet, seasonal, spiky, trending and filling), hourly, evaluated once at the end of the data.
+CPU seconds (parent + workers) are reported next to wall time: they vary less when other work
+shares the machine. Each ``evaluate`` measurement is the fastest of ``REPEAT`` runs. The series
+are ``benchmarks.pipeline_speed``'s seeded mix (quiet, seasonal, spiky, trending and filling),
+hourly, evaluated at the end of the data.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from detector.series import SeriesSet
 SEED = 20261121
 END = pd.Timestamp("2026-01-05T00:00:00Z")
 MiB = 1024.0           # ru_maxrss is in KiB on Linux
+REPEAT = 2             # evaluations per measurement; the fastest is reported (others' load only slows a run down)
 
 
 def fleet(count: int, days: int, seed: int = SEED) -> tuple[Config, SeriesSet, pd.Timestamp]:
@@ -133,11 +135,15 @@ def measure(kind: str, count: int, days: int, workers: int) -> dict[str, Any]:
     generated = time.perf_counter() - t0
     out: dict[str, Any] = {"kind": kind, "series": count, "days": days, "workers": workers, "generate_seconds": generated}
     if kind == "evaluate":
+        runs = []
         with PssSampler() as sampler:
-            t0, cpu0 = time.perf_counter(), _cpu()
-            evaluation = evaluate(config, data, end, workers=workers)
-            seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
+            for _ in range(REPEAT):
+                t0, cpu0 = time.perf_counter(), _cpu()
+                evaluation = evaluate(config, data, end, workers=workers)
+                runs.append((time.perf_counter() - t0, _cpu() - cpu0))
+        seconds, cpu = min(runs)
         out["peak_pss_total_mib"] = sampler.peak_mib
+        out["all_seconds"] = [r[0] for r in runs]
         out.update(seconds=seconds, cpu_seconds=cpu, analysed=evaluation.series_evaluated, findings=len(evaluation.findings),
                    series_per_second=count / seconds, series_per_second_per_core=count / seconds / max(workers, 1),
                    series_per_cpu_second=count / cpu)
@@ -201,7 +207,8 @@ def _targets(main_runs: list[dict[str, Any]], slopes: list[float], quick: bool) 
 
 
 def markdown(result: dict[str, Any]) -> str:
-    lines = ["`evaluate` once at the end of the data; wall seconds, CPU seconds (parent + pool workers), peak resident memory.", "",
+    lines = [f"`evaluate` at the end of the data, best of {REPEAT} runs in one process: wall seconds, CPU seconds (parent + pool "
+             "workers), peak memory over both runs.", "",
              "| series | days | workers | wall (s) | CPU (s) | series/s | series/s per core | series per CPU-second "
              "| peak total PSS (MiB) | ru_maxrss parent (MiB) | ru_maxrss largest worker (MiB) | parent + workers x largest (MiB) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]

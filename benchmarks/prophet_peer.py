@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.scenario_shapes import Scenario, make_scenarios
-from benchmarks.scenarios import MIN_HISTORY, SEED, build, evaluation_grid, run_slowburn, score, summarize
+from benchmarks.scenario_scoring import MIN_HISTORY, score, summarize
+from benchmarks.scenarios import SEED, build, evaluation_grid, run_slowburn
 from detector.durations import parse_duration
 
 LOOKBACK = pd.Timedelta(days=180)
@@ -99,7 +100,7 @@ def run(incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, worker
     scenarios = subset(incidents, quiet, seed)
     grid = evaluation_grid(scenarios, every)
     config, data, keys = build(scenarios)
-    ours, ours_seconds, _ = run_slowburn(config, data, keys, grid, workers=1)
+    ours, ours_seconds, _, _ = run_slowburn(config, data, keys, grid, workers=1)
     our_evals = sum(len(t) for t, _ in ours.values())
     print(f"prophet_peer: slowburn {our_evals} evaluations in {ours_seconds:.1f} s (1 process); fitting Prophet...", file=log)
     t0 = time.perf_counter()

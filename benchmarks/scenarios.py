@@ -25,17 +25,16 @@ from typing import Any, Callable, TextIO
 import numpy as np
 import pandas as pd
 
-from benchmarks.scenario_shapes import END, INCIDENT_SHAPES, QUIET_SHAPES, Scenario, make_scenarios
+from benchmarks.scenario_scoring import MIN_HISTORY, by_shape, score, summarize, targets
+from benchmarks.scenario_shapes import END, Scenario, make_scenarios
 from benchmarks.zscore_rule import hold_for, zscore_firing
 from detector.backtest import replay
 from detector.baseline import predict_linear_firing
 from detector.config import Config
 from detector.durations import parse_duration
-from detector.scoring import YEAR_DAYS, count_episodes
 from detector.series import SeriesKey, SeriesSet
 
 SEED = 20261121
-MIN_HISTORY = pd.Timedelta(days=21)
 METHODS = ("slowburn", "predict_linear", "predict_linear_85pct", "zscore_2sigma")
 CONFIG = {
     "signals": [
@@ -77,18 +76,24 @@ def cpu_seconds() -> float:
 
 
 def run_slowburn(config: Config, data: SeriesSet, keys: dict[SeriesKey, Scenario], times: list[pd.Timestamp], workers: int,
-                 progress: Callable[[int, int], None] | None = None) -> tuple[Flags, float, float]:
-    """Replay slowburn at ``times``; the flags per scenario, wall seconds and CPU seconds (workers included)."""
+                 progress: Callable[[int, int], None] | None = None) -> tuple[Flags, float, float, dict[str, str]]:
+    """Replay slowburn at ``times``: the flags per scenario, wall seconds, CPU seconds (workers included)
+    and, per flagged scenario, its first warning-or-worse finding as "kind at time: summary"."""
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     timelines = replay(config, data, times, workers=workers, progress=progress)
     seconds = time.perf_counter() - t0
     cpu = cpu_seconds() - cpu0
     flags: Flags = {}
+    first: dict[str, str] = {}
     for key, sc in keys.items():
-        ranks = sorted(timelines[key].ranks.items()) if key in timelines else []
+        line = timelines.get(key)
+        ranks = sorted(line.ranks.items()) if line else []
         at = np.array([t.tz_convert(None).to_datetime64() for t, _ in ranks], dtype="datetime64[ns]")
         flags[sc.name] = (at, np.array([r >= 1 for _, r in ranks], dtype=bool))
-    return flags, seconds, cpu
+        if line and line.first_flag:
+            f = line.first_flag
+            first[sc.name] = f"{f.kind} ({f.severity}) at {f.evaluated_at:%Y-%m-%d}: {f.summary}"
+    return flags, seconds, cpu, first
 
 
 def _predict_linear_85(series: pd.Series, ceiling: pd.Series) -> pd.Series:
@@ -116,92 +121,6 @@ def run_rule(name: str, scenarios: list[Scenario]) -> tuple[Flags, float, float]
     return flags, time.perf_counter() - t0, cpu_seconds() - cpu0
 
 
-def score(sc: Scenario, at: np.ndarray, flagged: np.ndarray) -> dict[str, Any]:
-    """Lead time (incident series) or alert episodes (quiet series) over the scored span."""
-    keep = at >= (sc.start + MIN_HISTORY).to_datetime64()
-    at, flagged = at[keep], flagged[keep]
-    span0 = (sc.start + MIN_HISTORY).to_datetime64()
-    out: dict[str, Any] = {"name": sc.name, "shape": sc.shape, "incident": sc.incident is not None}
-    if sc.incident is None:
-        out["episodes"] = count_episodes(flagged)
-        out["exposure_days"] = float((END.to_datetime64() - span0) / np.timedelta64(1, "D"))
-        return out
-    incident = sc.incident.to_datetime64()
-    before = flagged & (at <= incident)
-    out["lead_days"] = _days(incident - at[np.argmax(before)]) if before.any() else None
-    upto = at <= incident                                     # sustained: the alert run still on at the incident
-    if upto.any() and flagged[upto][-1]:
-        quiet_at = np.flatnonzero(~flagged[upto])
-        out["sustained_lead_days"] = _days(incident - at[upto][quiet_at[-1] + 1 if len(quiet_at) else 0])
-    else:
-        out["sustained_lead_days"] = None
-    pre = at < sc.onset.to_datetime64()
-    out["pre_onset_episodes"] = count_episodes(flagged[pre])
-    out["pre_onset_days"] = max(0.0, float((sc.onset.to_datetime64() - span0) / np.timedelta64(1, "D")))
-    return out
-
-
-def _days(delta: np.timedelta64) -> float:
-    return float(delta / np.timedelta64(1, "s")) / 86400.0
-
-
-def summarize(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    inc = [r for r in rows if r["incident"]]
-    quiet = [r for r in rows if not r["incident"]]
-    leads = np.array([r["lead_days"] for r in inc if r["lead_days"] is not None])
-    sustained = np.array([r["sustained_lead_days"] for r in inc if r["sustained_lead_days"] is not None])
-    years = sum(r["exposure_days"] for r in quiet) / YEAR_DAYS
-    pre_years = sum(r["pre_onset_days"] for r in inc) / YEAR_DAYS
-    episodes = sum(r["episodes"] for r in quiet)
-    return {
-        "incidents": len(inc), "detected": int(leads.size),
-        "detection_rate": leads.size / len(inc) if inc else None,
-        "median_lead_days": float(np.median(leads)) if leads.size else None,
-        "p10_lead_days": float(np.percentile(leads, 10)) if leads.size else None,
-        "alerting_at_incident": int(sustained.size),
-        "median_sustained_lead_days": float(np.median(sustained)) if sustained.size else None,
-        "p10_sustained_lead_days": float(np.percentile(sustained, 10)) if sustained.size else None,
-        "quiet_series": len(quiet), "quiet_series_years": years, "false_alarm_episodes": episodes,
-        "false_alarms_per_series_year": episodes / years if years else None,
-        "pre_onset_alarms_per_series_year": sum(r["pre_onset_episodes"] for r in inc) / pre_years if pre_years else None,
-        "seconds": seconds,
-    }
-
-
-def by_shape(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    out = {}
-    for shape in INCIDENT_SHAPES + tuple(f"quiet:{q}" for q in QUIET_SHAPES):
-        sel = [r for r in rows if r["shape"] == shape]
-        if not sel:
-            continue
-        if sel[0]["incident"]:
-            leads = [r["lead_days"] for r in sel if r["lead_days"] is not None]
-            out[shape] = {"n": len(sel), "detected": len(leads), "median_lead_days": float(np.median(leads)) if leads else None}
-        else:
-            out[shape] = {"n": len(sel), "episodes": sum(r["episodes"] for r in sel),
-                          "series_years": sum(r["exposure_days"] for r in sel) / YEAR_DAYS}
-    return out
-
-
-def _ratio(ours: float | None, theirs: float | None) -> float:
-    if not theirs:
-        return float("inf") if ours else 0.0
-    return (ours or 0.0) / theirs
-
-
-def targets(summary: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool]]:
-    """The issue's targets for slowburn, each with its measured value and whether it is met."""
-    ours = summary["slowburn"]
-    fa = ours["false_alarms_per_series_year"]
-    out = [(">= 95 % of incidents flagged at or before the incident", f"{100 * (ours['detection_rate'] or 0):.1f} %", (ours["detection_rate"] or 0) >= 0.95)]
-    for rule, label in (("predict_linear", "bare predict_linear rule"), ("predict_linear_85pct", "kubernetes-mixin rule (predict_linear + 85 % full)")):
-        for key, how in (("median_lead_days", "first flag"), ("median_sustained_lead_days", "alert sustained into the incident")):
-            ratio = _ratio(ours[key], summary[rule][key])
-            out.append((f"median lead >= 5x the {label}'s ({how})", f"{ratio:.1f}x", ratio >= 5))
-    out.append(("< 1 false alarm per 100 series-years", f"{100 * fa:.2f}" if fa is not None else "n/a", fa is not None and fa < 0.01))
-    return out
-
-
 def _progress(total: int, log: TextIO) -> Callable[[int, int], None]:
     every = max(8, total // 10)
 
@@ -227,6 +146,10 @@ def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float =
     for name in RULES:
         flags[name] = run_rule(name, scenarios)
     rows = {m: [score(sc, *flags[m][0][sc.name]) for sc in scenarios] for m in METHODS}
+    first_flags = flags["slowburn"][3]
+    for row in rows["slowburn"]:
+        if row["name"] in first_flags:
+            row["first_flag"] = first_flags[row["name"]]
     summary = {m: {**summarize(rows[m], flags[m][1]), "cpu_seconds": flags[m][2]} for m in METHODS}
     evaluations = sum(int(np.size(flags["slowburn"][0][sc.name][0])) for sc in scenarios)
     return {
@@ -279,6 +202,11 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_f(_per100(r['false_alarms_per_series_year']), '{:.2f}')} ({r['false_alarm_episodes']} in {r['quiet_series_years']:.0f} series-years) "
             f"| {_f(_per100(r['pre_onset_alarms_per_series_year']), '{:.2f}')} | {r['seconds']:.1f} ({_f(r['cpu_seconds'])}) |")
     lines += ["", "Targets (slowburn):", ""] + [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
+    wrong = [r for r in result["series"]["slowburn"] if not r["incident"] and r["episodes"]]
+    if wrong:
+        lines += ["", f"slowburn's false alarms: the first flag on each of the {len(wrong)} quiet series it flagged "
+                  f"(episodes on that series in brackets):", ""]
+        lines += [f"- {r['name']} {r['shape']} [{r['episodes']}]: {r.get('first_flag', '')}" for r in wrong]
     lines += ["", "Per shape (incident shapes: found at or before the incident, median first-flag lead; quiet shapes: false-alarm episodes):", "",
               "| shape | n | " + " | ".join(METHODS) + " |", "|---|---|" + "---|" * len(METHODS)]
     for shape, info in result["by_shape"]["slowburn"].items():

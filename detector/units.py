@@ -30,6 +30,8 @@ def format_ratio(ratio: float | None) -> str:
     """'14x', '+35%', '-20%'."""
     if ratio is None or not math.isfinite(ratio):
         return "n/a"
+    if ratio >= 1000:
+        return f"{ratio:,.0f}x"
     if ratio >= 2:
         return f"{ratio:.3g}x"
     return f"{(ratio - 1) * 100:+.0f}%"

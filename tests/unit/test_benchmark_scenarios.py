@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.scenario_shapes import QUIET_SHAPES, Scenario, make_scenarios
-from benchmarks.scenarios import MIN_HISTORY, score
+from benchmarks.scenario_scoring import MIN_HISTORY, score
 from benchmarks.zscore_rule import hold_for, zscore_firing
 
 SEED = 20261121
