@@ -22,7 +22,9 @@ def describe_eta(
 ) -> str:
     if eta is None:
         return ""
-    span = f"{int(round(confidence * 100))}%: {format_day(lower, False)} to {format_day(upper, False) if upper is not None else 'never'}"
+    years = {t.year for t in (eta, lower, upper) if t is not None}
+    short = len(years) == 1          # drop the year only when every date shares it
+    span = f"{int(round(confidence * 100))}%: {format_day(lower, not short)} to {format_day(upper, not short) if upper is not None else 'never'}"
     return f"reaches the {format_value(ceiling, signal)} ceiling around {format_day(eta)} ({span})"
 
 

@@ -14,6 +14,7 @@ from models.seasonality import SeasonalProfile
 from models.trend import RobustTrend
 
 SIGNIFICANCE = 0.95          # coverage of the slope interval that must exclude zero
+YOUNG_SIGNIFICANCE = 0.99    # the same for a regime younger than two shortest regimes
 CONTINUATION = 0.8           # the same for a regime that continues a worsening run (a new regime
                              # after an acceleration is young; the run behind it carries evidence)
 WIDE_RANGE = 4.0             # a positive series spanning this ratio (p95/p5) is analysed in logs
@@ -121,16 +122,17 @@ class SeriesAnalyzer:
         self, trend: RobustTrend, slope_se: float, segments: tuple, regime: int, onset: int,
         recent_level: float, sigma: float, length: int,
     ) -> bool:
-        """Rising at ``SIGNIFICANCE``; or continuing a worsening run: a regime that follows a rising
+        """Rising at ``SIGNIFICANCE`` (``YOUNG_SIGNIFICANCE`` while the regime is young); or continuing a worsening run: a regime that follows a rising
         one and holds its level is judged by the run (a young regime right after an acceleration
         or a step cannot show significance on its own yet), an older one at ``CONTINUATION``."""
-        if _interval(trend, slope_se, SIGNIFICANCE)[0] > 0:
+        young = length - regime < 2 * self.min_regime_days
+        # a young regime is re-tested every day until it is old: ask it for stronger evidence
+        if _interval(trend, slope_se, YOUNG_SIGNIFICANCE if young else SIGNIFICANCE)[0] > 0:
             return True
         if onset >= regime:
             return False
         previous = next(s for s in reversed(segments) if s.start < regime)
         holds = recent_level >= previous.value_at(regime - 1) - sigma
-        young = length - regime < 2 * self.min_regime_days
         return bool(holds and (young or _interval(trend, slope_se, CONTINUATION)[0] > 0))
 
     def _segment(self, usable: np.ndarray) -> tuple[str, np.ndarray, PiecewiseLinearSegmenter]:
