@@ -33,7 +33,6 @@ def _days(later: str | None, earlier: str | None) -> float | None:
 
 
 def targets(document: dict, truth: dict, seconds: float) -> list[tuple[str, str, bool]]:
-    series = {(e["signal"], tuple(sorted(e["labels"].items()))): e for e in document["series"]}
     baseline = {(e["signal"], tuple(sorted(e["labels"].items()))): e for e in document["baseline"]}
     p99 = next(e for e in document["series"] if e["signal"] == "webhook_p99_seconds" and e["labels"].get("name") == "vpa.k8s.io")
     throttle = next(e for e in document["series"] if e["signal"] == "client_throttle_wait_seconds")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from detector.errors import IncidentsError
-from detector.series import Labels, SeriesKey, labels_of
+from detector.series import SeriesKey, labels_of
 from detector.timeparse import parse_instant
 from detector.yaml_locations import load_yaml_file
 
@@ -69,7 +69,3 @@ def incident_for(key: SeriesKey, incidents: list[Incident]) -> Incident | None:
         if incident.key.signal == key.signal and all(own.get(k) == v for k, v in incident.key.labels):
             return incident
     return None
-
-
-def labels_dict(labels: Labels) -> dict[str, str]:
-    return dict(labels)

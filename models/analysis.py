@@ -60,12 +60,6 @@ class SeriesAnalysis:
         """Growth over the drift window (current / window_baseline, in the bad direction)."""
         return _ratio(self.window_baseline, self.current, self.direction)
 
-    def eta_days(self) -> tuple[float, float, float] | None:
-        if self.forecast is None:
-            return None
-        f = self.forecast
-        return (f.eta_days, f.eta_lower_days, f.eta_upper_days)
-
     def to_unit(self, model_values: np.ndarray) -> np.ndarray:
         """Convert values from the model domain (and analysis sign) to the series' units."""
         out = np.exp(model_values) if self.domain == "log" else np.asarray(model_values, dtype=float)
