@@ -34,12 +34,6 @@ class SeriesTimeline:
     last_analysis: object | None = None
 
 
-@dataclass(frozen=True)
-class ChunkResult:
-    timelines: dict[SeriesKey, SeriesTimeline]
-    notes: tuple[str, ...]
-
-
 def evaluation_times(data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> list[pd.Timestamp]:
     """Times from the first sample + the shortest min_history to the end of the data, every ``every`` s."""
     firsts = [s.first_valid_index() for by in data.series.values() for s in by.values() if s.first_valid_index() is not None]
@@ -66,7 +60,7 @@ def replay(
     done = 0
     merged: dict[SeriesKey, SeriesTimeline] = {}
     if workers <= 1 or len(chunks) < 2:
-        results: Iterable[ChunkResult] = (_replay_chunk(config, data, chunk) for chunk in chunks)
+        results: Iterable[dict[SeriesKey, SeriesTimeline]] = (_replay_chunk(config, data, chunk) for chunk in chunks)
         for chunk, result in zip(chunks, results):
             _merge(merged, result)
             done += len(chunk)
@@ -87,13 +81,12 @@ def _init_worker(config: Config, data: SeriesSet) -> None:
     _WORKER_STATE["data"] = data
 
 
-def _replay_chunk_in_worker(chunk: list[pd.Timestamp]) -> ChunkResult:
+def _replay_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, SeriesTimeline]:
     return _replay_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk)  # type: ignore[arg-type]
 
 
-def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp]) -> ChunkResult:
+def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp]) -> dict[SeriesKey, SeriesTimeline]:
     timelines: dict[SeriesKey, SeriesTimeline] = {}
-    notes: list[str] = []
     for at in chunk:
         evaluation = evaluate(config, data, at)
         by_key: dict[SeriesKey, list[Finding]] = {}
@@ -112,12 +105,12 @@ def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp]) ->
                 line.first_critical = critical[0]
             line.last_findings = tuple(found)
             line.last_analysis = analysis
-    return ChunkResult(timelines, tuple(notes))
+    return timelines
 
 
-def _merge(merged: dict[SeriesKey, SeriesTimeline], result: ChunkResult) -> None:
+def _merge(merged: dict[SeriesKey, SeriesTimeline], result: dict[SeriesKey, SeriesTimeline]) -> None:
     """Chunks arrive in time order, so 'first' comes from the earliest chunk that has one."""
-    for key, line in result.timelines.items():
+    for key, line in result.items():
         target = merged.setdefault(key, SeriesTimeline(key))
         target.ranks.update(line.ranks)
         if target.first_flag is None and line.first_flag is not None:

@@ -32,7 +32,7 @@ class DriverLink:
         return {
             "signal": self.signal,
             "labels": dict(self.labels),
-            "changepoint": _iso(self.changepoint),
+            "changepoint": iso_utc(self.changepoint),
             "step_ratio": self.step_ratio,
             "lag_days": self.lag_days,
             "correlation": round(self.correlation, 3),
@@ -75,12 +75,12 @@ class Finding:
             "labels": self.key.label_dict,
             "kind": self.kind,
             "severity": self.severity,
-            "evaluated_at": _iso(self.evaluated_at),
+            "evaluated_at": iso_utc(self.evaluated_at),
             "summary": self.summary,
-            "onset": _iso(self.onset),
-            "eta": _iso(self.eta),
-            "eta_lower": _iso(self.eta_lower),
-            "eta_upper": _iso(self.eta_upper),
+            "onset": iso_utc(self.onset),
+            "eta": iso_utc(self.eta),
+            "eta_lower": iso_utc(self.eta_lower),
+            "eta_upper": iso_utc(self.eta_upper),
             "ceiling": self.ceiling,
             "current": self.current,
             "baseline": self.baseline,
@@ -92,7 +92,7 @@ class Finding:
         }
 
 
-def _iso(ts: pd.Timestamp | None) -> str | None:
+def iso_utc(ts: pd.Timestamp | None) -> str | None:
     if ts is None or pd.isna(ts):
         return None
     return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")

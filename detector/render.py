@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from detector.evaluation import Evaluation
-from detector.findings import _iso
+from detector.findings import iso_utc
 
 _SEVERITY_MARK = {"critical": "CRIT", "warning": "WARN", "info": "info"}
 
 
 def render_table(evaluation: Evaluation, *, min_severity: str = "info") -> str:
     """One line per finding, most severe first, then errors and notes."""
-    lines = [f"slowburn evaluation at {_iso(evaluation.at)}: {evaluation.series_evaluated} series, "
+    lines = [f"slowburn evaluation at {iso_utc(evaluation.at)}: {evaluation.series_evaluated} series, "
              f"{len(evaluation.at_least('warning'))} warning or worse, {len(evaluation.errors)} failed signal(s)"]
     shown = evaluation.at_least(min_severity)
     if shown:
@@ -32,7 +32,7 @@ def render_table(evaluation: Evaluation, *, min_severity: str = "info") -> str:
 
 def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
     return {
-        "evaluated_at": _iso(evaluation.at),
+        "evaluated_at": iso_utc(evaluation.at),
         "series_evaluated": evaluation.series_evaluated,
         "findings": [f.to_dict() for f in evaluation.findings],
         "errors": {name: str(error) for name, error in sorted(evaluation.errors.items())},

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detector.findings import _iso
+from detector.findings import iso_utc
 from detector.incidents import Incident, incident_for
 from detector.series import SeriesKey
 
@@ -54,14 +54,14 @@ class SeriesScore:
         return {
             "signal": self.key.signal,
             "labels": self.key.label_dict,
-            "first_flagged": _iso(self.first_flagged),
-            "first_critical": _iso(self.first_critical),
-            "incident": _iso(self.incident),
+            "first_flagged": iso_utc(self.first_flagged),
+            "first_critical": iso_utc(self.first_critical),
+            "incident": iso_utc(self.incident),
             "role": self.role,
             "lead_time_days": self.lead_time_days,
             "sustained_lead_days": self.sustained_lead_days,
             "false_alarms": self.false_alarms,
-            "onset": _iso(self.onset),
+            "onset": iso_utc(self.onset),
             "summary": self.summary,
         }
 

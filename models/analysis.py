@@ -25,8 +25,6 @@ class SeriesAnalysis:
     domain: str
     segments: tuple[Segment, ...]
     seasonal_periods: tuple[str, ...]
-    seasonal_peak: float                  # ratio (multiplicative) or amount (additive) above the level
-    seasonal_multiplicative: bool
     noise_sigma: float                    # daily noise in the domain
     now_day: float                        # evaluation time in days since the epoch
     regime_start_day: int                 # start of the current regime

@@ -71,7 +71,8 @@ class PiecewiseLinearSegmenter:
             # as the yardstick, every wiggle would become a regime. Re-scale by the long-run
             # standard deviation of the first fit's residuals 
             # search again; repeat while the scale still grows (fewer regimes, larger residuals).
-            long_run = _long_run_sigma(y, finite, breaks)
+            prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
+            long_run = _long_run_sigma(y, _fit_segments(prefix, breaks, sigma, len(y)))
             if long_run <= 1.05 * sigma:
                 break
             sigma = long_run
@@ -81,8 +82,8 @@ class PiecewiseLinearSegmenter:
         self.n_ = n
         prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
         self.breakpoints_ = np.asarray(breaks, dtype=int)
+        self.segments_ = _fit_segments(prefix, breaks, sigma, n)
         bounds = [0, *breaks, n]
-        self.segments_ = tuple(_fit_segment(prefix, a, b, sigma, n) for a, b in zip(bounds[:-1], bounds[1:]))
         starts, ends = np.array(bounds[:-1]), np.array(bounds[1:])
         self.cost_ = float(_rss(prefix[:, ends] - prefix[:, starts]).sum())
         self.penalised_cost_ = self.cost_ + self._beta(finite) * len(breaks)
@@ -124,18 +125,14 @@ def _regime_scale_sigma(y: np.ndarray, lag: int) -> float:
     return max(short, robust_sigma(finite[lag:] - finite[:-lag]) / np.sqrt(2.0))
 
 
-def _long_run_sigma(y: np.ndarray, finite: np.ndarray, breaks: list[int]) -> float:
+def _long_run_sigma(y: np.ndarray, segments: tuple[Segment, ...]) -> float:
     """Robust residual scale of a piecewise-linear fit, inflated by its lag-1 autocorrelation
     (long-run variance of an AR(1): sigma^2 (1 + phi) / (1 - phi)), phi capped at 0.8."""
-    resid = np.full(len(y), np.nan)
-    bounds = [0, *breaks, len(y)]
-    idx = np.arange(len(y), dtype=float)
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        ok = finite[a:b]
-        if ok.sum() >= 2:
-            slope, intercept = np.polyfit(idx[a:b][ok], y[a:b][ok], 1)
-            resid[a:b] = y[a:b] - (intercept + slope * idx[a:b])
-    r = resid[np.isfinite(resid)]
+    fitted = np.empty(len(y))
+    for seg in segments:
+        idx = np.arange(seg.start, seg.end)
+        fitted[idx] = seg.intercept + seg.slope * idx
+    r = (y - fitted)[np.isfinite(y)]
     if r.size < 4:
         return 0.0
     r = r - np.median(r)
@@ -215,6 +212,11 @@ def _backtrack(last: np.ndarray, n: int) -> list[int]:
             breaks.append(start)
         end = start
     return sorted(breaks)
+
+
+def _fit_segments(prefix: np.ndarray, breaks: list[int], sigma: float, n: int) -> tuple[Segment, ...]:
+    bounds = [0, *breaks, n]
+    return tuple(_fit_segment(prefix, a, b, sigma, n) for a, b in zip(bounds[:-1], bounds[1:]))
 
 
 def _fit_segment(prefix: np.ndarray, start: int, end: int, sigma: float, n: int) -> Segment:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats
+
+from models.trend import normal_quantile
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,6 @@ class CeilingForecast:
 
     def with_upper(self, eta_upper_days: float) -> "CeilingForecast":
         """The same forecast with a later (wider) upper ETA bound."""
-        from dataclasses import replace
-
         return replace(self, eta_upper_days=eta_upper_days)
 
     def cone(self, days_ahead: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -47,7 +46,7 @@ def forecast_to_ceiling(
     level: float, level_se: float, slope: float, slope_interval: tuple[float, float], target: float, confidence: float
 ) -> CeilingForecast:
     """Solve ``level + slope * t = target`` for the median and the interval ends."""
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    z = normal_quantile(0.5 + confidence / 2.0)
     low, high = slope_interval
 
     def solve(start: float, rate: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models._validation import as_float_array, check_is_fitted, difference_sigma
+from models._validation import as_float_array, difference_sigma
 from models.analysis import SeriesAnalysis
 from models.changepoints import PiecewiseLinearSegmenter
 from models.daily import DAY, DailyLevels, to_daily
@@ -104,8 +104,7 @@ class SeriesAnalyzer:
         unit_interval = sorted((sign * slope_interval[0] * scale, sign * slope_interval[1] * scale))
         self.analysis_ = SeriesAnalysis(
             direction=direction, daily=daily, domain=domain, segments=segments,
-            seasonal_periods=seasonal.periods_, seasonal_peak=seasonal.peak_excursion_,
-            seasonal_multiplicative=seasonal.multiplicative_, noise_sigma=sigma, now_day=now / DAY,
+            seasonal_periods=seasonal.periods_, noise_sigma=sigma, now_day=now / DAY,
             regime_start_day=daily.day0 + regime, onset_day=daily.day0 + onset,
             history_before_onset_days=int(np.isfinite(z[:onset]).sum()),
             baseline=sign * to_unit(baseline_z), current=sign * current,
@@ -176,14 +175,6 @@ class SeriesAnalyzer:
             alt = forecast_to_ceiling(float(linear.predict(x_now)), 0.0, linear.slope_, linear.slope_interval_, float(np.exp(target)), self.confidence)
             forecast = forecast.with_upper(max(forecast.eta_upper_days, alt.eta_days))
         return forecast
-
-    def predict_level(self, days_ahead: np.ndarray) -> np.ndarray:
-        """Median projected level ``days_ahead`` after now, in the series' units."""
-        check_is_fitted(self, "analysis_")
-        f = self.analysis_.forecast
-        if f is None:
-            raise ValueError("no ceiling was given, so there is no forecast")
-        return self.analysis_.to_unit(f.cone(days_ahead)[0])
 
 
 def _peak_excursion(daily: DailyLevels, z: np.ndarray, domain: str) -> float:

@@ -76,14 +76,15 @@ def student_t_quantile(p: float, df: float) -> float:
     """Student-t quantile by the Cornish-Fisher expansion (error < 1 % for df >= 8); exact below."""
     if df < 8:
         return float(stats.t.ppf(p, df))
-    z = _normal_quantile(p)
+    z = normal_quantile(p)
     return float(z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2))
 
 
 _NORMAL_CACHE: dict[float, float] = {}
 
 
-def _normal_quantile(p: float) -> float:
+def normal_quantile(p: float) -> float:
+    """Standard normal quantile, cached (the same few coverages are asked for millions of times)."""
     if p not in _NORMAL_CACHE:
         _NORMAL_CACHE[p] = float(stats.norm.ppf(p))
     return _NORMAL_CACHE[p]

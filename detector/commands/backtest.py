@@ -16,6 +16,7 @@ from detector.config import load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
 from detector.errors import ConfigError, DataError, ExitStatus
+from detector.findings import iso_utc
 from detector.incidents import load_incidents
 from detector.progress import ProgressBar
 from detector.scoring import summarize
@@ -56,8 +57,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     theirs = baseline_scores(config, data, times, incidents)
     document = {
         "evaluations": len(times),
-        "first_evaluation": times[0].strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "last_evaluation": times[-1].strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "first_evaluation": iso_utc(times[0]),
+        "last_evaluation": iso_utc(times[-1]),
         "every_seconds": every,
         "series": [s.to_dict() for s in ours],
         "baseline": [s.to_dict() for s in theirs],

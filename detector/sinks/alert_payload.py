@@ -21,7 +21,7 @@ import pandas as pd
 
 from detector.config import Config, Signal
 from detector.durations import format_duration
-from detector.findings import Finding, _iso
+from detector.findings import Finding, iso_utc
 from detector.units import format_day, format_ratio, format_value
 
 ALERTNAMES = {
@@ -144,10 +144,10 @@ def _computed_annotations(finding: Finding, signal: Signal | None) -> dict[str, 
         "summary": _clean_value(finding.summary),
         "description": _clean_value(describe(finding, signal)),
         "series": _clean_value(str(finding.key)),
-        "onset": _iso(finding.onset) or "",
-        "eta": _iso(finding.eta) or "",
-        "eta_lower": _iso(finding.eta_lower) or "",
-        "eta_upper": _iso(finding.eta_upper) or "",
+        "onset": iso_utc(finding.onset) or "",
+        "eta": iso_utc(finding.eta) or "",
+        "eta_lower": iso_utc(finding.eta_lower) or "",
+        "eta_upper": iso_utc(finding.eta_upper) or "",
     }
 
 
