@@ -86,17 +86,18 @@ def _tasks_for(signal: Signal, data: SeriesSet, at: pd.Timestamp, notes: list[Da
     earliest = at - pd.Timedelta(seconds=signal.lookback)
     for labels, series in data.of(signal.name).items():
         key = SeriesKey(signal.name, labels)
-        window = series.loc[(series.index >= earliest) & (series.index < at)]
-        finite = window.dropna()
+        window = _window(series, earliest, at)
+        values = window.to_numpy(dtype=float)
+        finite = np.flatnonzero(np.isfinite(values))
         if len(finite) < 2:
             continue                      # not present at this time (label churn or before it appeared)
-        span = (at - finite.index[0]).total_seconds()
+        span = (at - window.index[finite[0]]).total_seconds()
         if span < signal.model.min_history:
             continue                      # too young to judge: quiet, not an error
         ceiling = _ceiling_value(signal, labels, data, at, earliest, notes)
         tasks.append(
             SeriesTask(
-                key=key, values=window.to_numpy(dtype=float), start=window.index[0].timestamp(), step=float(signal.step),
+                key=key, values=values, start=window.index[0].timestamp(), step=float(signal.step),
                 now=at.timestamp(), censor_at=signal.censor_at, ceiling=ceiling, direction=signal.direction,
                 seasonality=signal.model.seasonality, min_regime_days=max(3, int(round(signal.model.min_regime / 86400))),
                 penalty=signal.model.penalty, confidence=signal.model.confidence,
@@ -119,7 +120,7 @@ def _ceiling_value(signal: Signal, labels: Labels, data: SeriesSet, at: pd.Times
     if series is None:
         notes.append(DataNote(signal.name, f"{SeriesKey(signal.name, labels)}: no {signal.ceiling_signal} series with the same labels; analysed without a ceiling"))
         return None
-    recent = series.loc[(series.index >= earliest) & (series.index < at)].dropna()
+    recent = _window(series, earliest, at).dropna()
     if not len(recent):
         return None
     value = float(recent.iloc[-1])
@@ -127,6 +128,14 @@ def _ceiling_value(signal: Signal, labels: Labels, data: SeriesSet, at: pd.Times
         notes.append(DataNote(signal.name, f"{SeriesKey(signal.name, labels)}: ceiling {signal.ceiling_signal} is {value:g} (unset); analysed without a ceiling"))
         return None
     return value
+
+
+def _window(series: pd.Series, earliest: pd.Timestamp, at: pd.Timestamp) -> pd.Series:
+    """Samples at ``earliest`` <= t < ``at`` (binary search on the sorted index of a regular series)."""
+    index = series.index
+    if not index.is_monotonic_increasing:
+        return series.loc[(index >= earliest) & (index < at)]
+    return series.iloc[index.searchsorted(earliest, "left"): index.searchsorted(at, "left")]
 
 
 def _run(tasks: list[SeriesTask], workers: int, pool: ProcessPoolExecutor | None) -> list[tuple[SeriesKey, SeriesAnalysis | str]]:

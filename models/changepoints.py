@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models._validation import as_float_array, check_is_fitted, difference_sigma, robust_sigma
+from models._validation import as_float_array, check_is_fitted, difference_sigma, median_of, robust_sigma
 
 _FULL_MATRIX_MAX = 1500
 _BLOCK = 24
@@ -135,8 +135,8 @@ def _long_run_sigma(y: np.ndarray, segments: tuple[Segment, ...]) -> float:
     r = (y - fitted)[np.isfinite(y)]
     if r.size < 4:
         return 0.0
-    r = r - np.median(r)
-    scale = 1.4826 * float(np.median(np.abs(r)))
+    r = r - median_of(r)
+    scale = 1.4826 * median_of(np.abs(r))
     phi = float(np.clip(np.dot(r[:-1], r[1:]) / max(np.dot(r, r), 1e-300), 0.0, 0.8))
     return scale * float(np.sqrt((1 + phi) / (1 - phi)))
 
@@ -158,35 +158,54 @@ def _segment_cost(prefix: np.ndarray, starts: np.ndarray, end: int) -> np.ndarra
 
 
 def _rss(d: np.ndarray) -> np.ndarray:
+    """Residual sum of squares of each line from its 6 differenced prefix sums (``d`` is
+    consumed: it is a temporary, and working in place keeps this the cheap part)."""
     n, sx, sxx, sy, sxy, syy = d
+    safe_n = np.maximum(n, 1.0)                      # a count: 0 or at least 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        safe_n = np.where(n > 0, n, 1.0)
-        cxx = sxx - sx * sx / safe_n
-        cxy = sxy - sx * sy / safe_n
-        cyy = syy - sy * sy / safe_n
-        rss = cyy - np.where(cxx > 1e-9, cxy * cxy / np.where(cxx > 1e-9, cxx, 1.0), 0.0)
-    return np.where(n > 2, np.maximum(rss, 0.0), 0.0)
+        t = np.multiply(sx, sx)
+        t /= safe_n
+        np.subtract(sxx, t, out=sxx)                 # cxx
+        np.multiply(sx, sy, out=t)
+        t /= safe_n
+        np.subtract(sxy, t, out=sxy)                 # cxy
+        np.multiply(sy, sy, out=t)
+        t /= safe_n
+        np.subtract(syy, t, out=syy)                 # cyy
+        flat = sxx <= 1e-9
+        np.multiply(sxy, sxy, out=t)
+        sxx[flat] = 1.0
+        t /= sxx
+        t[flat] = 0.0
+        np.subtract(syy, t, out=syy)                 # rss
+    np.maximum(syy, 0.0, out=syy)
+    syy[n <= 2] = 0.0
+    return syy
 
 
 def _optimal_partition_matrix(prefix: np.ndarray, n: int, min_size: int, beta: float) -> list[int]:
-    """Exact dynamic programme; segment costs computed for blocks of end points at once.
+    """Exact dynamic programme, a block of end points at a time.
 
-    Blocks keep every temporary small (well under the allocator's mmap threshold), which matters
-    more for speed here than the arithmetic.
+    A segment ending at ``end`` starts at ``end - min_size`` or earlier, so the optimal costs of
+    up to ``min_size`` consecutive end points depend only on end points before the block: each
+    block is one vectorised step. Small blocks also keep every temporary small (well under the
+    allocator's mmap threshold), which matters more for speed here than the arithmetic.
     """
     best = np.full(n + 1, np.inf)
     best[0] = -beta
     last = np.zeros(n + 1, dtype=int)
-    for block_start in range(min_size, n + 1, _BLOCK):
-        ends = np.arange(block_start, min(block_start + _BLOCK, n + 1))
+    block = max(1, min(min_size, _BLOCK))
+    for block_start in range(min_size, n + 1, block):
+        ends = np.arange(block_start, min(block_start + block, n + 1))
         width = int(ends[-1] - min_size + 1)
-        cost = _rss(prefix[:, ends][:, :, None] - prefix[:, None, :width]) + beta   # cost[j, s] for [s, ends[j])
-        for row, end in enumerate(ends):
-            hi = end - min_size + 1
-            candidates = best[:hi] + cost[row, :hi]
-            choice = candidates.argmin()
-            best[end] = candidates[choice]
-            last[end] = choice
+        cost = _rss(prefix[:, ends][:, :, None] - prefix[:, None, :width])     # cost[j, s] for [s, ends[j])
+        cost += beta
+        candidates = cost
+        candidates += best[:width]
+        candidates[np.arange(width)[None, :] > (ends - min_size)[:, None]] = np.inf
+        choice = candidates.argmin(axis=1)
+        best[ends] = candidates[np.arange(len(ends)), choice]
+        last[ends] = choice
     return _backtrack(last, n)
 
 

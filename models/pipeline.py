@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models._validation import as_float_array, difference_sigma
+from models._validation import as_float_array, difference_sigma, median_of, nanmedian_of
 from models.analysis import SeriesAnalysis
 from models.changepoints import PiecewiseLinearSegmenter
 from models.daily import DAY, DailyLevels, to_daily
@@ -89,7 +89,7 @@ class SeriesAnalyzer:
         censored_now = bool(daily.censored[-1] or censored[-per_day:].mean() >= 0.5)
         if censored_now and censor_at is not None:
             current = max(current, float(censor_at))
-        recent_level = np.nanmedian(z[-3:]) if np.isfinite(z[-3:]).any() else level
+        recent_level = nanmedian_of(z[-3:]) if np.isfinite(z[-3:]).any() else level
         # New ground or old ground? Before the worsening began, did the series already sit this
         # high? Then the rise is a recovery (a cache warming up again) or an excursion of a
         # mean-reverting load, not a slow build-up toward a limit.
@@ -112,7 +112,7 @@ class SeriesAnalyzer:
             slope_per_day=sign * trend.slope_ * scale, slope_interval=(unit_interval[0], unit_interval[1]),
             slope_significant=self._significant(trend, slope_se, segments, regime, onset, recent_level, sigma, len(z)),
             decelerating=decelerating(days, z, regime, trend), recovering=recovering, censored_now=censored_now,
-            current_raw=float(np.nanmedian(last_day)) if np.isfinite(last_day).any() else float("nan"),
+            current_raw=nanmedian_of(last_day) if np.isfinite(last_day).any() else float("nan"),
             ceiling=ceiling, forecast=forecast,
         )
         return self
@@ -142,7 +142,8 @@ class SeriesAnalyzer:
         finite = usable[np.isfinite(usable)]
         candidates = []
         positive = finite.size > 0 and finite.min() > 0
-        spread = np.percentile(finite, 95) / np.percentile(finite, 5) if positive else 1.0
+        low, high = np.percentile(finite, (5, 95)) if positive else (1.0, 1.0)
+        spread = high / low
         for domain in ("log", "linear") if spread >= WIDE_RANGE else ("linear", "log"):
             if domain == "log" and not positive:
                 break
@@ -187,7 +188,7 @@ def _peak_excursion(daily: DailyLevels, z: np.ndarray, domain: str) -> float:
         peaks = np.log(np.where(peaks > 0, peaks, np.nan)) if domain == "log" else peaks
     gap = peaks - z[-PEAK_DAYS:]
     gap = gap[np.isfinite(gap)]
-    return float(max(np.median(gap), 0.0)) if gap.size else 0.0
+    return max(median_of(gap), 0.0) if gap.size else 0.0
 
 
 def _slope_se(trend: RobustTrend, x: np.ndarray, z: np.ndarray, long_run_sigma: float) -> float:

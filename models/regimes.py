@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models._validation import nanmedian_of
 from models.changepoints import Segment
 from models.trend import RobustTrend
 
@@ -33,10 +34,10 @@ def baseline_level(z: np.ndarray, onset: int, trend: RobustTrend) -> float:
     """Level before the onset (median of up to 28 days), else the first week since the onset."""
     before = z[max(0, onset - 28): onset]
     if np.isfinite(before).sum() >= 3:
-        return float(np.nanmedian(before))
+        return nanmedian_of(before)
     first = z[onset: onset + 7]
     if np.isfinite(first).any():
-        return float(np.nanmedian(first))
+        return nanmedian_of(first)
     return float(trend.predict(float(onset)))
 
 
@@ -47,7 +48,7 @@ def window_level(z: np.ndarray, day: float, onset: int, baseline: float) -> floa
     if centre <= onset:
         return baseline
     around = z[max(0, centre - 3): centre + 4]
-    return float(np.nanmedian(around)) if np.isfinite(around).any() else baseline
+    return nanmedian_of(around) if np.isfinite(around).any() else baseline
 
 
 def decelerating(days: np.ndarray, z: np.ndarray, regime: int, trend: RobustTrend) -> bool:

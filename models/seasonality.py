@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models._validation import as_float_array, check_is_fitted
+from models._validation import as_float_array, check_is_fitted, median_of
 
 DAY = 86400.0
 WEEK = 7 * DAY
@@ -59,13 +59,15 @@ class SeasonalProfile:
         daily_profile = weekly_profile.reshape(7, per_day).mean(axis=0)
         daily_full = np.tile(daily_profile, 7)
         remainder = weekly_profile - daily_full
-        total = np.nanvar(resid)
+        seen = np.isfinite(resid)
+        observed, seen_phase = resid[seen], phase[seen]
+        total = observed.var() if observed.size else 0.0
         if not total > 0:
             return self
         # explained variance minus what fitting that many slot means to noise explains by chance
-        count = max(int(np.isfinite(resid).sum()), 1)
-        daily_strength = 1.0 - np.nanvar(resid - daily_full[phase]) / total - per_day / count
-        weekly_strength = 1.0 - np.nanvar(resid - weekly_profile[phase]) / total - max(daily_strength, 0.0) - slots / count
+        count = max(observed.size, 1)
+        daily_strength = 1.0 - (observed - daily_full[seen_phase]).var() / total - per_day / count
+        weekly_strength = 1.0 - (observed - weekly_profile[seen_phase]).var() / total - max(daily_strength, 0.0) - slots / count
         self.strength_ = {"daily": float(daily_strength), "weekly": float(weekly_strength)}
         profile = np.zeros(slots)
         periods = []
@@ -130,8 +132,8 @@ def _robust_slot_mean(resid: np.ndarray, phase: np.ndarray, slots: int) -> np.nd
     finite = np.isfinite(resid)
     if not finite.any():
         return np.zeros(slots)
-    centre = np.median(resid[finite])
-    spread = 1.4826 * np.median(np.abs(resid[finite] - centre)) or 1.0
+    centre = median_of(resid[finite])
+    spread = 1.4826 * median_of(np.abs(resid[finite] - centre)) or 1.0
     clipped = np.clip(resid[finite], centre - 3 * spread, centre + 3 * spread)
     sums = np.bincount(phase[finite], weights=clipped, minlength=slots)
     counts = np.bincount(phase[finite], minlength=slots)

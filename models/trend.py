@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import stats
 
-from models._validation import as_float_array, check_is_fitted
+from models._validation import as_float_array, check_is_fitted, median_of
 
 _MAX_PAIRS_POINTS = 400
 
@@ -36,10 +38,10 @@ class RobustTrend:
         if len(x) < 3 or np.ptp(x) == 0:
             raise ValueError("a trend needs at least 3 finite points at distinct times")
         self.slope_ = _theil_sen(x, y)
-        self.intercept_ = float(np.median(y - self.slope_ * x))
+        self.intercept_ = median_of(y - self.slope_ * x)
         resid = y - (self.intercept_ + self.slope_ * x)
-        centred = resid - np.median(resid)
-        self.sigma_ = float(max(1.4826 * np.median(np.abs(centred)), np.std(resid) * 0.25, 1e-12))
+        centred = resid - median_of(resid)
+        self.sigma_ = float(max(1.4826 * median_of(np.abs(centred)), np.std(resid) * 0.25, 1e-12))
         self.phi_ = _lag1_autocorrelation(centred)
         n = len(x)
         self.n_ = n
@@ -94,10 +96,19 @@ def _theil_sen(x: np.ndarray, y: np.ndarray) -> float:
     if len(x) > _MAX_PAIRS_POINTS:      # deterministic thinning keeps O(n^2) bounded
         pick = np.linspace(0, len(x) - 1, _MAX_PAIRS_POINTS).round().astype(int)
         x, y = x[pick], y[pick]
-    i, j = np.triu_indices(len(x), 1)
+    i, j = _pairs(len(x))
     dx = x[j] - x[i]
     ok = dx > 0
-    return float(np.median((y[j] - y[i])[ok] / dx[ok]))
+    return median_of((y[j] - y[i])[ok] / dx[ok])
+
+
+@lru_cache(maxsize=_MAX_PAIRS_POINTS + 1)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs i < j of ``n`` points (read-only, shared: the same lengths recur for every series)."""
+    i, j = np.triu_indices(n, 1)
+    i.flags.writeable = False
+    j.flags.writeable = False
+    return i, j
 
 
 def _lag1_autocorrelation(resid: np.ndarray) -> float:
