@@ -1,4 +1,4 @@
-"""Score the project's change point model, with its defaults, on the Turing Change Point Dataset.
+"""Score the project's change point model, with the detector's defaults, on the Turing Change Point Dataset.
 
 Run: python -m benchmarks.tcpd [--data DIR] [--json OUT] [--methods-dir DIR]
 
@@ -8,7 +8,9 @@ Run: python -m benchmarks.tcpd [--data DIR] [--json OUT] [--methods-dir DIR]
 Writes ``{"series": {NAME: {"cps", "f1", "cover"}}, "mean_f1", "mean_cover"}`` to ``--json`` and
 prints mean F1 / cover next to every published default method, averaged over the same series.
 
-How a series reaches the univariate model (``PiecewiseLinearSegmenter().fit(y).breakpoints_``):
+How a series reaches the univariate model (``default_segmenter().fit(y).breakpoints_``: the
+segmenter the detector builds from its default model settings, one sample read as one day's level;
+until 2026-11-21 this scored the class's own ``min_size=5``, which no detector run uses):
 
 * Missing values (``null``) are filled by linear interpolation between the nearest observed
   values (constant before the first and after the last); indices keep their original positions.
@@ -41,6 +43,7 @@ PUBLISHED = {"f1": "published_default_f1.json", "cover": "published_default_cove
 OURS = "slowburn"
 MERGE_GAP = 5
 EXIT_ERROR = 2
+DAY_SECONDS = 86400
 
 
 class Segmenter(Protocol):
@@ -58,9 +61,13 @@ class TcpdSeries(NamedTuple):
 
 
 def default_segmenter() -> Segmenter:
-    from models.changepoints import PiecewiseLinearSegmenter
+    """The segmenter exactly as the detector runs it with its default model settings
+    (``ModelSettings``: shortest regime ``min_regime`` at one sample per day, ``penalty``)."""
+    from detector.config import ModelSettings
+    from models.pipeline import regime_segmenter
 
-    return PiecewiseLinearSegmenter()
+    settings = ModelSettings()
+    return regime_segmenter(max(3, int(round(settings.min_regime / DAY_SECONDS))), settings.penalty)
 
 
 def read_json(path: Path) -> Any:
@@ -208,7 +215,7 @@ def format_table(ours: Mapping[str, Any], published: Mapping[str, Mapping[str, t
     for method, f1, n_f1, cover, n_cover in rows:
         mark = "*" if method == OURS else " "
         lines.append(f"{mark} {method:<12} {_cell(f1, n_f1, n_series):>8} {_cell(cover, n_cover, n_series):>11}")
-    lines.append(f"* {OURS}: models.changepoints.PiecewiseLinearSegmenter with its defaults")
+    lines.append(f"* {OURS}: models.changepoints.PiecewiseLinearSegmenter as the detector runs it by default (models.pipeline.regime_segmenter)")
     if any(r[2] < n_series or r[4] < n_series for r in rows):
         lines.append("(k/n): mean over the k of n series the method has a published score for")
     return "\n".join(lines)

@@ -8,6 +8,9 @@ Severity policy (per signal, ``severity`` and ``model`` settings):
   must be three shortest regimes old) and the median ETA to the ceiling is
   within ``horizon``: critical when within ``critical_within``, else warning. A quantile pinned at
   its top bucket below the ceiling is critical: the true value is at least that and rising.
+- A regime younger than ``min_regime`` (the last one may be half as long) that does not continue
+  a worsening run only forecasts a breach within twice its age and makes no drift finding: a
+  week-old slope says little about next month.
 - ``sustained_drift`` (warning): worsening by at least ``drift_ratio`` within the last
   ``drift_window`` (so a disk that doubled in eight months is info, a p99 that doubled in seven
   weeks a warning) and by more than 3 noise sigmas, with no breach forecast; info for smaller
@@ -29,6 +32,7 @@ from detector.units import format_ratio, format_value
 from models.analysis import SeriesAnalysis
 
 DAY = 86400.0
+NEW_REGIME_REACH = 2.0     # how far ahead (in multiples of its age) a new regime's slope is extrapolated
 
 
 def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Timestamp, driver: DriverLink | None) -> list[Finding]:
@@ -46,7 +50,7 @@ def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Time
     ceiling_finding = _ceiling_finding(signal, a, at, worsening, change, common)
     if ceiling_finding is not None:
         findings.append(ceiling_finding)
-    elif worsening and magnitude is not None and magnitude >= 1.2 and _beyond_noise(a):
+    elif worsening and not _new_regime(signal, a) and magnitude is not None and magnitude >= 1.2 and _beyond_noise(a):
         fast = a.window_magnitude
         severity = "warning" if fast is not None and fast >= signal.model.drift_ratio else "info"
         findings.append(Finding(kind="sustained_drift", severity=severity, summary=join(change, _no_ceiling_note(a), describe_driver(driver)), **common))
@@ -71,6 +75,8 @@ def _ceiling_finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, worsen
     pinned = a.censored_now and signal.censor_at is not None
     if not (worsening or pinned) or (f.eta_days > horizon_days and not pinned):
         return None
+    if not pinned and _new_regime(signal, a) and f.eta_days > NEW_REGIME_REACH * (a.now_day - a.regime_start_day):
+        return None       # a week-old slope says little about next month
     eta = _after(at, f.eta_days)
     lower, upper = _after(at, f.eta_lower_days), _after(at, f.eta_upper_days)
     critical = f.eta_days <= signal.severity.critical_within / DAY or pinned
@@ -101,6 +107,14 @@ def _step_finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, common: d
     summary = f"{signal.name} stepped {format_ratio(ratio)} on {when:%Y-%m-%d} ({format_value(before, signal.name)} to {format_value(after, signal.name)})"
     fields = {**common, "onset": when, "magnitude": _round(ratio)}
     return Finding(kind="step_change", severity="info", summary=summary, **fields)
+
+
+def _new_regime(signal: Signal, a: SeriesAnalysis) -> bool:
+    """The current regime is younger than the shortest regime (the segmentation lets the last
+    one be half as long, so that a fast ramp is seen a week in) and does not continue a worsening
+    run: it may only forecast a breach within ``NEW_REGIME_REACH`` times its age, and makes no
+    drift finding. (After an acceleration, the run behind the new regime carries the evidence.)"""
+    return a.now_day - a.regime_start_day < signal.model.min_regime / DAY and a.onset_day >= a.regime_start_day
 
 
 def _judged_long_enough(signal: Signal, a: SeriesAnalysis) -> bool:

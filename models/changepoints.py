@@ -44,16 +44,22 @@ class PiecewiseLinearSegmenter:
         Multiplier (> 0) on the per-changepoint penalty ``3 log n``; higher gives fewer changepoints.
     min_size : int
         Shortest segment, in samples (>= 3).
+    min_last_size : int or None
+        Shortest *last* segment (3 <= it <= ``min_size``; ``None``: ``min_size``). A monitor
+        re-segments every day: a shorter last segment lets a change that began days ago be
+        recognised before it is ``min_size`` old (its slope is then judged with the evidence
+        a few points carry).
     sigma : float or None
         Noise standard deviation; ``None`` estimates it robustly at the scale of ``min_size``
         (differences 1 and ``min_size`` apart), then re-scales it by the long-run (lag-1
         autocorrelation-inflated) spread of the residuals until it stops growing.
     """
 
-    def __init__(self, penalty: float = 1.0, min_size: int = 5, sigma: float | None = None) -> None:
+    def __init__(self, penalty: float = 1.0, min_size: int = 5, sigma: float | None = None, min_last_size: int | None = None) -> None:
         self.penalty = penalty
         self.min_size = min_size
         self.sigma = sigma
+        self.min_last_size = min_last_size
 
     def fit(self, values: np.ndarray) -> "PiecewiseLinearSegmenter":
         y = as_float_array(values)
@@ -100,8 +106,17 @@ class PiecewiseLinearSegmenter:
         prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
         beta = self._beta(finite)
         if n <= _FULL_MATRIX_MAX:
-            return _optimal_partition_matrix(prefix, n, min_size, beta)
-        return _optimal_partition_rows(prefix, n, min_size, beta)
+            best, last = _optimal_partition_matrix(prefix, n, min_size, beta)
+        else:
+            best, last = _optimal_partition_rows(prefix, n, min_size, beta)
+        min_last = min_size if self.min_last_size is None else int(np.clip(self.min_last_size, 3, min_size))
+        if min_last < min_size:
+            # the last segment may be shorter: best[s] is known for every s, so only the final
+            # step of the programme changes
+            starts = np.arange(0, n - min_last + 1)
+            candidates = best[starts] + _segment_cost(prefix, starts, n) + beta
+            last[n] = int(np.argmin(candidates))
+        return _backtrack(last, n)
 
     def predict(self, length: int | None = None) -> np.ndarray:
         """The fitted piecewise-linear curve over the fitted indices."""
@@ -183,13 +198,14 @@ def _rss(d: np.ndarray) -> np.ndarray:
     return syy
 
 
-def _optimal_partition_matrix(prefix: np.ndarray, n: int, min_size: int, beta: float) -> list[int]:
+def _optimal_partition_matrix(prefix: np.ndarray, n: int, min_size: int, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """Exact dynamic programme, a block of end points at a time.
 
     A segment ending at ``end`` starts at ``end - min_size`` or earlier, so the optimal costs of
     up to ``min_size`` consecutive end points depend only on end points before the block: each
     block is one vectorised step. Small blocks also keep every temporary small (well under the
     allocator's mmap threshold), which matters more for speed here than the arithmetic.
+    Returns the optimal cost of every prefix and the start of its last segment.
     """
     best = np.full(n + 1, np.inf)
     best[0] = -beta
@@ -206,10 +222,10 @@ def _optimal_partition_matrix(prefix: np.ndarray, n: int, min_size: int, beta: f
         choice = candidates.argmin(axis=1)
         best[ends] = candidates[np.arange(len(ends)), choice]
         last[ends] = choice
-    return _backtrack(last, n)
+    return best, last
 
 
-def _optimal_partition_rows(prefix: np.ndarray, n: int, min_size: int, beta: float) -> list[int]:
+def _optimal_partition_rows(prefix: np.ndarray, n: int, min_size: int, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """The same programme computing one row of costs at a time (O(n) memory, for long series)."""
     best = np.full(n + 1, np.inf)
     best[0] = -beta
@@ -219,7 +235,7 @@ def _optimal_partition_rows(prefix: np.ndarray, n: int, min_size: int, beta: flo
         candidates = best[starts] + _segment_cost(prefix, starts, end) + beta
         choice = int(np.argmin(candidates))
         best[end], last[end] = candidates[choice], int(starts[choice])
-    return _backtrack(last, n)
+    return best, last
 
 
 def _backtrack(last: np.ndarray, n: int) -> list[int]:

@@ -11,10 +11,13 @@ from models.daily import DAY, DailyLevels, to_daily
 from models.forecast import CeilingForecast, forecast_to_ceiling
 from models.regimes import baseline_level, decelerating, onset_index, window_level
 from models.seasonality import SeasonalProfile
-from models.trend import RobustTrend
+from models.trend import RobustTrend, normal_quantile
 
 SIGNIFICANCE = 0.95          # coverage of the slope interval that must exclude zero
 YOUNG_SIGNIFICANCE = 0.99    # the same for a regime younger than two shortest regimes
+NEW_SIGNIFICANCE = 0.999     # the same for a last regime shorter than the shortest regime
+RUN_RISE_ALPHA = 1 / 36500   # one-sided level of the run's rise test: < 1 false alarm per 100
+                             # series-years when taken daily
 CONTINUATION = 0.8           # the same for a regime that continues a worsening run (a new regime
                              # after an acceleration is young; the run behind it carries evidence)
 WIDE_RANGE = 4.0             # a positive series spanning this ratio (p95/p5) is analysed in logs
@@ -110,7 +113,7 @@ class SeriesAnalyzer:
             baseline=sign * to_unit(baseline_z), current=sign * current,
             window_baseline=sign * to_unit(window_level(z, x_now - self.drift_window_days, onset, baseline_z)),
             slope_per_day=sign * trend.slope_ * scale, slope_interval=(unit_interval[0], unit_interval[1]),
-            slope_significant=self._significant(trend, slope_se, segments, regime, onset, recent_level, sigma, len(z)),
+            slope_significant=self._significant(trend, slope_se, segments, regime, onset, recent_level, sigma, len(z), baseline_z, segmenter.sigma_),
             decelerating=decelerating(days, z, regime, trend), recovering=recovering, censored_now=censored_now,
             current_raw=nanmedian_of(last_day) if np.isfinite(last_day).any() else float("nan"),
             ceiling=ceiling, forecast=forecast,
@@ -119,20 +122,31 @@ class SeriesAnalyzer:
 
     def _significant(
         self, trend: RobustTrend, slope_se: float, segments: tuple, regime: int, onset: int,
-        recent_level: float, sigma: float, length: int,
+        recent_level: float, sigma: float, length: int, baseline: float, long_run_sigma: float,
     ) -> bool:
-        """Rising at ``SIGNIFICANCE`` (``YOUNG_SIGNIFICANCE`` while the regime is young); or continuing a worsening run: a regime that follows a rising
-        one and holds its level is judged by the run (a young regime right after an acceleration
-        or a step cannot show significance on its own yet), an older one at ``CONTINUATION``."""
-        young = length - regime < 2 * self.min_regime_days
+        """Rising at ``SIGNIFICANCE`` (``YOUNG_SIGNIFICANCE`` while the regime is young); or continuing
+        a worsening run: a regime that follows a rising one and holds its level is judged by the
+        run (a young regime right after an acceleration or a step cannot show significance on its
+        own yet; an older one must also rise at ``CONTINUATION``). The run itself must have risen
+        beyond its noise: the level now minus the level before the onset exceeds the
+        ``1 - RUN_RISE_ALPHA`` quantile of the difference of two levels at the long-run scale."""
+        age = length - regime
+        young = age < 2 * self.min_regime_days
         # a young regime is re-tested every day until it is old: ask it for stronger evidence
-        if _interval(trend, slope_se, YOUNG_SIGNIFICANCE if young else SIGNIFICANCE)[0] > 0:
+        coverage = NEW_SIGNIFICANCE if age < self.min_regime_days else YOUNG_SIGNIFICANCE if young else SIGNIFICANCE
+        if _interval(trend, slope_se, coverage)[0] > 0:
             return True
         if onset >= regime:
             return False
         previous = next(s for s in reversed(segments) if s.start < regime)
-        holds = recent_level >= previous.value_at(regime - 1) - sigma
-        return bool(holds and (young or _interval(trend, slope_se, CONTINUATION)[0] > 0))
+        if not recent_level >= previous.value_at(regime - 1) - sigma:
+            return False
+        if not (young or _interval(trend, slope_se, CONTINUATION)[0] > 0):
+            return False
+        # a wandering load (a queue's slow excursions) also "rises" from segment to segment; this
+        # test is taken every day, so its level is the false-alarm budget spread over a year's tests
+        rise_needed = normal_quantile(1.0 - RUN_RISE_ALPHA) * np.sqrt(2.0) * long_run_sigma
+        return bool(recent_level - baseline > rise_needed)
 
     def _segment(self, usable: np.ndarray) -> tuple[str, np.ndarray, PiecewiseLinearSegmenter]:
         """Segment in the linear and (for positive series) log domain; keep the simpler description:
@@ -148,7 +162,7 @@ class SeriesAnalyzer:
             if domain == "log" and not positive:
                 break
             z = np.log(usable) if domain == "log" else usable
-            segmenter = PiecewiseLinearSegmenter(penalty=self.penalty, min_size=self.min_regime_days).fit(z)
+            segmenter = regime_segmenter(self.min_regime_days, self.penalty).fit(z)
             short = difference_sigma(z) or segmenter.sigma_
             fit_cost = segmenter.cost_ * (segmenter.sigma_ / short) ** 2 * (1.0 if domain == "log" else 0.9)
             candidates.append((len(segmenter.breakpoints_), fit_cost, domain, z, segmenter))
@@ -176,6 +190,13 @@ class SeriesAnalyzer:
             alt = forecast_to_ceiling(float(linear.predict(x_now)), 0.0, linear.slope_, linear.slope_interval_, float(np.exp(target)), self.confidence)
             forecast = forecast.with_upper(max(forecast.eta_upper_days, alt.eta_days))
         return forecast
+
+
+def regime_segmenter(min_regime_days: int = 14, penalty: float = 1.0) -> PiecewiseLinearSegmenter:
+    """The change point model as the pipeline runs it on daily levels: regimes at least
+    ``min_regime_days`` long, except the last, which may be half that (a change that began a
+    week ago is seen then, and judged at ``NEW_SIGNIFICANCE``)."""
+    return PiecewiseLinearSegmenter(penalty=penalty, min_size=min_regime_days, min_last_size=max(3, min_regime_days // 2))
 
 
 def _peak_excursion(daily: DailyLevels, z: np.ndarray, domain: str) -> float:

@@ -10,6 +10,9 @@ from scipy import stats
 from models._validation import as_float_array, check_is_fitted, median_of
 
 _MAX_PAIRS_POINTS = 400
+HEAVY_TAIL_SHARE = 0.75      # the residual scale is at least this share of the standard deviation:
+                             # equal to the robust scale for normal noise, larger when a few
+                             # multi-day excursions (a queue's bursts) carry the spread
 
 
 class RobustTrend:
@@ -41,7 +44,7 @@ class RobustTrend:
         self.intercept_ = median_of(y - self.slope_ * x)
         resid = y - (self.intercept_ + self.slope_ * x)
         centred = resid - median_of(resid)
-        self.sigma_ = float(max(1.4826 * median_of(np.abs(centred)), np.std(resid) * 0.25, 1e-12))
+        self.sigma_ = float(max(1.4826 * median_of(np.abs(centred)), np.std(resid) * HEAVY_TAIL_SHARE, 1e-12))
         self.phi_ = _lag1_autocorrelation(centred)
         n = len(x)
         self.n_ = n

@@ -61,3 +61,33 @@ def test_refitting_gives_the_same_result_as_a_fresh_fit():
     model.fit(a)
     fresh = PiecewiseLinearSegmenter(min_size=10).fit(a)
     assert list(model.breakpoints_) == list(fresh.breakpoints_)
+
+
+def test_a_ramp_a_week_old_is_a_regime_only_when_the_last_segment_may_be_short():
+    rng = np.random.default_rng(SEED)
+    y = np.r_[np.zeros(150), 1.0 * np.arange(1, 9)] + rng.normal(0, 0.5, 158)
+    strict = PiecewiseLinearSegmenter(min_size=14).fit(y)
+    early = PiecewiseLinearSegmenter(min_size=14, min_last_size=7).fit(y)
+    assert all(b <= 158 - 14 for b in strict.breakpoints_)
+    assert abs(early.breakpoints_[-1] - 150) <= 2
+    assert all(np.diff([0, *early.breakpoints_[:-1]]) >= 14)   # only the last segment may be short
+
+
+def test_a_short_last_segment_is_not_invented_on_noise():
+    rng = np.random.default_rng(SEED)
+    found = [len(PiecewiseLinearSegmenter(min_size=14, min_last_size=7).fit(rng.normal(0, 1, 180)).breakpoints_) for _ in range(50)]
+    assert sum(found) <= 2
+
+
+def test_the_block_programme_finds_the_same_optimum_as_the_row_programme():
+    from models.changepoints import _backtrack, _optimal_partition_matrix, _optimal_partition_rows, _prefix_sums
+
+    rng = np.random.default_rng(SEED)
+    for _ in range(20):
+        y = np.cumsum(rng.normal(0, 0.3, 200)) + rng.normal(0, 1, 200)
+        y[rng.integers(0, 200, 10)] = np.nan
+        prefix = _prefix_sums(np.where(np.isfinite(y), y, 0.0), np.isfinite(y))
+        block = _optimal_partition_matrix(prefix, 200, 9, 15.0)
+        rows = _optimal_partition_rows(prefix, 200, 9, 15.0)
+        assert _backtrack(block[1], 200) == _backtrack(rows[1], 200)
+        np.testing.assert_allclose(block[0][9:], rows[0][9:], rtol=1e-9, atol=1e-9)

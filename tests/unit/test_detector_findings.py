@@ -7,7 +7,7 @@ import pytest
 from detector.config import Config
 from detector.evaluate import evaluate
 from detector.series import SeriesSet
-from tests.synthetic import fill_series, hourly_index, quiet_series
+from tests.synthetic import START, fill_series, hourly_index, quiet_series
 
 SEED = 99
 
@@ -115,3 +115,15 @@ def test_a_driver_step_younger_than_a_regime_is_still_named_with_its_day():
     (finding,) = [f for f in evaluation.findings if f.key.signal == "latency_seconds" and f.rank >= 1]
     assert finding.driver is not None and finding.driver.changepoint == hourly_index(days)[190 * 24]
     assert finding.driver.step_ratio == pytest.approx(3.0, rel=0.1)
+
+
+def test_a_fast_ramp_is_flagged_about_a_week_after_it_starts_not_two():
+    rng = np.random.default_rng(SEED)
+    t = np.arange(160 * 24) / 24.0
+    ratio = 0.3 + 0.035 * np.clip(t - 140, 0, None) + rng.normal(0, 0.005, len(t))   # full 20 days after day 140
+    signals = [{"name": "used_ratio", "ceiling": 1.0}]
+    early = run(signals, {"used_ratio": {(): ratio}}, at_day=149, days=160)
+    (finding,) = early.at_least("warning")
+    assert finding.kind == "breach_forecast"
+    assert abs((finding.onset - (START + pd.Timedelta(days=140))).days) <= 2
+
