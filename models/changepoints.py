@@ -1,4 +1,9 @@
-"""Piecewise-linear changepoints: level shifts and slope changes, found by exact optimal partitioning.
+"""Piecewise-linear changepoints: level shifts and slope changes, found by optimal partitioning.
+
+Exact for up to ``_FINE_POINTS`` samples (120 days of daily levels). A longer series is first
+partitioned optimally with changepoints restricted to every k-th sample (k = ceil(n / 120)), then
+each changepoint moves to its best sample within k: the programme's cost stays that of 120
+points, so the whole fit grows linearly with the series' length.
 
 Each segment is an ordinary least-squares line; the cost of a segment is its residual sum of
 squares over the noise variance, so costs are in "noise units" and the penalty per changepoint is
@@ -16,8 +21,8 @@ import numpy as np
 
 from models._validation import as_float_array, check_is_fitted, difference_sigma, median_of, robust_sigma
 
-_FULL_MATRIX_MAX = 1500
-_BLOCK = 24
+_FINE_POINTS = 120         # longer series search changepoints on a coarser grid first, then refine
+_BLOCK = 24                 # most end points per vectorised step
 _RESCALE_ROUNDS = 4
 
 
@@ -105,18 +110,20 @@ class PiecewiseLinearSegmenter:
             return []
         prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
         beta = self._beta(finite)
-        if n <= _FULL_MATRIX_MAX:
-            best, last = _optimal_partition_matrix(prefix, n, min_size, beta)
-        else:
-            best, last = _optimal_partition_rows(prefix, n, min_size, beta)
         min_last = min_size if self.min_last_size is None else int(np.clip(self.min_last_size, 3, min_size))
+        # Long series: changepoints on every stride-th sample first, so the programme costs what
+        # _FINE_POINTS samples cost; then each is moved to its best exact sample.
+        stride = max(1, -(-n // _FINE_POINTS))
+        grid = np.r_[np.arange(0, n, stride), n]
+        best, last = _optimal_partition_grid(prefix, grid, min_size, beta)
         if min_last < min_size:
-            # the last segment may be shorter: best[s] is known for every s, so only the final
-            # step of the programme changes
-            starts = np.arange(0, n - min_last + 1)
-            candidates = best[starts] + _segment_cost(prefix, starts, n) + beta
-            last[n] = int(np.argmin(candidates))
-        return _backtrack(last, n)
+            # the last segment may be shorter: the optimum before every start is known, so only
+            # the final step of the programme changes
+            starts = np.flatnonzero(grid <= n - min_last)
+            candidates = best[starts] + _segment_cost(prefix, grid[starts], n) + beta
+            last[-1] = int(starts[np.argmin(candidates)])
+        breaks = [int(grid[i]) for i in _backtrack(last, len(grid) - 1)]
+        return _refine(prefix, breaks, n, min_size, min_last, stride) if stride > 1 else breaks
 
     def predict(self, length: int | None = None) -> np.ndarray:
         """The fitted piecewise-linear curve over the fitted indices."""
@@ -198,44 +205,54 @@ def _rss(d: np.ndarray) -> np.ndarray:
     return syy
 
 
-def _optimal_partition_matrix(prefix: np.ndarray, n: int, min_size: int, beta: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact dynamic programme, a block of end points at a time.
+def _optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact dynamic programme over segment boundaries restricted to ``grid`` (sorted sample
+    indices from 0 to n, at most ``_FINE_POINTS + 1`` of them; every index of a short series
+    gives the unrestricted optimum), a block of end points at a time.
 
     A segment ending at ``end`` starts at ``end - min_size`` or earlier, so the optimal costs of
-    up to ``min_size`` consecutive end points depend only on end points before the block: each
-    block is one vectorised step. Small blocks also keep every temporary small (well under the
-    allocator's mmap threshold), which matters more for speed here than the arithmetic.
-    Returns the optimal cost of every prefix and the start of its last segment.
+    end points less than ``min_size`` apart depend only on end points before them: each such block
+    is one vectorised step over the precomputed segment costs.
+    Returns, per grid point, the optimal cost up to it and the grid index where its last segment starts.
     """
-    best = np.full(n + 1, np.inf)
+    size = len(grid)
+    best = np.full(size, np.inf)
     best[0] = -beta
-    last = np.zeros(n + 1, dtype=int)
-    block = max(1, min(min_size, _BLOCK))
-    for block_start in range(min_size, n + 1, block):
-        ends = np.arange(block_start, min(block_start + block, n + 1))
-        width = int(ends[-1] - min_size + 1)
-        cost = _rss(prefix[:, ends][:, :, None] - prefix[:, None, :width])     # cost[j, s] for [s, ends[j])
-        cost += beta
-        candidates = cost
-        candidates += best[:width]
-        candidates[np.arange(width)[None, :] > (ends - min_size)[:, None]] = np.inf
+    last = np.zeros(size, dtype=int)
+    sub = prefix[:, grid]
+    # the grid has at most _FINE_POINTS + 1 boundaries: every segment's cost in one call (< 1 MiB)
+    costs = _rss(sub[:, :, None] - sub[:, None, :]) + beta              # [end, start]
+    costs[grid[None, :] > grid[:, None] - min_size] = np.inf           # too short (or reversed)
+    reach = np.searchsorted(grid, grid + min_size).tolist()               # first end a block may not share
+    width_of = np.searchsorted(grid, grid - min_size, side="right").tolist()
+    rows = np.arange(_BLOCK)
+    index = reach[0]
+    while index < size:
+        stop = min(reach[index], index + _BLOCK, size)
+        width = width_of[stop - 1]
+        candidates = costs[index:stop, :width] + best[:width]
         choice = candidates.argmin(axis=1)
-        best[ends] = candidates[np.arange(len(ends)), choice]
-        last[ends] = choice
+        best[index:stop] = candidates[rows[: stop - index], choice]
+        last[index:stop] = choice
+        index = stop
     return best, last
 
 
-def _optimal_partition_rows(prefix: np.ndarray, n: int, min_size: int, beta: float) -> tuple[np.ndarray, np.ndarray]:
-    """The same programme computing one row of costs at a time (O(n) memory, for long series)."""
-    best = np.full(n + 1, np.inf)
-    best[0] = -beta
-    last = np.zeros(n + 1, dtype=int)
-    for end in range(min_size, n + 1):
-        starts = np.arange(0, end - min_size + 1)
-        candidates = best[starts] + _segment_cost(prefix, starts, end) + beta
-        choice = int(np.argmin(candidates))
-        best[end], last[end] = candidates[choice], int(starts[choice])
-    return best, last
+def _refine(prefix: np.ndarray, breaks: list[int], n: int, min_size: int, min_last: int, stride: int) -> list[int]:
+    """Move each changepoint found on the coarse grid to the exact sample (within ``stride``)
+    that minimises the cost of its two segments, keeping every segment long enough."""
+    bounds = [0, *breaks, n]
+    for i in range(1, len(bounds) - 1):
+        shortest_after = min_last if i == len(bounds) - 2 else min_size
+        lo = max(bounds[i] - stride + 1, bounds[i - 1] + min_size)
+        hi = min(bounds[i] + stride - 1, bounds[i + 1] - shortest_after)
+        if hi <= lo:
+            continue
+        options = np.arange(lo, hi + 1)
+        before = _rss(prefix[:, options] - prefix[:, [bounds[i - 1]]])
+        after = _rss(prefix[:, [bounds[i + 1]]] - prefix[:, options])
+        bounds[i] = int(options[np.argmin(before + after)])
+    return bounds[1:-1]
 
 
 def _backtrack(last: np.ndarray, n: int) -> list[int]:

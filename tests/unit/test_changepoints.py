@@ -79,15 +79,34 @@ def test_a_short_last_segment_is_not_invented_on_noise():
     assert sum(found) <= 2
 
 
-def test_the_block_programme_finds_the_same_optimum_as_the_row_programme():
-    from models.changepoints import _backtrack, _optimal_partition_matrix, _optimal_partition_rows, _prefix_sums
+def _brute_force_optimum(prefix, n, min_size, beta):
+    """The textbook optimal-partitioning recursion, one end point at a time."""
+    from models.changepoints import _segment_cost
+
+    best = np.full(n + 1, np.inf)
+    best[0] = -beta
+    for end in range(min_size, n + 1):
+        starts = np.arange(0, end - min_size + 1)
+        best[end] = np.min(best[starts] + _segment_cost(prefix, starts, end) + beta)
+    return best
+
+
+def test_the_block_programme_finds_the_textbook_optimum():
+    from models.changepoints import _optimal_partition_grid, _prefix_sums
 
     rng = np.random.default_rng(SEED)
     for _ in range(20):
         y = np.cumsum(rng.normal(0, 0.3, 200)) + rng.normal(0, 1, 200)
         y[rng.integers(0, 200, 10)] = np.nan
         prefix = _prefix_sums(np.where(np.isfinite(y), y, 0.0), np.isfinite(y))
-        block = _optimal_partition_matrix(prefix, 200, 9, 15.0)
-        rows = _optimal_partition_rows(prefix, 200, 9, 15.0)
-        assert _backtrack(block[1], 200) == _backtrack(rows[1], 200)
-        np.testing.assert_allclose(block[0][9:], rows[0][9:], rtol=1e-9, atol=1e-9)
+        best, _ = _optimal_partition_grid(prefix, np.arange(201), 9, 15.0)
+        np.testing.assert_allclose(best[9:], _brute_force_optimum(prefix, 200, 9, 15.0)[9:], rtol=1e-9, atol=1e-9)
+
+
+def test_a_long_series_searched_on_a_coarse_grid_still_dates_changes_to_the_sample():
+    rng = np.random.default_rng(SEED)
+    y = np.r_[np.zeros(173), np.full(130, 4.0), 4.0 + 0.05 * np.arange(97)] + rng.normal(0, 0.5, 400)
+    seg = PiecewiseLinearSegmenter(min_size=14).fit(y)
+    assert abs(seg.breakpoints_[0] - 173) <= 1
+    assert abs(seg.breakpoints_[-1] - 303) <= 6
+    assert min(np.diff([0, *seg.breakpoints_, 400])) >= 14
