@@ -10,8 +10,9 @@ scenario suite (same seed). Both methods are walked forward on the same weekly g
 same window (the last 180 days before each evaluation time, nothing after it). Prophet
 (daily and weekly seasonality, 80 % interval) is refitted at every evaluation; its alarm is
 ``yhat_upper`` reaching the ceiling within the 90-day horizon (forecast every 3 h). On an incident
-series Prophet stops at its first alarm (only the first-flag lead is needed), which keeps the
-benchmark affordable; quiet series are evaluated at every time.
+series Prophet stops at its first alarm at or after the growth onset (an earlier alarm makes it
+skip ahead to the onset), which keeps the benchmark affordable and gives both the first-flag lead
+and the lead counting only alarms after the onset; quiet series are evaluated at every time.
 """
 
 from __future__ import annotations
@@ -60,10 +61,13 @@ def prophet_walk(task: tuple[Scenario, list[pd.Timestamp]]) -> dict[str, Any]:
     series = pd.Series(sc.values, index=sc.index.tz_localize(None))
     ceiling = pd.Series(sc.ceiling, index=series.index)
     times, flags, fits, predicts, failures = [], [], [], [], 0
+    onset = None if sc.onset is None else sc.onset.tz_convert(None)
     for at in grid:
         at = at.tz_convert(None)
         if at < (sc.start + MIN_HISTORY).tz_convert(None) or (sc.incident is not None and at > sc.incident.tz_convert(None)):
             continue
+        if flags and flags[-1] and onset is not None and at < onset:
+            continue            # alarmed before the growth began: resume at the onset
         window = series.loc[(series.index >= at - LOOKBACK) & (series.index < at)].dropna()
         frame = pd.DataFrame({"ds": window.index, "y": window.to_numpy()})
         t0 = time.perf_counter()
@@ -81,10 +85,20 @@ def prophet_walk(task: tuple[Scenario, list[pd.Timestamp]]) -> dict[str, Any]:
         limit = float(ceiling.loc[ceiling.index < at].iloc[-1])
         times.append(at.to_datetime64())
         flags.append(bool(np.any(upper >= limit)))
-        if flags[-1] and sc.incident is not None:
+        if flags[-1] and sc.incident is not None and (onset is None or at >= onset):
             break
     return {"name": sc.name, "times": np.array(times, dtype="datetime64[ns]"), "flags": np.array(flags, dtype=bool),
             "fit_seconds": fits, "predict_seconds": predicts, "failures": failures}
+
+
+def lead_after_onset(sc: Scenario, times: np.ndarray, flags: np.ndarray) -> float | None:
+    """Days from the first alarm at or after the growth onset to the incident (None: no such alarm).
+    An alarm before the growth began is a false alarm, not lead time; this measure ignores it."""
+    if sc.incident is None or sc.onset is None:
+        return None
+    onset, incident = sc.onset.to_datetime64(), sc.incident.to_datetime64()
+    hits = times[flags & (times >= onset) & (times <= incident)]
+    return float((incident - hits[0]) / np.timedelta64(1, "D")) if len(hits) else None
 
 
 def subset(incidents: int, quiet: int, seed: int = SEED) -> list[Scenario]:
@@ -114,6 +128,11 @@ def run(incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, worker
     for row in rows["prophet"]:
         row["sustained_lead_days"] = None        # not measured: Prophet stops at its first alarm
     summary = {"slowburn": summarize(rows["slowburn"], ours_seconds), "prophet": summarize(rows["prophet"], prophet_seconds)}
+    for method, flags_of in (("slowburn", ours), ("prophet", theirs)):
+        leads = [lead for sc in scenarios if (lead := lead_after_onset(sc, *flags_of[sc.name])) is not None]
+        summary[method]["detected_after_onset"] = len(leads)
+        summary[method]["median_lead_after_onset_days"] = float(np.median(leads)) if leads else None
+        summary[method]["p10_lead_after_onset_days"] = float(np.percentile(leads, 10)) if leads else None
     for key in ("alerting_at_incident", "median_sustained_lead_days", "p10_sustained_lead_days"):
         summary["prophet"].pop(key)
     ours_ms = 1000 * ours_seconds / max(our_evals, 1)
@@ -154,6 +173,11 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {m} | {r['detected']}/{r['incidents']} | {_f(r['median_lead_days'])} / {_f(r['p10_lead_days'])} "
                      f"| {_f(None if fa is None else 100 * fa)} ({r['false_alarm_episodes']} in {r['quiet_series_years']:.1f} series-years) "
                      f"| {_f(None if pre is None else 100 * pre)} | {r['seconds']:.1f} |")
+    after = [f"{m} {_f(s[m]['median_lead_after_onset_days'])} / {_f(s[m]['p10_lead_after_onset_days'])} d "
+             f"({s[m]['detected_after_onset']}/{s[m]['incidents']} alarmed between onset and incident)" for m in ("slowburn", "prophet")]
+    lines += ["", "Lead counting only alarms at or after the growth onset (median / p10; an alarm before the growth "
+              "began is a false alarm, not lead time; Prophet's walk resumes at the onset after such an alarm): "
+              + "; ".join(after) + ". Not a target of the issue: reported so the first-flag lead can be read."]
     lines += ["", "Targets:", ""] + [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
     return "\n".join(lines)
 

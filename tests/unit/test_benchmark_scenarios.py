@@ -77,3 +77,14 @@ def test_lead_time_counts_from_the_first_flag_at_or_before_the_incident():
     assert row["lead_days"] == 3.0
     assert row["sustained_lead_days"] == 3.0
     assert row["pre_onset_episodes"] == 0
+
+
+def test_the_peer_lead_after_onset_ignores_alarms_before_the_growth_began():
+    from benchmarks.prophet_peer import lead_after_onset
+
+    sc = make_scenarios(SEED, 1, 0)[0]
+    onset, incident = sc.onset.to_datetime64(), sc.incident.to_datetime64()
+    times = np.array([onset - np.timedelta64(30, "D"), onset + np.timedelta64(10, "D"), incident], dtype="datetime64[ns]")
+    flagged = np.array([True, True, True])
+    assert lead_after_onset(sc, times, flagged) == (incident - times[1]) / np.timedelta64(1, "D")
+    assert lead_after_onset(sc, times, np.array([True, False, False])) is None
