@@ -1,9 +1,5 @@
-"""Piecewise-linear changepoints: level shifts and slope changes, found by optimal partitioning.
-
-Exact for up to ``_FINE_POINTS`` samples (120 days of daily levels). A longer series is first
-partitioned optimally with changepoints restricted to every k-th sample (k = ceil(n / 120)), then
-each changepoint moves to its best sample within k: the programme's cost stays that of 120
-points, so the whole fit grows linearly with the series' length.
+"""Piecewise-linear changepoints: level shifts and slope changes, found by optimal partitioning
+(``models.partition``: exact up to 120 samples, a refined coarse grid beyond).
 
 Each segment is an ordinary least-squares line; the cost of a segment is its residual sum of
 squares over the noise variance, so costs are in "noise units" and the penalty per changepoint is
@@ -20,9 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from models._validation import as_float_array, check_is_fitted, difference_sigma, median_of, robust_sigma
+from models.partition import optimal_partition, prefix_sums, rss
 
-_FINE_POINTS = 120         # longer series search changepoints on a coarser grid first, then refine
-_BLOCK = 24                 # most end points per vectorised step
 _RESCALE_ROUNDS = 4
 
 
@@ -82,7 +77,7 @@ class PiecewiseLinearSegmenter:
             # as the yardstick, every wiggle would become a regime. Re-scale by the long-run
             # standard deviation of the first fit's residuals 
             # search again; repeat while the scale still grows (fewer regimes, larger residuals).
-            prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
+            prefix = prefix_sums(np.where(finite, y / sigma, 0.0), finite)
             long_run = _long_run_sigma(y, _fit_segments(prefix, breaks, sigma, len(y)))
             if long_run <= 1.05 * sigma:
                 break
@@ -91,12 +86,12 @@ class PiecewiseLinearSegmenter:
         n = len(y)
         self.sigma_ = float(sigma)
         self.n_ = n
-        prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
+        prefix = prefix_sums(np.where(finite, y / sigma, 0.0), finite)
         self.breakpoints_ = np.asarray(breaks, dtype=int)
         self.segments_ = _fit_segments(prefix, breaks, sigma, n)
         bounds = [0, *breaks, n]
         starts, ends = np.array(bounds[:-1]), np.array(bounds[1:])
-        self.cost_ = float(_rss(prefix[:, ends] - prefix[:, starts]).sum())
+        self.cost_ = float(rss(prefix[:, ends] - prefix[:, starts]).sum())
         self.penalised_cost_ = self.cost_ + self._beta(finite) * len(breaks)
         return self
 
@@ -108,22 +103,10 @@ class PiecewiseLinearSegmenter:
         min_size = max(3, int(self.min_size))
         if n < 2 * min_size:
             return []
-        prefix = _prefix_sums(np.where(finite, y / sigma, 0.0), finite)
+        prefix = prefix_sums(np.where(finite, y / sigma, 0.0), finite)
         beta = self._beta(finite)
         min_last = min_size if self.min_last_size is None else int(np.clip(self.min_last_size, 3, min_size))
-        # Long series: changepoints on every stride-th sample first, so the programme costs what
-        # _FINE_POINTS samples cost; then each is moved to its best exact sample.
-        stride = max(1, -(-n // _FINE_POINTS))
-        grid = np.r_[np.arange(0, n, stride), n]
-        best, last = _optimal_partition_grid(prefix, grid, min_size, beta)
-        if min_last < min_size:
-            # the last segment may be shorter: the optimum before every start is known, so only
-            # the final step of the programme changes
-            starts = np.flatnonzero(grid <= n - min_last)
-            candidates = best[starts] + _segment_cost(prefix, grid[starts], n) + beta
-            last[-1] = int(starts[np.argmin(candidates)])
-        breaks = [int(grid[i]) for i in _backtrack(last, len(grid) - 1)]
-        return _refine(prefix, breaks, n, min_size, min_last, stride) if stride > 1 else breaks
+        return optimal_partition(prefix, n, min_size, min_last, beta)
 
     def predict(self, length: int | None = None) -> np.ndarray:
         """The fitted piecewise-linear curve over the fitted indices."""
@@ -161,109 +144,6 @@ def _long_run_sigma(y: np.ndarray, segments: tuple[Segment, ...]) -> float:
     scale = 1.4826 * median_of(np.abs(r))
     phi = float(np.clip(np.dot(r[:-1], r[1:]) / max(np.dot(r, r), 1e-300), 0.0, 0.8))
     return scale * float(np.sqrt((1 + phi) / (1 - phi)))
-
-
-def _prefix_sums(y: np.ndarray, finite: np.ndarray) -> np.ndarray:
-    """Rows: count, x, x^2, y, x*y, y^2 cumulated, with a leading zero column (shape 6 x n+1)."""
-    x = np.arange(len(y), dtype=float) - len(y) / 2.0
-    w = finite.astype(float)
-    stacked = np.vstack([w, w * x, w * x * x, y, x * y, y * y])
-    out = np.zeros((6, len(y) + 1))
-    np.cumsum(stacked, axis=1, out=out[:, 1:])
-    return out
-
-
-def _segment_cost(prefix: np.ndarray, starts: np.ndarray, end: int) -> np.ndarray:
-    """Residual sum of squares of a least-squares line on [s, end) for every s in ``starts``."""
-    d = prefix[:, end][:, None] - prefix[:, starts]
-    return _rss(d)
-
-
-def _rss(d: np.ndarray) -> np.ndarray:
-    """Residual sum of squares of each line from its 6 differenced prefix sums (``d`` is
-    consumed: it is a temporary, and working in place keeps this the cheap part)."""
-    n, sx, sxx, sy, sxy, syy = d
-    safe_n = np.maximum(n, 1.0)                      # a count: 0 or at least 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.multiply(sx, sx)
-        t /= safe_n
-        np.subtract(sxx, t, out=sxx)                 # cxx
-        np.multiply(sx, sy, out=t)
-        t /= safe_n
-        np.subtract(sxy, t, out=sxy)                 # cxy
-        np.multiply(sy, sy, out=t)
-        t /= safe_n
-        np.subtract(syy, t, out=syy)                 # cyy
-        flat = sxx <= 1e-9
-        np.multiply(sxy, sxy, out=t)
-        sxx[flat] = 1.0
-        t /= sxx
-        t[flat] = 0.0
-        np.subtract(syy, t, out=syy)                 # rss
-    np.maximum(syy, 0.0, out=syy)
-    syy[n <= 2] = 0.0
-    return syy
-
-
-def _optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, beta: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact dynamic programme over segment boundaries restricted to ``grid`` (sorted sample
-    indices from 0 to n, at most ``_FINE_POINTS + 1`` of them; every index of a short series
-    gives the unrestricted optimum), a block of end points at a time.
-
-    A segment ending at ``end`` starts at ``end - min_size`` or earlier, so the optimal costs of
-    end points less than ``min_size`` apart depend only on end points before them: each such block
-    is one vectorised step over the precomputed segment costs.
-    Returns, per grid point, the optimal cost up to it and the grid index where its last segment starts.
-    """
-    size = len(grid)
-    best = np.full(size, np.inf)
-    best[0] = -beta
-    last = np.zeros(size, dtype=int)
-    sub = prefix[:, grid]
-    # the grid has at most _FINE_POINTS + 1 boundaries: every segment's cost in one call (< 1 MiB)
-    costs = _rss(sub[:, :, None] - sub[:, None, :]) + beta              # [end, start]
-    costs[grid[None, :] > grid[:, None] - min_size] = np.inf           # too short (or reversed)
-    reach = np.searchsorted(grid, grid + min_size).tolist()               # first end a block may not share
-    width_of = np.searchsorted(grid, grid - min_size, side="right").tolist()
-    rows = np.arange(_BLOCK)
-    index = reach[0]
-    while index < size:
-        stop = min(reach[index], index + _BLOCK, size)
-        width = width_of[stop - 1]
-        candidates = costs[index:stop, :width] + best[:width]
-        choice = candidates.argmin(axis=1)
-        best[index:stop] = candidates[rows[: stop - index], choice]
-        last[index:stop] = choice
-        index = stop
-    return best, last
-
-
-def _refine(prefix: np.ndarray, breaks: list[int], n: int, min_size: int, min_last: int, stride: int) -> list[int]:
-    """Move each changepoint found on the coarse grid to the exact sample (within ``stride``)
-    that minimises the cost of its two segments, keeping every segment long enough."""
-    bounds = [0, *breaks, n]
-    for i in range(1, len(bounds) - 1):
-        shortest_after = min_last if i == len(bounds) - 2 else min_size
-        lo = max(bounds[i] - stride + 1, bounds[i - 1] + min_size)
-        hi = min(bounds[i] + stride - 1, bounds[i + 1] - shortest_after)
-        if hi <= lo:
-            continue
-        options = np.arange(lo, hi + 1)
-        before = _rss(prefix[:, options] - prefix[:, [bounds[i - 1]]])
-        after = _rss(prefix[:, [bounds[i + 1]]] - prefix[:, options])
-        bounds[i] = int(options[np.argmin(before + after)])
-    return bounds[1:-1]
-
-
-def _backtrack(last: np.ndarray, n: int) -> list[int]:
-    breaks = []
-    end = n
-    while end > 0:
-        start = int(last[end])
-        if start > 0:
-            breaks.append(start)
-        end = start
-    return sorted(breaks)
 
 
 def _fit_segments(prefix: np.ndarray, breaks: list[int], sigma: float, n: int) -> tuple[Segment, ...]:

@@ -17,31 +17,21 @@ import requests
 
 from detector.config import Signal
 from detector.errors import ConfigError, SourceError, StoreError
-from detector.http_client import build_session
 from detector.live_settings import PrometheusSettings
 from detector.sources.prometheus import PrometheusSource
 from detector.store import HistoryStore, StoreKey
 from detector.sources.prometheus_chunks import step_ms_of
 from tests.integration import promstack
+from tests.integration.synthetic_source import SIGNALS, prometheus_source
 from tests.integration.loopback_http import LoopbackHTTPServer, Recorded
 from tests.integration.promstack import Traffic
 
 SEED = 9
 DAY = 86400.0
-SIGNALS = (
-    Signal(name="disk", query="sb_disk_used_bytes", lookback="180d"),
-    Signal(name="queues", query="sb_queue_depth", lookback="180d"),
-    Signal(name="ratio", query="sb_ratio", lookback="180d"),
-)
 
 
 def source(url: str, *, sleeps: list[float] | None = None, store: HistoryStore | None = None, traffic: Traffic | None = None, **settings) -> PrometheusSource:
-    config = PrometheusSettings(url=url, **settings)
-    session = build_session(config, section="prometheus")
-    if traffic is not None:
-        session.hooks["response"].append(traffic.hook)
-    sleeper = sleeps.append if sleeps is not None else (lambda seconds: None)
-    return PrometheusSource(config, store=store, session=session, sleep=sleeper, rng=random.Random(SEED))
+    return prometheus_source(url, seed=SEED, sleeps=sleeps, store=store, traffic=traffic, **settings)
 
 
 def forward(prometheus_url: str, request: Recorded) -> tuple[int, dict[str, str], bytes]:

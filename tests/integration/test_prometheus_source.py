@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-import random
 import shutil
 
 import numpy as np
 import pandas as pd
 
-from detector.config import Signal
-from detector.http_client import build_session
-from detector.live_settings import PrometheusSettings
 from detector.series import SeriesSet
 from detector.sources.export import ExportSource
 from detector.sources.prometheus import PrometheusSource
 from detector.sources.prometheus_chunks import OVERLAP_STEPS
 from detector.store import HistoryStore
 from tests.integration import promstack
+from tests.integration.synthetic_source import SIGNALS, prometheus_source
 from tests.integration.promstack import BackfillSeries, Traffic
 from tests.integration.replica_backfill import REPLICA_DIR, backfilled_signals
 
 SEED = 5
 DAY = 86400.0
-SIGNALS = (
-    Signal(name="disk", query="sb_disk_used_bytes", lookback="180d"),
-    Signal(name="queues", query="sb_queue_depth", lookback="180d"),
-    Signal(name="ratio", query="sb_ratio", lookback="180d"),
-)
 
 
 def source(url: str, *, store: HistoryStore | None = None, traffic: Traffic | None = None, **limits) -> PrometheusSource:
-    settings = PrometheusSettings(url=url, **limits)
-    session = build_session(settings, section="prometheus")
-    if traffic is not None:
-        session.hooks["response"].append(traffic.hook)
-    return PrometheusSource(settings, store=store, session=session, sleep=lambda s: None, rng=random.Random(SEED))
+    return prometheus_source(url, seed=SEED, store=store, traffic=traffic, **limits)
 
 
 def expected_series(item: BackfillSeries, end: pd.Timestamp, lookback: float) -> pd.Series:

@@ -81,25 +81,25 @@ def test_a_short_last_segment_is_not_invented_on_noise():
 
 def _brute_force_optimum(prefix, n, min_size, beta):
     """The textbook optimal-partitioning recursion, one end point at a time."""
-    from models.changepoints import _segment_cost
+    from models.partition import segment_cost
 
     best = np.full(n + 1, np.inf)
     best[0] = -beta
     for end in range(min_size, n + 1):
         starts = np.arange(0, end - min_size + 1)
-        best[end] = np.min(best[starts] + _segment_cost(prefix, starts, end) + beta)
+        best[end] = np.min(best[starts] + segment_cost(prefix, starts, end) + beta)
     return best
 
 
 def test_the_block_programme_finds_the_textbook_optimum():
-    from models.changepoints import _optimal_partition_grid, _prefix_sums
+    from models.partition import optimal_partition_grid, prefix_sums
 
     rng = np.random.default_rng(SEED)
     for _ in range(20):
         y = np.cumsum(rng.normal(0, 0.3, 200)) + rng.normal(0, 1, 200)
         y[rng.integers(0, 200, 10)] = np.nan
-        prefix = _prefix_sums(np.where(np.isfinite(y), y, 0.0), np.isfinite(y))
-        best, _ = _optimal_partition_grid(prefix, np.arange(201), 9, 15.0)
+        prefix = prefix_sums(np.where(np.isfinite(y), y, 0.0), np.isfinite(y))
+        best, _ = optimal_partition_grid(prefix, np.arange(201), 9, 15.0)
         np.testing.assert_allclose(best[9:], _brute_force_optimum(prefix, 200, 9, 15.0)[9:], rtol=1e-9, atol=1e-9)
 
 
