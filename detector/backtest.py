@@ -76,6 +76,42 @@ def replay(
     return merged
 
 
+def replay_findings(config: Config, data: SeriesSet, times: list[pd.Timestamp], *, workers: int = 1) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+    """Every finding of every evaluation, per series and time (for snapshots and calibration)."""
+    chunks = [times[i: i + 8] for i in range(0, len(times), 8)]
+    merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]] = {}
+    if workers <= 1 or len(chunks) < 2:
+        parts: Iterable[dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]] = (_findings_chunk(config, data, c) for c in chunks)
+        for part in parts:
+            _merge_findings(merged, part)
+        return merged
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data)) as pool:
+        for part in pool.map(_findings_chunk_in_worker, chunks):
+            _merge_findings(merged, part)
+    return merged
+
+
+def _findings_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+    return _findings_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk)  # type: ignore[arg-type]
+
+
+def _findings_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp]) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+    out: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]] = {}
+    for at in chunk:
+        evaluation = evaluate(config, data, at)
+        by_key: dict[SeriesKey, list[Finding]] = {key: [] for key in evaluation.analyses}
+        for finding in evaluation.findings:
+            by_key.setdefault(finding.key, []).append(finding)
+        for key, found in by_key.items():
+            out.setdefault(key, {})[at] = tuple(found)
+    return out
+
+
+def _merge_findings(merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]], part: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]) -> None:
+    for key, by_time in part.items():
+        merged.setdefault(key, {}).update(by_time)
+
+
 def _init_worker(config: Config, data: SeriesSet) -> None:
     _WORKER_STATE["config"] = config
     _WORKER_STATE["data"] = data
