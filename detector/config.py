@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from detector.durations import parse_duration
 from detector.errors import ConfigError
+from detector.policy.thresholds import DEFAULT_POLICY
 from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ScheduleSettings, StoreSettings
 from detector.yaml_locations import load_yaml_file
 
@@ -46,9 +47,13 @@ class ModelSettings(_Frozen):
     min_regime: Duration = Field(default=14 * 86400, description="shortest regime a changepoint may create")
     penalty: float = Field(default=1.0, gt=0, description="multiplier on the changepoint penalty (higher: fewer)")
     confidence: float = Field(default=0.8, gt=0.5, lt=1.0, description="central mass of the ETA interval")
-    drift_ratio: float = Field(default=2.0, gt=1.0, description="growth within drift_window that makes a drift a warning")
-    drift_window: Duration = Field(default=90 * 86400, description="window over which drift_ratio is measured")
+    drift_ratio: float = Field(default=DEFAULT_POLICY.drift.warning_ratio, gt=1.0, description="growth within drift_window that makes a drift a warning")
+    drift_window: Duration = Field(default=DEFAULT_POLICY.drift.window, description="window over which drift_ratio is measured")
     min_history: Duration = Field(default=21 * 86400, description="history needed before any finding")
+    at_ceiling_hold: Duration = Field(default=DEFAULT_POLICY.saturation.hold, description="time within noise of the ceiling that makes at_ceiling")
+    stale_after: Duration = Field(default=DEFAULT_POLICY.staleness.stale_after, description="no sample for this long: stopped reporting, no risk finding")
+    shift_ratio: float = Field(default=DEFAULT_POLICY.shift.ratio, ge=2.0, description="held level over the highest held before that makes a regime_shift")
+    shift_hold: Duration = Field(default=DEFAULT_POLICY.shift.hold, description="how long the new level must be held for a regime_shift")
 
 
 class SeverityPolicy(_Frozen):

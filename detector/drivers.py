@@ -5,13 +5,14 @@ from __future__ import annotations
 from detector.config import Signal
 from detector.findings import DriverLink
 from detector.series import SeriesKey
+from detector.policy.thresholds import Drivers
 from models.analysis import SeriesAnalysis
 from models.drivers import link_driver
 
 import pandas as pd
 
 
-def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis]) -> DriverLink | None:
+def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()) -> DriverLink | None:
     """Among the signal's declared drivers, the series that moves with this one, preferring the most
     recent coinciding changepoint, then the strongest significant lagged correlation."""
     own = dict(key.labels)
@@ -25,6 +26,8 @@ def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analys
             evidence = link_driver(
                 analysis.daily.values, analysis.daily.day0, sorted(set(target_breaks)),
                 driver.daily.values, driver.daily.day0, driver_breaks,
+                tolerance_days=policy.coincidence_days, max_lag_days=policy.max_lag_days, window_days=policy.window_days,
+                min_step=policy.min_step, recent_step_ratio=policy.recent_step_ratio, correlation_sigmas=policy.correlation_sigmas,
             )
             if not evidence.linked:
                 continue

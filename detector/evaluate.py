@@ -17,8 +17,11 @@ from detector.config import Config, Signal
 from detector.drivers import best_driver
 from detector.evaluation import Evaluation
 from detector.findings import Finding
+from detector.policy.gates import Verdict
+from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy, for_signal
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet
 from models.analysis import SeriesAnalysis
+from models.evidence import EvidenceSpec
 from models.pipeline import SeriesAnalyzer
 
 
@@ -39,12 +42,23 @@ class SeriesTask:
     penalty: float
     confidence: float
     drift_window_days: int
+    evidence: EvidenceSpec
+
+
+def evidence_spec(policy: DetectionPolicy) -> EvidenceSpec:
+    """The windows the policy wants its evidence measured over."""
+    return EvidenceSpec(
+        heavy_tail_share=policy.trend.heavy_tail_share, deceleration_window_days=policy.deceleration.window_days,
+        deceleration_min_days=policy.deceleration.min_window_days, old_ground_hold_days=policy.old_ground.hold_days,
+        saturation_hold_seconds=policy.saturation.hold, saturation_quantile=policy.saturation.held_quantile,
+        shift_hold_seconds=policy.shift.hold, shift_quantile=policy.shift.held_quantile,
+    )
 
 
 def analyze(task: SeriesTask) -> tuple[SeriesKey, SeriesAnalysis | str]:
     """Run the model on one series; a model refusal comes back as a message, never an exception."""
     try:
-        analyzer = SeriesAnalyzer(task.seasonality, task.min_regime_days, task.penalty, task.confidence, task.drift_window_days)
+        analyzer = SeriesAnalyzer(task.seasonality, task.min_regime_days, task.penalty, task.confidence, task.drift_window_days, task.evidence)
         analyzer.fit(task.values, task.start, task.step, censor_at=task.censor_at, ceiling=task.ceiling, direction=task.direction, now=task.now)
         return task.key, analyzer.analysis_
     except ValueError as exc:
@@ -55,8 +69,10 @@ def analyze_chunk(tasks: list[SeriesTask]) -> list[tuple[SeriesKey, SeriesAnalys
     return [analyze(task) for task in tasks]
 
 
-def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int = 1, pool: ProcessPoolExecutor | None = None) -> Evaluation:
-    """Evaluate every configured signal at ``at`` using only samples before ``at``."""
+def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int = 1, pool: ProcessPoolExecutor | None = None,
+             policy: DetectionPolicy = DEFAULT_POLICY) -> Evaluation:
+    """Evaluate every configured signal at ``at`` using only samples before ``at``, judged by ``policy``
+    (each signal's ``model:`` settings override its per-signal fields)."""
     at = pd.Timestamp(at).tz_convert("UTC") if pd.Timestamp(at).tzinfo else pd.Timestamp(at, tz="UTC")
     notes: list[DataNote] = list(data.notes)
     errors: dict[str, Exception] = dict(data.errors)
@@ -64,7 +80,7 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
     for signal in config.signals:
         if signal.name in errors:
             continue
-        tasks.extend(_tasks_for(signal, data, at, notes))
+        tasks.extend(_tasks_for(signal, for_signal(policy, signal.model), data, at, notes))
     results = _run(tasks, workers, pool)
     analyses: dict[SeriesKey, SeriesAnalysis] = {}
     for key, outcome in results:
@@ -73,15 +89,19 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
         else:
             analyses[key] = outcome
     findings: list[Finding] = []
+    verdicts: dict[SeriesKey, Verdict] = {}
     for key, analysis in analyses.items():
         signal = config.signal(key.signal)
-        driver = best_driver(signal, key, analysis, analyses)
-        findings.extend(assess(signal, key, analysis, at, driver))
+        signal_policy = for_signal(policy, signal.model)
+        driver = best_driver(signal, key, analysis, analyses, signal_policy.drivers)
+        found, verdicts[key] = assess(signal, key, analysis, at, driver, signal_policy)
+        findings.extend(found)
     findings.sort(key=lambda f: (-f.rank, f.key.signal, f.key.labels, f.kind))
-    return Evaluation(at=at, findings=tuple(findings), analyses=analyses, errors=errors, notes=tuple(notes), series_evaluated=len(analyses))
+    return Evaluation(at=at, findings=tuple(findings), analyses=analyses, errors=errors, notes=tuple(notes), series_evaluated=len(analyses),
+                      verdicts=verdicts)
 
 
-def _tasks_for(signal: Signal, data: SeriesSet, at: pd.Timestamp, notes: list[DataNote]) -> list[SeriesTask]:
+def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.Timestamp, notes: list[DataNote]) -> list[SeriesTask]:
     tasks = []
     earliest = at - pd.Timedelta(seconds=signal.lookback)
     for labels, series in data.of(signal.name).items():
@@ -101,7 +121,7 @@ def _tasks_for(signal: Signal, data: SeriesSet, at: pd.Timestamp, notes: list[Da
                 now=at.timestamp(), censor_at=signal.censor_at, ceiling=ceiling, direction=signal.direction,
                 seasonality=signal.model.seasonality, min_regime_days=max(3, int(round(signal.model.min_regime / 86400))),
                 penalty=signal.model.penalty, confidence=signal.model.confidence,
-                drift_window_days=max(7, int(round(signal.model.drift_window / 86400))),
+                drift_window_days=max(7, int(round(policy.drift.window / 86400))), evidence=evidence_spec(policy),
             )
         )
     return tasks

@@ -21,6 +21,7 @@ class Evaluation:
     errors: dict[str, Exception] = field(default_factory=dict)
     notes: tuple[DataNote, ...] = ()
     series_evaluated: int = 0
+    verdicts: dict[SeriesKey, Any] = field(default_factory=dict)     # SeriesKey -> detector.policy.gates.Verdict
 
     def at_least(self, severity: str) -> list[Finding]:
         return at_least(self.findings, severity)

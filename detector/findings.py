@@ -60,6 +60,7 @@ class Finding:
     slope_interval: tuple[float, float] | None = None
     censored: bool = False
     driver: DriverLink | None = None
+    gates: tuple[Any, ...] = ()           # detector.policy.gates.Gate: the evidence that made it
 
     @property
     def identity(self) -> tuple[str, Labels, str]:
@@ -89,6 +90,7 @@ class Finding:
             "slope_interval": list(self.slope_interval) if self.slope_interval else None,
             "censored": self.censored,
             "driver": self.driver.to_dict() if self.driver else None,
+            "gates": [g.to_dict() for g in self.gates],
         }
 
 

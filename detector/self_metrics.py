@@ -15,7 +15,8 @@ as they were when a run fails entirely, so a Prometheus outage does not blank th
 
 - ``slowburn_risk_eta_seconds{signal,series}``: seconds from the evaluation time to the ETA of
   the series' ceiling (0 when at the ceiling). The finding's ETA when there is one, else the
-  forecast's median when the trend is significant; absent otherwise.
+  forecast's median when the detection policy judges the series worsening (``Verdict.eta_days``:
+  the same verdict as the findings, no second rule); absent otherwise.
 - ``slowburn_risk_severity{signal,kind,series}``: 0 info, 1 warning, 2 critical, one per finding.
 - ``slowburn_trend_slope{signal,series}``: the current trend in the series' units per day.
 """
@@ -34,7 +35,6 @@ from detector.evaluation import Evaluation
 from detector.findings import SEVERITY_RANK
 from detector.series import Labels, SeriesKey
 from detector.sinks.base import DeliveryReport
-from models.analysis import SeriesAnalysis
 
 
 def series_selector(labels: Labels) -> str:
@@ -64,7 +64,8 @@ class RiskSnapshot:
         for key, analysis in sorted(evaluation.analyses.items()):
             if math.isfinite(analysis.slope_per_day):
                 slope.append((key.signal, series_selector(key.labels), float(analysis.slope_per_day)))
-            days = _significant_eta_days(analysis)
+            verdict = evaluation.verdicts.get(key)
+            days = verdict.eta_days if verdict is not None else None
             if key not in eta and days is not None:
                 eta[key] = days * 86400.0
         return cls(
@@ -75,14 +76,6 @@ class RiskSnapshot:
             slope=tuple(slope),
             last_success=finished_at.timestamp(),
         )
-
-
-def _significant_eta_days(analysis: SeriesAnalysis) -> float | None:
-    """Days from the evaluation to the ceiling by the forecast's median, if the trend is significant."""
-    if analysis.forecast is None or not analysis.slope_significant:
-        return None
-    days = float(analysis.forecast.eta_days)
-    return days if math.isfinite(days) and days >= 0 else None
 
 
 class _RiskCollector:

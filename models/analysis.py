@@ -8,6 +8,7 @@ import numpy as np
 
 from models.changepoints import Segment
 from models.daily import DailyLevels
+from models.evidence import HeldEvidence, TrendEvidence
 from models.forecast import CeilingForecast
 
 
@@ -35,14 +36,25 @@ class SeriesAnalysis:
     current: float                        # fitted level now
     slope_per_day: float                  # in units per day at the current level
     slope_interval: tuple[float, float]   # same units, ``confidence`` coverage
-    slope_significant: bool               # rising at the significance level in the bad direction, or
-                                          # still rising in a regime that continues a worsening run
-    decelerating: bool                    # the recent slope is clearly below the regime's
-    recovering: bool                      # not above the highest daily level held before the onset
+    trend: TrendEvidence                  # the regime's slope in the domain (bad direction up), honest SE
+    recent_trend: TrendEvidence | None    # the slope of the regime's recent part (None: too short to tell)
+    regime_days: int                      # daily bins since the current regime began
+    continues_run: bool                   # the regime follows a worsening one (onset before the regime)
+    recent_level: float                   # median of the last 3 daily levels (domain)
+    previous_level_end: float             # level at the end of the previous regime (domain; NaN if none)
+    baseline_level: float                 # level before the onset (domain)
+    long_run_sigma: float                 # the segmentation's long-run noise scale (domain)
+    prior_days: int                       # finite daily levels before the onset and the regime
+    highest_before: float                 # highest level held before the onset (domain; NaN if none)
+    held: HeldEvidence                    # levels held in the last hours (raw units)
     censored_now: bool                    # the latest day is censored (true level at least ``current_raw``)
     current_raw: float                    # median of the last 24 h of raw samples
     ceiling: float | None
     forecast: CeilingForecast | None      # None without a ceiling
+
+    @property
+    def regime_age_days(self) -> float:
+        return self.now_day - self.regime_start_day
 
     @property
     def breakpoint_days(self) -> list[int]:

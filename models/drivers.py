@@ -38,11 +38,17 @@ def link_driver(
     tolerance_days: int = 7,
     max_lag_days: int = 14,
     window_days: int = 120,
+    min_step: float = 1.2,
+    recent_step_ratio: float = 1.5,
+    correlation_sigmas: float = 3.0,
 ) -> DriverEvidence:
     """Compare a target and a driver given as daily levels starting at day numbers ``*_day0``.
 
     ``*_breaks`` are changepoint indices into each array. Only the last ``window_days`` of overlap
     are correlated, so the evidence describes the current regime rather than ancient history.
+    A changepoint is named when it moves the driver's level by ``min_step`` (``recent_step_ratio``
+    for a step younger than a regime); a correlation counts beyond ``correlation_sigmas`` null
+    standard errors. The thresholds come from the detection policy.
     """
     coincident, ratio = None, None
     target_days = [target_day0 + b for b in target_breaks]
@@ -50,23 +56,22 @@ def link_driver(
         day = driver_day0 + b
         if any(abs(day - t) <= tolerance_days for t in target_days):
             step = _level_ratio(driver, b)
-            if step is not None and abs(np.log(step)) >= np.log(MIN_STEP):
+            if step is not None and abs(np.log(step)) >= np.log(min_step):
                 coincident, ratio = day, step
                 break
     if coincident is None:
         # a step too recent for a regime (younger than the shortest one) that the target shares
-        recent = recent_step(driver)
+        recent = recent_step(driver, min_ratio=recent_step_ratio)
         if recent is not None:
             index, step = recent
             shift = driver_day0 + index - target_day0
             target_step = _level_ratio(target, shift) if 0 < shift < len(target) else None
-            if target_step is not None and target_step >= MIN_STEP:
+            if target_step is not None and target_step >= min_step:
                 coincident, ratio = driver_day0 + index, step
-    lag, r, significant = _best_lagged_correlation(target, target_day0, driver, driver_day0, max_lag_days, window_days)
+    lag, r, significant = _best_lagged_correlation(target, target_day0, driver, driver_day0, max_lag_days, window_days, correlation_sigmas)
     return DriverEvidence(coincident, ratio, lag, r, significant)
 
 
-MIN_STEP = 1.2           # a driver step must move its level by at least 20 % to be named
 RECENT_DAYS = 14
 
 
@@ -112,7 +117,7 @@ def _changes(values: np.ndarray) -> np.ndarray:
 
 
 def _best_lagged_correlation(
-    target: np.ndarray, t0: int, driver: np.ndarray, d0: int, max_lag: int, window: int
+    target: np.ndarray, t0: int, driver: np.ndarray, d0: int, max_lag: int, window: int, sigmas: float
 ) -> tuple[int, float, bool]:
     start, end = max(t0, d0), min(t0 + len(target), d0 + len(driver))
     if end - start < 10:
@@ -134,5 +139,5 @@ def _best_lagged_correlation(
             continue
         r = float((a * b).sum() / denom)
         if abs(r) > abs(best[1]):
-            best = (lag, r, abs(r) > 3.0 / np.sqrt(ok.sum()))
+            best = (lag, r, abs(r) > sigmas / np.sqrt(ok.sum()))
     return best

@@ -9,17 +9,11 @@ from models.analysis import SeriesAnalysis
 from models.changepoints import PiecewiseLinearSegmenter
 from models.daily import DAY, DailyLevels, to_daily
 from models.forecast import CeilingForecast, forecast_to_ceiling
-from models.regimes import baseline_level, decelerating, onset_index, window_level
+from models.evidence import EvidenceSpec, TrendEvidence, held_evidence
+from models.regimes import baseline_level, highest_held, onset_index, recent_trend, window_level
 from models.seasonality import SeasonalProfile
-from models.trend import RobustTrend, normal_quantile
+from models.trend import RobustTrend
 
-SIGNIFICANCE = 0.95          # coverage of the slope interval that must exclude zero
-YOUNG_SIGNIFICANCE = 0.99    # the same for a regime younger than two shortest regimes
-NEW_SIGNIFICANCE = 0.999     # the same for a last regime shorter than the shortest regime
-RUN_RISE_ALPHA = 1 / 36500   # one-sided level of the run's rise test: < 1 false alarm per 100
-                             # series-years when taken daily
-CONTINUATION = 0.8           # the same for a regime that continues a worsening run (a new regime
-                             # after an acceleration is young; the run behind it carries evidence)
 WIDE_RANGE = 4.0             # a positive series spanning this ratio (p95/p5) is analysed in logs
 PEAK_DAYS = 28               # days over which the typical daily peak above the level is measured
 
@@ -38,17 +32,23 @@ class SeriesAnalyzer:
         Coverage of the slope and ETA intervals (e.g. 0.8 for a 10th-90th percentile ETA).
     drift_window_days : int
         Window over which growth is measured for ``window_baseline`` (how fast it worsens now).
+    evidence : EvidenceSpec
+        Windows and scales of the evidence (chosen by the detection policy).
+
+    The analysis is evidence only (slopes with standard errors, levels, ages, held levels); the
+    detector's policy decides what is a finding.
     """
 
     def __init__(
         self, seasonality: str = "auto", min_regime_days: int = 14, penalty: float = 1.0, confidence: float = 0.8,
-        drift_window_days: int = 90,
+        drift_window_days: int = 90, evidence: EvidenceSpec = EvidenceSpec(),
     ) -> None:
         self.seasonality = seasonality
         self.min_regime_days = min_regime_days
         self.penalty = penalty
         self.confidence = confidence
         self.drift_window_days = drift_window_days
+        self.evidence = evidence
 
     def fit(
         self, values: np.ndarray, start: float, step: float, *, censor_at: float | None = None,
@@ -81,7 +81,7 @@ class SeriesAnalyzer:
         if np.isfinite(z[regime:]).sum() < max(3, self.min_regime_days // 2) and len(segments) > 1:
             regime = segments[-2].start                    # e.g. a censored plateau at the end
         days = np.arange(len(z), dtype=float)
-        trend = RobustTrend(self.confidence).fit(days[regime:], z[regime:])
+        trend = RobustTrend(self.confidence, self.evidence.heavy_tail_share).fit(days[regime:], z[regime:])
         level = float(trend.predict(x_now))
         onset = onset_index(segments, regime, max(sigma, segmenter.sigma_))
         baseline_z = baseline_level(z, onset, trend)
@@ -97,7 +97,12 @@ class SeriesAnalyzer:
         # high? Then the rise is a recovery (a cache warming up again) or an excursion of a
         # mean-reverting load, not a slow build-up toward a limit.
         prior = z[: min(onset, regime)]
-        recovering = bool(np.isfinite(prior).sum() >= 7 and recent_level <= np.nanmax(prior))
+        prior_days = int(np.isfinite(prior).sum())
+        highest_before = highest_held(prior, self.evidence.old_ground_hold_days) if prior_days else float("nan")
+        previous_end = float("nan")
+        if onset < regime:
+            previous = next(s for s in reversed(segments) if s.start < regime)
+            previous_end = previous.value_at(regime - 1)
         slope_se = _slope_se(trend, days[regime:], z[regime:], segmenter.sigma_)
         slope_interval = _interval(trend, slope_se, self.confidence)
         forecast = None
@@ -113,40 +118,17 @@ class SeriesAnalyzer:
             baseline=sign * to_unit(baseline_z), current=sign * current,
             window_baseline=sign * to_unit(window_level(z, x_now - self.drift_window_days, onset, baseline_z)),
             slope_per_day=sign * trend.slope_ * scale, slope_interval=(unit_interval[0], unit_interval[1]),
-            slope_significant=self._significant(trend, slope_se, segments, regime, onset, recent_level, sigma, len(z), baseline_z, segmenter.sigma_),
-            decelerating=decelerating(days, z, regime, trend), recovering=recovering, censored_now=censored_now,
+            trend=TrendEvidence(trend.slope_, slope_se, trend.n_effective_),
+            recent_trend=recent_trend(days, z, regime, trend, self.evidence.deceleration_window_days,
+                                      self.evidence.deceleration_min_days, self.evidence.heavy_tail_share),
+            regime_days=len(z) - regime, continues_run=onset < regime, recent_level=float(recent_level),
+            previous_level_end=float(previous_end), baseline_level=float(baseline_z), long_run_sigma=float(segmenter.sigma_),
+            prior_days=prior_days, highest_before=float(highest_before),
+            held=held_evidence(raw, start, step, self.evidence, direction), censored_now=censored_now,
             current_raw=nanmedian_of(last_day) if np.isfinite(last_day).any() else float("nan"),
             ceiling=ceiling, forecast=forecast,
         )
         return self
-
-    def _significant(
-        self, trend: RobustTrend, slope_se: float, segments: tuple, regime: int, onset: int,
-        recent_level: float, sigma: float, length: int, baseline: float, long_run_sigma: float,
-    ) -> bool:
-        """Rising at ``SIGNIFICANCE`` (``YOUNG_SIGNIFICANCE`` while the regime is young); or continuing
-        a worsening run: a regime that follows a rising one and holds its level is judged by the
-        run (a young regime right after an acceleration or a step cannot show significance on its
-        own yet; an older one must also rise at ``CONTINUATION``). The run itself must have risen
-        beyond its noise: the level now minus the level before the onset exceeds the
-        ``1 - RUN_RISE_ALPHA`` quantile of the difference of two levels at the long-run scale."""
-        age = length - regime
-        young = age < 2 * self.min_regime_days
-        # a young regime is re-tested every day until it is old: ask it for stronger evidence
-        coverage = NEW_SIGNIFICANCE if age < self.min_regime_days else YOUNG_SIGNIFICANCE if young else SIGNIFICANCE
-        if _interval(trend, slope_se, coverage)[0] > 0:
-            return True
-        if onset >= regime:
-            return False
-        previous = next(s for s in reversed(segments) if s.start < regime)
-        if not recent_level >= previous.value_at(regime - 1) - sigma:
-            return False
-        if not (young or _interval(trend, slope_se, CONTINUATION)[0] > 0):
-            return False
-        # a wandering load (a queue's slow excursions) also "rises" from segment to segment; this
-        # test is taken every day, so its level is the false-alarm budget spread over a year's tests
-        rise_needed = normal_quantile(1.0 - RUN_RISE_ALPHA) * np.sqrt(2.0) * long_run_sigma
-        return bool(recent_level - baseline > rise_needed)
 
     def _segment(self, usable: np.ndarray) -> tuple[str, np.ndarray, PiecewiseLinearSegmenter]:
         """Segment in the linear and (for positive series) log domain; keep the simpler description:
@@ -186,7 +168,7 @@ class SeriesAnalyzer:
         forecast = forecast_to_ceiling(level, trend.level_se(x_now), trend.slope_, slope_interval, target, self.confidence)
         if domain == "log":
             # growth read as multiplicative may still be linear: the latest ETA must allow for that
-            linear = RobustTrend(self.confidence).fit(np.arange(regime, len(z), dtype=float), np.exp(z[regime:]))
+            linear = RobustTrend(self.confidence, self.evidence.heavy_tail_share).fit(np.arange(regime, len(z), dtype=float), np.exp(z[regime:]))
             alt = forecast_to_ceiling(float(linear.predict(x_now)), 0.0, linear.slope_, linear.slope_interval_, float(np.exp(target)), self.confidence)
             forecast = forecast.with_upper(max(forecast.eta_upper_days, alt.eta_days))
         return forecast

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from models._validation import nanmedian_of
 from models.changepoints import Segment
+from models.evidence import TrendEvidence
 from models.trend import RobustTrend
-
-RECENT_DAYS = 14             # window of the deceleration check
-
 
 def onset_index(segments: tuple[Segment, ...], regime: int, sigma: float) -> int:
     """Start of the contiguous run of worsening segments (rising, or stepping up) that ends with
@@ -51,15 +50,32 @@ def window_level(z: np.ndarray, day: float, onset: int, baseline: float) -> floa
     return nanmedian_of(around) if np.isfinite(around).any() else baseline
 
 
-def decelerating(days: np.ndarray, z: np.ndarray, regime: int, trend: RobustTrend) -> bool:
-    """The recent part of the regime (its last half, at most two weeks, at least one) rises
-    clearly slower than half the regime's slope: a plateau forming, as after a warm-up."""
+def recent_trend(days: np.ndarray, z: np.ndarray, regime: int, trend: RobustTrend, window_days: int = 14,
+                 min_days: int = 7, heavy_tail_share: float = 0.75) -> TrendEvidence | None:
+    """The slope of the regime's recent part (its last half, at most ``window_days``, at least
+    ``min_days``), for the deceleration test (a plateau forming, as after a warm-up); None when the
+    regime is too short, not rising, or the recent part is mostly missing."""
     length = len(z) - regime
-    window = min(RECENT_DAYS, length // 2)
-    if window < 7 or trend.slope_ <= 0:
-        return False
+    window = min(window_days, length // 2)
+    if window < min_days or trend.slope_ <= 0:
+        return None
     tail = slice(len(z) - window, len(z))
     if np.isfinite(z[tail]).sum() < max(4, window // 2):
-        return False
-    recent = RobustTrend(0.9).fit(days[tail], z[tail])
-    return bool(recent.slope_interval_[1] < 0.5 * trend.slope_)
+        return None
+    recent = RobustTrend(0.9, heavy_tail_share).fit(days[tail], z[tail])
+    return TrendEvidence(recent.slope_, recent.slope_se_, recent.n_effective_)
+
+
+def highest_held(values: np.ndarray, hold_days: int) -> float:
+    """The highest level the series held for ``hold_days`` (rolling median; the maximum for 1)."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return float("nan")
+    if hold_days <= 1 or len(values) < hold_days:
+        return float(np.nanmax(values))
+    windows = sliding_window_view(values, hold_days)
+    enough = np.isfinite(windows).sum(axis=1) * 2 > hold_days
+    if not enough.any():
+        return float(np.nanmax(values))
+    medians = np.median(np.where(np.isfinite(windows[enough]), windows[enough], -np.inf), axis=1)
+    return float(medians.max())

@@ -27,10 +27,14 @@ class RobustTrend:
     ----------
     confidence : float
         Central coverage of ``slope_interval_`` (0.5 < confidence < 1).
+    heavy_tail_share : float
+        The residual scale is at least this share of the residuals' standard deviation (the
+        detection policy's ``trend.heavy_tail_share``).
     """
 
-    def __init__(self, confidence: float = 0.8) -> None:
+    def __init__(self, confidence: float = 0.8, heavy_tail_share: float = HEAVY_TAIL_SHARE) -> None:
         self.confidence = confidence
+        self.heavy_tail_share = heavy_tail_share
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> "RobustTrend":
         """Fit ``y ~ a + b x`` on the finite points; ``x`` in days (any origin)."""
@@ -44,7 +48,7 @@ class RobustTrend:
         self.intercept_ = median_of(y - self.slope_ * x)
         resid = y - (self.intercept_ + self.slope_ * x)
         centred = resid - median_of(resid)
-        self.sigma_ = float(max(1.4826 * median_of(np.abs(centred)), np.std(resid) * HEAVY_TAIL_SHARE, 1e-12))
+        self.sigma_ = float(max(1.4826 * median_of(np.abs(centred)), np.std(resid) * self.heavy_tail_share, 1e-12))
         self.phi_ = _lag1_autocorrelation(centred)
         n = len(x)
         self.n_ = n

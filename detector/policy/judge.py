@@ -1,0 +1,216 @@
+"""The one place evidence meets thresholds: a series' analysis in, decisions with their gates out.
+
+Kinds and when (every number is a field of ``DetectionPolicy``):
+- ``at_ceiling``: at or past the ceiling now (see ``_ceiling_now``).
+- ``breach_forecast``: worsening and the ETA to the ceiling within ``horizon`` (critical within
+  ``critical_within``); a histogram quantile pinned at its top bucket is critical.
+- ``sustained_drift``: worsening with no breach in reach; a warning when it grew by
+  ``drift.warning_ratio`` within ``drift.window``.
+- ``step_change`` (info): the current regime began with a level shift in the bad direction.
+*Worsening* is: the slope test (or the worsening-run test), not decelerating, not back on old
+ground, and old enough to judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from detector.config import Signal
+from detector.policy.gates import Gate, Verdict, all_passed, flag, gate
+from detector.policy.thresholds import DetectionPolicy
+from models.analysis import SeriesAnalysis
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One finding to make: its kind, severity, the gates behind it and (for ceilings) the ETA in days."""
+
+    kind: str
+    severity: str
+    gates: tuple[Gate, ...]
+    eta_days: tuple[float, float, float] | None = None     # median, earliest, latest
+    pinned: bool = False
+
+
+def min_regime_days(signal: Signal) -> int:
+    return max(3, int(round(signal.model.min_regime / DAY)))
+
+
+def worsening_gates(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> list[Gate]:
+    """Gates of 'the current regime is really worsening', in the order they are asked."""
+    gates = significance_gates(signal, policy, a)
+    if a.recent_trend is not None and a.trend.slope > 0:
+        d = policy.deceleration
+        gates.append(gate("recent slope / regime slope (upper bound)", a.recent_trend.upper(d.coverage) / a.trend.slope, ">=", d.slope_ratio,
+                          context=f"{d.coverage:.0%} bound of the last {min(d.window_days, a.regime_days // 2)} days; below means a plateau is forming"))
+    if a.prior_days >= policy.old_ground.min_prior_days:
+        gates.append(gate("level now above the highest held before the onset", _units(a, a.recent_level), ">" if a.direction == "up" else "<",
+                          _units(a, a.highest_before), context=f"held for {policy.old_ground.hold_days} days; at or below is a recovery"))
+    if a.history_before_onset_days < policy.age.history_before_onset_days:
+        need = policy.age.run_without_history_regimes * min_regime_days(signal)
+        gates.append(gate("age of a run that began with the data", a.now_day - a.onset_day, ">=", need, "days",
+                          "a warm-up at the start of a series looks like growth"))
+    return gates
+
+
+def significance_gates(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> list[Gate]:
+    """The slope test at the coverage the regime's age calls for; else the worsening-run test."""
+    s = policy.significance
+    shortest = min_regime_days(signal)
+    young = a.regime_days < policy.age.young_regimes * shortest
+    coverage = s.new if a.regime_days < shortest else s.young if young else s.settled
+    slope = gate("slope t-value", a.trend.t_value, ">", a.trend.t_needed(coverage), "",
+                 f"{coverage:.1%} two-sided for a regime {a.regime_days} days old")
+    if slope.passed or not a.continues_run:
+        return [slope] if slope.passed else [slope, flag("continues a worsening run", False, "the regime itself starts the worsening")]
+    run = [slope, flag("continues a worsening run", True)]
+    run.append(gate("level vs the previous regime's end", _sigmas(a.recent_level - a.previous_level_end, a.noise_sigma), ">=",
+                    -s.previous_level_slack, "daily sigmas"))
+    if not young:
+        run.append(gate("slope t-value (continuing)", a.trend.t_value, ">", a.trend.t_needed(s.continuation), "", f"{s.continuation:.0%} two-sided"))
+    run.append(gate("rise of the run", _sigmas(a.recent_level - a.baseline_level, a.long_run_sigma), ">", s.rise_sigmas, "long-run sigmas",
+                    f"daily test at {s.daily_false_alarm_rate * 36500:.3g} false alarms per 100 series-years"))
+    return run
+
+
+def is_worsening(gates: list[Gate]) -> bool:
+    slope, rest = gates[0], gates[1:]
+    if slope.passed:
+        return all_passed([g for g in rest if not g.name.startswith("continues")])
+    return all_passed(rest)
+
+
+def judge(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> tuple[list[Decision], Verdict]:
+    gates = worsening_gates(signal, policy, a)
+    worsening = is_worsening(gates)
+    trace: list[Gate] = list(gates)
+    decisions: list[Decision] = []
+    ceiling = _ceiling_decision(signal, policy, a, worsening, gates, trace)
+    if ceiling is not None:
+        decisions.append(ceiling)
+    else:
+        drift = _drift_decision(signal, policy, a, worsening, gates, trace)
+        if drift is not None:
+            decisions.append(drift)
+    step = _step_decision(policy, a, trace)
+    if step is not None:
+        decisions.append(step)
+    return decisions, Verdict(tuple(trace), tuple(d.kind for d in decisions), _reason(decisions, trace), _eta_days(a, worsening, decisions))
+
+
+def _eta_days(a: SeriesAnalysis, worsening: bool, decisions: list[Decision]) -> float | None:
+    """The ETA the policy stands behind: a ceiling decision's, else the forecast of a worsening series."""
+    for d in decisions:
+        if d.eta_days is not None:
+            return d.eta_days[0]
+    if worsening and a.forecast is not None and np.isfinite(a.forecast.eta_days):
+        return float(a.forecast.eta_days)
+    return None
+
+
+def new_regime(signal: Signal, a: SeriesAnalysis) -> bool:
+    """Younger than the shortest regime and not continuing a worsening run."""
+    return a.regime_age_days < min_regime_days(signal) and a.onset_day >= a.regime_start_day
+
+
+def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:
+    if a.ceiling is None or a.forecast is None:
+        return None
+    now = _ceiling_now(signal, a)
+    trace.append(now)
+    if now.passed:
+        return Decision("at_ceiling", "critical", (now,), (0.0, 0.0, 0.0))
+    f = a.forecast
+    pinned = bool(a.censored_now and signal.censor_at is not None)
+    horizon = signal.horizon / DAY
+    eta = gate("ETA to the ceiling", f.eta_days, "<=", horizon, "days", "median of the forecast; the signal's horizon")
+    trace.append(eta)
+    used = [*gates, eta]
+    if pinned:
+        used = [flag("pinned at the top histogram bucket", True, f"true value at least {signal.censor_at:g}")]
+    elif not (worsening and eta.passed):
+        return None
+    if not pinned and new_regime(signal, a):
+        reach = gate("ETA within the new regime's reach", f.eta_days, "<=", policy.age.new_regime_reach * a.regime_age_days, "days",
+                     f"{policy.age.new_regime_reach:g} x the age of a regime younger than {min_regime_days(signal)} days")
+        trace.append(reach)
+        used.append(reach)
+        if not reach.passed:
+            return None
+    critical = pinned or f.eta_days <= signal.severity.critical_within / DAY
+    return Decision("breach_forecast", "critical" if critical else "warning", tuple(used),
+                    (f.eta_days, f.eta_lower_days, f.eta_upper_days), pinned)
+
+
+def _ceiling_now(signal: Signal, a: SeriesAnalysis) -> Gate:
+    censored_at_ceiling = a.censored_now and signal.censor_at is not None and signal.censor_at >= (a.ceiling or 0)
+    if censored_at_ceiling:
+        return flag("pinned at a top bucket at or past the ceiling", True)
+    return gate("last 24 h median vs the ceiling", a.current_raw, ">=" if signal.direction == "up" else "<=", a.ceiling or 0.0, context="at or past")
+
+
+def _drift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:
+    if not worsening or new_regime(signal, a):
+        return None
+    d = policy.drift
+    size = gate("growth since the onset", a.magnitude, ">=", d.min_magnitude, "x")
+    scale = a.noise_sigma * (abs(a.current) if a.domain == "log" else 1.0)
+    noise = gate("change beyond daily noise", _sigmas(abs(a.current - a.baseline), scale), ">", d.noise_sigmas, "daily sigmas")
+    trace.extend([size, noise])
+    if not (size.passed and noise.passed):
+        return None
+    fast = gate("growth within the drift window", a.window_magnitude, ">=", d.warning_ratio, "x", f"last {d.window / DAY:g} days")
+    trace.append(fast)
+    return Decision("sustained_drift", "warning" if fast.passed else "info", (*gates, size, noise, fast))
+
+
+def _step_decision(policy: DetectionPolicy, a: SeriesAnalysis, trace: list[Gate]) -> Decision | None:
+    if len(a.segments) < 2:
+        return None
+    seg, prev = a.segments[-1], a.segments[-2]
+    jump = seg.value_at(seg.start) - prev.value_at(seg.start - 1)
+    if jump <= 0:
+        return None
+    size = gate("step at the regime start", _sigmas(jump, a.noise_sigma), ">", policy.step.noise_sigmas, "daily sigmas")
+    trace.append(size)
+    if not size.passed:
+        return None
+    before = a.to_unit(np.array([prev.value_at(seg.start - 1)]))[0]
+    after = a.to_unit(np.array([seg.value_at(seg.start)]))[0]
+    ratio = after / before if before > 0 and after > 0 else None
+    if a.direction == "down" and ratio:
+        ratio = 1 / ratio
+    used = [size]
+    if ratio is not None:
+        ratio_gate = gate("step ratio", ratio, ">=", policy.step.min_ratio, "x")
+        trace.append(ratio_gate)
+        used.append(ratio_gate)
+        if not ratio_gate.passed:
+            return None
+    return Decision("step_change", "info", tuple(used))
+
+
+def _reason(decisions: list[Decision], trace: list[Gate]) -> str:
+    if decisions:
+        top = decisions[0]
+        return f"{top.kind} ({top.severity}): " + "; ".join(g.words() for g in top.gates if g.passed)
+    failed = [g for g in trace if not g.passed]
+    if not failed:
+        return "not flagged: nothing worsening"
+    return "not flagged: " + "; ".join(g.words() for g in failed)
+
+
+def _sigmas(difference: float, sigma: float) -> float:
+    if not np.isfinite(difference):
+        return float("nan")
+    if sigma > 0:
+        return float(difference / sigma)
+    return 0.0 if difference == 0 else float(np.sign(difference) * np.inf)
+
+
+def _units(a: SeriesAnalysis, domain_value: float) -> float:
+    return float(a.to_unit(np.array([domain_value]))[0]) if np.isfinite(domain_value) else float("nan")
