@@ -32,6 +32,7 @@ from detector.backtest import replay
 from detector.baseline import predict_linear_firing
 from detector.config import Config
 from detector.durations import parse_duration
+from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from detector.series import SeriesKey, SeriesSet
 
 SEED = 20261121
@@ -76,11 +77,12 @@ def cpu_seconds() -> float:
 
 
 def run_slowburn(config: Config, data: SeriesSet, keys: dict[SeriesKey, Scenario], times: list[pd.Timestamp], workers: int,
-                 progress: Callable[[int, int], None] | None = None) -> tuple[Flags, float, float, dict[str, str]]:
+                 progress: Callable[[int, int], None] | None = None,
+                 policy: DetectionPolicy = DEFAULT_POLICY) -> tuple[Flags, float, float, dict[str, str]]:
     """Replay slowburn at ``times``: the flags per scenario, wall seconds, CPU seconds (workers included)
     and, per flagged scenario, its first warning-or-worse finding as "kind at time: summary"."""
     t0, cpu0 = time.perf_counter(), cpu_seconds()
-    timelines = replay(config, data, times, workers=workers, progress=progress)
+    timelines = replay(config, data, times, workers=workers, progress=progress, policy=policy)
     seconds = time.perf_counter() - t0
     cpu = cpu_seconds() - cpu0
     flags: Flags = {}

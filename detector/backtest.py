@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from detector.config import Config
+from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from detector.evaluate import evaluate
 from detector.findings import SEVERITY_RANK, Finding
 from detector.series import SeriesKey, SeriesSet
@@ -54,20 +55,21 @@ def replay(
     *,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    policy: DetectionPolicy = DEFAULT_POLICY,
 ) -> dict[SeriesKey, SeriesTimeline]:
-    """Evaluate at every time in ``times``; merge the per-chunk timelines."""
+    """Evaluate at every time in ``times`` (judged by ``policy``); merge the per-chunk timelines."""
     chunks = [times[i: i + 8] for i in range(0, len(times), 8)]
     done = 0
     merged: dict[SeriesKey, SeriesTimeline] = {}
     if workers <= 1 or len(chunks) < 2:
-        results: Iterable[dict[SeriesKey, SeriesTimeline]] = (_replay_chunk(config, data, chunk) for chunk in chunks)
+        results: Iterable[dict[SeriesKey, SeriesTimeline]] = (_replay_chunk(config, data, chunk, policy) for chunk in chunks)
         for chunk, result in zip(chunks, results):
             _merge(merged, result)
             done += len(chunk)
             if progress:
                 progress(done, len(times))
         return merged
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data, policy)) as pool:
         for chunk, result in zip(chunks, pool.map(_replay_chunk_in_worker, chunks)):
             _merge(merged, result)
             done += len(chunk)
@@ -76,29 +78,29 @@ def replay(
     return merged
 
 
-def replay_findings(config: Config, data: SeriesSet, times: list[pd.Timestamp], *, workers: int = 1) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+def replay_findings(config: Config, data: SeriesSet, times: list[pd.Timestamp], *, workers: int = 1, policy: DetectionPolicy = DEFAULT_POLICY) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
     """Every finding of every evaluation, per series and time (for snapshots and calibration)."""
     chunks = [times[i: i + 8] for i in range(0, len(times), 8)]
     merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]] = {}
     if workers <= 1 or len(chunks) < 2:
-        parts: Iterable[dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]] = (_findings_chunk(config, data, c) for c in chunks)
+        parts: Iterable[dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]] = (_findings_chunk(config, data, c, policy) for c in chunks)
         for part in parts:
             _merge_findings(merged, part)
         return merged
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data, policy)) as pool:
         for part in pool.map(_findings_chunk_in_worker, chunks):
             _merge_findings(merged, part)
     return merged
 
 
 def _findings_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
-    return _findings_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk)  # type: ignore[arg-type]
+    return _findings_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk, _WORKER_STATE["policy"])  # type: ignore[arg-type]
 
 
-def _findings_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp]) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+def _findings_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
     out: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]] = {}
     for at in chunk:
-        evaluation = evaluate(config, data, at)
+        evaluation = evaluate(config, data, at, policy=policy)
         by_key: dict[SeriesKey, list[Finding]] = {key: [] for key in evaluation.analyses}
         for finding in evaluation.findings:
             by_key.setdefault(finding.key, []).append(finding)
@@ -112,19 +114,20 @@ def _merge_findings(merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ..
         merged.setdefault(key, {}).update(by_time)
 
 
-def _init_worker(config: Config, data: SeriesSet) -> None:
+def _init_worker(config: Config, data: SeriesSet, policy: DetectionPolicy = DEFAULT_POLICY) -> None:
     _WORKER_STATE["config"] = config
     _WORKER_STATE["data"] = data
+    _WORKER_STATE["policy"] = policy
 
 
 def _replay_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, SeriesTimeline]:
-    return _replay_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk)  # type: ignore[arg-type]
+    return _replay_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk, _WORKER_STATE["policy"])  # type: ignore[arg-type]
 
 
-def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp]) -> dict[SeriesKey, SeriesTimeline]:
+def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy = DEFAULT_POLICY) -> dict[SeriesKey, SeriesTimeline]:
     timelines: dict[SeriesKey, SeriesTimeline] = {}
     for at in chunk:
-        evaluation = evaluate(config, data, at)
+        evaluation = evaluate(config, data, at, policy=policy)
         by_key: dict[SeriesKey, list[Finding]] = {}
         for finding in evaluation.findings:
             by_key.setdefault(finding.key, []).append(finding)
