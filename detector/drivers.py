@@ -9,6 +9,7 @@ from detector.policy.thresholds import Drivers
 from models.analysis import SeriesAnalysis
 from models.drivers import link_driver
 
+import numpy as np
 import pandas as pd
 
 
@@ -47,3 +48,26 @@ def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analys
 def _labels_compatible(a: dict[str, str], b: dict[str, str]) -> bool:
     """Series can be related when every label name they share has the same value."""
     return all(a[name] == b[name] for name in a.keys() & b.keys())
+
+
+def shift_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()) -> DriverLink | None:
+    """For a series whose level jumped in its last hours: the declared driver whose own held level
+    jumped (by ``recent_step_ratio``) at or before it, the largest jump first."""
+    start = analysis.held.shift_start
+    if not np.isfinite(start):
+        return None
+    own = dict(key.labels)
+    best: tuple[float, DriverLink] | None = None
+    for driver_name in signal.drivers:
+        for driver_key, driver in analyses.items():
+            if driver_key.signal != driver_name or not _labels_compatible(own, dict(driver_key.labels)):
+                continue
+            held = driver.held
+            ratio = held.shift_ratio
+            if not (np.isfinite(held.shift_start) and held.shift_start <= start and ratio >= policy.recent_step_ratio):
+                continue
+            link = DriverLink(signal=driver_name, labels=driver_key.labels, changepoint=pd.Timestamp(held.shift_start, unit="s", tz="UTC").floor("h"),
+                              step_ratio=float(ratio) if np.isfinite(ratio) else None, lag_days=0, correlation=0.0)
+            if best is None or ratio > best[0]:
+                best = (float(ratio), link)
+    return best[1] if best else None

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from detector.assess import assess
+from detector.assess import assess, stopped_reporting
 from detector.config import Config, Signal
-from detector.drivers import best_driver
+from detector.drivers import best_driver, shift_driver
 from detector.evaluation import Evaluation
-from detector.findings import Finding
+from detector.findings import Finding, iso_utc
 from detector.policy.gates import Verdict
+from detector.policy.judge import stale_gate
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy, for_signal
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet
 from models.analysis import SeriesAnalysis
@@ -77,10 +78,11 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
     notes: list[DataNote] = list(data.notes)
     errors: dict[str, Exception] = dict(data.errors)
     tasks: list[SeriesTask] = []
+    stale: list[tuple[SeriesKey, pd.Timestamp, Verdict]] = []
     for signal in config.signals:
         if signal.name in errors:
             continue
-        tasks.extend(_tasks_for(signal, for_signal(policy, signal.model), data, at, notes))
+        tasks.extend(_tasks_for(signal, for_signal(policy, signal.model), data, at, notes, stale))
     results = _run(tasks, workers, pool)
     analyses: dict[SeriesKey, SeriesAnalysis] = {}
     for key, outcome in results:
@@ -94,14 +96,21 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
         signal = config.signal(key.signal)
         signal_policy = for_signal(policy, signal.model)
         driver = best_driver(signal, key, analysis, analyses, signal_policy.drivers)
-        found, verdicts[key] = assess(signal, key, analysis, at, driver, signal_policy)
+        shift = shift_driver(signal, key, analysis, analyses, signal_policy.drivers)
+        found, verdicts[key] = assess(signal, key, analysis, at, driver, signal_policy, shift)
         findings.extend(found)
+    for key, last, verdict in stale:
+        verdicts[key] = verdict
+        notes.append(DataNote(key.signal, f"{key}: stopped reporting at {iso_utc(last)}; not judged (its alerts resolve) until it reports again"))
+        if for_signal(policy, config.signal(key.signal).model).staleness.info_finding:
+            findings.append(stopped_reporting(config.signal(key.signal), key, at, last, verdict))
     findings.sort(key=lambda f: (-f.rank, f.key.signal, f.key.labels, f.kind))
     return Evaluation(at=at, findings=tuple(findings), analyses=analyses, errors=errors, notes=tuple(notes), series_evaluated=len(analyses),
                       verdicts=verdicts)
 
 
-def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.Timestamp, notes: list[DataNote]) -> list[SeriesTask]:
+def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.Timestamp, notes: list[DataNote],
+               stale: list[tuple[SeriesKey, pd.Timestamp, Verdict]]) -> list[SeriesTask]:
     tasks = []
     earliest = at - pd.Timedelta(seconds=signal.lookback)
     for labels, series in data.of(signal.name).items():
@@ -114,6 +123,11 @@ def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.
         span = (at - window.index[finite[0]]).total_seconds()
         if span < signal.model.min_history:
             continue                      # too young to judge: quiet, not an error
+        last = window.index[finite[-1]]
+        fresh = stale_gate(policy, float(signal.step), (at - last).total_seconds() - float(signal.step))
+        if not fresh.passed:
+            stale.append((key, last, Verdict((fresh,), (), f"not judged: stopped reporting at {iso_utc(last)}")))
+            continue
         ceiling = _ceiling_value(signal, labels, data, at, earliest, notes)
         tasks.append(
             SeriesTask(

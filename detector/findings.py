@@ -10,11 +10,13 @@ import pandas as pd
 from detector.series import Labels, SeriesKey
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
-KINDS = ("breach_forecast", "at_ceiling", "sustained_drift", "step_change")
+KINDS = ("breach_forecast", "at_ceiling", "sustained_drift", "step_change", "regime_shift", "stopped_reporting")
 """breach_forecast: trend reaches the ceiling within the horizon. at_ceiling: at or past the
 ceiling now (including a censored histogram quantile pinned at its top bucket). sustained_drift:
 significant growth in the bad direction with no ceiling in reach. step_change: a level shift in the
-bad direction at the onset of the current regime."""
+bad direction at the onset of the current regime. regime_shift: a sudden level far above everything
+the series held before, held for hours (an eviction loop). stopped_reporting (info, optional): no
+sample for a day; the series is not judged."""
 
 
 @dataclass(frozen=True)

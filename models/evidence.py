@@ -74,8 +74,10 @@ class HeldEvidence:
 
     @property
     def shift_ratio(self) -> float:
-        if not (np.isfinite(self.shift_level) and np.isfinite(self.shift_reference)) or self.shift_level <= 0:
+        if not (np.isfinite(self.shift_level) and np.isfinite(self.shift_reference)):
             return float("nan")
+        if self.shift_level <= 0:
+            return 0.0
         return float(self.shift_level / self.shift_reference) if self.shift_reference > 0 else float("inf")
 
 
@@ -99,14 +101,21 @@ def held_evidence(raw: np.ndarray, start: float, step: float, spec: EvidenceSpec
     windows = sliding_window_view(raw[len(raw) - usable:], n_shift)[::stride]
     with np.errstate(all="ignore"), _quiet():
         rolling = np.nanmedian(windows, axis=1)
-    low = np.flatnonzero(~(rolling > level / 2.0))           # not elevated (NaN counts as not)
+    low = np.flatnonzero(rolling <= level / 2.0)             # not elevated (a window inside a gap is unknown)
     if low.size == 0:
         return HeldEvidence(saturation, short, level, nan, nan)
     last = int(low[-1])
-    before = raw[: len(raw) - usable + last * stride + n_shift]
-    reference = max(float(np.nanmax(rolling[: last + 1])) if np.isfinite(rolling[: last + 1]).any() else 0.0,
-                    float(np.nanmean(before)) if np.isfinite(before).any() else 0.0)
-    begin = start + step * (len(raw) - usable + (last + 1) * stride + n_shift // 2)
+    offset = len(raw) - usable
+    first_elevated = offset + (last + 1) * stride             # first sample of the first elevated window
+    clear = last + 1 - -(-n_shift // stride)                   # windows that end before it
+    if clear < 1:
+        return HeldEvidence(saturation, short, level, nan, nan)
+    before = raw[:first_elevated]
+    held_before = rolling[:clear]
+    if np.isfinite(held_before).sum() < 2:
+        return HeldEvidence(saturation, short, level, nan, nan)     # too little known before to compare
+    reference = max(float(np.nanmax(held_before)), float(np.nanmean(before)))
+    begin = start + step * (first_elevated + n_shift // 2)
     return HeldEvidence(saturation, short, level, reference, begin)
 
 

@@ -23,6 +23,7 @@ from detector.policy.thresholds import DetectionPolicy
 from models.analysis import SeriesAnalysis
 
 DAY = 86400.0
+RUN_AGE = "age of a run that began with the data"
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ def worsening_gates(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) 
                           _units(a, a.highest_before), context=f"held for {policy.old_ground.hold_days} days; at or below is a recovery"))
     if a.history_before_onset_days < policy.age.history_before_onset_days:
         need = policy.age.run_without_history_regimes * min_regime_days(signal)
-        gates.append(gate("age of a run that began with the data", a.now_day - a.onset_day, ">=", need, "days",
-                          "a warm-up at the start of a series looks like growth"))
+        gates.append(gate(RUN_AGE, a.now_day - a.onset_day, ">=", need, "days",
+                          "a warm-up at the start of a series looks like growth; waived for a breach within critical_within"))
     return gates
 
 
@@ -77,8 +78,10 @@ def significance_gates(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysi
     return run
 
 
-def is_worsening(gates: list[Gate]) -> bool:
-    slope, rest = gates[0], gates[1:]
+def is_worsening(gates: list[Gate], waive: tuple[str, ...] = ()) -> bool:
+    """All worsening gates pass (the slope test, or every gate of the run test); ``waive`` names
+    gates not asked (a regime's age, when the breach it forecasts is imminent)."""
+    slope, rest = gates[0], [g for g in gates[1:] if g.name not in waive]
     if slope.passed:
         return all_passed([g for g in rest if not g.name.startswith("continues")])
     return all_passed(rest)
@@ -99,6 +102,9 @@ def judge(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> tuple[l
     step = _step_decision(policy, a, trace)
     if step is not None:
         decisions.append(step)
+    shift = _shift_decision(signal, policy, a, trace)
+    if shift is not None:
+        decisions.append(shift)
     return decisions, Verdict(tuple(trace), tuple(d.kind for d in decisions), _reason(decisions, trace), _eta_days(a, worsening, decisions))
 
 
@@ -118,13 +124,20 @@ def new_regime(signal: Signal, a: SeriesAnalysis) -> bool:
 
 
 def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:
-    if a.ceiling is None or a.forecast is None:
+    if a.ceiling is None:
         return None
-    now = _ceiling_now(signal, a)
-    trace.append(now)
-    if now.passed:
-        return Decision("at_ceiling", "critical", (now,), (0.0, 0.0, 0.0))
+    now = _ceiling_now(signal, policy, a)
+    trace.extend(now)
+    passed = [g for g in now if g.passed]
+    if passed:
+        return Decision("at_ceiling", "critical", tuple(passed), (0.0, 0.0, 0.0))
+    if a.forecast is None:
+        return None
     f = a.forecast
+    imminent = f.eta_days <= signal.severity.critical_within / DAY
+    if imminent and not worsening and is_worsening(gates, waive=(RUN_AGE,)):
+        worsening = True            # judged by the evidence for the rise, not by its age
+        gates = [g for g in gates if g.name != RUN_AGE]
     pinned = bool(a.censored_now and signal.censor_at is not None)
     horizon = signal.horizon / DAY
     eta = gate("ETA to the ceiling", f.eta_days, "<=", horizon, "days", "median of the forecast; the signal's horizon")
@@ -134,23 +147,51 @@ def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis
         used = [flag("pinned at the top histogram bucket", True, f"true value at least {signal.censor_at:g}")]
     elif not (worsening and eta.passed):
         return None
-    if not pinned and new_regime(signal, a):
+    if not pinned and not imminent and new_regime(signal, a):
         reach = gate("ETA within the new regime's reach", f.eta_days, "<=", policy.age.new_regime_reach * a.regime_age_days, "days",
                      f"{policy.age.new_regime_reach:g} x the age of a regime younger than {min_regime_days(signal)} days")
         trace.append(reach)
         used.append(reach)
         if not reach.passed:
             return None
-    critical = pinned or f.eta_days <= signal.severity.critical_within / DAY
+    critical = pinned or imminent
     return Decision("breach_forecast", "critical" if critical else "warning", tuple(used),
                     (f.eta_days, f.eta_lower_days, f.eta_upper_days), pinned)
 
 
-def _ceiling_now(signal: Signal, a: SeriesAnalysis) -> Gate:
-    censored_at_ceiling = a.censored_now and signal.censor_at is not None and signal.censor_at >= (a.ceiling or 0)
-    if censored_at_ceiling:
-        return flag("pinned at a top bucket at or past the ceiling", True)
-    return gate("last 24 h median vs the ceiling", a.current_raw, ">=" if signal.direction == "up" else "<=", a.ceiling or 0.0, context="at or past")
+def _ceiling_now(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> list[Gate]:
+    """At the ceiling (any gate): the level held by most of the last ``saturation.hold`` lies within
+    the band below the ceiling (three short-run sigmas, between ``band_min`` and ``band_max`` of it)
+    or past it; or the median of the last 24 h is at or past it (a noisy series bouncing on its limit)."""
+    s = policy.saturation
+    c = float(a.ceiling or 0.0)
+    noise = s.band_noise_sigmas * a.held.short_sigma if np.isfinite(a.held.short_sigma) else 0.0
+    band = float(np.clip(noise, s.band_min * abs(c), s.band_max * abs(c))) if c != 0 else noise
+    up = signal.direction == "up"
+    context = (f"the level held by {1 - s.held_quantile:.0%} of the last {s.hold / 3600:g} h; "
+               f"within {band:.3g} of the {c:g} ceiling counts")
+    median = gate("median of the last 24 h vs the ceiling", a.current_raw, ">=" if up else "<=", c, context="at or past it")
+    if up:
+        return [gate("held level vs the ceiling", a.held.saturation_level, ">=", c - band, context=context), median]
+    return [gate("held level vs the floor", a.held.saturation_level, "<=", c + band, context=context), median]
+
+
+def _shift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, trace: list[Gate]) -> Decision | None:
+    """A sudden regime shift far outside everything held before (only for rising-is-bad signals)."""
+    ratio = a.held.shift_ratio
+    if signal.direction != "up" or not np.isfinite(a.held.shift_level) or np.isnan(ratio):
+        return None
+    s = policy.shift
+    shift = gate("held level over the highest held before", ratio, ">=", s.ratio, "x",
+                 f"held by {1 - s.held_quantile:.0%} of the last {s.hold / 3600:g} h: {a.held.shift_level:.3g}; before: {a.held.shift_reference:.3g}")
+    trace.append(shift)
+    return Decision("regime_shift", "warning", (shift,)) if shift.passed else None
+
+
+def stale_gate(policy: DetectionPolicy, step: float, silent_for: float) -> Gate:
+    """Fresh enough to judge: the last sample is no older than ``max(min_steps x step, stale_after)``."""
+    limit = max(policy.staleness.min_steps * step, policy.staleness.stale_after)
+    return gate("time since the last sample", silent_for / 3600.0, "<=", limit / 3600.0, "h", "older: stopped reporting, not judged")
 
 
 def _drift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:
@@ -196,7 +237,7 @@ def _step_decision(policy: DetectionPolicy, a: SeriesAnalysis, trace: list[Gate]
 
 def _reason(decisions: list[Decision], trace: list[Gate]) -> str:
     if decisions:
-        top = decisions[0]
+        top = max(decisions, key=lambda d: ("info", "warning", "critical").index(d.severity))
         return f"{top.kind} ({top.severity}): " + "; ".join(g.words() for g in top.gates if g.passed)
     failed = [g for g in trace if not g.passed]
     if not failed:

@@ -65,7 +65,7 @@ class OldGround:
     """Is the series merely back at a level it already held before the onset?"""
 
     min_prior_days: float = _t(7.0, "days", "convention: a week before the onset to compare with")
-    hold_days: int = _t(1, "days", "convention: a level counts as held when its 3-day median reached it (one bad day does not)")
+    hold_days: int = _t(3, "days", "convention: a level counts as held when its 3-day median reached it (one bad day does not)")
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,9 @@ class Saturation:
 
     hold: float = _t(6 * HOUR, "seconds", "convention: a few hours, not a spike and not days")
     held_quantile: float = _t(0.1, "quantile", "convention: 90 % of the hold's samples within the band")
-    band_noise_sigmas: float = _t(3.0, "short-run sigmas", "convention")
-    band_min: float = _t(0.02, "share of the ceiling", "convention: 98 % of a limit is at the limit")
+    band_noise_sigmas: float = _t(2.0, "short-run sigmas", "convention: within two sigmas of short-run noise")
+    band_min: float = _t(0.01, "share of the ceiling", "convention: 99 % of a limit is at the limit (a CPU pinned at 99.x %); "
+                         "a disk at 98.9 % that still fills is a breach forecast with its ETA, not at_ceiling")
     band_max: float = _t(0.05, "share of the ceiling", "convention: noise never widens the band beyond 95 %")
 
 

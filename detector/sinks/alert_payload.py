@@ -29,12 +29,16 @@ ALERTNAMES = {
     "at_ceiling": "SlowburnAtCeiling",
     "sustained_drift": "SlowburnSustainedDrift",
     "step_change": "SlowburnStepChange",
+    "regime_shift": "SlowburnRegimeShift",
+    "stopped_reporting": "SlowburnStoppedReporting",
 }
 KIND_TEXT = {
     "breach_forecast": "the trend reaches the ceiling within the horizon",
     "at_ceiling": "at or past the ceiling now",
     "sustained_drift": "sustained growth in the bad direction, no ceiling in reach",
     "step_change": "a level shift in the bad direction started the current regime",
+    "regime_shift": "a sudden level far above everything the series held before, held for hours",
+    "stopped_reporting": "the series stopped reporting; its risk is no longer judged",
 }
 _VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
