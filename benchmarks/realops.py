@@ -12,7 +12,7 @@ min_regime 3d, direction up, no ceiling, everything else the project default.
 Replay: ``detector.backtest.replay_findings`` every 6 hours (on the UTC 00/06/12/18 grid), from
 min_history after each series' first sample to one step after its last; each evaluation sees only
 the samples before it. 6 hours resolves a shift within a day (the models judge daily levels)
-while keeping the replay to about a minute on 2 cores. Scoring (``benchmarks.realops_scoring``):
+while keeping the replay under a minute on 2 cores. Scoring (``benchmarks.realops_scoring``):
 alert episodes = maximal runs of consecutive evaluations with a finding of warning or worse; an
 episode starting outside every labeled window (each extended after its end by its own length) is
 a false alarm, reported per 100 series-years of exposure (evaluations at which the series was

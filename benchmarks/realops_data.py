@@ -9,7 +9,9 @@ puts each series on the regular grid of its family's step with :func:`detector.s
 The per-family settings (:data:`FAMILIES`) are what a user would write for short, 5-minute data:
 step 5m (hourly for the ad exchange, its native step), ``min_history`` 3d, ``min_regime`` 3d,
 direction up, no ceiling (none of these quantities has an obvious limit), every other setting
-the project default. ``lookback`` is the length of the family's longest series rounded up to a
+the project default. Direction up is right for travel time, occupancy, cost and tweet volume; for
+the traffic *speed* series falling is the bad direction, so their dips are out of scope here (one
+signal per family; they still count for false alarms). ``lookback`` is the length of the family's longest series rounded up to a
 whole day, plus one day: every evaluation sees all the data before it, and a family never sees
 another family's data.
 """

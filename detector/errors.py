@@ -36,6 +36,12 @@ class SlowburnError(Exception):
         super().__init__(f"{location}: {message}" if location else message)
 
 
+class UsageError(SlowburnError):
+    """A command-line value is malformed (beyond what argparse checks), e.g. a series selector."""
+
+    exit_status = ExitStatus.USAGE
+
+
 class ConfigError(SlowburnError):
     """The configuration is invalid. ``location`` is ``file`` or ``file: field.path``."""
 

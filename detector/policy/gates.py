@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+FLAG = "yes=1"
 OPS = {">": lambda v, t: v > t, ">=": lambda v, t: v >= t, "<": lambda v, t: v < t, "<=": lambda v, t: v <= t}
 
 
@@ -29,9 +30,11 @@ class Gate:
         return bool(OPS[self.op](self.value, self.threshold))
 
     def words(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
         verdict = "passed" if self.passed else "failed"
         context = f" ({self.context})" if self.context else ""
+        if self.unit == FLAG:
+            return f"{self.name}: {'yes' if self.passed else 'no'}{context}: {verdict}"
+        unit = f" {self.unit}" if self.unit else ""
         return f"{self.name}: {_num(self.value)}{unit}, needs {self.op} {_num(self.threshold)}{unit}{context}: {verdict}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,7 +48,7 @@ def gate(name: str, value: float | None, op: str, threshold: float, unit: str = 
 
 def flag(name: str, holds: bool, context: str = "") -> Gate:
     """A yes/no condition as a gate (value 1 for yes, needs >= 1)."""
-    return Gate(name, 1.0 if holds else 0.0, ">=", 1.0, "yes=1", context)
+    return Gate(name, 1.0 if holds else 0.0, ">=", 1.0, FLAG, context)
 
 
 def all_passed(gates: tuple[Gate, ...] | list[Gate]) -> bool:

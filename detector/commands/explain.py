@@ -1,0 +1,128 @@
+"""`slowburn explain`: every gate one series passed or failed at one time, and the verdict, in words.
+
+The same evaluation as ``run`` (the same policy, the same ceiling and driver series), restricted
+to the series' signal, its ceiling signal and its drivers, so the answer is what ``run`` decides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from detector.commands.run import write_json
+from detector.config import Config, load_config
+from detector.environment import Environment
+from detector.errors import ConfigError, ExitStatus, UsageError
+from detector.evaluate import evaluate
+from detector.evaluation import Evaluation
+from detector.findings import iso_utc
+from detector.series import SeriesKey, labels_of
+from detector.timeparse import parse_instant
+
+HELP = "explain the decision on one series: every gate with its evidence and threshold, and the verdict"
+_SELECTOR = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{(.*)\})?\s*$')
+_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, help="YAML or JSON config file")
+    parser.add_argument("--data", help="directory of exported metrics; omit to query Prometheus (live)")
+    parser.add_argument("--series", required=True, help="the series, as in the findings: 'signal{label=\"value\",...}'")
+    parser.add_argument("--at", help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
+    parser.add_argument("--json", dest="json_out", help="also write the explanation as JSON to this file ('-' for stdout only)")
+
+
+def parse_selector(text: str) -> SeriesKey:
+    """``name{a="x",b="y"}`` (exact label values, PromQL string escapes) -> SeriesKey."""
+    match = _SELECTOR.match(text)
+    if not match:
+        raise UsageError(f"--series: expected 'signal{{label=\"value\",...}}', got {text!r}")
+    name, inner = match.group(1), (match.group(2) or "").strip()
+    labels: dict[str, str] = {}
+    position = 0
+    while position < len(inner):
+        pair = _MATCHER.match(inner, position)
+        if not pair:
+            raise UsageError(f"--series: cannot read the labels at {inner[position:]!r}; expected label=\"value\"")
+        labels[pair.group(1)] = pair.group(2).encode().decode("unicode_escape")
+        position = pair.end()
+    return SeriesKey(name, labels_of(labels))
+
+
+def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    config = load_config(args.config)
+    key = parse_selector(args.series)
+    try:
+        signal = config.signal(key.signal)
+    except KeyError:
+        raise UsageError(f"--series: no signal named {key.signal!r} in {args.config}; expected one of "
+                         f"{', '.join(s.name for s in config.signals)}") from None
+    related = {key.signal, *signal.drivers} | ({signal.ceiling_signal} if signal.ceiling_signal else set())
+    subset = config.model_copy(update={"signals": tuple(s for s in config.signals if s.name in related)})
+    evaluation = _evaluate(subset, args, env)
+    document = explanation(evaluation, key)
+    if args.json_out != "-":
+        print(render(document), file=env.stdout)
+    if args.json_out:
+        write_json(document, args.json_out, env)
+    return ExitStatus.OK if document["judged"] else ExitStatus.DATA
+
+
+def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Evaluation:
+    at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
+    if args.data is None:
+        from detector.live import build_source, check_live_config
+
+        check_live_config(config, args.config)
+        at = env.now() if at is None else at
+        data = build_source(config, env).fetch(config.signals, end=at)
+    else:
+        from detector.sources.export import ExportSource
+
+        data = ExportSource(Path(args.data)).fetch(config.signals)
+        if at is None:
+            if data.end is None:
+                raise UsageError(f"--data {args.data}: no usable series for {', '.join(s.name for s in config.signals)}")
+            at = data.end + pd.Timedelta(seconds=min(s.step for s in config.signals))
+    return evaluate(config, data, at)
+
+
+def explanation(evaluation: Evaluation, key: SeriesKey) -> dict[str, Any]:
+    """What was decided on ``key`` and why, as a JSON-ready document."""
+    verdict = evaluation.verdicts.get(key)
+    text = str(key)
+    notes = [n.message for n in evaluation.notes if n.message.startswith(text)]
+    error = evaluation.errors.get(key.signal)
+    findings = [f.to_dict() for f in evaluation.findings if f.key == key]
+    if verdict is None:
+        if error is not None:
+            reason = f"not judged: the signal failed: {error}"
+        elif notes:
+            reason = f"not judged: {notes[0].removeprefix(text + ': ')}"
+        else:
+            known = sorted(str(k) for k in evaluation.verdicts if k.signal == key.signal)[:5]
+            reason = ("not judged: no such series at this time, or younger than min_history"
+                      + (f"; series of {key.signal}: {', '.join(known)}" if known else ""))
+    else:
+        reason = verdict.reason
+    return {
+        "series": text, "evaluated_at": iso_utc(evaluation.at), "judged": verdict is not None and not verdict.reason.startswith("not judged"),
+        "verdict": reason, "gates": [g.to_dict() | {"words": g.words()} for g in verdict.gates] if verdict else [],
+        "eta_days": verdict.eta_days if verdict else None, "findings": findings, "notes": notes,
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    lines = [f"{document['series']} at {document['evaluated_at']}"]
+    for g in document["gates"]:
+        lines.append(f"  {'pass' if g['passed'] else 'FAIL'}  {g['words']}")
+    lines.append(f"verdict: {document['verdict']}")
+    for f in document["findings"]:
+        lines.append(f"finding: {f['severity']} {f['kind']}: {f['summary']}")
+    for note in document["notes"]:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
