@@ -20,7 +20,8 @@ def detector_scores(timelines: dict[SeriesKey, SeriesTimeline], times: list[pd.T
         ranks = ranks.reindex(pd.DatetimeIndex(times)).fillna(-1)
         flag = line.first_flag
         scores.append(
-            score_flags(key, ranks >= 1, ranks >= 2, incidents, onset=flag.onset if flag else None, summary=flag.summary if flag else "")
+            score_flags(key, ranks >= 1, ranks >= 2, incidents, onset=flag.onset if flag else None, summary=flag.summary if flag else "",
+                        first_finding=flag.to_dict() if flag else None)
         )
     return scores
 

@@ -41,6 +41,7 @@ class SeriesScore:
     sustained_since: pd.Timestamp | None = None
     onset: pd.Timestamp | None = None
     summary: str = ""
+    first_finding: dict[str, Any] | None = None      # the first flag as in run --json, with its gates
 
     @property
     def lead_time_days(self) -> float | None:
@@ -63,6 +64,7 @@ class SeriesScore:
             "false_alarms": self.false_alarms,
             "onset": iso_utc(self.onset),
             "summary": self.summary,
+            "first_finding": self.first_finding,
         }
 
 
