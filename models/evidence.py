@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from models._validation import median_of
 from models.trend import student_t_quantile
 
 
@@ -88,7 +89,7 @@ def held_evidence(raw: np.ndarray, start: float, step: float, spec: EvidenceSpec
     saturation = _quantile_of_tail(raw, n_sat, q)
     day = raw[-max(2, int(round(86400.0 / step))):]
     diffs = np.diff(day[np.isfinite(day)])
-    short = float(1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2.0)) if diffs.size >= 3 else float("nan")
+    short = float(1.4826 * median_of(np.abs(diffs - median_of(diffs))) / np.sqrt(2.0)) if diffs.size >= 3 else float("nan")
     nan = float("nan")
     if direction != "up":
         return HeldEvidence(saturation, short, nan, nan, nan)
@@ -99,8 +100,9 @@ def held_evidence(raw: np.ndarray, start: float, step: float, spec: EvidenceSpec
     stride = max(1, n_shift // 2)
     usable = len(raw) - (len(raw) - n_shift) % stride       # windows end at the last sample
     windows = sliding_window_view(raw[len(raw) - usable:], n_shift)[::stride]
-    with np.errstate(all="ignore"), _quiet():
-        rolling = np.nanmedian(windows, axis=1)
+    ordered = np.sort(windows, axis=1)                        # rolling medians; a window with a gap is unknown
+    rolling = 0.5 * (ordered[:, (n_shift - 1) // 2] + ordered[:, n_shift // 2])
+    rolling[np.isnan(ordered[:, -1])] = np.nan
     low = np.flatnonzero(rolling <= level / 2.0)             # not elevated (a window inside a gap is unknown)
     if low.size == 0:
         return HeldEvidence(saturation, short, level, nan, nan)
@@ -120,22 +122,12 @@ def held_evidence(raw: np.ndarray, start: float, step: float, spec: EvidenceSpec
 
 
 def _quantile_of_tail(raw: np.ndarray, n: int, q: float) -> float:
+    """``np.quantile`` (linear) of the finite samples among the last ``n``; NaN if half are missing."""
     tail = raw[-n:]
-    tail = tail[np.isfinite(tail)]
+    tail = np.sort(tail[np.isfinite(tail)])
     if tail.size < max(2, n // 2):
         return float("nan")
-    return float(np.quantile(tail, q))
-
-
-class _quiet:
-    """Silence numpy's 'All-NaN slice' warning for windows inside gaps."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
+    position = q * (tail.size - 1)
+    low = int(position)
+    high = min(low + 1, tail.size - 1)
+    return float(tail[low] + (tail[high] - tail[low]) * (position - low))

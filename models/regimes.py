@@ -74,8 +74,9 @@ def highest_held(values: np.ndarray, hold_days: int) -> float:
     if hold_days <= 1 or len(values) < hold_days:
         return float(np.nanmax(values))
     windows = sliding_window_view(values, hold_days)
-    enough = np.isfinite(windows).sum(axis=1) * 2 > hold_days
+    ordered = np.sort(np.where(np.isfinite(windows), windows, -np.inf), axis=1)   # a gap counts as low
+    enough = np.isfinite(ordered[:, (hold_days - 1) // 2]) & np.isfinite(ordered[:, hold_days // 2])
     if not enough.any():
         return float(np.nanmax(values))
-    medians = np.median(np.where(np.isfinite(windows[enough]), windows[enough], -np.inf), axis=1)
+    medians = 0.5 * (ordered[enough, (hold_days - 1) // 2] + ordered[enough, hold_days // 2])
     return float(medians.max())
