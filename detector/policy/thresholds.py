@@ -27,8 +27,8 @@ class Significance:
     """Is the current regime really worsening? (the slope test and the worsening-run test)"""
 
     settled: float = _t(0.95, "coverage", "convention: a two-sided 95 % slope interval excludes zero")
-    young: float = _t(0.99, "coverage", "budget: a young regime is re-tested daily, so it needs stronger evidence")
-    new: float = _t(0.999, "coverage", "budget: a regime younger than the shortest one, re-tested daily")
+    young: float = _t(0.99, "coverage", "convention: a young regime is re-tested daily, so it needs stronger evidence")
+    new: float = _t(0.999, "coverage", "convention: a regime younger than the shortest one, re-tested daily")
     continuation: float = _t(0.8, "coverage", "calibrated: scenario suite, 2026-11-21 (an old regime continuing a run)")
     daily_false_alarm_rate: float = _t(1 / 36500, "per series-day", "budget: < 1 false alarm per 100 series-years, tested daily")
     previous_level_slack: float = _t(1.0, "daily noise sigmas", "convention: a continuing regime holds the previous level within 1 sigma")

@@ -1,0 +1,32 @@
+"""docs/policy.md is the policy as it is in the code, and every field says where it comes from."""
+
+from pathlib import Path
+
+import pytest
+
+from detector.policy.document import markdown
+from detector.policy.thresholds import DEFAULT_POLICY, describe, field_paths, for_signal
+from detector.config import ModelSettings
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+
+
+def test_docs_policy_md_is_generated_from_the_code():
+    assert DOC.read_text() == markdown(), "regenerate: python -m detector.policy.document > docs/policy.md"
+
+
+def test_every_threshold_has_a_unit_and_an_origin():
+    for entry in describe():
+        assert entry["unit"] and entry["origin"].split(":")[0] in {"budget", "calibrated", "convention"}, entry
+
+
+def test_an_unknown_field_is_refused_with_the_known_ones():
+    with pytest.raises(KeyError, match="significance.settled"):
+        DEFAULT_POLICY.with_field("significance.nope", 1)
+    assert "shift.ratio" in field_paths()
+
+
+def test_only_the_model_settings_a_user_wrote_override_the_policy():
+    tuned = DEFAULT_POLICY.with_field("drift.warning_ratio", 3.0)
+    assert for_signal(tuned, ModelSettings()).drift.warning_ratio == 3.0
+    assert for_signal(tuned, ModelSettings(drift_ratio=1.5)).drift.warning_ratio == 1.5
