@@ -141,9 +141,23 @@ def test_a_dry_run_evaluates_and_sends_nothing(prometheus, tmp_path):
     assert "dry run" in err and not (tmp_path / "state.json").exists()
 
 
+def test_explain_live_gives_the_same_gates_and_verdict_as_explain_on_the_exported_files(prometheus, tmp_path):
+    series = 'pvc_used_bytes{namespace="redis",persistentvolumeclaim="data-redis-0"}'
+    code, _, err = run("explain", "--config", str(REPLICA_CONFIG), "--data", str(REPLICAS), "--series", series, "--at", AT,
+                       "--json", str(tmp_path / "offline.json"))
+    assert code == 0, err
+    config = live_config(tmp_path / "live.yaml", prometheus.url)
+    code, out, err = run("explain", "--config", str(config), "--series", series, "--at", AT, "--json", str(tmp_path / "live.json"))
+    assert code == 0, err
+    offline, live = (json.loads((tmp_path / name).read_text()) for name in ("offline.json", "live.json"))
+    assert live["verdict"] == offline["verdict"] and live["verdict"].startswith(("breach_forecast", "at_ceiling"))
+    assert [(g["name"], g["passed"]) for g in live["gates"]] == [(g["name"], g["passed"]) for g in offline["gates"]]
+    assert "verdict:" in out
+
+
 def _kind(alert: dict) -> str:
-    names = {"SlowburnBreachForecast": "breach_forecast", "SlowburnAtCeiling": "at_ceiling",
-             "SlowburnSustainedDrift": "sustained_drift", "SlowburnStepChange": "step_change"}
+    names = {"SlowburnBreachForecast": "breach_forecast", "SlowburnAtCeiling": "at_ceiling", "SlowburnSustainedDrift": "sustained_drift",
+             "SlowburnStepChange": "step_change", "SlowburnRegimeShift": "regime_shift", "SlowburnStoppedReporting": "stopped_reporting"}
     return names[alert["labels"]["alertname"]]
 
 

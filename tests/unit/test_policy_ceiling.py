@@ -106,3 +106,16 @@ def test_the_hold_is_configurable_per_signal(hold):
     spec = evidence_spec(for_signal(DEFAULT_POLICY, signal(model={"at_ceiling_hold": hold}).model))
     level = held_evidence(pinned_for(8), START, 3600.0, spec, "up").saturation_level
     assert (level > 99) == (hold == "3h")
+
+
+def test_a_p99_pinned_at_its_top_bucket_above_the_ceiling_is_at_ceiling():
+    from models.pipeline import SeriesAnalyzer
+
+    rng = np.random.default_rng(3)
+    p99 = 2.0 * np.exp(rng.normal(0, 0.1, 60 * 24))
+    p99[-10:] = 25.0                                    # histogram_quantile pinned at the top finite bucket
+    a = SeriesAnalyzer().fit(p99, START, 3600.0, ceiling=20.0, censor_at=25.0).analysis_
+    assert kinds(a, signal(ceiling=20.0, censor_at=25.0)).get("at_ceiling") == "critical"
+    p99[-10:-5] = 2.0                                   # pinned for five hours only
+    b = SeriesAnalyzer().fit(p99, START, 3600.0, ceiling=20.0, censor_at=25.0).analysis_
+    assert "at_ceiling" not in kinds(b, signal(ceiling=20.0, censor_at=25.0))
