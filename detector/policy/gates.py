@@ -37,6 +37,13 @@ class Gate:
         unit = f" {self.unit}" if self.unit else ""
         return f"{self.name}: {_num(self.value)}{unit}, needs {self.op} {_num(self.threshold)}{unit}{context}: {verdict}"
 
+    def short(self) -> str:
+        """'name 3.1 sigma, needs > 5.7' (no context)."""
+        if self.unit == FLAG:
+            return f"{self.name}: {'yes' if self.passed else 'no'}"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.name} {_num(self.value)}{unit}, needs {self.op} {_num(self.threshold)}"
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "value": _json(self.value), "op": self.op, "threshold": _json(self.threshold),
                 "unit": self.unit, "passed": self.passed, "context": self.context}

@@ -236,13 +236,17 @@ def _step_decision(policy: DetectionPolicy, a: SeriesAnalysis, trace: list[Gate]
 
 
 def _reason(decisions: list[Decision], trace: list[Gate]) -> str:
+    """One line: the top decision and the gates that made it, then what held anything higher back;
+    or, when nothing was flagged, every gate that failed."""
+    failed = [g for g in trace if not g.passed]
     if decisions:
         top = max(decisions, key=lambda d: ("info", "warning", "critical").index(d.severity))
-        return f"{top.kind} ({top.severity}): " + "; ".join(g.words() for g in top.gates if g.passed)
-    failed = [g for g in trace if not g.passed]
+        made = "; ".join(g.short() for g in top.gates if g.passed)
+        held = f"; not more: {'; '.join(g.short() for g in failed)}" if failed and top.severity != "critical" else ""
+        return f"{top.kind} ({top.severity}) because {made}{held}"
     if not failed:
         return "not flagged: nothing worsening"
-    return "not flagged: " + "; ".join(g.words() for g in failed)
+    return "not flagged: " + "; ".join(g.short() for g in failed)
 
 
 def _sigmas(difference: float, sigma: float) -> float:
