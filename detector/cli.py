@@ -8,11 +8,11 @@ from types import ModuleType
 from typing import IO, NoReturn, Sequence
 
 from detector import __version__
-from detector.commands import backtest, explain, run, serve
+from detector.commands import backtest, explain, limits, run, serve
 from detector.environment import Environment
 from detector.errors import ExitStatus, SlowburnError
 
-COMMANDS: dict[str, ModuleType] = {"run": run, "backtest": backtest, "serve": serve, "explain": explain}
+COMMANDS: dict[str, ModuleType] = {"run": run, "backtest": backtest, "serve": serve, "explain": explain, "limits": limits}
 """Each command module has HELP, ``add_arguments(parser)`` and ``execute(args, env) -> ExitStatus``."""
 
 

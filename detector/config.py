@@ -40,6 +40,36 @@ class SignalCeiling(_Frozen):
     signal: str
 
 
+class LimitCeiling(_Frozen):
+    """A ceiling read from Kubernetes objects (``--manifests`` or the cluster): for each series, the
+    limit of kind ``limit`` whose target equals the series' ``match`` label; ``default`` (with a note)
+    when none matches."""
+
+    limit: Literal["webhook_timeout", "client_qps", "client_burst", "memory_limit", "pvc_request", "pvc_capacity", "volume_claim_template"]
+    match: str | None = Field(default=None, description="series label compared with the limit's target (default by kind)")
+    default: float | None = Field(default=None, description="ceiling when no limit matches")
+
+    @property
+    def match_label(self) -> str:
+        if self.match:
+            return self.match
+        if self.limit.startswith("webhook"):
+            return "name"
+        if self.limit.startswith("pvc") or self.limit == "volume_claim_template":
+            return "persistentvolumeclaim"
+        return "container"
+
+
+class KubernetesSettings(_Frozen):
+    """Where the latent limits are read: a directory of manifests, and/or the cluster itself."""
+
+    manifests: str | None = Field(default=None, description="directory of YAML/JSON manifests (a Git checkout, Helm output)")
+    in_cluster: bool = Field(default=False, description="read the cluster with the pod's service account")
+    kubeconfig: str | None = Field(default=None, description="read the cluster with this kubeconfig file")
+    context: str | None = None
+    namespaces: tuple[str, ...] = ()
+
+
 class ModelSettings(_Frozen):
     """Per-signal model settings. Defaults are the ones every benchmark uses."""
 
@@ -69,7 +99,7 @@ class Signal(_Frozen):
     name: str
     query: str | None = None
     description: str = ""
-    ceiling: float | SignalCeiling | None = None
+    ceiling: float | SignalCeiling | LimitCeiling | None = None
     direction: Literal["up", "down"] = "up"
     horizon: Duration = 90 * 86400
     drivers: tuple[str, ...] = ()
@@ -92,6 +122,10 @@ class Signal(_Frozen):
     def ceiling_signal(self) -> str | None:
         return self.ceiling.signal if isinstance(self.ceiling, SignalCeiling) else None
 
+    @property
+    def ceiling_limit(self) -> LimitCeiling | None:
+        return self.ceiling if isinstance(self.ceiling, LimitCeiling) else None
+
 
 class Config(_Frozen):
     """The whole configuration file."""
@@ -104,6 +138,7 @@ class Config(_Frozen):
     pushgateway: PushgatewaySettings | None = None
     store: StoreSettings | None = None
     schedule: ScheduleSettings = ScheduleSettings()
+    kubernetes: KubernetesSettings | None = None
     workers: int = Field(default=0, ge=0, description="processes for evaluation; 0 = one per core")
 
     @model_validator(mode="after")
@@ -152,7 +187,7 @@ def load_config(path: str | Path) -> Config:
 
 def _error_path(exc: ValidationError) -> tuple[Any, ...]:
     error = exc.errors()[0]
-    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in {"float", "SignalCeiling", "function-after[_references_resolve(), Config]"}))
+    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in {"float", "SignalCeiling", "LimitCeiling", "function-after[_references_resolve(), Config]"}))
     if not loc:
         match = re.match(r"(?:Value error, )?signals\[(\d+)\]\.([\w.\[\]]+):", error["msg"])
         if match:

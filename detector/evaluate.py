@@ -17,6 +17,8 @@ from detector.config import Config, Signal
 from detector.drivers import best_driver, shift_driver
 from detector.evaluation import Evaluation
 from detector.findings import Finding, iso_utc
+from detector.limits.ceilings import apply_limits
+from detector.limits.model import LimitSet
 from detector.policy.gates import Verdict
 from detector.policy.judge import stale_gate
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy, for_signal
@@ -71,9 +73,12 @@ def analyze_chunk(tasks: list[SeriesTask]) -> list[tuple[SeriesKey, SeriesAnalys
 
 
 def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-             policy: DetectionPolicy = DEFAULT_POLICY) -> Evaluation:
+             policy: DetectionPolicy = DEFAULT_POLICY, limits: LimitSet | None = None) -> Evaluation:
     """Evaluate every configured signal at ``at`` using only samples before ``at``, judged by ``policy``
-    (each signal's ``model:`` settings override its per-signal fields)."""
+    (each signal's ``model:`` settings override its per-signal fields). Ceilings given as Kubernetes
+    limits come from ``limits`` (their defaults, with a note, without them)."""
+    if any(signal.ceiling_limit is not None for signal in config.signals):
+        config, data = apply_limits(config, data, limits)
     at = pd.Timestamp(at).tz_convert("UTC") if pd.Timestamp(at).tzinfo else pd.Timestamp(at, tz="UTC")
     notes: list[DataNote] = list(data.notes)
     errors: dict[str, Exception] = dict(data.errors)

@@ -10,7 +10,8 @@ import pandas as pd
 from detector.series import Labels, SeriesKey
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
-KINDS = ("breach_forecast", "at_ceiling", "sustained_drift", "step_change", "regime_shift", "stopped_reporting")
+KINDS = ("breach_forecast", "at_ceiling", "sustained_drift", "step_change", "regime_shift", "stopped_reporting",
+         "latent_default", "fail_open_risk", "declared_drift")
 """breach_forecast: trend reaches the ceiling within the horizon. at_ceiling: at or past the
 ceiling now (including a censored histogram quantile pinned at its top bucket). sustained_drift:
 significant growth in the bad direction with no ceiling in reach. step_change: a level shift in the

@@ -35,6 +35,8 @@ from detector.sources.base import Source
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
+    from detector.limits.load import KnownLimits
+
 STATE_ENV = "SLOWBURN_STATE"
 DEFAULT_STATE = "slowburn-alerts.json"
 MIN_TTL = 3600.0
@@ -75,14 +77,24 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
         pusher = build_pushgateway(config, metrics, env)
     outcome = run_once(
         config, env, source=build_source(config, env), sinks=sinks, metrics=metrics, pusher=pusher, at=at,
-        workers=resolve_workers(args.workers, config.workers),
+        workers=resolve_workers(args.workers, config.workers), limits=live_limits(config, getattr(args, "manifests", None)),
     )
     return outcome.status
+
+
+def live_limits(config: Config, manifests: str | None) -> "KnownLimits | None":
+    """The latent limits a live run reads (``--manifests`` and/or ``kubernetes:``), None when it asks for none."""
+    if not manifests and config.kubernetes is None:
+        return None
+    from detector.limits.load import load_limits
+
+    return load_limits(config, manifests)
 
 
 def run_once(
     config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
     pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
+    limits: "KnownLimits | None" = None,
 ) -> RunOutcome:
     """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source or sink."""
     started = time.monotonic()
@@ -94,7 +106,12 @@ def run_once(
         print(f"slowburn: error: {exc}", file=env.stderr)
         evaluation = Evaluation(at=at, findings=(), errors={s.name: exc for s in config.signals})
     else:
-        evaluation = evaluate(config, data, at, workers=workers, pool=pool)
+        from detector.limits.ceilings import apply_limits
+        from detector.limits.load import KnownLimits, with_configuration_findings
+
+        known = limits or KnownLimits()
+        resolved, data = apply_limits(config, data, known.ceilings)
+        evaluation = with_configuration_findings(evaluate(resolved, data, at, workers=workers, pool=pool), known, config)
     statuses.append(evaluation_status(evaluation, len(config.signals)))
     reports = []
     for sink in sinks:

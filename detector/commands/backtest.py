@@ -20,6 +20,9 @@ from detector.findings import iso_utc
 from detector.incidents import load_incidents
 from detector.progress import ProgressBar
 from detector.scoring import summarize
+from detector.commands.limits import limits_document, render as render_limits
+from detector.limits.ceilings import apply_limits
+from detector.limits.load import load_limits
 from detector.sources.export import ExportSource
 from detector.timeparse import parse_instant
 
@@ -36,15 +39,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="json_out", help="write the scored replay as JSON ('-' for stdout)")
     parser.add_argument("--report", help="write a self-contained HTML report")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: config 'workers', 0 = all cores)")
+    parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    config = load_config(args.config)
+    original = load_config(args.config)
     try:
         every = parse_duration(args.every)
     except ValueError as exc:
         raise ConfigError(str(exc), location="--every") from None
-    data = ExportSource(Path(args.data)).fetch(config.signals)
+    known = load_limits(original, args.manifests)
+    config, data = apply_limits(original, ExportSource(Path(args.data)).fetch(original.signals), known.ceilings)
     incidents = load_incidents(args.incidents, {s.name for s in config.signals}) if args.incidents else []
     start = parse_instant(args.start, what="--start", error_type=ConfigError) if args.start else None
     end = parse_instant(args.end, what="--end", error_type=ConfigError) if args.end else None
@@ -65,8 +70,11 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "summary": {"slowburn": summarize(ours), "predict_linear": summarize(theirs)},
         "errors": {name: str(err) for name, err in sorted(data.errors.items())},
         "notes": [str(n) for n in data.notes],
+        "limits": limits_document(known, pd.Timestamp(times[-1])) if known.ceilings is not None else None,
     }
     print(render_summary(document), file=env.stdout)
+    if document["limits"] is not None:
+        print("\n" + render_limits(document["limits"]), file=env.stdout)
     if args.json_out:
         write_json(document, args.json_out, env)
     if args.report:

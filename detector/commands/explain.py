@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--series", required=True, help="the series, as in the findings: 'signal{label=\"value\",...}'")
     parser.add_argument("--at", help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
     parser.add_argument("--json", dest="json_out", help="also write the explanation as JSON to this file ('-' for stdout only)")
+    parser.add_argument("--manifests", help="directory of Kubernetes manifests (limits as ceilings, as in run)")
 
 
 def parse_selector(text: str) -> SeriesKey:
@@ -88,7 +89,11 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
             if data.end is None:
                 raise UsageError(f"--data {args.data}: no usable series for {', '.join(s.name for s in config.signals)}")
             at = data.end + pd.Timedelta(seconds=min(s.step for s in config.signals))
-    return evaluate(config, data, at)
+    from detector.limits.ceilings import apply_limits
+    from detector.limits.load import load_limits
+
+    resolved, data = apply_limits(config, data, load_limits(config, args.manifests).ceilings)
+    return evaluate(resolved, data, at)
 
 
 def explanation(evaluation: Evaluation, key: SeriesKey) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SinkError, SlowburnError
 from detector.evaluate import evaluate
 from detector.render import evaluation_to_json, render_table
+from detector.limits.ceilings import apply_limits
+from detector.limits.load import load_limits, with_configuration_findings
 from detector.sources.export import ExportSource
 from detector.timeparse import parse_instant
 
@@ -28,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
+    parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -36,13 +39,15 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         from detector.live import run_live   # the live path pulls in HTTP clients only when used
 
         return run_live(config, args, env)
-    data = ExportSource(Path(args.data)).fetch(config.signals)
+    known = load_limits(config, args.manifests)
+    resolved, data = apply_limits(config, ExportSource(Path(args.data)).fetch(config.signals), known.ceilings)
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else data.end
     if at is None:
         raise SlowburnError("no usable series in the data directory")
     if not args.at:
         at = at + pd.Timedelta(seconds=min(s.step for s in config.signals))
-    evaluation = evaluate(config, data, at, workers=resolve_workers(args.workers, config.workers))
+    evaluation = evaluate(resolved, data, at, workers=resolve_workers(args.workers, config.workers))
+    evaluation = with_configuration_findings(evaluation, known, config)
     print(render_table(evaluation, min_severity=args.min_severity), file=env.stdout)
     if args.json_out:
         write_json(evaluation_to_json(evaluation), args.json_out, env)

@@ -23,9 +23,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from detector.config import Config, load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
-from detector.errors import ConfigError, ExitStatus
+from detector.errors import ConfigError, ExitStatus, SlowburnError
 from detector.http_server import Health, HttpServer, LastRun, make_app, parse_listen
-from detector.live import build_alertmanager, build_source, check_live_config, run_once, state_path_for
+from detector.live import build_alertmanager, build_source, check_live_config, live_limits, run_once, state_path_for
 from detector.self_metrics import SelfMetrics
 from detector.sinks.base import Sink
 from detector.sinks.stdout import StdoutSink
@@ -41,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the log table")
     parser.add_argument("--workers", type=int, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--startup-grace", default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
+    parser.add_argument("--manifests", help="directory of Kubernetes manifests, re-read every run (limits as ceilings, configuration findings)")
     parser.add_argument("--shutdown-timeout", default="20s", help="on SIGTERM, wait this long for a run in progress, then abandon it (default 20s)")
 
 
@@ -66,7 +67,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     server = HttpServer(make_app(metrics.registry, health), host, port, location=where)
     server.start()
     print(f"slowburn: serving /metrics and /healthz on {host}:{server.port}; schedule {config.schedule.cron!r} (UTC)", file=env.stderr, flush=True)
-    tick = _Tick(config, env, source, sinks, metrics, health, pool, workers)
+    tick = _Tick(config, env, source, sinks, metrics, health, pool, workers, args.manifests)
     scheduler = BackgroundScheduler(timezone=timezone.utc)
     scheduler.add_job(
         tick, trigger, id="slowburn-run", max_instances=1, coalesce=True,
@@ -96,8 +97,9 @@ class _Tick:
 
     def __init__(
         self, config: Config, env: Environment, source: Source, sinks: list[Sink], metrics: SelfMetrics,
-        health: Health, pool: ProcessPoolExecutor | None, workers: int,
+        health: Health, pool: ProcessPoolExecutor | None, workers: int, manifests: str | None = None,
     ) -> None:
+        self.manifests = manifests
         self.config, self.env, self.source, self.sinks = config, env, source, sinks
         self.metrics, self.health, self.pool, self.workers = metrics, health, pool, workers
         self.stopping = threading.Event()
@@ -113,9 +115,14 @@ class _Tick:
         started = self.env.now()
         outcome = None
         try:
+            try:
+                limits = live_limits(self.config, self.manifests)       # re-read every run: objects change
+            except SlowburnError as exc:
+                print(f"slowburn: error: limits not read this run: {exc}", file=self.env.stderr, flush=True)
+                limits = None
             outcome = run_once(
                 self.config, self.env, source=self.source, sinks=self.sinks, metrics=self.metrics,
-                workers=self.workers, pool=self.pool,
+                workers=self.workers, pool=self.pool, limits=limits,
             )
             print(f"slowburn: run finished: {outcome.status.name} in {outcome.duration:.1f} s", file=self.env.stderr, flush=True)
         finally:

@@ -136,6 +136,14 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class Configuration:
+    """Findings from Kubernetes objects alone (latent limits)."""
+
+    low_client_qps: float = _t(5.0, "requests/s", "convention: client-go's default QPS, which VPA itself raised to 50 in 1.5.0 "
+                                                   "because it throttled admission on large clusters")
+
+
+@dataclass(frozen=True)
 class DetectionPolicy:
     significance: Significance = Significance()
     age: RegimeAge = RegimeAge()
@@ -148,6 +156,7 @@ class DetectionPolicy:
     shift: RegimeShift = RegimeShift()
     drivers: Drivers = Drivers()
     trend: Trend = Trend()
+    configuration: Configuration = Configuration()
 
     def with_field(self, path: str, value: Any) -> "DetectionPolicy":
         """A copy with ``group.field`` set (type-converted like the default)."""

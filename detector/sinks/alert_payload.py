@@ -31,6 +31,9 @@ ALERTNAMES = {
     "step_change": "SlowburnStepChange",
     "regime_shift": "SlowburnRegimeShift",
     "stopped_reporting": "SlowburnStoppedReporting",
+    "latent_default": "SlowburnLatentDefault",
+    "fail_open_risk": "SlowburnFailOpenRisk",
+    "declared_drift": "SlowburnDeclaredDrift",
 }
 KIND_TEXT = {
     "breach_forecast": "the trend reaches the ceiling within the horizon",
@@ -39,6 +42,9 @@ KIND_TEXT = {
     "step_change": "a level shift in the bad direction started the current regime",
     "regime_shift": "a sudden level far above everything the series held before, held for hours",
     "stopped_reporting": "the series stopped reporting; its risk is no longer judged",
+    "latent_default": "a component runs on a default limit known to be too low",
+    "fail_open_risk": "a webhook that fails open is about to time out",
+    "declared_drift": "a declared size differs from what runs",
 }
 _VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

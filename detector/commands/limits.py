@@ -1,0 +1,74 @@
+"""`slowburn limits`: the latent limits read from Kubernetes objects and what they say on their own."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from detector.commands.run import write_json
+from detector.config import Config, KubernetesSettings
+from detector.environment import Environment
+from detector.errors import ExitStatus, UsageError
+from detector.findings import iso_utc
+from detector.limits.configuration import configuration_findings, declared_vs_live
+from detector.limits.load import KnownLimits, load_limits
+
+HELP = "list the latent limits in Kubernetes objects (manifests or the cluster) and the findings from configuration alone"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--manifests", help="directory of YAML/JSON manifests (a Git checkout, Helm output, kubectl get -o yaml)")
+    parser.add_argument("--live", action="store_true", help="read the cluster (kubeconfig, or the pod's service account with --in-cluster)")
+    parser.add_argument("--in-cluster", action="store_true", help="with --live: use the in-cluster service account")
+    parser.add_argument("--kubeconfig", help="with --live: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    parser.add_argument("--context", help="with --live: kubeconfig context")
+    parser.add_argument("--json", dest="json_out", help="write {limits, findings} as JSON ('-' for stdout only)")
+
+
+def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    if not args.manifests and not args.live:
+        raise UsageError("limits: give --manifests DIR, --live, or both (to compare declared with live)")
+    kubeconfig = args.kubeconfig or (env.environ.get("KUBECONFIG") if args.live and not args.in_cluster else None)
+    if args.live and not args.in_cluster and not kubeconfig:
+        kubeconfig = "~/.kube/config"
+    settings = KubernetesSettings(in_cluster=bool(args.live and args.in_cluster), kubeconfig=kubeconfig if args.live else None, context=args.context)
+    known = load_limits(Config.model_construct(signals=(), kubernetes=settings), args.manifests)
+    document = limits_document(known, env.now())
+    if args.json_out != "-":
+        print(render(document), file=env.stdout)
+    if args.json_out:
+        write_json(document, args.json_out, env)
+    return ExitStatus.PARTIAL if known.problems else ExitStatus.OK
+
+
+def limits_document(known: KnownLimits, at: pd.Timestamp) -> dict:
+    shown = known.ceilings
+    assert shown is not None
+    findings = configuration_findings(shown, Config.model_construct(signals=()), None, at)
+    if known.declared is not None and known.live is not None:
+        findings += declared_vs_live(known.declared, known.live, at)
+    return {
+        "evaluated_at": iso_utc(at),
+        "limits": [{k: v for k, v in limit.to_dict().items() if k in ("kind", "object", "target", "value", "source", "detail")} for limit in shown.limits],
+        "findings": [{"kind": f.kind, "object": dict(f.key.labels)["object"], "target": dict(f.key.labels)["target"],
+                      "severity": f.severity, "summary": f.summary} for f in findings],
+        "problems": list(known.problems),
+    }
+
+
+def render(document: dict) -> str:
+    rows = document["limits"]
+    lines = [f"{len(rows)} limit(s), {len(document['findings'])} finding(s) from configuration alone"]
+    if rows:
+        width = min(max(len(r["object"]) for r in rows), 70)
+        lines.append(f"{'OBJECT':{width}}  {'TARGET':24}  {'LIMIT':22}  {'VALUE':>12}  FROM")
+        for r in rows:
+            value = r["value"] if isinstance(r["value"], str) else f"{r['value']:g}"
+            source = r["source"] + (f": {r['detail']}" if r.get("detail") else "")
+            lines.append(f"{r['object']:{width}}  {r['target']:24}  {r['kind']:22}  {value:>12}  {source}")
+    for f in document["findings"]:
+        lines.append(f"{f['severity'].upper():8} {f['kind']}: {f['summary']}")
+    for problem in document["problems"]:
+        lines.append(f"problem  {problem}")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""Read the latent limits a run asked for (``--manifests DIR`` and/or ``kubernetes:`` in the config),
+and attach what they say to an evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from detector.config import Config, KubernetesSettings
+from detector.evaluation import Evaluation
+from detector.limits.configuration import configuration_findings, declared_vs_live
+from detector.limits.model import LimitSet
+from detector.series import DataNote
+
+
+@dataclass(frozen=True)
+class KnownLimits:
+    """Limits from the manifests (declared) and from the cluster (live); ``ceilings`` prefers live."""
+
+    declared: LimitSet | None = None
+    live: LimitSet | None = None
+
+    @property
+    def ceilings(self) -> LimitSet | None:
+        return self.live if self.live is not None else self.declared
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(p for s in (self.declared, self.live) if s is not None for p in s.problems)
+
+
+def load_limits(config: Config, manifests: str | None = None) -> KnownLimits:
+    """``manifests`` (the command line) overrides ``kubernetes.manifests``; the cluster is read when the
+    config says ``in_cluster`` or names a ``kubeconfig``."""
+    settings = config.kubernetes or KubernetesSettings()
+    directory = manifests or settings.manifests
+    declared = live = None
+    if directory:
+        from detector.limits.extract import extract_limits
+        from detector.limits.manifests import read_manifests
+
+        declared = extract_limits(read_manifests(Path(directory)), f"manifests {directory}")
+    if settings.in_cluster or settings.kubeconfig:
+        from detector.limits.cluster import read_cluster
+        from detector.limits.extract import extract_limits
+
+        batch = read_cluster(in_cluster=settings.in_cluster, kubeconfig=settings.kubeconfig, context=settings.context,
+                             namespaces=settings.namespaces)
+        live = extract_limits(batch, "cluster")
+    return KnownLimits(declared, live)
+
+
+def with_configuration_findings(evaluation: Evaluation, known: KnownLimits, config: Config) -> Evaluation:
+    """The evaluation plus the findings from configuration alone and the problems met reading it."""
+    limits = known.ceilings
+    if limits is None:
+        return evaluation
+    found = configuration_findings(limits, config, evaluation, evaluation.at)
+    if known.declared is not None and known.live is not None:
+        found += declared_vs_live(known.declared, known.live, evaluation.at)
+    notes = tuple(DataNote("kubernetes", problem) for problem in known.problems)
+    findings = tuple(sorted((*evaluation.findings, *found), key=lambda f: (-f.rank, f.key.signal, f.key.labels, f.kind)))
+    return replace(evaluation, findings=findings, notes=(*evaluation.notes, *notes))

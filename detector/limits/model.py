@@ -1,0 +1,101 @@
+"""What a limits source yields: Kubernetes objects with where they came from, and the limits in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+LIMIT_KINDS = (
+    "webhook_timeout",          # seconds; target: the webhook's name (the `name` label of apiserver_admission_webhook_*)
+    "webhook_failure_policy",   # "Fail" or "Ignore" (value is the string); target: the webhook's name
+    "client_qps",               # requests per second of a Kubernetes client; target: the container name
+    "client_burst",             # burst of the same client; target: the container name
+    "memory_limit",             # bytes; target: the container name
+    "pvc_request",              # bytes requested by a PVC; target: the PVC name
+    "pvc_capacity",             # bytes provisioned (status.capacity); target: the PVC name
+    "volume_claim_template",    # bytes of a StatefulSet's volumeClaimTemplate; target: the template name
+)
+SOURCES = ("spec", "flag", "default", "api_default", "status")
+"""Where a value came from: written in the object (spec), a command-line flag, the versioned defaults
+table (default), the Kubernetes API's own default for an unset field (api_default), or the object's status."""
+
+
+@dataclass(frozen=True)
+class KubeObject:
+    """One Kubernetes object as a read-only mapping, and where it was read (``file:document`` or ``api``)."""
+
+    body: Mapping[str, Any]
+    origin: str
+
+    @property
+    def kind(self) -> str:
+        return str(self.body.get("kind", ""))
+
+    @property
+    def namespace(self) -> str | None:
+        meta = self.body.get("metadata") or {}
+        return meta.get("namespace")
+
+    @property
+    def name(self) -> str:
+        meta = self.body.get("metadata") or {}
+        return str(meta.get("name", ""))
+
+    @property
+    def ref(self) -> str:
+        """``Kind/namespace/name``, or ``Kind/name`` when cluster-scoped."""
+        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+
+
+def frozen(value: Any) -> Any:
+    """A deep read-only copy of parsed YAML/JSON (mappings become MappingProxyType, lists tuples)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One configured (or defaulted) limit. ``value`` is a float in the kind's unit, or a string for
+    ``webhook_failure_policy``. ``object`` is ``Kind/namespace/name``; ``labels`` are extra identity
+    (e.g. the owning StatefulSet of a PVC, the image and version of a client)."""
+
+    kind: str
+    object: str
+    target: str
+    value: float | str
+    source: str
+    namespace: str | None = None
+    detail: str = ""                      # e.g. "vpa admission-controller 1.2.0: default 5 (client-go)"
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "object": self.object, "target": self.target, "value": self.value, "source": self.source,
+                "namespace": self.namespace, "detail": self.detail, "labels": dict(self.labels)}
+
+
+@dataclass(frozen=True)
+class LimitSet:
+    """Limits found, with the problems met while reading (one per bad file or forbidden resource)."""
+
+    limits: tuple[Limit, ...] = ()
+    problems: tuple[str, ...] = ()
+    objects: int = 0
+    origin: str = ""                      # "manifests DIR" or "cluster"
+
+    def of_kind(self, kind: str) -> tuple[Limit, ...]:
+        return tuple(limit for limit in self.limits if limit.kind == kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"limits": [limit.to_dict() for limit in self.limits], "problems": list(self.problems), "objects": self.objects}
+
+
+@dataclass(frozen=True)
+class ObjectBatch:
+    """Objects read by a source, and the located problems met (the rest still count)."""
+
+    objects: tuple[KubeObject, ...] = ()
+    problems: tuple[str, ...] = field(default_factory=tuple)
