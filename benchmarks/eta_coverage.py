@@ -170,7 +170,7 @@ def markdown(result: dict[str, Any]) -> str:
         "**late**: after eta_upper. An eta_upper of \"never\" is unbounded (never late) and its width is not in the median. "
         "**Per series**: the mean of each series' coverage (daily forecasts of one series are correlated). "
         "**Relative width**: width / median ETA (at least 1 day). "
-        "**Same ceiling**: forecasts made after any resize, so the ceiling forecast is the one the incident crossed.", "",
+        "**Same ceiling**: only forecasts whose ceiling is the one the incident crossed (no resize between the forecast and the incident).", "",
         "| group | forecasts | series | coverage | coverage per series | early | late | median width (d) | median relative width | unbounded |",
         "|---|---|---|---|---|---|---|---|---|---|",
         _row("all", result["overall"]), _row("same ceiling", result["same_ceiling"]),

@@ -161,16 +161,30 @@ class SeriesAnalyzer:
         """ETA of the level plus its typical daily peak reaching the ceiling."""
         if domain == "log" and ceiling <= 0:
             return None
-        target = (np.log(ceiling) if domain == "log" else ceiling) - _peak_excursion(daily, z, domain)
+        excursion, spread = _peak_excursion(daily, z, domain)
+        target = (np.log(ceiling) if domain == "log" else ceiling) - excursion
         level = float(trend.predict(x_now))
         if censored_now:
             level = max(level, float(np.log(current)) if domain == "log" else current)
-        forecast = forecast_to_ceiling(level, trend.level_se(x_now), trend.slope_, slope_interval, target, self.confidence)
+        forecast = forecast_to_ceiling(level, trend.level_se(x_now), trend.slope_, slope_interval, target, self.confidence, spread)
         if domain == "log":
             # growth read as multiplicative may still be linear: the latest ETA must allow for that
             linear = RobustTrend(self.confidence, self.evidence.heavy_tail_share).fit(np.arange(regime, len(z), dtype=float), np.exp(z[regime:]))
             alt = forecast_to_ceiling(float(linear.predict(x_now)), 0.0, linear.slope_, linear.slope_interval_, float(np.exp(target)), self.confidence)
             forecast = forecast.with_upper(max(forecast.eta_upper_days, alt.eta_days))
+        elif ceiling > 0 and np.nanmin(z[regime:]) > 0:
+            # growth read as additive may still be multiplicative, with a daily peak that grows with
+            # the level: the earliest ETA must allow for that (a least-squares line in logs is enough
+            # for a bound, and costs a fraction of a second Theil-Sen fit)
+            logs = np.log(z[regime:])
+            days = np.arange(regime, len(z), dtype=float)
+            ok = np.isfinite(logs)
+            if ok.sum() >= 3:
+                slope = _ols_slope(days[ok], logs[ok])
+                log_level = float(logs[ok].mean() + slope * (x_now - days[ok].mean()))
+                log_target = float(np.log(ceiling)) - _peak_excursion(daily, np.log(np.where(z > 0, z, np.nan)), "log")[0]
+                alt = forecast_to_ceiling(log_level, 0.0, slope, (slope, slope), log_target, self.confidence)
+                forecast = forecast.with_lower(min(forecast.eta_lower_days, alt.eta_days))
         return forecast
 
 
@@ -181,17 +195,20 @@ def regime_segmenter(min_regime_days: int = 14, penalty: float = 1.0) -> Piecewi
     return PiecewiseLinearSegmenter(penalty=penalty, min_size=min_regime_days, min_last_size=max(3, min_regime_days // 2))
 
 
-def _peak_excursion(daily: DailyLevels, z: np.ndarray, domain: str) -> float:
+def _peak_excursion(daily: DailyLevels, z: np.ndarray, domain: str) -> tuple[float, float]:
     """Typical height of a day's peak above its level over the last weeks (cycles, sawtooth,
-    spikes): the ceiling is hit at the peak, not at the median."""
+    spikes): the ceiling is hit at the peak, not at the median; and the day-to-day standard
+    deviation of that height (0 without peaks)."""
     if daily.peaks is None:
-        return 0.0
+        return 0.0, 0.0
     peaks = daily.peaks[-PEAK_DAYS:]
     with np.errstate(invalid="ignore", divide="ignore"):
         peaks = np.log(np.where(peaks > 0, peaks, np.nan)) if domain == "log" else peaks
     gap = peaks - z[-PEAK_DAYS:]
     gap = gap[np.isfinite(gap)]
-    return max(median_of(gap), 0.0) if gap.size else 0.0
+    if not gap.size:
+        return 0.0, 0.0
+    return max(median_of(gap), 0.0), float(np.std(gap))
 
 
 def _slope_se(trend: RobustTrend, x: np.ndarray, z: np.ndarray, long_run_sigma: float) -> float:
