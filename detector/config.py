@@ -185,8 +185,22 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(_first_error(exc, document), location=locate(_error_path(exc))) from None
 
 
+def _best_error(exc: ValidationError) -> Any:
+    """The error to show: for a union (a ceiling), the one of the form the input was written in."""
+    errors = exc.errors()
+    for error in errors:
+        loc = error["loc"]
+        if "LimitCeiling" in loc or "SignalCeiling" in loc:
+            branch = "LimitCeiling" if "LimitCeiling" in loc else "SignalCeiling"
+            siblings = [e for e in errors if e["loc"][: loc.index(branch)] == loc[: loc.index(branch)]]
+            written = next((e.get("input") for e in siblings if "float" in e["loc"]), None)
+            if isinstance(written, dict) and ("limit" in written) == (branch == "LimitCeiling"):
+                return error
+    return errors[0]
+
+
 def _error_path(exc: ValidationError) -> tuple[Any, ...]:
-    error = exc.errors()[0]
+    error = _best_error(exc)
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in {"float", "SignalCeiling", "LimitCeiling", "function-after[_references_resolve(), Config]"}))
     if not loc:
         match = re.match(r"(?:Value error, )?signals\[(\d+)\]\.([\w.\[\]]+):", error["msg"])
@@ -201,7 +215,7 @@ def _error_path(exc: ValidationError) -> tuple[Any, ...]:
 def _first_error(exc: ValidationError, document: dict[str, Any]) -> str:
     """One line: 'field.path: what was expected (got X)'; the count of further errors if any."""
     errors = exc.errors()
-    error = errors[0]
+    error = _best_error(exc)
     path = _format_path(_error_path(exc))
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":

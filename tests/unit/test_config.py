@@ -91,3 +91,13 @@ def test_yaml_tags_that_construct_objects_are_refused(tmp_path):
     path = write(tmp_path, "signals: !!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(ConfigError):
         load_config(path)
+
+
+def test_a_misspelt_limit_ceiling_names_the_limit_kinds_not_a_number(tmp_path):
+    from detector.config import load_config
+    from detector.errors import ConfigError
+
+    path = tmp_path / "c.yaml"
+    path.write_text("signals:\n  - name: p99\n    ceiling: {limit: webhook_timeoutt}\n")
+    with pytest.raises(ConfigError, match=r"c.yaml:3: signals\[0\]\.ceiling\.limit: .*'webhook_timeout'"):
+        load_config(path)
