@@ -21,6 +21,7 @@ from detector.incidents import load_incidents
 from detector.progress import ProgressBar
 from detector.scoring import summarize
 from detector.commands.limits import limits_document, render as render_limits
+from detector.evaluate import evaluate
 from detector.limits.ceilings import apply_limits
 from detector.limits.load import load_limits
 from detector.sources.export import ExportSource
@@ -70,7 +71,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "summary": {"slowburn": summarize(ours), "predict_linear": summarize(theirs)},
         "errors": {name: str(err) for name, err in sorted(data.errors.items())},
         "notes": [str(n) for n in data.notes],
-        "limits": limits_document(known, pd.Timestamp(times[-1])) if known.ceilings is not None else None,
+        "limits": limits_document(known, times[-1], original, evaluate(config, data, times[-1])) if known.ceilings is not None else None,
     }
     print(render_summary(document), file=env.stdout)
     if document["limits"] is not None:

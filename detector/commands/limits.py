@@ -9,6 +9,7 @@ import pandas as pd
 from detector.commands.run import write_json
 from detector.config import Config, KubernetesSettings
 from detector.environment import Environment
+from detector.evaluation import Evaluation
 from detector.errors import ExitStatus, UsageError
 from detector.findings import iso_utc
 from detector.limits.configuration import configuration_findings, declared_vs_live
@@ -33,7 +34,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.live and not args.in_cluster and not kubeconfig:
         kubeconfig = "~/.kube/config"
     settings = KubernetesSettings(in_cluster=bool(args.live and args.in_cluster), kubeconfig=kubeconfig if args.live else None, context=args.context)
-    known = load_limits(Config.model_construct(signals=(), kubernetes=settings), args.manifests)
+    known = load_limits(Config.model_construct(signals=(), kubernetes=settings), args.manifests, strict=True)
     document = limits_document(known, env.now())
     if args.json_out != "-":
         print(render(document), file=env.stdout)
@@ -42,10 +43,13 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     return ExitStatus.PARTIAL if known.problems else ExitStatus.OK
 
 
-def limits_document(known: KnownLimits, at: pd.Timestamp) -> dict:
+def limits_document(known: KnownLimits, at: pd.Timestamp, config: Config | None = None, evaluation: Evaluation | None = None) -> dict:
+    """Limits and configuration findings; with ``evaluation`` (of ``config``), the findings that depend
+    on the series too (a latent default with its component's series flagged, a fail-open webhook)."""
     shown = known.ceilings
-    assert shown is not None
-    findings = configuration_findings(shown, Config.model_construct(signals=()), None, at)
+    if shown is None:
+        raise UsageError("no Kubernetes objects were read")
+    findings = configuration_findings(shown, config or Config.model_construct(signals=()), evaluation, at)
     if known.declared is not None and known.live is not None:
         findings += declared_vs_live(known.declared, known.live, at)
     return {
@@ -64,7 +68,7 @@ def render(document: dict) -> str:
         width = min(max(len(r["object"]) for r in rows), 70)
         lines.append(f"{'OBJECT':{width}}  {'TARGET':24}  {'LIMIT':22}  {'VALUE':>12}  FROM")
         for r in rows:
-            value = r["value"] if isinstance(r["value"], str) else f"{r['value']:g}"
+            value = r["value"] if isinstance(r["value"], str) else _value(r["kind"], r["value"])
             source = r["source"] + (f": {r['detail']}" if r.get("detail") else "")
             lines.append(f"{r['object']:{width}}  {r['target']:24}  {r['kind']:22}  {value:>12}  {source}")
     for f in document["findings"]:
@@ -72,3 +76,11 @@ def render(document: dict) -> str:
     for problem in document["problems"]:
         lines.append(f"problem  {problem}")
     return "\n".join(lines)
+
+
+def _value(kind: str, value: float) -> str:
+    if kind in ("memory_limit", "pvc_request", "pvc_capacity", "volume_claim_template"):
+        return f"{value / 2**30:.3g} GiB"
+    if kind == "webhook_timeout":
+        return f"{value:g} s"
+    return f"{value:g}"

@@ -76,9 +76,10 @@ def _fail_open(limits: LimitSet, config: Config, evaluation: Evaluation | None, 
             if f.key.signal not in tied or dict(f.key.labels).get("name") != policy_limit.target or f.kind not in ("breach_forecast", "at_ceiling"):
                 continue
             gates: tuple[Gate, ...] = (flag("failurePolicy is Ignore", True, policy_limit.source), *f.gates)
-            when = "is at" if f.kind == "at_ceiling" else f"reaches it around {f.eta:%Y-%m-%d}" if f.eta is not None else "reaches it"
             limit_text = format_value(float(timeout.value), f.key.signal) if timeout is not None and isinstance(timeout.value, (int, float)) else "its"
-            summary = (f"webhook {policy_limit.target} fails open (failurePolicy: Ignore): {f.key.signal} {when} the {limit_text} timeout; "
+            when = f"is at the {limit_text} timeout" if f.kind == "at_ceiling" else \
+                f"reaches the {limit_text} timeout" + (f" around {f.eta:%Y-%m-%d}" if f.eta is not None else "")
+            summary = (f"webhook {policy_limit.target} fails open (failurePolicy: Ignore): {f.key.signal} {when}; "
                        "slow answers will silently skip the webhook (mutations lost, no error)")
             out.append(Finding(key=key_of(policy_limit), kind="fail_open_risk", severity=f.severity, evaluated_at=at, summary=summary,
                                eta=f.eta, eta_lower=f.eta_lower, eta_upper=f.eta_upper, ceiling=f.ceiling, current=f.current, gates=gates))

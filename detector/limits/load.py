@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from detector.config import Config, KubernetesSettings
+from detector.errors import SlowburnError
 from detector.evaluation import Evaluation
 from detector.limits.configuration import configuration_findings, declared_vs_live
 from detector.limits.model import LimitSet
@@ -22,16 +23,20 @@ class KnownLimits:
 
     @property
     def ceilings(self) -> LimitSet | None:
-        return self.live if self.live is not None else self.declared
+        """The cluster's limits when it was read, else the manifests' (a failed cluster read falls back)."""
+        if self.live is not None and (self.live.limits or self.declared is None):
+            return self.live
+        return self.declared
 
     @property
     def problems(self) -> tuple[str, ...]:
         return tuple(p for s in (self.declared, self.live) if s is not None for p in s.problems)
 
 
-def load_limits(config: Config, manifests: str | None = None) -> KnownLimits:
+def load_limits(config: Config, manifests: str | None = None, *, strict: bool = False) -> KnownLimits:
     """``manifests`` (the command line) overrides ``kubernetes.manifests``; the cluster is read when the
-    config says ``in_cluster`` or names a ``kubeconfig``."""
+    config says ``in_cluster`` or names a ``kubeconfig``. A cluster that cannot be read is a problem
+    (the run goes on with the manifests or the ceilings' defaults), or an error when ``strict``."""
     settings = config.kubernetes or KubernetesSettings()
     directory = manifests or settings.manifests
     declared = live = None
@@ -44,20 +49,26 @@ def load_limits(config: Config, manifests: str | None = None) -> KnownLimits:
         from detector.limits.cluster import read_cluster
         from detector.limits.extract import extract_limits
 
-        batch = read_cluster(in_cluster=settings.in_cluster, kubeconfig=settings.kubeconfig, context=settings.context,
-                             namespaces=settings.namespaces)
-        live = extract_limits(batch, "cluster")
+        try:
+            batch = read_cluster(in_cluster=settings.in_cluster, kubeconfig=settings.kubeconfig, context=settings.context,
+                                 namespaces=settings.namespaces)
+        except SlowburnError as exc:
+            if strict:
+                raise
+            live = LimitSet(problems=(f"cluster not read, its limits are unknown this run: {exc}",), origin="cluster")
+        else:
+            live = extract_limits(batch, "cluster")
     return KnownLimits(declared, live)
 
 
 def with_configuration_findings(evaluation: Evaluation, known: KnownLimits, config: Config) -> Evaluation:
     """The evaluation plus the findings from configuration alone and the problems met reading it."""
     limits = known.ceilings
+    notes = tuple(DataNote("kubernetes", problem) for problem in known.problems)
     if limits is None:
-        return evaluation
+        return replace(evaluation, notes=(*evaluation.notes, *notes)) if notes else evaluation
     found = configuration_findings(limits, config, evaluation, evaluation.at)
     if known.declared is not None and known.live is not None:
         found += declared_vs_live(known.declared, known.live, evaluation.at)
-    notes = tuple(DataNote("kubernetes", problem) for problem in known.problems)
     findings = tuple(sorted((*evaluation.findings, *found), key=lambda f: (-f.rank, f.key.signal, f.key.labels, f.kind)))
     return replace(evaluation, findings=findings, notes=(*evaluation.notes, *notes))

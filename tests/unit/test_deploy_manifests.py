@@ -14,7 +14,7 @@ from detector.live import state_path_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-MANIFESTS = ["serviceaccount.yaml", "secret.yaml", "configmap.yaml", "pvc.yaml", "cronjob.yaml", "deployment.yaml"]
+MANIFESTS = ["serviceaccount.yaml", "secret.yaml", "configmap.yaml", "pvc.yaml", "cronjob.yaml", "deployment.yaml", "rbac-limits.yaml"]
 K8S_VERSION = "1.30.0"
 
 
@@ -158,6 +158,27 @@ def test_the_kustomization_lists_existing_files_and_exactly_one_of_cronjob_and_d
 def dockerfile():
     lines = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ").splitlines()
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line.strip() else "") for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_the_limits_cluster_role_grants_list_on_exactly_the_resources_the_live_reader_lists():
+    from detector.limits.cluster import RESOURCES
+
+    role = one("rbac-limits.yaml", "ClusterRole")
+    granted = {(group, resource) for rule in role["rules"] for group in rule["apiGroups"] for resource in rule["resources"]}
+    assert granted == {(r.group, r.resource) for r in RESOURCES}
+    for rule in role["rules"]:
+        assert rule["verbs"] == ["list"]                            # read-only, and not even get or watch
+        assert set(rule) == {"apiGroups", "resources", "verbs"}     # no resourceNames, no nonResourceURLs
+
+
+def test_the_limits_cluster_role_is_bound_to_the_service_account_the_pods_run_as():
+    role = one("rbac-limits.yaml", "ClusterRole")
+    binding = one("rbac-limits.yaml", "ClusterRoleBinding")
+    account = one("serviceaccount.yaml", "ServiceAccount")["metadata"]["name"]
+    namespace = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())["namespace"]
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role["metadata"]["name"]}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account, "namespace": namespace}]
+    assert pod_spec("CronJob")["serviceAccountName"] == pod_spec("Deployment")["serviceAccountName"] == account
 
 
 def test_the_image_is_python_311_slim_installs_the_package_and_runs_as_a_non_root_user():
