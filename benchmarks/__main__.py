@@ -3,7 +3,7 @@
 Run: python -m benchmarks [--quick] [--out docs/benchmarks.md] [--skip NAME ...]
 
 Sections: pipeline_speed, scenarios (detection quality), eta_coverage (how often the incident falls
-inside the ETA interval), fleet_scale (speed, memory), prophet_peer, and tcpd (change points on the
+inside the ETA interval), realops (false alarms on real NAB series; needs ../shared/benchmarks/realops), fleet_scale (speed, memory), prophet_peer, and tcpd (change points on the
 Turing Change Point Dataset) when ``benchmarks.tcpd`` is present.
 ``--quick`` shrinks every size (a few minutes in all); the committed document is a full run.
 """
@@ -24,11 +24,11 @@ from typing import Any, Callable, TextIO
 import numpy as np
 import pandas as pd
 
-from benchmarks import eta_coverage, fleet_scale, pipeline_speed, prophet_peer, scenarios
+from benchmarks import eta_coverage, fleet_scale, pipeline_speed, prophet_peer, realops, scenarios
 from detector.errors import SlowburnError
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-SECTIONS = ("pipeline_speed", "scenarios", "eta_coverage", "fleet_scale", "prophet_peer", "tcpd")
+SECTIONS = ("pipeline_speed", "scenarios", "eta_coverage", "realops", "fleet_scale", "prophet_peer", "tcpd")
 FAILURES = (SlowburnError, RuntimeError, ValueError, OSError, ImportError, KeyError)
 
 
@@ -73,6 +73,7 @@ def run_sections(quick: bool, skip: set[str], log: TextIO = sys.stderr) -> list[
         "pipeline_speed": lambda: ("ok", "```\n" + _captured(lambda: pipeline_speed.main(["--series", "60" if quick else "200"]))[1].rstrip() + "\n```", None),
         "scenarios": lambda: _markdown(scenarios, scenarios.run(*((24, 24) if quick else (200, 200)), workers=2, every=(2 if quick else 1) * 86400.0)),
         "eta_coverage": lambda: _markdown(eta_coverage, eta_coverage.run(24 if quick else 200, workers=2, every=(2 if quick else 1) * 86400.0)),
+        "realops": lambda: ("ok", "```\n" + _captured(lambda: realops.main([]))[1].rstrip() + "\n```", None),
         "fleet_scale": lambda: _markdown(fleet_scale, fleet_scale.run(quick=quick)),
         "prophet_peer": lambda: _markdown(prophet_peer, prophet_peer.run(*((4, 4) if quick else (30, 30)))),
         "tcpd": lambda: (*_tcpd(quick), None),
@@ -101,6 +102,7 @@ TITLES = {
     "pipeline_speed": "Per-series model cost (`python -m benchmarks.pipeline_speed`)",
     "scenarios": "Detection quality on the scenario suite (`python -m benchmarks.scenarios`)",
     "eta_coverage": "ETA interval coverage on the scenario suite (`python -m benchmarks.eta_coverage`)",
+    "realops": "Real operational series, NAB (`python -m benchmarks.realops`)",
     "fleet_scale": "Fleet scale: speed and memory (`python -m benchmarks.fleet_scale`)",
     "prophet_peer": "Prophet as a peer (`python -m benchmarks.prophet_peer`)",
     "tcpd": "Change points on the Turing Change Point Dataset (`python -m benchmarks.tcpd`)",

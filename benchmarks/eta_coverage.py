@@ -15,15 +15,14 @@ Quiet series never have a forecast to score; they only matter when ``--quiet`` i
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
-from pathlib import Path
 from typing import Any, Iterable, NamedTuple, TextIO
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.suite_cli import report, suite_parser
 
 from benchmarks.scenario_shapes import Scenario, make_scenarios
 from benchmarks.scenarios import SEED, build, evaluation_grid
@@ -181,19 +180,8 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=200)
-    parser.add_argument("--quiet", type=int, default=0, help="quiet controls to add (they never carry a forecast to score)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--every", default="1d", help="time between evaluations (default 1d)")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--json", dest="json_out", help="write the summary and every scored forecast as JSON")
-    args = parser.parse_args(argv)
-    result = run(args.incidents, args.quiet, args.workers, parse_duration(args.every), args.seed)
-    print(markdown(result))
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
-    return result
+    args = suite_parser(__doc__.splitlines()[0], SEED, 0, 'quiet controls to add (they never carry a forecast to score)').parse_args(argv)
+    return report(run(args.incidents, args.quiet, args.workers, parse_duration(args.every), args.seed), markdown, args.json_out)
 
 
 if __name__ == "__main__":

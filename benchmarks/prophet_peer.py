@@ -17,18 +17,16 @@ and the lead counting only alarms after the onset; quiet series are evaluated at
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.suite_cli import report, suite_parser
 from benchmarks.scenario_shapes import Scenario, make_scenarios
 from benchmarks.scenario_scoring import MIN_HISTORY, score, summarize
 from benchmarks.scenarios import SEED, build, evaluation_grid, run_slowburn
@@ -187,19 +185,10 @@ def _f(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=30)
-    parser.add_argument("--quiet", type=int, default=30)
-    parser.add_argument("--every", default="7d")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--json", dest="json_out")
+    parser = suite_parser(__doc__.splitlines()[0], SEED, 30)
+    parser.set_defaults(incidents=30, every="7d")
     args = parser.parse_args(argv)
-    result = run(args.incidents, args.quiet, parse_duration(args.every), args.workers, args.seed)
-    print(markdown(result))
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
-    return result
+    return report(run(args.incidents, args.quiet, parse_duration(args.every), args.workers, args.seed), markdown, args.json_out)
 
 
 if __name__ == "__main__":

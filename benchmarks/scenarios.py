@@ -14,17 +14,15 @@ episode is a maximal run of flags, and all scoring starts once a series has 21 d
 
 from __future__ import annotations
 
-import argparse
-import json
 import resource
 import sys
 import time
-from pathlib import Path
 from typing import Any, Callable, TextIO
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.suite_cli import report, suite_parser
 from benchmarks.scenario_scoring import MIN_HISTORY, by_shape, score, summarize, targets
 from benchmarks.scenario_shapes import END, Scenario, make_scenarios
 from benchmarks.zscore_rule import hold_for, zscore_firing
@@ -225,19 +223,8 @@ def _per100(value: float | None) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=200)
-    parser.add_argument("--quiet", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--every", default="1d", help="time between slowburn evaluations (default 1d)")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--json", dest="json_out", help="write the per-series results and the summary as JSON")
-    args = parser.parse_args(argv)
-    result = run(args.incidents, args.quiet, args.workers, parse_duration(args.every), args.seed)
-    print(markdown(result))
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
-    return result
+    args = suite_parser(__doc__.splitlines()[0], SEED, 200, 'quiet controls').parse_args(argv)
+    return report(run(args.incidents, args.quiet, args.workers, parse_duration(args.every), args.seed), markdown, args.json_out)
 
 
 if __name__ == "__main__":
