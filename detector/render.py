@@ -16,11 +16,10 @@ def render_table(evaluation: Evaluation, *, min_severity: str = "info") -> str:
              f"{len(evaluation.at_least('warning'))} warning or worse, {len(evaluation.errors)} failed signal(s)"]
     shown = evaluation.at_least(min_severity)
     if shown:
-        width = max(len(str(f.key)) for f in shown)
-        width = min(width, 70)
+        width = max(len(str(f.key)) for f in shown)        # never cut: three PVCs must not read the same
         lines.append(f"{'SEV':4}  {'KIND':16}  {'SERIES':{width}}  SUMMARY")
         for f in shown:
-            lines.append(f"{_SEVERITY_MARK[f.severity]:4}  {f.kind:16}  {str(f.key)[:width]:{width}}  {f.summary}")
+            lines.append(f"{_SEVERITY_MARK[f.severity]:4}  {f.kind:16}  {str(f.key):{width}}  {f.summary}")
     else:
         lines.append("no findings")
     for name, error in sorted(evaluation.errors.items()):

@@ -55,3 +55,9 @@ def test_run_without_the_manifests_falls_back_to_the_typed_in_ceiling_and_says_s
     document = json.loads((tmp_path / "run.json").read_text())
     assert any("no Kubernetes objects were read" in note and "default ceiling 30" in note for note in document["notes"])
     assert not any(f["signal"] == "kubernetes" for f in document["findings"])
+
+
+def test_the_table_never_cuts_a_series_identity():
+    status, out, _ = cli("run", *REPLICAS, "--manifests", MANIFESTS, "--at", "2026-02-10T00:00:00Z")
+    assert status == 0
+    assert 'kubernetes{object="MutatingWebhookConfiguration/vpa-webhook-config",target="vpa.k8s.io"}' in out
