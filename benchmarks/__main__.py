@@ -67,13 +67,21 @@ def _tcpd(quick: bool) -> tuple[str, str]:
     return ("ok" if status == 0 else f"exit {status}"), text
 
 
+def _realops() -> tuple[str, str, None]:
+    """The NAB replay; 'skipped' with the reason when ../shared/benchmarks/realops is not there."""
+    code, text = _captured(lambda: realops.main([]))
+    if code:
+        return "skipped", f"Skipped: {text.strip() or 'the realops data is not available'}", None
+    return "ok", "```\n" + text.rstrip() + "\n```", None
+
+
 def run_sections(quick: bool, skip: set[str], log: TextIO = sys.stderr) -> list[dict[str, Any]]:
     """Each section: name, status, seconds, markdown body and (where there is one) the result document."""
     plans: dict[str, Callable[[], tuple[str, str, Any]]] = {
         "pipeline_speed": lambda: ("ok", "```\n" + _captured(lambda: pipeline_speed.main(["--series", "60" if quick else "200"]))[1].rstrip() + "\n```", None),
         "scenarios": lambda: _markdown(scenarios, scenarios.run(*((24, 24) if quick else (200, 200)), workers=2, every=(2 if quick else 1) * 86400.0)),
         "eta_coverage": lambda: _markdown(eta_coverage, eta_coverage.run(24 if quick else 200, workers=2, every=(2 if quick else 1) * 86400.0)),
-        "realops": lambda: ("ok", "```\n" + _captured(lambda: realops.main([]))[1].rstrip() + "\n```", None),
+        "realops": lambda: _realops(),
         "fleet_scale": lambda: _markdown(fleet_scale, fleet_scale.run(quick=quick)),
         "prophet_peer": lambda: _markdown(prophet_peer, prophet_peer.run(*((4, 4) if quick else (30, 30)))),
         "tcpd": lambda: (*_tcpd(quick), None),

@@ -129,7 +129,7 @@ def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.
         if span < signal.model.min_history:
             continue                      # too young to judge: quiet, not an error
         last = window.index[finite[-1]]
-        fresh = stale_gate(policy, float(signal.step), (at - last).total_seconds() - float(signal.step))
+        fresh = stale_gate(policy, float(signal.step), (at - last).total_seconds())
         if not fresh.passed:
             stale.append((key, last, Verdict((fresh,), (), f"not judged: stopped reporting at {iso_utc(last)}")))
             continue

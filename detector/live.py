@@ -104,7 +104,10 @@ def run_once(
         data = source.fetch(config.signals, end=at)
     except SlowburnError as exc:
         print(f"slowburn: error: {exc}", file=env.stderr)
-        evaluation = Evaluation(at=at, findings=(), errors={s.name: exc for s in config.signals})
+        held = {s.name: exc for s in config.signals}
+        if limits is not None:
+            held["kubernetes"] = exc                 # configuration findings need the series too: hold them
+        evaluation = Evaluation(at=at, findings=(), errors=held)
     else:
         from detector.limits.ceilings import apply_limits
         from detector.limits.load import KnownLimits, with_configuration_findings
@@ -140,12 +143,14 @@ def run_once(
 
 
 def evaluation_status(evaluation: Evaluation, signal_count: int) -> ExitStatus:
-    """OK; PARTIAL when some signals failed; when all did, their common status, else STORE or SOURCE."""
-    if not evaluation.errors:
-        return ExitStatus.OK
-    if len(evaluation.errors) < signal_count:
+    """OK; PARTIAL when some signals (or the Kubernetes limits) failed; when all signals did, their
+    common status, else STORE or SOURCE."""
+    errors = {name: err for name, err in evaluation.errors.items() if name != "kubernetes"}
+    if not errors:
+        return ExitStatus.PARTIAL if evaluation.errors else ExitStatus.OK
+    if len(errors) < signal_count:
         return ExitStatus.PARTIAL
-    codes = {getattr(err, "exit_status", ExitStatus.SOURCE) for err in evaluation.errors.values()}
+    codes = {getattr(err, "exit_status", ExitStatus.SOURCE) for err in errors.values()}
     if len(codes) == 1:
         return codes.pop()          # e.g. CONFIG when no signal has a query
     return ExitStatus.STORE if ExitStatus.STORE in codes else ExitStatus.SOURCE

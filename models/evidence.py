@@ -27,7 +27,7 @@ class EvidenceSpec:
     saturation_hold_seconds: float = 6 * 3600.0
     saturation_quantile: float = 0.1      # level held by (1 - q) of the saturation window's samples
     shift_hold_seconds: float = 12 * 3600.0
-    shift_quantile: float = 0.25
+    shift_quantile: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "baseline": [s.to_dict() for s in theirs],
         "summary": {"slowburn": summarize(ours), "predict_linear": summarize(theirs)},
         "errors": {name: str(err) for name, err in sorted(data.errors.items())},
-        "notes": [str(n) for n in data.notes],
+        "notes": [str(n) for n in data.notes] + ([
+            "limit ceilings: the Kubernetes objects as they are now apply to the whole replay (a past resize is not "
+            "replayed; use a ceiling signal, e.g. kubelet_volume_stats_capacity_bytes, for limits that change)"] if known.ceilings is not None else []),
         "limits": limits_document(known, times[-1], original, evaluate(config, data, times[-1])) if known.ceilings is not None else None,
     }
     print(render_summary(document), file=env.stdout)

@@ -49,7 +49,7 @@ def parse_selector(text: str) -> SeriesKey:
         pair = _MATCHER.match(inner, position)
         if not pair:
             raise UsageError(f"--series: cannot read the labels at {inner[position:]!r}; expected label=\"value\"")
-        labels[pair.group(1)] = pair.group(2).encode().decode("unicode_escape")
+        labels[pair.group(1)] = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), pair.group(2))
         position = pair.end()
     return SeriesKey(name, labels_of(labels))
 

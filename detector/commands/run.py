@@ -75,6 +75,9 @@ def write_json(document: dict, target: str, env: Environment) -> None:
 def exit_status_for(errors: dict, signal_count: int) -> ExitStatus:
     if not errors:
         return ExitStatus.OK
+    if "kubernetes" in errors and len(errors) == 1:
+        return ExitStatus.PARTIAL                      # the limits could not be read; every signal ran
+    errors = {name: err for name, err in errors.items() if name != "kubernetes"}
     if len(errors) >= signal_count:
         first = next(iter(errors.values()))
         return first.exit_status if isinstance(first, SlowburnError) else ExitStatus.DATA

@@ -25,6 +25,7 @@ from detector.durations import parse_duration
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError
 from detector.http_server import Health, HttpServer, LastRun, make_app, parse_listen
+from detector.limits.load import KnownLimits
 from detector.live import build_alertmanager, build_source, check_live_config, live_limits, run_once, state_path_for
 from detector.self_metrics import SelfMetrics
 from detector.sinks.base import Sink
@@ -100,6 +101,7 @@ class _Tick:
         health: Health, pool: ProcessPoolExecutor | None, workers: int, manifests: str | None = None,
     ) -> None:
         self.manifests = manifests
+        self.last_limits: KnownLimits | None = None       # the last good read, used while the cluster cannot be read
         self.config, self.env, self.source, self.sinks = config, env, source, sinks
         self.metrics, self.health, self.pool, self.workers = metrics, health, pool, workers
         self.stopping = threading.Event()
@@ -119,7 +121,12 @@ class _Tick:
                 limits = live_limits(self.config, self.manifests)       # re-read every run: objects change
             except SlowburnError as exc:
                 print(f"slowburn: error: limits not read this run: {exc}", file=self.env.stderr, flush=True)
-                limits = None
+                limits = self.last_limits
+            if limits is not None and limits.failure is not None and self.last_limits is not None:
+                print(f"slowburn: error: {limits.failure}; using the limits read before", file=self.env.stderr, flush=True)
+                limits = self.last_limits
+            elif limits is not None and limits.failure is None:
+                self.last_limits = limits
             outcome = run_once(
                 self.config, self.env, source=self.source, sinks=self.sinks, metrics=self.metrics,
                 workers=self.workers, pool=self.pool, limits=limits,

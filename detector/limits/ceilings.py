@@ -57,16 +57,36 @@ def matching(spec: LimitCeiling, labels: Labels, limits: LimitSet) -> list[Limit
             and isinstance(limit.value, (int, float))]
 
 
+def _one_owner(found: list[Limit], labels: dict[str, str]) -> list[Limit] | None:
+    """The matches of one object: container names repeat across workloads (``app``), so limits of
+    several objects are told apart by the series' ``pod`` label (``<workload>-...``); None if they cannot be."""
+    owners = {limit.object for limit in found}
+    if len(owners) <= 1:
+        return found
+    pod = labels.get("pod")
+    if pod is not None:
+        mine = [limit for limit in found if pod.startswith(limit.object.rsplit("/", 1)[-1] + "-")]
+        if len({limit.object for limit in mine}) == 1:
+            return mine
+    return None if len({float(limit.value) for limit in found}) > 1 else found
+
+
 def _ceiling_for(spec: LimitCeiling, key: SeriesKey, limits: LimitSet | None, notes: list[DataNote]) -> float | None:
-    found = matching(spec, key.labels, limits) if limits is not None else []
+    found = _one_owner(matching(spec, key.labels, limits) if limits is not None else [], dict(key.labels))
+    if found is None:
+        where = f"{spec.limit} limits of several objects match {spec.match_label}={dict(key.labels).get(spec.match_label)!r} (add a pod or namespace label to tell them apart)"
+        found = []
+    else:
+        where = ""
     if found:
         values = sorted({float(limit.value) for limit in found})
         if len(values) > 1:
             notes.append(DataNote(key.signal, f"{key}: {len(found)} {spec.limit} limits match ({', '.join(f'{v:g}' for v in values)}); "
                                               f"the tightest, {values[0]:g}, is the ceiling"))
         return values[0]
-    where = "no Kubernetes objects were read (--manifests DIR or kubernetes: in the config)" if limits is None else \
-        f"no {spec.limit} limit with target {spec.match_label}={dict(key.labels).get(spec.match_label, '(label missing)')!r}"
+    if not where:
+        where = "no Kubernetes objects were read (--manifests DIR or kubernetes: in the config)" if limits is None else \
+            f"no {spec.limit} limit with target {spec.match_label}={dict(key.labels).get(spec.match_label, '(label missing)')!r}"
     if spec.default is not None:
         notes.append(DataNote(key.signal, f"{key}: {where}; the default ceiling {spec.default:g} is used"))
         return float(spec.default)

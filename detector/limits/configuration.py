@@ -120,15 +120,21 @@ def _template_drift(limits: LimitSet, at: pd.Timestamp) -> list[Finding]:
 def declared_vs_live(declared: LimitSet, live: LimitSet, at: pd.Timestamp) -> list[Finding]:
     """Every limit whose value differs between the manifests (e.g. a Git checkout) and the cluster."""
     mine = {(d.kind, d.object, d.target): d for d in declared.limits}
+    unplaced = {(d.kind, _kind_name(d.object), d.target): d for d in declared.limits if d.namespace is None}
     out = []
-    for limit in live.limits:
-        other = mine.get((limit.kind, limit.object, limit.target))
+    for limit in live.limits:       # Helm/kustomize output often has no namespace: match those by kind and name
+        other = mine.get((limit.kind, limit.object, limit.target)) or unplaced.get((limit.kind, _kind_name(limit.object), limit.target))
         if other is None or other.value == limit.value or limit.kind == "pvc_capacity":
             continue
         summary = f"{limit.object} {limit.target}: {limit.kind} is {limit.value} in the cluster but {other.value} in the manifests"
         out.append(Finding(key=key_of(limit), kind="declared_drift", severity="warning", evaluated_at=at, summary=summary,
                            gates=(flag("declared equals live", False, f"{other.value} vs {limit.value}"),)))
     return out
+
+
+def _kind_name(ref: str) -> str:
+    parts = ref.split("/")
+    return f"{parts[0]}/{parts[-1]}"
 
 
 def _gib(value: float) -> str:

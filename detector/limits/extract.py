@@ -87,16 +87,18 @@ def _webhooks(obj: KubeObject, out: _Collector) -> None:
         if timeout is None:
             out.add(obj, "webhook_timeout", name, timeout_default, "api_default",
                     f"timeoutSeconds unset: {timeout_default:g} s{note}", labels)
-        elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and 1 <= timeout <= 30:
             out.add(obj, "webhook_timeout", name, float(timeout), "spec", f"timeoutSeconds: {timeout}", labels)
         else:
-            out.problem(obj, f"webhooks[{index}].timeoutSeconds", f"{timeout!r} is not a number of seconds")
+            out.problem(obj, f"webhooks[{index}].timeoutSeconds", f"{timeout!r} is not a number of seconds from 1 to 30")
         policy = _get(hook, "failurePolicy")
         if policy is None:
             out.add(obj, "webhook_failure_policy", name, policy_default, "api_default",
                     f"failurePolicy unset: {policy_default}{note}", labels)
-        else:
+        elif policy in ("Fail", "Ignore"):
             out.add(obj, "webhook_failure_policy", name, str(policy), "spec", f"failurePolicy: {policy}", labels)
+        else:
+            out.problem(obj, f"webhooks[{index}].failurePolicy", f"{policy!r} is not Fail or Ignore")
 
 
 def _containers(obj: KubeObject, out: _Collector) -> None:

@@ -20,6 +20,7 @@ class KnownLimits:
 
     declared: LimitSet | None = None
     live: LimitSet | None = None
+    failure: SlowburnError | None = None      # the cluster could not be read this run (its alerts are held)
 
     @property
     def ceilings(self) -> LimitSet | None:
@@ -40,6 +41,7 @@ def load_limits(config: Config, manifests: str | None = None, *, strict: bool = 
     settings = config.kubernetes or KubernetesSettings()
     directory = manifests or settings.manifests
     declared = live = None
+    failure = None
     if directory:
         from detector.limits.extract import extract_limits
         from detector.limits.manifests import read_manifests
@@ -55,16 +57,19 @@ def load_limits(config: Config, manifests: str | None = None, *, strict: bool = 
         except SlowburnError as exc:
             if strict:
                 raise
+            failure = exc
             live = LimitSet(problems=(f"cluster not read, its limits are unknown this run: {exc}",), origin="cluster")
         else:
             live = extract_limits(batch, "cluster")
-    return KnownLimits(declared, live)
+    return KnownLimits(declared, live, failure)
 
 
 def with_configuration_findings(evaluation: Evaluation, known: KnownLimits, config: Config) -> Evaluation:
     """The evaluation plus the findings from configuration alone and the problems met reading it."""
     limits = known.ceilings
     notes = tuple(DataNote("kubernetes", problem) for problem in known.problems)
+    if known.failure is not None:       # held, not resolved: the configuration alerts depend on what was not read
+        evaluation = replace(evaluation, errors={**evaluation.errors, "kubernetes": known.failure})
     if limits is None:
         return replace(evaluation, notes=(*evaluation.notes, *notes)) if notes else evaluation
     found = configuration_findings(limits, config, evaluation, evaluation.at)

@@ -38,13 +38,19 @@ def parse_quantity(text: str | int | float) -> float:
         raise ValueError(f"{text!r} is not a Kubernetes quantity (expected e.g. 512Mi, 20Gi, 1G, 250m, 1e3)")
     number, suffix = float(match["number"]), match["suffix"]
     if suffix in _BINARY:
-        return number * _BINARY[suffix]
+        return _finite(number * _BINARY[suffix], text)
     if suffix in _DECIMAL:
-        return number * _DECIMAL[suffix]
+        return _finite(number * _DECIMAL[suffix], text)
     try:
         value = number * 10.0 ** int(suffix[1:])
     except OverflowError:
         value = math.inf
     if not math.isfinite(value):
         raise ValueError(f"{text!r} is out of range")
+    return value
+
+
+def _finite(value: float, text: object) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is too large for a Kubernetes quantity")
     return value

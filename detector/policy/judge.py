@@ -155,13 +155,18 @@ def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis
         if not reach.passed:
             return None
     critical = pinned or imminent
+    if not pinned:
+        soon = gate("ETA within critical_within", f.eta_days, "<=", signal.severity.critical_within / DAY, "days",
+                    "critical when passed; an imminent breach is judged by its slope alone (no age gates)")
+        trace.append(soon)
+        used.append(soon)
     return Decision("breach_forecast", "critical" if critical else "warning", tuple(used),
                     (f.eta_days, f.eta_lower_days, f.eta_upper_days), pinned)
 
 
 def _ceiling_now(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> list[Gate]:
     """At the ceiling (any gate): the level held by most of the last ``saturation.hold`` lies within
-    the band below the ceiling (three short-run sigmas, between ``band_min`` and ``band_max`` of it)
+    the band below the ceiling (``band_noise_sigmas`` short-run sigmas, between ``band_min`` and ``band_max`` of it)
     or past it; or the median of the last 24 h is at or past it (a noisy series bouncing on its limit)."""
     s = policy.saturation
     c = float(a.ceiling or 0.0)
@@ -189,9 +194,9 @@ def _shift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, 
 
 
 def stale_gate(policy: DetectionPolicy, step: float, silent_for: float) -> Gate:
-    """Fresh enough to judge: the last sample is no older than ``max(min_steps x step, stale_after)``."""
+    """Fresh enough to judge: some sample in the last ``max(min_steps x step, stale_after)``."""
     limit = max(policy.staleness.min_steps * step, policy.staleness.stale_after)
-    return gate("time since the last sample", silent_for / 3600.0, "<=", limit / 3600.0, "h", "older: stopped reporting, not judged")
+    return gate("time since the last sample", silent_for / 3600.0, "<", limit / 3600.0, "h", "no sample in that long: stopped reporting, not judged")
 
 
 def _drift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:

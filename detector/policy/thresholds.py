@@ -113,7 +113,7 @@ class RegimeShift:
 
     ratio: float = _t(10.0, "ratio", "convention: an order of magnitude above the highest level held before")
     hold: float = _t(12 * HOUR, "seconds", "convention: held for half a day (deploy spikes and surges are shorter)")
-    held_quantile: float = _t(0.25, "quantile", "convention: 75 % of the hold's samples at the new level")
+    held_quantile: float = _t(0.0, "quantile", "convention: every sample of the hold at the new level (held for 12 h, not 9)")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ def episodes(timeline: dict[pd.Timestamp, tuple[Any, ...]]) -> list[dict[str, An
     """Runs of the same (kind, severity) over consecutive evaluation times."""
     open_runs: dict[tuple[str, str], dict[str, Any]] = {}
     closed: list[dict[str, Any]] = []
-    previous: pd.Timestamp | None = None
     for at in sorted(timeline):
         current = {(f.kind, f.severity): f for f in timeline[at]}
         for ident in list(open_runs):
@@ -44,9 +43,9 @@ def episodes(timeline: dict[pd.Timestamp, tuple[Any, ...]]) -> list[dict[str, An
                 open_runs[ident]["evaluations"] += 1
             else:
                 open_runs[ident] = {"kind": ident[0], "severity": ident[1], "first": iso_utc(at), "last": iso_utc(at),
-                                    "evaluations": 1, "first_eta": iso_utc(finding.eta)}
-        previous = at
-    del previous
+                                    "evaluations": 1, "first_eta": iso_utc(finding.eta), "first_eta_lower": iso_utc(finding.eta_lower),
+                                    "first_eta_upper": iso_utc(finding.eta_upper),
+                                    "first_gates": sorted(g.name for g in finding.gates if g.passed)}
     closed.extend(open_runs.values())
     return sorted(closed, key=lambda e: (e["first"], e["kind"], e["severity"]))
 

@@ -256,3 +256,24 @@ def test_a_run_reads_the_limits_from_the_cluster_and_a_forbidden_resource_is_a_n
     assert any(f["kind"] == "fail_open_risk" for f in result["findings"])
     assert any("persistentvolumeclaims" in note and "add to the ClusterRole" in note for note in result["notes"])
     assert TOKEN not in out.getvalue() + err.getvalue() + (tmp_path / "run.json").read_text()
+
+
+def test_a_cluster_that_cannot_be_read_holds_the_configuration_alerts_and_the_run_goes_on(tmp_path):
+    """A refused connection: the run evaluates every signal, exits 5 (partial) and marks `kubernetes` failed,
+    so the alert sinks hold (not resolve) the configuration alerts of earlier runs."""
+    from detector.config import Config
+    from detector.limits.load import load_limits, with_configuration_findings
+    from detector.evaluation import Evaluation
+    import pandas as pd
+
+    port = socket.socket()
+    port.bind(("127.0.0.1", 0))
+    address = port.getsockname()[1]
+    port.close()
+    kubeconfig = str(write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{address}", TOKEN))
+    config = Config.model_validate({"signals": [{"name": "x"}], "kubernetes": {"kubeconfig": kubeconfig}})
+    known = load_limits(config)
+    assert known.failure is not None and known.problems
+    evaluation = with_configuration_findings(Evaluation(at=pd.Timestamp("2026-01-01", tz="UTC"), findings=()), known, config)
+    assert "kubernetes" in evaluation.failed_signals
+    assert TOKEN not in str(known.failure) and all(TOKEN not in p for p in known.problems)

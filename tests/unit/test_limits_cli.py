@@ -49,6 +49,17 @@ def test_run_with_the_manifests_takes_each_webhooks_own_timeout_and_reports_the_
     assert not any("default ceiling 30" in note for note in document["notes"])
 
 
+def test_explain_with_the_manifests_judges_gatekeeper_against_its_own_3_second_timeout(tmp_path):
+    series = 'webhook_p99_seconds{name="gatekeeper.sh",type="validating"}'
+    status, out, err = cli("explain", *REPLICAS, "--manifests", MANIFESTS, "--series", series, "--json", str(tmp_path / "e.json"))
+    assert status == 0, err
+    gates = {g["name"]: g for g in json.loads((tmp_path / "e.json").read_text())["gates"]}
+    assert gates["median of the last 24 h vs the ceiling"]["threshold"] == 3.0
+    status, _, _ = cli("explain", *REPLICAS, "--series", series, "--json", str(tmp_path / "d.json"))
+    gates = {g["name"]: g for g in json.loads((tmp_path / "d.json").read_text())["gates"]}
+    assert gates["median of the last 24 h vs the ceiling"]["threshold"] == 30.0
+
+
 def test_run_without_the_manifests_falls_back_to_the_typed_in_ceiling_and_says_so(tmp_path):
     status, _, err = cli("run", *REPLICAS, "--at", "2026-02-10T00:00:00Z", "--json", str(tmp_path / "run.json"))
     assert status == 0, err

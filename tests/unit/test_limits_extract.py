@@ -176,8 +176,19 @@ def test_a_written_timeout_and_policy_are_taken_from_the_spec():
 
 def test_a_timeout_that_is_not_a_number_is_a_problem_naming_the_field():
     limits = extract_limits(batch_of(webhook_config(timeoutSeconds="soon")), "test")
-    assert limits.problems == ("test.yaml#1: MutatingWebhookConfiguration/hooks: webhooks[0].timeoutSeconds: 'soon' is not a number of seconds",)
+    assert limits.problems == ("test.yaml#1: MutatingWebhookConfiguration/hooks: webhooks[0].timeoutSeconds: 'soon' is not a number of seconds from 1 to 30",)
     assert the(limits, "webhook_failure_policy").value == "Fail"
+
+
+@pytest.mark.parametrize(("timeout", "kept"), [(1, True), (30, True), (0, False), (31, False), (float("nan"), False)])
+def test_a_timeout_outside_the_apis_1_to_30_seconds_is_a_problem(timeout, kept):
+    limits = extract_limits(batch_of(webhook_config(timeoutSeconds=timeout)), "test")
+    assert bool(limits.of_kind("webhook_timeout")) is kept and bool(limits.problems) is not kept
+
+
+def test_a_failure_policy_other_than_fail_or_ignore_is_a_problem():
+    limits = extract_limits(batch_of(webhook_config(failurePolicy=[1])), "test")
+    assert not limits.of_kind("webhook_failure_policy") and "not Fail or Ignore" in limits.problems[0]
 
 
 # --- memory, PVCs and templates ----------------------------------------------------------------------------

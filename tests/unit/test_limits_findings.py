@@ -51,8 +51,22 @@ def test_a_series_with_no_matching_limit_takes_the_default_with_a_note_or_none()
     assert any("analysed without a ceiling" in n.message for n in data.notes)
 
 
+def test_a_container_name_shared_by_two_workloads_takes_the_limit_of_the_pods_own_workload():
+    limits = LimitSet((Limit("memory_limit", "Deployment/shop/api", "app", 4 * GIB, "spec", "shop"),
+                       Limit("memory_limit", "Deployment/shop/worker", "app", 0.5 * GIB, "spec", "shop")))
+    config = Config.model_validate({"signals": [{"name": "mem", "ceiling": {"limit": "memory_limit"}}]})
+    index = hourly_index(30)
+    series = {(("container", "app"), ("namespace", "shop"), ("pod", "api-5d8f-abc")): pd.Series(2 * GIB, index=index),
+              (("container", "app"), ("namespace", "shop")): pd.Series(2 * GIB, index=index)}
+    _, data = apply_limits(config, SeriesSet(series={"mem": series}), limits)
+    ceilings = data.of(ceiling_signal_name("mem"))
+    assert ceilings[(("container", "app"), ("namespace", "shop"), ("pod", "api-5d8f-abc"))].iloc[-1] == 4 * GIB
+    assert ceilings[(("container", "app"), ("namespace", "shop"))].isna().all()          # cannot tell: none, with a note
+    assert any("several objects" in n.message for n in data.notes)
+
+
 def test_several_matching_limits_give_the_tightest_with_a_note():
-    limits = LimitSet((Limit("webhook_timeout", "A/a", "vpa.k8s.io", 30.0, "spec"), Limit("webhook_timeout", "B/b", "vpa.k8s.io", 10.0, "spec")))
+    limits = LimitSet((Limit("webhook_timeout", "A/a", "vpa.k8s.io", 30.0, "spec"), Limit("webhook_timeout", "A/a", "vpa.k8s.io", 10.0, "spec")))
     _, data = apply_limits(p99_config(), p99_data(), limits)
     assert data.of(ceiling_signal_name("p99"))[(("name", "vpa.k8s.io"),)].iloc[-1] == 10.0
     assert any("the tightest, 10" in n.message for n in data.notes)
@@ -111,3 +125,10 @@ def test_a_limit_that_differs_between_the_manifests_and_the_cluster_is_declared_
     (drift,) = declared_vs_live(webhook_limits(timeout=30.0), webhook_limits(timeout=10.0), AT)
     assert "10" in drift.summary and "30" in drift.summary
     assert declared_vs_live(webhook_limits(), webhook_limits(), AT) == []
+
+
+def test_a_manifest_without_a_namespace_is_compared_with_the_live_object_of_the_same_kind_and_name():
+    declared = LimitSet((Limit("memory_limit", "Deployment/api", "app", 1 * GIB, "spec", None),))
+    live = LimitSet((Limit("memory_limit", "Deployment/shop/api", "app", 2 * GIB, "spec", "shop"),))
+    (drift,) = declared_vs_live(declared, live, AT)
+    assert drift.kind == "declared_drift"

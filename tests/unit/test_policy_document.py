@@ -30,3 +30,20 @@ def test_only_the_model_settings_a_user_wrote_override_the_policy():
     tuned = DEFAULT_POLICY.with_field("drift.warning_ratio", 3.0)
     assert for_signal(tuned, ModelSettings()).drift.warning_ratio == 3.0
     assert for_signal(tuned, ModelSettings(drift_ratio=1.5)).drift.warning_ratio == 1.5
+
+
+def test_the_models_defaults_are_the_policys_so_a_policy_change_reaches_every_path():
+    import inspect
+
+    from detector.evaluate import evidence_spec
+    from models.drivers import link_driver
+    from models.evidence import EvidenceSpec
+    from models.trend import RobustTrend
+
+    assert EvidenceSpec() == evidence_spec(DEFAULT_POLICY)
+    assert inspect.signature(RobustTrend).parameters["heavy_tail_share"].default == DEFAULT_POLICY.trend.heavy_tail_share
+    defaults = {k: v.default for k, v in inspect.signature(link_driver).parameters.items()}
+    d = DEFAULT_POLICY.drivers
+    assert (defaults["tolerance_days"], defaults["max_lag_days"], defaults["window_days"], defaults["min_step"],
+            defaults["recent_step_ratio"], defaults["correlation_sigmas"]) == (
+        d.coincidence_days, d.max_lag_days, d.window_days, d.min_step, d.recent_step_ratio, d.correlation_sigmas)

@@ -88,8 +88,8 @@ def ratio_of(values: np.ndarray, spec: EvidenceSpec = EvidenceSpec()) -> float:
 
 
 def test_an_eviction_loop_held_twelve_hours_is_far_outside_what_the_series_held():
-    assert ratio_of(evictions(13)) >= DEFAULT_POLICY.shift.ratio
-    assert ratio_of(evictions(6)) < DEFAULT_POLICY.shift.ratio
+    assert ratio_of(evictions(12)) >= DEFAULT_POLICY.shift.ratio
+    assert ratio_of(evictions(11)) < DEFAULT_POLICY.shift.ratio
 
 
 def test_deploy_spikes_a_surge_day_and_quiet_data_are_not_shifts():

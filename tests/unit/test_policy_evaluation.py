@@ -32,7 +32,7 @@ def disk_that_stopped(silent_hours: int, days: int = 200):
     return values
 
 
-@pytest.mark.parametrize(("silent_hours", "judged"), [(24, True), (26, False), (40 * 24, False)])
+@pytest.mark.parametrize(("silent_hours", "judged"), [(22, True), (23, False), (40 * 24, False)])   # last sample 23 h / 24 h before
 def test_a_series_silent_for_more_than_a_day_is_not_judged_and_says_when_it_stopped(silent_hours, judged):
     days = 200
     evaluation = run([{"name": "disk", "ceiling": 100.0}], {"disk": {(): disk_that_stopped(silent_hours, days)}}, pd.Timedelta(days=days), days)
