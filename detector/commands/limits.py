@@ -54,7 +54,8 @@ def limits_document(known: KnownLimits, at: pd.Timestamp, config: Config | None 
         findings += declared_vs_live(known.declared, known.live, at)
     return {
         "evaluated_at": iso_utc(at),
-        "limits": [{k: v for k, v in limit.to_dict().items() if k in ("kind", "object", "target", "value", "source", "detail")} for limit in shown.limits],
+        "limits": [{**{k: v for k, v in limit.to_dict().items() if k in ("kind", "object", "target", "value", "source", "detail")}, "read_from": where}
+                   for where, found in (("cluster", known.live), ("manifests", known.declared)) if found is not None for limit in found.limits],
         "findings": [{"kind": f.kind, "object": dict(f.key.labels)["object"], "target": dict(f.key.labels)["target"],
                       "severity": f.severity, "summary": f.summary} for f in findings],
         "problems": list(known.problems),
@@ -66,11 +67,11 @@ def render(document: dict) -> str:
     lines = [f"{len(rows)} limit(s), {len(document['findings'])} finding(s) from configuration alone"]
     if rows:
         width = min(max(len(r["object"]) for r in rows), 70)
-        lines.append(f"{'OBJECT':{width}}  {'TARGET':24}  {'LIMIT':22}  {'VALUE':>12}  FROM")
+        lines.append(f"{'OBJECT':{width}}  {'TARGET':24}  {'LIMIT':22}  {'VALUE':>12}  {'READ':9}  FROM")
         for r in rows:
             value = r["value"] if isinstance(r["value"], str) else _value(r["kind"], r["value"])
             source = r["source"] + (f": {r['detail']}" if r.get("detail") else "")
-            lines.append(f"{r['object']:{width}}  {r['target']:24}  {r['kind']:22}  {value:>12}  {source}")
+            lines.append(f"{r['object']:{width}}  {r['target']:24}  {r['kind']:22}  {value:>12}  {r['read_from']:9}  {source}")
     for f in document["findings"]:
         lines.append(f"{f['severity'].upper():8} {f['kind']}: {f['summary']}")
     for problem in document["problems"]:

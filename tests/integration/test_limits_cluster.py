@@ -277,3 +277,22 @@ def test_a_cluster_that_cannot_be_read_holds_the_configuration_alerts_and_the_ru
     evaluation = with_configuration_findings(Evaluation(at=pd.Timestamp("2026-01-01", tz="UTC"), findings=()), known, config)
     assert "kubernetes" in evaluation.failed_signals
     assert TOKEN not in str(known.failure) and all(TOKEN not in p for p in known.problems)
+
+
+def test_limits_from_both_the_manifests_and_the_cluster_lists_both_and_compares_them(kubeconfig, tmp_path):
+    import io
+    import json
+    from pathlib import Path
+
+    from detector.cli import main
+    from detector.environment import Environment
+
+    manifests = Path(__file__).resolve().parents[2] / "data" / "replicas" / "manifests"
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["limits", "--manifests", str(manifests), "--live", "--kubeconfig", kubeconfig, "--json", str(tmp_path / "l.json")],
+                  Environment(stdout=out, stderr=err, environ={}))
+    document = json.loads((tmp_path / "l.json").read_text())
+    assert status == 5, err.getvalue()            # PVCs are forbidden in this replay: partial, named
+    assert {row["read_from"] for row in document["limits"]} == {"cluster", "manifests"}
+    assert any("add to the ClusterRole" in p for p in document["problems"])
+    assert TOKEN not in out.getvalue() + err.getvalue()
