@@ -71,12 +71,8 @@ def _finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, d: Decision, c
 
 
 def _step_finding(signal: Signal, a: SeriesAnalysis, d: Decision, common: dict) -> Finding:
-    seg, prev = a.segments[-1], a.segments[-2]
-    before = a.to_unit(np.array([prev.value_at(seg.start - 1)]))[0]
-    after = a.to_unit(np.array([seg.value_at(seg.start)]))[0]
-    ratio = after / before if before > 0 and after > 0 else None
-    if signal.direction == "down" and ratio:
-        ratio = 1 / ratio
+    seg = a.segments[-1]
+    before, after, ratio = a.regime_step()
     when = _day(a.daily.day0 + seg.start)
     summary = f"{signal.name} stepped {format_ratio(ratio)} on {when:%Y-%m-%d} ({format_value(before, signal.name)} to {format_value(after, signal.name)})"
     fields = {**common, "onset": when, "magnitude": _round(ratio)}

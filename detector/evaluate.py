@@ -21,6 +21,7 @@ from detector.limits.ceilings import apply_limits
 from detector.limits.model import LimitSet
 from detector.policy.gates import Verdict
 from detector.policy.judge import stale_gate
+from detector.policy.worsening import min_regime_days
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy, for_signal
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet
 from models.analysis import SeriesAnalysis
@@ -138,7 +139,7 @@ def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.
             SeriesTask(
                 key=key, values=values, start=window.index[0].timestamp(), step=float(signal.step),
                 now=at.timestamp(), censor_at=signal.censor_at, ceiling=ceiling, direction=signal.direction,
-                seasonality=signal.model.seasonality, min_regime_days=max(3, int(round(signal.model.min_regime / 86400))),
+                seasonality=signal.model.seasonality, min_regime_days=min_regime_days(signal),
                 penalty=signal.model.penalty, confidence=signal.model.confidence,
                 drift_window_days=max(7, int(round(policy.drift.window / 86400))), evidence=evidence_spec(policy),
             )

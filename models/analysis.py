@@ -70,6 +70,16 @@ class SeriesAnalysis:
         """Growth over the drift window (current / window_baseline, in the bad direction)."""
         return _ratio(self.window_baseline, self.current, self.direction)
 
+    def regime_step(self) -> tuple[float, float, float | None]:
+        """Level before and after the current regime's start, in units, and their ratio in the bad
+        direction (None when a level is not positive). Needs two segments."""
+        seg, prev = self.segments[-1], self.segments[-2]
+        before, after = self.to_unit(np.array([prev.value_at(seg.start - 1), seg.value_at(seg.start)]))
+        ratio = float(after / before) if before > 0 and after > 0 else None
+        if self.direction == "down" and ratio:
+            ratio = 1 / ratio
+        return float(before), float(after), ratio
+
     def to_unit(self, model_values: np.ndarray) -> np.ndarray:
         """Convert values from the model domain (and analysis sign) to the series' units."""
         out = np.exp(model_values) if self.domain == "log" else np.asarray(model_values, dtype=float)

@@ -50,12 +50,12 @@ CLIENT_GO = ClientDefault("client-go", (), 5.0, 10.0, source="kubernetes/kuberne
                           "@047855f98056652ec3c6686797663462dfb1733b (DefaultQPS 5.0, DefaultBurst 10)")
 
 TABLE: tuple[ClientDefault, ...] = (
-    # VPA < 1.5.0: 5/10 -- kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@f04e43be (see _VPA_BEFORE_1_5)
-    ClientDefault("vpa-admission-controller", _vpa("vpa-admission-controller"), 5.0, 10.0, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
+    # VPA < 1.5.0: client-go's 5/10 -- kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@f04e43be (see _VPA_BEFORE_1_5)
+    ClientDefault("vpa-admission-controller", _vpa("vpa-admission-controller"), CLIENT_GO.qps, CLIENT_GO.burst, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
                   note=_VPA_NOTE),
-    ClientDefault("vpa-recommender", _vpa("vpa-recommender"), 5.0, 10.0, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
+    ClientDefault("vpa-recommender", _vpa("vpa-recommender"), CLIENT_GO.qps, CLIENT_GO.burst, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
                   note=_VPA_NOTE),
-    ClientDefault("vpa-updater", _vpa("vpa-updater"), 5.0, 10.0, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
+    ClientDefault("vpa-updater", _vpa("vpa-updater"), CLIENT_GO.qps, CLIENT_GO.burst, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
                   note=_VPA_NOTE),
     # VPA >= 1.5.0: 50/100 -- kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@3842ec3d (see _VPA_FROM_1_5)
     ClientDefault("vpa-admission-controller", _vpa("vpa-admission-controller"), 50.0, 100.0, since=(1, 5, 0), source=_VPA_FROM_1_5),

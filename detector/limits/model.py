@@ -6,19 +6,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-LIMIT_KINDS = (
-    "webhook_timeout",          # seconds; target: the webhook's name (the `name` label of apiserver_admission_webhook_*)
-    "webhook_failure_policy",   # "Fail" or "Ignore" (value is the string); target: the webhook's name
-    "client_qps",               # requests per second of a Kubernetes client; target: the container name
-    "client_burst",             # burst of the same client; target: the container name
-    "memory_limit",             # bytes; target: the container name
-    "pvc_request",              # bytes requested by a PVC; target: the PVC name
-    "pvc_capacity",             # bytes provisioned (status.capacity); target: the PVC name
-    "volume_claim_template",    # bytes of a StatefulSet's volumeClaimTemplate; target: the template name
-)
-SOURCES = ("spec", "flag", "default", "api_default", "status")
-"""Where a value came from: written in the object (spec), a command-line flag, the versioned defaults
-table (default), the Kubernetes API's own default for an unset field (api_default), or the object's status."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +46,11 @@ def frozen(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Limit:
-    """One configured (or defaulted) limit. ``value`` is a float in the kind's unit, or a string for
-    ``webhook_failure_policy``. ``object`` is ``Kind/namespace/name``; ``labels`` are extra identity
+    """One configured (or defaulted) limit. ``kind``: webhook_timeout (s), webhook_failure_policy
+    ("Fail"/"Ignore"), client_qps, client_burst, memory_limit, pvc_request, pvc_capacity,
+    volume_claim_template (bytes). ``source``: spec, flag, default (the versioned client table),
+    api_default (the API's default for an unset field) or status. ``value`` is a float in the kind's
+    unit, or a string for ``webhook_failure_policy``. ``object`` is ``Kind/namespace/name``; ``labels`` are extra identity
     (e.g. the owning StatefulSet of a PVC, the image and version of a client)."""
 
     kind: str

@@ -177,11 +177,7 @@ def _step_decision(policy: DetectionPolicy, a: SeriesAnalysis, trace: list[Gate]
     trace.append(size)
     if not size.passed:
         return None
-    before = a.to_unit(np.array([prev.value_at(seg.start - 1)]))[0]
-    after = a.to_unit(np.array([seg.value_at(seg.start)]))[0]
-    ratio = after / before if before > 0 and after > 0 else None
-    if a.direction == "down" and ratio:
-        ratio = 1 / ratio
+    ratio = a.regime_step()[2]
     used = [size]
     if ratio is not None:
         ratio_gate = gate("step ratio", ratio, ">=", policy.step.min_ratio, "x")

@@ -165,11 +165,11 @@ class DetectionPolicy:
         if group is None or name not in {f.name for f in fields(group)}:
             raise KeyError(f"no policy field {path!r}; expected one of {', '.join(field_paths())}")
         current = getattr(group, name)
+        if isinstance(current, bool) and isinstance(value, str):
+            if value.lower() not in ("true", "false"):
+                raise ValueError(f"{path}: expected true or false, got {value!r}")
+            value = value.lower() == "true"
         return replace(self, **{group_name: replace(group, **{name: type(current)(value)})})
-
-    def value(self, path: str) -> Any:
-        group_name, _, name = path.partition(".")
-        return getattr(getattr(self, group_name), name)
 
 
 DEFAULT_POLICY = DetectionPolicy()

@@ -47,3 +47,10 @@ def test_the_models_defaults_are_the_policys_so_a_policy_change_reaches_every_pa
     assert (defaults["tolerance_days"], defaults["max_lag_days"], defaults["window_days"], defaults["min_step"],
             defaults["recent_step_ratio"], defaults["correlation_sigmas"]) == (
         d.coincidence_days, d.max_lag_days, d.window_days, d.min_step, d.recent_step_ratio, d.correlation_sigmas)
+
+
+def test_a_flag_field_takes_true_or_false_as_words_and_refuses_anything_else():
+    assert DEFAULT_POLICY.with_field("staleness.info_finding", "false").staleness.info_finding is False
+    assert DEFAULT_POLICY.with_field("staleness.info_finding", "True").staleness.info_finding is True
+    with pytest.raises(ValueError, match="true or false"):
+        DEFAULT_POLICY.with_field("staleness.info_finding", "yes please")
