@@ -110,6 +110,7 @@ class Signal(_Frozen):
     model: ModelSettings = ModelSettings()
     labels: dict[str, str] = Field(default_factory=dict, description="extra alert labels")
     annotations: dict[str, str] = Field(default_factory=dict, description="extra alert annotations, e.g. runbook_url")
+    optional: bool = Field(default=False, description="no series is a note, not an error (a metric this cluster may not have)")
 
     @field_validator("name")
     @classmethod

@@ -54,6 +54,11 @@ class DataError(SlowburnError):
     exit_status = ExitStatus.DATA
 
 
+class NoSeries(DataError):
+    """A signal's query or export file matched no series at all: the metric is absent, which is
+    not the same as broken. An ``optional`` signal that is absent is a note, not an error."""
+
+
 class IncidentsError(SlowburnError):
     """The incidents file given to ``backtest`` is invalid."""
 

@@ -14,8 +14,10 @@ import pandas as pd
 
 from detector.assess import assess, stopped_reporting
 from detector.config import Config, Signal
+from detector.coverage import SeriesStatus, SignalStatus, signal_status, too_young, SKIP_WORDS
 from detector.drivers import best_driver, shift_driver
 from detector.evaluation import Evaluation
+from detector.errors import NoSeries
 from detector.findings import Finding, iso_utc
 from detector.limits.ceilings import apply_limits
 from detector.limits.model import LimitSet
@@ -85,17 +87,20 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
     errors: dict[str, Exception] = dict(data.errors)
     tasks: list[SeriesTask] = []
     stale: list[tuple[SeriesKey, pd.Timestamp, Verdict]] = []
+    states: dict[str, list[SeriesStatus]] = {signal.name: [] for signal in config.signals}
     for signal in config.signals:
         if signal.name in errors:
             continue
-        tasks.extend(_tasks_for(signal, for_signal(policy, signal.model), data, at, notes, stale))
+        tasks.extend(_tasks_for(signal, for_signal(policy, signal.model), data, at, notes, stale, states[signal.name]))
     results = _run(tasks, workers, pool)
     analyses: dict[SeriesKey, SeriesAnalysis] = {}
     for key, outcome in results:
         if isinstance(outcome, str):
             notes.append(DataNote(key.signal, f"{key}: not analysed: {outcome}"))
+            states[key.signal].append(SeriesStatus(key, "not_analysed", outcome))
         else:
             analyses[key] = outcome
+            states[key.signal].append(SeriesStatus(key, "evaluated"))
     findings: list[Finding] = []
     verdicts: dict[SeriesKey, Verdict] = {}
     for key, analysis in analyses.items():
@@ -108,15 +113,38 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
     for key, last, verdict in stale:
         verdicts[key] = verdict
         notes.append(DataNote(key.signal, f"{key}: stopped reporting at {iso_utc(last)}; not judged (its alerts resolve) until it reports again"))
+        states[key.signal].append(SeriesStatus(key, "stale", f"stopped reporting at {iso_utc(last)}"))
         if for_signal(policy, config.signal(key.signal).model).staleness.info_finding:
             findings.append(stopped_reporting(config.signal(key.signal), key, at, last, verdict))
     findings.sort(key=lambda f: (-f.rank, f.key.signal, f.key.labels, f.kind))
+    coverage = _coverage(config, states, errors, notes)
     return Evaluation(at=at, findings=tuple(findings), analyses=analyses, errors=errors, notes=tuple(notes), series_evaluated=len(analyses),
-                      verdicts=verdicts)
+                      verdicts=verdicts, coverage=coverage)
+
+
+def _coverage(config: Config, states: dict[str, list[SeriesStatus]], errors: dict[str, Exception], notes: list[DataNote]) -> tuple[SignalStatus, ...]:
+    """A state for every configured signal (and its series). An optional signal that is absent leaves
+    ``errors`` for a note; every skipped series is summed up in one note per signal and reason."""
+    out = []
+    for signal in config.signals:
+        error = errors.get(signal.name)
+        absent = isinstance(error, NoSeries)
+        optional = signal.optional
+        if absent and optional:
+            del errors[signal.name]
+            notes.append(DataNote(signal.name, f"optional signal {signal.name} is absent: {error} (not an error)"))
+        series = sorted(states[signal.name], key=lambda status: status.key)
+        for state in ("too_young", "outside_lookback"):
+            skipped = [status for status in series if status.state == state]
+            if skipped:
+                more = f" (and {len(skipped) - 1} more like it)" if len(skipped) > 1 else ""
+                notes.append(DataNote(signal.name, f"{len(skipped)} series {SKIP_WORDS[state]}, not judged: {skipped[0].key}: {skipped[0].reason}{more}"))
+        out.append(signal_status(signal.name, series, error=error, absent=absent, optional=optional))
+    return tuple(out)
 
 
 def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.Timestamp, notes: list[DataNote],
-               stale: list[tuple[SeriesKey, pd.Timestamp, Verdict]]) -> list[SeriesTask]:
+               stale: list[tuple[SeriesKey, pd.Timestamp, Verdict]], states: list[SeriesStatus]) -> list[SeriesTask]:
     tasks = []
     earliest = at - pd.Timedelta(seconds=signal.lookback)
     for labels, series in data.of(signal.name).items():
@@ -124,11 +152,15 @@ def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.
         window = _window(series, earliest, at)
         values = window.to_numpy(dtype=float)
         finite = np.flatnonzero(np.isfinite(values))
-        if len(finite) < 2:
-            continue                      # not present at this time (label churn or before it appeared)
-        span = (at - window.index[finite[0]]).total_seconds()
-        if span < signal.model.min_history:
-            continue                      # too young to judge: quiet, not an error
+        if len(finite) == 0:
+            last = _last_before(series, earliest)
+            if last is not None:          # it reported once, not within the lookback: say so
+                states.append(SeriesStatus(key, "outside_lookback", f"no sample in the lookback window; last at {iso_utc(last)}"))
+            continue                      # else it does not exist yet at this time (label churn)
+        first = window.index[finite[0]]
+        if len(finite) < 2 or (at - first).total_seconds() < signal.model.min_history:
+            states.append(too_young(key, first, at, signal.model.min_history))
+            continue
         last = window.index[finite[-1]]
         fresh = stale_gate(policy, float(signal.step), (at - last).total_seconds())
         if not fresh.passed:
@@ -168,6 +200,12 @@ def _ceiling_value(signal: Signal, labels: Labels, data: SeriesSet, at: pd.Times
         notes.append(DataNote(signal.name, f"{SeriesKey(signal.name, labels)}: ceiling {signal.ceiling_signal} is {value:g} (unset); analysed without a ceiling"))
         return None
     return value
+
+
+def _last_before(series: pd.Series, earliest: pd.Timestamp) -> pd.Timestamp | None:
+    """The newest finite sample before ``earliest``, if any."""
+    before = series.iloc[: series.index.searchsorted(earliest, "left")].dropna() if series.index.is_monotonic_increasing else series.loc[series.index < earliest].dropna()
+    return before.index[-1] if len(before) else None
 
 
 def _window(series: pd.Series, earliest: pd.Timestamp, at: pd.Timestamp) -> pd.Series:

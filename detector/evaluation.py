@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from detector.coverage import SignalStatus
 from detector.findings import Finding, at_least
 from detector.series import DataNote, SeriesKey
 
@@ -22,6 +23,7 @@ class Evaluation:
     notes: tuple[DataNote, ...] = ()
     series_evaluated: int = 0
     verdicts: dict[SeriesKey, Any] = field(default_factory=dict)     # SeriesKey -> detector.policy.gates.Verdict
+    coverage: tuple[SignalStatus, ...] = ()                          # a state for every configured signal and series
 
     def at_least(self, severity: str) -> list[Finding]:
         return at_least(self.findings, severity)

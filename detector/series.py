@@ -32,8 +32,14 @@ class SeriesKey:
         return dict(self.labels)
 
     def __str__(self) -> str:
-        inner = ",".join(f'{k}="{v}"' for k, v in self.labels)
+        """A PromQL selector: label values escaped (a newline in a value never splits a line)."""
+        inner = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in self.labels)
         return f"{self.signal}{{{inner}}}"
+
+
+def escape_label_value(value: str) -> str:
+    """PromQL string escapes for a label value: backslash, double quote, newline, carriage return, tab."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,12 @@ class SeriesSet:
             for name, by_labels in self.series.items()
         }
         return SeriesSet(series=cut, errors=dict(self.errors), notes=list(self.notes))
+
+    @property
+    def start(self) -> pd.Timestamp | None:
+        """The first sample of any series."""
+        starts = [s.index[0] for by in self.series.values() for s in by.values() if len(s)]
+        return min(starts) if starts else None
 
     @property
     def end(self) -> pd.Timestamp | None:

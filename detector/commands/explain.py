@@ -25,6 +25,7 @@ from detector.timeparse import parse_instant
 
 HELP = "explain the decision on one series: every gate with its evidence and threshold, and the verdict"
 _SELECTOR = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{(.*)\})?\s*$')
+_UNESCAPE = {"n": "\n", "r": "\r", "t": "\t"}
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
 
 
@@ -49,7 +50,7 @@ def parse_selector(text: str) -> SeriesKey:
         pair = _MATCHER.match(inner, position)
         if not pair:
             raise UsageError(f"--series: cannot read the labels at {inner[position:]!r}; expected label=\"value\"")
-        labels[pair.group(1)] = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), pair.group(2))
+        labels[pair.group(1)] = re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), pair.group(2))
         position = pair.end()
     return SeriesKey(name, labels_of(labels))
 

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.config import load_config
+from detector.config import Config, load_config
 from detector.environment import Environment
-from detector.errors import ConfigError, ExitStatus, SinkError, SlowburnError
+from detector.errors import DataError, ExitStatus, SinkError, SlowburnError, UsageError
+from detector.findings import iso_utc
+from detector.policy.thresholds import DEFAULT_POLICY
+from detector.series import SeriesSet
 from detector.evaluate import evaluate
 from detector.render import evaluation_to_json, render_table
 from detector.limits.ceilings import apply_limits
@@ -41,17 +44,37 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         return run_live(config, args, env)
     known = load_limits(config, args.manifests)
     resolved, data = apply_limits(config, ExportSource(Path(args.data)).fetch(config.signals), known.ceilings)
-    at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else data.end
+    at = parse_instant(args.at, what="--at", error_type=UsageError) if args.at else data.end
     if at is None:
-        raise SlowburnError("no usable series in the data directory")
-    if not args.at:
+        raise DataError("no usable series in the data directory (every signal failed or is absent; see above)", location=args.data)
+    if args.at:
+        check_within_data(at, data, config)
+    else:
         at = at + pd.Timedelta(seconds=min(s.step for s in config.signals))
     evaluation = evaluate(resolved, data, at, workers=resolve_workers(args.workers, config.workers))
     evaluation = with_configuration_findings(evaluation, known, config)
-    print(render_table(evaluation, min_severity=args.min_severity), file=env.stdout)
+    table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
+    print(render_table(evaluation, min_severity=args.min_severity), file=table_stream)
     if args.json_out:
         write_json(evaluation_to_json(evaluation), args.json_out, env)
+        if args.json_out != "-":
+            print(f"slowburn: wrote {args.json_out}", file=env.stderr)
     return exit_status_for(evaluation.errors, len(config.signals))
+
+
+def check_within_data(at: pd.Timestamp, data: SeriesSet, config: Config) -> None:
+    """``--at`` must fall where the data can be judged: after its first sample, and before every
+    series would have stopped reporting (the staleness limit after its last sample)."""
+    start, end = data.start, data.end
+    if start is None or end is None:
+        return
+    span = f"the data spans {iso_utc(start)} to {iso_utc(end)}"
+    if at <= start:
+        raise UsageError(f"--at {iso_utc(at)} is before the data: {span}")
+    policy = DEFAULT_POLICY.staleness
+    limit = max(policy.min_steps * max(s.step for s in config.signals), policy.stale_after)
+    if (at - end).total_seconds() > limit:
+        raise UsageError(f"--at {iso_utc(at)} is after the data: {span}, and every series stops being judged {limit / 3600:g} h after its last sample")
 
 
 def resolve_workers(cli_value: int | None, config_value: int) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from detector.config import Signal
-from detector.errors import DataError
+from detector.errors import DataError, NoSeries
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet, labels_of
 from detector.sources.regular import regularize
 
@@ -106,7 +106,8 @@ def assemble_signal(
         notes.extend(series_notes)
         out[identity] = series
     if not out:
-        raise DataError(_nothing_left(len(merged), reasons, end), location=origin)
+        error_type = NoSeries if not reasons else DataError      # nothing matched (or nothing yet at `end`): absent
+        raise error_type(_nothing_left(len(merged), reasons, end), location=origin)
     return out, notes
 
 

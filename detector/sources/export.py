@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from detector.config import Signal
-from detector.errors import DataError
+from detector.errors import DataError, NoSeries
 from detector.series import DataNote, SeriesSet
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.export_csv import parse_csv_export
@@ -84,7 +84,7 @@ class ExportSource:
 
     def _file_of(self, name: str, candidates: list[Path]) -> Path:
         if not candidates:
-            raise DataError(f"no {name}.json or {name}.csv in {self.directory}", location=str(self.directory))
+            raise NoSeries(f"no {name}.json or {name}.csv in {self.directory}", location=str(self.directory))
         if len(candidates) > 1:
             both = " and ".join(path.name for path in candidates)
             raise DataError(f"both {both} exist; keep only one", location=str(self.directory))

@@ -25,7 +25,7 @@ import pandas as pd
 import requests
 
 from detector.config import Signal
-from detector.errors import ConfigError, DataError, SourceError
+from detector.errors import ConfigError, DataError, NoSeries, SourceError
 from detector.http_client import build_session
 from detector.live_settings import PrometheusSettings
 from detector.series import DataNote, SeriesSet, labels_of
@@ -202,6 +202,10 @@ class PrometheusSource:
         origin = f"{safe_url(self.settings.url)} signal {name}"
         try:
             series, series_notes = assemble_signal(name, raw, plan.signal.step, origin=origin, end=end)
+        except NoSeries as err:
+            result.errors[name] = err              # absent, not broken (an optional signal's note)
+            result.notes.extend(notes)
+            return
         except DataError as err:
             result.errors[name] = SourceError(err.message, location=origin)
             result.notes.extend(notes)

@@ -71,7 +71,7 @@ def test_an_empty_file_names_itself(data_copy):
     [
         (["run", "--config", "missing.yaml", "--data", str(REPLICAS)], ExitStatus.CONFIG, "missing.yaml: file not found"),
         (["run", "--config", str(CONFIG), "--data", "/nonexistent/dir"], ExitStatus.DATA, "/nonexistent/dir"),
-        (["run", "--config", str(CONFIG), "--data", str(REPLICAS), "--at", "yesterday-ish"], ExitStatus.CONFIG, "--at"),
+        (["run", "--config", str(CONFIG), "--data", str(REPLICAS), "--at", "yesterday-ish"], ExitStatus.USAGE, "--at"),
         (["backtest", "--config", str(CONFIG), "--data", str(REPLICAS), "--every", "0d"], ExitStatus.CONFIG, "--every"),
         (["backtest", "--config", str(CONFIG), "--data", str(REPLICAS), "--every=-1d"], ExitStatus.CONFIG, "--every"),
         (["frobnicate"], ExitStatus.USAGE, "invalid choice"),
@@ -112,4 +112,4 @@ def test_all_nan_and_single_point_series_are_reported_and_the_rest_runs(tmp_path
     status, out, _ = slowburn("run", "--config", str(config), "--data", str(data))
     assert status == ExitStatus.PARTIAL
     assert "flat.csv" in out and "single.csv" in out
-    assert "1 series" in out
+    assert "series 1 evaluated" in out
