@@ -3,12 +3,13 @@
 Everything lives in one ``CollectorRegistry`` owned by a ``SelfMetrics`` instance (never the
 global registry), served on ``/metrics`` by ``serve`` or pushed to a Pushgateway by ``run``.
 
-Label sets. Series of different signals carry different labels (``namespace, persistentvolumeclaim``
-here, ``name, type`` there), and a family must keep one label set. The series labels therefore go
-into a single ``series`` label holding a PromQL-style selector, ``{namespace="redis",pvc="data-0"}``.
-That keeps every family's label set fixed, cannot collide with the target labels Prometheus adds
-on scrape or push (``job``, ``instance``, ``namespace``, ``pod``), and reads like the alert's series.
-Join on a part of it with ``label_replace(m, "pvc", "$1", "series", ".*pvc=\\"([^\\"]*)\\".*")``.
+Label sets. Every per-series sample carries ``signal``, ``series`` (the series' labels as one
+PromQL-style selector, ``{namespace="redis",pvc="data-0"}``, stable for joins across signals) and
+the series' own labels as real labels, so ``slowburn_risk_eta_seconds{persistentvolumeclaim="data-0"}``
+selects directly. A label named like one slowburn or the scrape/push adds (``signal``, ``series``,
+``kind``, ``job``, ``instance``) is exported as ``exported_<name>``, as Prometheus itself renames
+conflicting target labels. The label names differ between signals of one family; Prometheus and
+the Pushgateway accept that (tested against both).
 
 Per-series families (replaced as a whole after each evaluation, so vanished series vanish; kept
 as they were when a run fails entirely, so a Prometheus outage does not blank the dashboards):
@@ -33,25 +34,30 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from detector.evaluation import Evaluation
 from detector.findings import SEVERITY_RANK
-from detector.series import Labels, SeriesKey
+from detector.series import Labels, SeriesKey, escape_label_value
 from detector.sinks.base import DeliveryReport
+
+
+RESERVED = frozenset({"signal", "series", "kind", "job", "instance"})
+
+
+def series_labels(labels: Labels) -> tuple[tuple[str, str], ...]:
+    """The series' own labels as sample labels; reserved names get the ``exported_`` prefix."""
+    return tuple((f"exported_{name}" if name in RESERVED or name.startswith("__") else name, value) for name, value in labels)
 
 
 def series_selector(labels: Labels) -> str:
     """'{a="x",b="y"}' with PromQL string escaping; '{}' for a series without labels."""
-    def escape(value: str) -> str:
-        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-    return "{" + ",".join(f'{name}="{escape(value)}"' for name, value in labels) + "}"
+    return "{" + ",".join(f'{name}="{escape_label_value(value)}"' for name, value in labels) + "}"
 
 
 @dataclass(frozen=True)
 class RiskSnapshot:
     """Samples of the per-series families from one evaluation (immutable, swapped in whole)."""
 
-    eta: tuple[tuple[str, str, float], ...] = ()                # signal, series, seconds
-    severity: tuple[tuple[str, str, str, float], ...] = ()      # signal, kind, series, rank
-    slope: tuple[tuple[str, str, float], ...] = ()              # signal, series, units per day
+    eta: tuple[tuple[str, Labels, float], ...] = ()                # signal, series labels, seconds
+    severity: tuple[tuple[str, str, Labels, float], ...] = ()      # signal, kind, series labels, rank
+    slope: tuple[tuple[str, Labels, float], ...] = ()              # signal, series labels, units per day
     last_success: float | None = None                           # unix seconds
 
     @classmethod
@@ -63,15 +69,15 @@ class RiskSnapshot:
         slope = []
         for key, analysis in sorted(evaluation.analyses.items()):
             if math.isfinite(analysis.slope_per_day):
-                slope.append((key.signal, series_selector(key.labels), float(analysis.slope_per_day)))
+                slope.append((key.signal, key.labels, float(analysis.slope_per_day)))
             verdict = evaluation.verdicts.get(key)
             days = verdict.eta_days if verdict is not None else None
             if key not in eta and days is not None:
                 eta[key] = days * 86400.0
         return cls(
-            eta=tuple((k.signal, series_selector(k.labels), v) for k, v in sorted(eta.items())),
+            eta=tuple((k.signal, k.labels, v) for k, v in sorted(eta.items())),
             severity=tuple(
-                (f.key.signal, f.kind, series_selector(f.key.labels), float(SEVERITY_RANK[f.severity])) for f in evaluation.findings
+                (f.key.signal, f.kind, f.key.labels, float(SEVERITY_RANK[f.severity])) for f in evaluation.findings
             ),
             slope=tuple(slope),
             last_success=finished_at.timestamp(),
@@ -88,17 +94,22 @@ class _RiskCollector:
         snap = self.snapshot          # one read: a scrape never mixes two runs
         if snap.last_success is None:
             return
-        eta = GaugeMetricFamily("slowburn_risk_eta_seconds", "Seconds from the evaluation to the series reaching its ceiling", labels=["signal", "series"])
-        for signal, series, value in snap.eta:
-            eta.add_metric([signal, series], value)
-        severity = GaugeMetricFamily("slowburn_risk_severity", "Finding severity: 0 info, 1 warning, 2 critical", labels=["signal", "kind", "series"])
-        for signal, kind, series, value in snap.severity:
-            severity.add_metric([signal, kind, series], value)
-        slope = GaugeMetricFamily("slowburn_trend_slope", "Current trend of the series, in its own units per day", labels=["signal", "series"])
-        for signal, series, value in snap.slope:
-            slope.add_metric([signal, series], value)
+        eta = GaugeMetricFamily("slowburn_risk_eta_seconds", "Seconds from the evaluation to the series reaching its ceiling", labels=[])
+        for signal, labels, value in snap.eta:
+            _add(eta, labels, value, signal=signal)
+        severity = GaugeMetricFamily("slowburn_risk_severity", "Finding severity: 0 info, 1 warning, 2 critical", labels=[])
+        for signal, kind, labels, value in snap.severity:
+            _add(severity, labels, value, signal=signal, kind=kind)
+        slope = GaugeMetricFamily("slowburn_trend_slope", "Current trend of the series, in its own units per day", labels=[])
+        for signal, labels, value in snap.slope:
+            _add(slope, labels, value, signal=signal)
         yield from (eta, severity, slope)
         yield GaugeMetricFamily("slowburn_last_success_timestamp_seconds", "End of the last run that evaluated at least one signal", value=snap.last_success)
+
+
+def _add(family: GaugeMetricFamily, labels: Labels, value: float, **fixed: str) -> None:
+    """One sample: the fixed labels, ``series`` as a selector, and the series' own labels."""
+    family.add_sample(family.name, {**fixed, "series": series_selector(labels), **dict(series_labels(labels))}, value)
 
 
 class SelfMetrics:

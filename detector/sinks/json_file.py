@@ -31,4 +31,4 @@ class JsonFileSink:
             write_atomic(Path(self.target), text + "\n")
         except OSError as exc:
             return DeliveryReport(self.name, ok=False, problems=(f"cannot write {self.target}: {exc.strerror or exc}",))
-        return DeliveryReport(self.name, ok=True, delivered=count)
+        return DeliveryReport(self.name, ok=True, delivered=count, done=f"wrote {self.target} ({count} finding(s))")

@@ -100,3 +100,18 @@ def test_an_unreachable_gateway_is_a_failed_delivery_not_a_crash():
     config = PushgatewaySettings(url=f"http://127.0.0.1:{free_port()}", timeout=2)
     report = PushgatewaySink(config, metrics.registry, build_session(config, section="pushgateway")).push(replace_group=True)
     assert not report.ok and "unreachable" in report.problems[0]
+
+
+def test_series_labels_arrive_as_real_labels_even_when_signals_have_different_label_names(gateway):
+    webhook = Finding(key=SeriesKey("webhook_p99_seconds", labels_of({"name": "vpa.k8s.io", "job": "apiserver"})), kind="at_ceiling",
+                      severity="critical", evaluated_at=AT, summary="")
+    metrics = SelfMetrics()
+    both = Evaluation(at=AT, findings=evaluation("data-0").findings + (webhook,), series_evaluated=2)
+    metrics.record(both, ["pvc_used_bytes", "webhook_p99_seconds"], duration=1, finished_at=AT, evaluated=True)
+    assert sink(gateway, metrics).push(replace_group=True).ok
+    severity = [dict(labels) for (name, labels) in scrape(gateway) if name == "slowburn_risk_severity"]
+    by_signal = {labels["signal"]: labels for labels in severity}
+    assert by_signal["pvc_used_bytes"]["persistentvolumeclaim"] == "data-0"
+    assert by_signal["webhook_p99_seconds"]["name"] == "vpa.k8s.io"
+    assert by_signal["webhook_p99_seconds"]["exported_job"] == "apiserver"     # the push's own job label stays slowburn
+    assert by_signal["webhook_p99_seconds"]["job"] == "slowburn"

@@ -103,7 +103,7 @@ def test_serve_runs_at_start_exposes_metrics_and_health_alerts_and_exits_0_on_si
         health = serve.wait_for_health("ok")
         assert health["last_run"]["status"] == "OK" and serve.get("/healthz").status_code == 200
         metrics = serve.get("/metrics").text
-        assert 'slowburn_risk_severity{kind="breach_forecast",series="{pvc=\\"data-0\\"}",signal="disk_used_bytes"} 1.0' in metrics
+        assert 'slowburn_risk_severity{kind="breach_forecast",pvc="data-0",series="{pvc=\\"data-0\\"}",signal="disk_used_bytes"} 1.0' in metrics
         assert "slowburn_last_success_timestamp_seconds" in metrics and "slowburn_series_evaluated 1.0" in metrics
         (alert,) = requests.get(am.url + "/api/v2/alerts", timeout=5).json()
         assert alert["labels"]["alertname"] == "SlowburnBreachForecast" and alert["labels"]["pvc"] == "data-0"

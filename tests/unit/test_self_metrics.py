@@ -61,10 +61,10 @@ def test_findings_become_severity_and_eta_samples_labelled_by_signal_kind_and_se
     metrics.record(evaluation, ["disk_used_bytes"], duration=1.5, finished_at=AT + pd.Timedelta(seconds=2), evaluated=True)
     found = samples(metrics)
     assert named(found, "slowburn_risk_severity") == {
-        (("kind", "breach_forecast"), ("series", '{pvc="a"}'), ("signal", "disk_used_bytes")): 2.0,
-        (("kind", "step_change"), ("series", '{pvc="b"}'), ("signal", "disk_used_bytes")): 0.0,
+        (("kind", "breach_forecast"), ("pvc", "a"), ("series", '{pvc="a"}'), ("signal", "disk_used_bytes")): 2.0,
+        (("kind", "step_change"), ("pvc", "b"), ("series", '{pvc="b"}'), ("signal", "disk_used_bytes")): 0.0,
     }
-    assert named(found, "slowburn_risk_eta_seconds") == {(("series", '{pvc="a"}'), ("signal", "disk_used_bytes")): 3 * 86400.0}
+    assert named(found, "slowburn_risk_eta_seconds") == {(("pvc", "a"), ("series", '{pvc="a"}'), ("signal", "disk_used_bytes")): 3 * 86400.0}
     assert found[("slowburn_last_success_timestamp_seconds", ())] == (AT + pd.Timedelta(seconds=2)).timestamp()
     assert found[("slowburn_run_duration_seconds", ())] == 1.5
     assert found[("slowburn_series_evaluated", ())] == 2.0
@@ -145,6 +145,18 @@ def test_pushes_go_through_the_configured_session_with_its_credentials_and_group
     (sent,) = adapter.requests
     assert sent.method == "PUT" and sent.url == "http://pushgateway.test:9091/metrics/job/slowburn/cluster/eu-1"
     assert sent.headers["Authorization"] == "Basic " + base64.b64encode(b"pusher:s3cret").decode()
-    assert b'slowburn_risk_severity{kind="breach_forecast",series="{pvc=\\"a\\"}",signal="disk_used_bytes"} 1.0' in sent.body
+    assert b'slowburn_risk_severity{kind="breach_forecast",pvc="a",series="{pvc=\\"a\\"}",signal="disk_used_bytes"} 1.0' in sent.body
     PushgatewaySink(settings, metrics.registry, session).push(replace_group=False)
     assert adapter.requests[-1].method == "POST"
+
+
+def test_series_labels_are_real_labels_and_ones_named_like_slowburn_or_target_labels_are_exported_():
+    metrics = SelfMetrics()
+    labels = {"job": "vpa", "instance": "10.0.0.1:8080", "kind": "x", "namespace": "kube-system"}
+    metrics.record(Evaluation(at=AT, findings=(finding(labels),)), ["disk_used_bytes"], duration=1, finished_at=AT, evaluated=True)
+    (sample_labels,) = named(samples(metrics), "slowburn_risk_severity")
+    assert dict(sample_labels) == {
+        "kind": "breach_forecast", "signal": "disk_used_bytes", "namespace": "kube-system", "exported_job": "vpa",
+        "exported_instance": "10.0.0.1:8080", "exported_kind": "x",
+        "series": '{instance="10.0.0.1:8080",job="vpa",kind="x",namespace="kube-system"}',
+    }
