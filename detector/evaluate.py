@@ -26,6 +26,7 @@ from detector.policy.judge import stale_gate
 from detector.policy.worsening import min_regime_days
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy, for_signal
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet
+from models._validation import InsufficientData
 from models.analysis import SeriesAnalysis
 from models.evidence import EvidenceSpec
 from models.pipeline import SeriesAnalyzer
@@ -62,12 +63,12 @@ def evidence_spec(policy: DetectionPolicy) -> EvidenceSpec:
 
 
 def analyze(task: SeriesTask) -> tuple[SeriesKey, SeriesAnalysis | str]:
-    """Run the model on one series; a model refusal comes back as a message, never an exception."""
+    """Run the model on one series; a refusal for lack of data comes back as a message."""
     try:
         analyzer = SeriesAnalyzer(task.seasonality, task.min_regime_days, task.penalty, task.confidence, task.drift_window_days, task.evidence)
         analyzer.fit(task.values, task.start, task.step, censor_at=task.censor_at, ceiling=task.ceiling, direction=task.direction, now=task.now)
         return task.key, analyzer.analysis_
-    except ValueError as exc:
+    except InsufficientData as exc:   # only "cannot judge this series" becomes a note; anything else is a bug
         return task.key, str(exc)
 
 

@@ -11,6 +11,11 @@ class NotFittedError(RuntimeError):
     """A method that needs ``fit`` was called first."""
 
 
+class InsufficientData(ValueError):
+    """The series cannot be judged (too few finite points, too few uncensored days): a property of
+    the data, reported as a note. Any other exception from a model is a bug and propagates."""
+
+
 def check_is_fitted(estimator: Any, attribute: str) -> None:
     if not hasattr(estimator, attribute):
         raise NotFittedError(f"{type(estimator).__name__} is not fitted yet; call fit() first")

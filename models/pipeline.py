@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models._validation import as_float_array, difference_sigma, median_of, nanmedian_of
+from models._validation import InsufficientData, as_float_array, difference_sigma, median_of, nanmedian_of
 from models.analysis import SeriesAnalysis
 from models.changepoints import PiecewiseLinearSegmenter
 from models.daily import DAY, DailyLevels, to_daily
@@ -61,7 +61,7 @@ class SeriesAnalyzer:
         """
         raw = as_float_array(values)
         if np.isfinite(raw).sum() < 2:
-            raise ValueError("at least two finite values are needed")
+            raise InsufficientData("at least two finite values are needed")
         sign = -1.0 if direction == "down" else 1.0
         y = sign * raw
         censored = np.zeros(len(raw), bool)
@@ -72,7 +72,7 @@ class SeriesAnalyzer:
         daily = to_daily(seasonal.transform(y), start, step, censored, peaks_of=y)
         usable = np.where(daily.censored, np.nan, daily.values)
         if np.isfinite(usable).sum() < 3:
-            raise ValueError("fewer than 3 days with enough uncensored data")
+            raise InsufficientData("fewer than 3 days with enough uncensored data")
         domain, z, segmenter = self._segment(usable)
         sigma = difference_sigma(z)
         x_now = now / DAY - daily.day0 - 0.5

@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import stats
 
-from models._validation import as_float_array, check_is_fitted, median_of
+from models._validation import InsufficientData, as_float_array, check_is_fitted, median_of
 
 _MAX_PAIRS_POINTS = 400
 HEAVY_TAIL_SHARE = 0.75      # the residual scale is at least this share of the standard deviation:
@@ -43,7 +43,7 @@ class RobustTrend:
         keep = np.isfinite(x) & np.isfinite(y)
         x, y = x[keep], y[keep]
         if len(x) < 3 or np.ptp(x) == 0:
-            raise ValueError("a trend needs at least 3 finite points at distinct times")
+            raise InsufficientData("a trend needs at least 3 finite points at distinct times")
         self.slope_ = _theil_sen(x, y)
         self.intercept_ = median_of(y - self.slope_ * x)
         resid = y - (self.intercept_ + self.slope_ * x)
