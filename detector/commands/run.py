@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.config import load_config
+from detector.config import Config, load_config
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SinkError, SlowburnError
 from detector.evaluate import evaluate
+from detector.evaluation import Evaluation
 from detector.render import evaluation_to_json, render_table
 from detector.limits.ceilings import apply_limits
 from detector.limits.load import load_limits, with_configuration_findings
@@ -31,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
+    parser.add_argument("--report", help="also write a self-contained HTML risk report (series at risk ranked by urgency) to this file")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -51,6 +53,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     print(render_table(evaluation, min_severity=args.min_severity), file=env.stdout)
     if args.json_out:
         write_json(evaluation_to_json(evaluation), args.json_out, env)
+    if args.report:
+        write_report(args.report, evaluation, config, args.config, env)
     return exit_status_for(evaluation.errors, len(config.signals))
 
 
@@ -70,6 +74,15 @@ def write_json(document: dict, target: str, env: Environment) -> None:
         Path(target).write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise SinkError(f"cannot write JSON output: {exc.strerror}", location=target) from None
+
+
+def write_report(target: str, evaluation: Evaluation, config: Config, config_path: str, env: Environment) -> None:
+    from detector.report.risk_file import write_and_confirm   # matplotlib only when a report is asked for
+
+    try:
+        write_and_confirm(target, evaluation, config, config_path, env.now, env.stderr)
+    except OSError as exc:
+        raise SinkError(f"cannot write the report: {exc.strerror or exc}", location=target) from None
 
 
 def exit_status_for(errors: dict, signal_count: int) -> ExitStatus:

@@ -1,0 +1,118 @@
+"""The risk report of one evaluation (``slowburn run --report``): series at risk ranked by urgency
+with a plot each, then the quiet series, then the skipped and failed signals and the notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from detector.evaluation import Evaluation
+from detector.findings import iso_utc
+from detector.report import cells
+from detector.report.plot import plot_series
+from detector.report.ranking import RiskRow, driver_text, quiet_rows, rank_risks
+from detector.report.shell import PageFacts, esc, page, severity_badge
+from detector.sinks.files import write_atomic
+from detector.units import format_value
+
+PlotFor = Callable[[RiskRow], str | None]
+
+
+@dataclass(frozen=True)
+class SignalFacts:
+    """Per signal: the runbook link and the ETA interval's confidence (from the config)."""
+
+    runbooks: Mapping[str, str]
+    confidence: Mapping[str, float]
+
+    @classmethod
+    def of(cls, config: Any) -> "SignalFacts":
+        return cls({s.name: s.annotations["runbook_url"] for s in config.signals if s.annotations.get("runbook_url")},
+                   {s.name: s.model.confidence for s in config.signals})
+
+    def confidence_of(self, signal: str) -> float:
+        return self.confidence.get(signal, 0.8)
+
+
+def write_risk_report(path: Path, evaluation: Evaluation, facts: PageFacts, signals: SignalFacts) -> int:
+    """Write the page atomically; returns the number of series at risk. ``OSError`` is the caller's to map."""
+    rows = rank_risks(evaluation, signals.runbooks)
+    write_atomic(path, page(facts, risk_body(evaluation, signals, rows)))
+    path.chmod(0o644)                  # a page to be read (served, mounted), unlike the 0600 temporary file
+    return len(rows)
+
+
+def risk_body(evaluation: Evaluation, signals: SignalFacts, rows: list[RiskRow] | None = None, plot_for: PlotFor | None = None) -> str:
+    """Counts, the ranked table, a plot per row, the quiet table, skipped/failed and notes."""
+    rows = rank_risks(evaluation, signals.runbooks) if rows is None else rows
+    quiet = quiet_rows(evaluation)
+    plot_for = plot_for or (lambda row: _default_plot(row, evaluation.at, signals))
+    counts = (f"<p class='counts'><strong>{len(rows)} series at risk</strong> · {len(quiet)} quiet · "
+              f"{len(evaluation.errors)} failed signal(s) · {len(evaluation.notes)} note(s)</p>")
+    return "".join([
+        counts, "<section id='risks'><h2>At risk, most urgent first</h2>", risk_table(rows, evaluation.at, signals), "</section>",
+        "<section id='plots'><h2>Each series at risk</h2>", *(_figure(i, row, evaluation.at, plot_for) for i, row in enumerate(rows, 1)), "</section>",
+        "<section id='quiet'><h2>Quiet series</h2>", quiet_table(evaluation), "</section>",
+        "<section id='skipped'><h2>Skipped and failed signals, notes</h2>", skipped_table(evaluation), "</section>",
+    ])
+
+
+def risk_table(rows: list[RiskRow], at: pd.Timestamp, signals: SignalFacts) -> str:
+    if not rows:
+        return "<p>Nothing at risk: no finding of warning or worse.</p>"
+    head = ("<table class='risks'><thead><tr><th>#</th><th>severity</th><th>series</th><th>finding</th><th>% of ceiling</th>"
+            "<th>current</th><th>rate</th><th>ETA (interval)</th><th>onset</th><th>driver</th><th>runbook</th></tr></thead><tbody>")
+    body = []
+    for i, row in enumerate(rows, 1):
+        f, name = row.finding, row.key.signal
+        kinds = ", ".join(dict.fromkeys(row.kinds))
+        body.append(
+            f"<tr class='risk' data-rank='{i}' data-series='{esc(row.key)}' data-eta='{iso_utc(f.eta) or ''}'><td class='num'><a href='#plot-{i}'>{i}</a></td>"
+            f"<td>{severity_badge(row.severity)}</td><td class='series'>{esc(row.key)}</td><td>{esc(kinds)}</td>"
+            f"<td class='num'>{cells.percent(row.used_pct)}</td><td class='num'>{cells.value(row.current, name, f.censored)}</td>"
+            f"<td class='num'>{cells.rate(row.rate_per_day, name)}</td><td class='when'>{cells.eta(f, at, signals.confidence_of(name))}</td>"
+            f"<td class='when'>{cells.day(f.onset)}</td><td class='driver'>{esc(driver_text(f.driver)) or '—'}</td><td>{cells.link(row.runbook_url)}</td></tr>"
+        )
+    return head + "".join(body) + "</tbody></table>"
+
+
+def quiet_table(evaluation: Evaluation) -> str:
+    rows = quiet_rows(evaluation)
+    if not rows:
+        return "<p class='muted'>No quiet series.</p>"
+    out = ["<table class='quiet'><thead><tr><th>series</th><th>current</th><th>ceiling</th><th>% of ceiling</th>"
+           "<th>rate</th><th>informational findings</th></tr></thead><tbody>"]
+    for row in rows:
+        name = row.key.signal
+        infos = "<br>".join(f"{esc(f.kind)}: {esc(f.summary)}" for f in row.infos) or "—"
+        ceiling = esc(format_value(row.ceiling, name)) if row.ceiling is not None else "—"
+        out.append(f"<tr><td class='series'>{esc(row.key)}</td><td class='num'>{cells.value(row.current, name)}</td><td class='num'>{ceiling}</td>"
+                   f"<td class='num'>{cells.percent(row.used_pct)}</td><td class='num'>{cells.rate(row.rate_per_day, name)}</td><td>{infos}</td></tr>")
+    return "".join(out) + "</tbody></table>"
+
+
+def skipped_table(evaluation: Evaluation) -> str:
+    items = [("failed", name, str(error)) for name, error in sorted(evaluation.errors.items())]
+    items += [("note", note.signal, str(note)) for note in evaluation.notes]
+    if not items:
+        return "<p class='muted'>Every configured signal was evaluated; no notes.</p>"
+    rows = "".join(f"<tr><td>{esc(state)}</td><td class='series'>{esc(signal)}</td><td>{esc(reason)}</td></tr>" for state, signal, reason in items)
+    return f"<table class='skipped'><thead><tr><th>state</th><th>signal</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _figure(i: int, row: RiskRow, at: pd.Timestamp, plot_for: PlotFor) -> str:
+    caption = f"At the evaluation of {at:%Y-%m-%d %H:%M} UTC: {row.finding.summary}"
+    image = plot_for(row)
+    img = (f"<img alt='plot of {esc(row.key)}' src='data:image/png;base64,{image}'>" if image
+           else "<p class='muted'>A configuration finding: no series to plot.</p>")
+    return (f"<figure id='plot-{i}'><h3>{i}. {severity_badge(row.severity)} {esc(row.key)}</h3>"
+            f"<figcaption>{esc(caption)}</figcaption>{img}</figure>")
+
+
+def _default_plot(row: RiskRow, at: pd.Timestamp, signals: SignalFacts) -> str | None:
+    if row.analysis is None:
+        return None
+    return plot_series(row.key, row.analysis, row.finding, at, confidence=signals.confidence_of(row.key.signal))
