@@ -1,0 +1,71 @@
+"""Which series the risk report puts first: the soonest ETA, then the higher severity, then the larger
+share of the ceiling used; series with only informational findings are quiet, not at risk."""
+
+import pandas as pd
+import pytest
+
+from detector.evaluation import Evaluation
+from detector.findings import DriverLink, Finding
+from detector.report.ranking import driver_text, rank_risks, used_percent
+from detector.series import SeriesKey
+
+AT = pd.Timestamp("2026-02-28T00:00:00Z")
+
+
+def finding(name, severity="warning", kind="breach_forecast", eta_days=None, current=None, ceiling=None, **extra):
+    eta = AT + pd.Timedelta(days=eta_days) if eta_days is not None else None
+    return Finding(key=SeriesKey(name, (("job", name),)), kind=kind, severity=severity, evaluated_at=AT, summary=f"{name} summary",
+                   eta=eta, eta_lower=eta, eta_upper=eta, current=current, ceiling=ceiling, **extra)
+
+
+def ranked(*findings, runbooks=None):
+    return [row.key.signal for row in rank_risks(Evaluation(at=AT, findings=tuple(findings)), runbooks)]
+
+
+def test_the_soonest_eta_comes_first_whatever_the_severity():
+    assert ranked(finding("late_critical", "critical", eta_days=30), finding("soon_warning", "warning", eta_days=3)) == ["soon_warning", "late_critical"]
+
+
+def test_a_series_at_its_ceiling_now_comes_before_any_forecast():
+    at_ceiling = finding("full", "critical", kind="at_ceiling", eta_days=0)
+    assert ranked(finding("tomorrow", "critical", eta_days=1), at_ceiling) == ["full", "tomorrow"]
+
+
+def test_findings_without_an_eta_come_after_every_eta_and_the_critical_ones_first():
+    order = ranked(finding("drift_warning", kind="sustained_drift"), finding("step_critical", "critical", kind="step_change"),
+                   finding("eta_in_a_year", eta_days=365))
+    assert order == ["eta_in_a_year", "step_critical", "drift_warning"]
+
+
+def test_on_the_same_eta_and_severity_the_larger_share_of_the_ceiling_used_comes_first():
+    order = ranked(finding("half", eta_days=5, current=50.0, ceiling=100.0), finding("nine_tenths", eta_days=5, current=90.0, ceiling=100.0))
+    assert order == ["nine_tenths", "half"]
+
+
+@pytest.mark.parametrize(("severity", "at_risk"), [("info", False), ("warning", True), ("critical", True)])
+def test_a_series_is_at_risk_from_a_warning_up(severity, at_risk):
+    assert ranked(finding("x", severity, eta_days=5)) == (["x"] if at_risk else [])
+
+
+def test_a_series_with_two_findings_has_one_row_led_by_its_most_urgent_finding():
+    rows = rank_risks(Evaluation(at=AT, findings=(finding("x", "warning", kind="step_change"), finding("x", "critical", eta_days=9))))
+    assert len(rows) == 1
+    assert rows[0].finding.kind == "breach_forecast" and rows[0].kinds == ("breach_forecast", "step_change")
+
+
+def test_the_runbook_link_is_the_signals_runbook_url():
+    rows = rank_risks(Evaluation(at=AT, findings=(finding("a", eta_days=1), finding("b", eta_days=2))), {"b": "https://runbooks/b"})
+    assert [row.runbook_url for row in rows] == [None, "https://runbooks/b"]
+
+
+def test_the_share_of_the_ceiling_used_is_current_over_ceiling_and_the_floor_over_the_value_for_a_falling_signal():
+    assert used_percent(25.0, 30.0) == pytest.approx(83.333, abs=1e-3)
+    assert used_percent(4.62e6, 4e6) == pytest.approx(115.5)
+    assert used_percent(20.0, 10.0, direction="down") == pytest.approx(50.0)
+    assert used_percent(25.0, None) is None and used_percent(25.0, 0.0) is None
+
+
+def test_a_driver_reads_as_the_series_with_its_lead_and_correlation():
+    link = DriverLink("vpa_objects", (("job", "vpa"),), None, None, 1, 0.594)
+    assert driver_text(link) == 'vpa_objects{job="vpa"} (leads by 1 d, r = 0.59)'
+    assert driver_text(None) == ""
