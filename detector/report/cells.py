@@ -9,13 +9,21 @@ from detector.report.shell import esc
 from detector.units import format_day, format_value
 
 
+HIGH_SHARE = 90.0       # % of the ceiling from which the bar is red
+MID_SHARE = 50.0        # ... orange; grey below
+
+
 def percent(used: float | None) -> str:
     """'87%' with a bar as long as the share (capped at 100 %), or '—' without a ceiling."""
     if used is None:
         return "—"
     text = f"{used:.0f}%" if used >= 10 else f"{used:.1f}%"
     width = max(1, min(100.0, used) * 0.6)
-    return f"{text}<span class='bar' style='width:{width:.0f}px'></span>"
+    return f"{text}<span class='bar {bar_class(used)}' style='width:{width:.0f}px'></span>"
+
+
+def bar_class(used: float) -> str:
+    return "bar-high" if used >= HIGH_SHARE else "bar-mid" if used >= MID_SHARE else "bar-low"
 
 
 def value(amount: float | None, signal: str, censored: bool = False) -> str:

@@ -63,7 +63,9 @@ def risk_body(evaluation: Evaluation, signals: SignalFacts, rows: list[RiskRow] 
 def risk_table(rows: list[RiskRow], at: pd.Timestamp, signals: SignalFacts) -> str:
     if not rows:
         return "<p>Nothing at risk: no finding of warning or worse.</p>"
-    head = ("<table class='risks'><thead><tr><th>#</th><th>severity</th><th>series</th><th>finding</th><th>% of ceiling</th>"
+    widths = (3, 6, 17, 9, 8, 6, 8, 12, 8, 17, 6)       # percent of the page: the table never scrolls sideways
+    cols = "".join(f"<col style='width:{w}%'>" for w in widths)
+    head = (f"<table class='risks'><colgroup>{cols}</colgroup><thead><tr><th>#</th><th>severity</th><th>series</th><th>finding</th><th>% of ceiling</th>"
             "<th>current</th><th>rate</th><th>ETA (interval)</th><th>onset</th><th>driver</th><th>runbook</th></tr></thead><tbody>")
     body = []
     for i, row in enumerate(rows, 1):
@@ -74,7 +76,7 @@ def risk_table(rows: list[RiskRow], at: pd.Timestamp, signals: SignalFacts) -> s
             f"<td>{severity_badge(row.severity)}</td><td class='series'>{esc(row.key)}</td><td>{esc(kinds)}</td>"
             f"<td class='num'>{cells.percent(row.used_pct)}</td><td class='num'>{cells.value(row.current, name, f.censored)}</td>"
             f"<td class='num'>{cells.rate(row.rate_per_day, name)}</td><td class='when'>{cells.eta(f, at, signals.confidence_of(name))}</td>"
-            f"<td class='when'>{cells.day(f.onset)}</td><td class='driver'>{esc(driver_text(f.driver)) or '—'}</td><td>{cells.link(row.runbook_url)}</td></tr>"
+            f"<td class='day'>{cells.day(f.onset)}</td><td class='driver'>{esc(driver_text(f.driver)) or '—'}</td><td>{cells.link(row.runbook_url)}</td></tr>"
         )
     return head + "".join(body) + "</tbody></table>"
 
@@ -99,7 +101,7 @@ def skipped_table(evaluation: Evaluation) -> str:
     items += [("note", note.signal, str(note)) for note in evaluation.notes]
     if not items:
         return "<p class='muted'>Every configured signal was evaluated; no notes.</p>"
-    rows = "".join(f"<tr><td>{esc(state)}</td><td class='series'>{esc(signal)}</td><td>{esc(reason)}</td></tr>" for state, signal, reason in items)
+    rows = "".join(f"<tr><td>{esc(state)}</td><td class='series'>{esc(signal) or '—'}</td><td>{esc(reason)}</td></tr>" for state, signal, reason in items)
     return f"<table class='skipped'><thead><tr><th>state</th><th>signal</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
 
 

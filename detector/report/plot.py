@@ -104,7 +104,7 @@ def _draw_forecast(ax: Any, key: SeriesKey, a: Any, finding: Finding | None, at:
     if fc is None:
         return []
     upper = fc.eta_upper_days if np.isfinite(fc.eta_upper_days) else 60.0
-    horizon = float(min(max(upper * 1.15, 14.0), 365.0))
+    horizon = float(min(max(upper * 1.15, 30.0), 365.0))
     ahead = np.linspace(0.0, horizon, 80)
     median, lower, upper_line = fc.cone(ahead)
     future = _dates(a.now_day + ahead)

@@ -20,12 +20,14 @@ p.counts{font-size:1.05em;margin:.3em 0}
 table{border-collapse:collapse;width:100%;table-layout:auto;font-size:.88em;margin:.4em 0}
 th,td{border-bottom:1px solid #e3e3e3;padding:.35em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3;position:sticky;top:0}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-td.series{font-family:ui-monospace,monospace;overflow-wrap:anywhere;min-width:14em}
-td.driver{font-family:ui-monospace,monospace;overflow-wrap:anywhere;font-size:.92em;min-width:15em;max-width:22em}
-td.when{white-space:nowrap}
+td.series{font-family:ui-monospace,monospace;overflow-wrap:anywhere}
+td.driver{font-family:ui-monospace,monospace;overflow-wrap:anywhere;font-size:.92em}
+table.risks{table-layout:fixed}
+td.when{overflow-wrap:anywhere}td.day{white-space:nowrap}
 .sev{display:inline-block;padding:.05em .45em;border-radius:3px;font-weight:600;font-size:.85em;color:#fff}
 .sev-critical{background:#b2182b}.sev-warning{background:#e08214}.sev-info{background:#4d4d4d}
-.bar{display:inline-block;height:.6em;background:#d62728;vertical-align:middle;margin-left:.3em;border-radius:2px}
+.bar{display:inline-block;height:.6em;background:#969696;vertical-align:middle;margin-left:.3em;border-radius:2px}
+.bar-high{background:#d62728}.bar-mid{background:#e08214}
 figure{margin:.3em 0 1.2em}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.92em;color:#333;margin:.2em 0}
 .muted{color:#666}a{color:#0b57a4}

@@ -75,3 +75,8 @@ def test_each_unit_threshold_holds_on_both_sides(signal, largest, label):
 def test_a_day_left_reads_in_days_and_less_reads_within_a_day():
     assert "in 1 d" in cells.eta(breach(1, 0.5, 2), AT, 0.8)
     assert "within a day" in cells.eta(breach(0.99, 0.5, 2), AT, 0.8)
+
+
+@pytest.mark.parametrize(("used", "colour"), [(49.9, "bar-low"), (50.0, "bar-mid"), (89.9, "bar-mid"), (90.0, "bar-high"), (116.0, "bar-high")])
+def test_the_share_bar_turns_orange_from_half_the_ceiling_and_red_from_nine_tenths(used, colour):
+    assert cells.bar_class(used) == colour and colour in cells.percent(used)
