@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from detector.findings import Finding
 from detector.report.axis_units import axis_unit
@@ -60,8 +60,7 @@ def figure_for(
     ax.plot(when, level, ".", ms=3, color=COLOURS["level"], label="daily level (seasonality removed)")
     _draw_regimes(ax, analysis, when)
     ceiling = _draw_ceiling(ax, key, analysis, ceiling_series)
-    ahead = _draw_forecast(ax, key, analysis, finding, evaluated_at, confidence)
-    shown.extend(ahead)
+    _draw_forecast(ax, key, analysis, finding, evaluated_at, confidence)     # clipped to the data's range, never widening it
     _draw_onset(ax, analysis, finding)
     ax.axvline(evaluated_at, color=COLOURS["now"], lw=1, label=f"evaluated {evaluated_at:%Y-%m-%d %H:%M} UTC")
     for event in events:
@@ -98,11 +97,11 @@ def _draw_ceiling(ax: Any, key: SeriesKey, a: Any, ceiling_series: pd.Series | N
     return float(a.ceiling)
 
 
-def _draw_forecast(ax: Any, key: SeriesKey, a: Any, finding: Finding | None, at: pd.Timestamp, confidence: float) -> list[np.ndarray]:
-    """The cone from the evaluation time to past the latest ETA, and the ETA band; the values drawn."""
+def _draw_forecast(ax: Any, key: SeriesKey, a: Any, finding: Finding | None, at: pd.Timestamp, confidence: float) -> None:
+    """The cone from the evaluation time to past the latest ETA, and the ETA band."""
     fc = a.forecast
     if fc is None:
-        return []
+        return
     upper = fc.eta_upper_days if np.isfinite(fc.eta_upper_days) else 60.0
     horizon = float(min(max(upper * 1.15, 30.0), 365.0))
     ahead = np.linspace(0.0, horizon, 80)
@@ -122,7 +121,6 @@ def _draw_forecast(ax: Any, key: SeriesKey, a: Any, finding: Finding | None, at:
         ax.axvspan(lo_t, hi_t, color=COLOURS["eta"], alpha=0.18, lw=0,
                    label=f"ETA {pct} interval {lo_t:%Y-%m-%d} to {(finding.eta_upper or finding.eta):%Y-%m-%d}")
         ax.axvline(finding.eta, color=COLOURS["eta"], lw=1.6, label=f"ETA {finding.eta:%Y-%m-%d}")
-    return [np.asarray(a.to_unit(median), dtype=float)]
 
 
 def _draw_onset(ax: Any, a: Any, finding: Finding | None) -> None:
@@ -148,6 +146,8 @@ def _axes(ax: Any, key: SeriesKey, a: Any, shown: list[np.ndarray], ceiling: flo
         low = 0.0 if bottom >= 0 else bottom * 1.1
         ax.set_ylim(low, top * 1.12 if top > 0 else 1.0)
     unit = axis_unit(key.signal, top)
+    if ax.get_yscale() == "linear":
+        ax.yaxis.set_major_locator(_ScaledLocator(unit.divisor))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: unit.tick(v)))
     ax.set_ylabel(unit.axis_label(key.signal), fontsize=10)
     locator = AutoDateLocator()
@@ -156,3 +156,14 @@ def _axes(ax: Any, key: SeriesKey, a: Any, shown: list[np.ndarray], ceiling: flo
     ax.set_xlabel("date (UTC)", fontsize=10)
     ax.grid(alpha=0.3)
     ax.set_title(str(key), fontsize=10, loc="left")
+
+
+class _ScaledLocator(MaxNLocator):
+    """Round ticks in the axis unit (2, 4, 6 GiB), not in the raw unit (4.66 GiB = 5e9 bytes)."""
+
+    def __init__(self, divisor: float) -> None:
+        super().__init__(nbins=6, steps=[1, 2, 2.5, 5, 10])
+        self.divisor = divisor
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        return super().tick_values(vmin / self.divisor, vmax / self.divisor) * self.divisor

@@ -124,3 +124,23 @@ def test_a_bytes_series_is_plotted_in_binary_units(evaluation):
     ax = figure_for(key, result.analyses[key], None, result.at).axes[0]
     assert ax.get_ylabel() == "pvc_used_bytes (GiB)"
     assert np.isfinite(ax.get_ylim()).all()
+
+
+def test_bytes_ticks_are_round_numbers_of_gib(evaluation):
+    config, result = evaluation
+    key = next(k for k in result.analyses if k.signal == "pvc_used_bytes")
+    fig = figure_for(key, result.analyses[key], None, result.at)
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert len(ticks) >= 3 and all(re.fullmatch(r"\d+(\.5)?", t) for t in ticks), ticks
+
+
+def test_a_wide_forecast_cone_does_not_change_the_axis_unit_or_range(evaluation):
+    config, _ = evaluation
+    data = ExportSource(ROOT / "data" / "replicas").fetch(config.signals)
+    early = evaluate(config, data, pd.Timestamp("2025-09-12T00:00:00Z"))        # a year-long cone from September
+    key = next(k for k in early.analyses if k.signal == "client_throttle_wait_seconds")
+    assert early.analyses[key].forecast is not None
+    ax = figure_for(key, early.analyses[key], None, early.at).axes[0]
+    assert ax.get_ylabel() == "client_throttle_wait_seconds (s)"
+    assert ax.get_ylim()[1] <= 30 * 1.6 + 1e-9                                   # the 30 s ceiling bounds the view
