@@ -69,3 +69,21 @@ def test_a_driver_reads_as_the_series_with_its_lead_and_correlation():
     link = DriverLink("vpa_objects", (("job", "vpa"),), None, None, 1, 0.594)
     assert driver_text(link) == 'vpa_objects{job="vpa"} (leads by 1 d, r = 0.59)'
     assert driver_text(None) == ""
+
+
+def test_the_backtest_history_shows_series_at_risk_now_first_then_by_first_flag_severity_then_incidents_never_flagged():
+    from detector.backtest import SeriesTimeline
+    from detector.incidents import Incident
+    from detector.report.backtest_page import history_order
+
+    def line(name, severity=None, days_before=0):
+        flag = finding(name, severity) if severity else None
+        if flag is not None:
+            flag = Finding(**{**flag.__dict__, "evaluated_at": AT - pd.Timedelta(days=days_before)})
+        return SeriesTimeline(flag.key if flag else SeriesKey(name, (("job", name),)), first_flag=flag)
+
+    timelines = {t.key: t for t in (line("early_warning", "warning", 90), line("critical_once", "critical", 10), line("risky_now", "warning", 5),
+                                     line("incident_only"), line("never"))}
+    rows = rank_risks(Evaluation(at=AT, findings=(finding("risky_now", eta_days=3),)))
+    incidents = [Incident(SeriesKey("incident_only", (("job", "incident_only"),)), AT)]
+    assert [k.signal for k in history_order(timelines, incidents, rows)] == ["risky_now", "critical_once", "early_warning", "incident_only"]
