@@ -17,12 +17,12 @@ from detector.config import Config
 from detector.errors import SinkError
 from detector.evaluate import evaluate
 from detector.incidents import Incident, incident_for
+from detector.report.output import write_page
 from detector.report.page import SignalFacts, risk_body
 from detector.report.plot import Event, plot_series
 from detector.report.ranking import RiskRow, rank_risks
 from detector.report.shell import PageFacts, esc, page, severity_badge
 from detector.series import SeriesKey, SeriesSet
-from detector.sinks.files import write_atomic
 
 
 def write_report(
@@ -45,8 +45,7 @@ def write_report(
         *_history(document, timelines, data, config, incidents, rows, signals), "</section>",
     ])
     try:
-        write_atomic(path, page(facts, body))
-        path.chmod(0o644)
+        write_page(path, page(facts, body))
     except OSError as exc:
         raise SinkError(f"cannot write the report: {exc.strerror or exc}", location=str(path)) from None
 

@@ -12,13 +12,14 @@ import pandas as pd
 from detector.evaluation import Evaluation
 from detector.findings import iso_utc
 from detector.report import cells
+from detector.report.output import write_page
 from detector.report.plot import plot_series
 from detector.report.ranking import RiskRow, driver_text, quiet_rows, rank_risks
 from detector.report.shell import PageFacts, esc, page, severity_badge
-from detector.sinks.files import write_atomic
 from detector.units import format_value
 
 PlotFor = Callable[[RiskRow], str | None]
+MAX_PLOTS = 50          # plots for the most urgent rows only: a fleet with hundreds at risk still gets a light page
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,7 @@ class SignalFacts:
 def write_risk_report(path: Path, evaluation: Evaluation, facts: PageFacts, signals: SignalFacts) -> int:
     """Write the page atomically; returns the number of series at risk. ``OSError`` is the caller's to map."""
     rows = rank_risks(evaluation, signals.runbooks)
-    write_atomic(path, page(facts, risk_body(evaluation, signals, rows)))
-    path.chmod(0o644)                  # a page to be read (served, mounted), unlike the 0600 temporary file
+    write_page(path, page(facts, risk_body(evaluation, signals, rows)))
     return len(rows)
 
 
@@ -53,16 +53,16 @@ def risk_body(evaluation: Evaluation, signals: SignalFacts, rows: list[RiskRow] 
     counts = (f"<p class='counts'><strong>{len(rows)} series at risk</strong> · {len(quiet)} quiet · "
               f"{len(evaluation.errors)} failed signal(s) · {len(evaluation.notes)} note(s)</p>")
     return "".join([
-        counts, "<section id='risks'><h2>At risk, most urgent first</h2>", risk_table(rows, evaluation.at, signals), "</section>",
-        "<section id='plots'><h2>Each series at risk</h2>", *(_figure(i, row, evaluation.at, plot_for) for i, row in enumerate(rows, 1)), "</section>",
+        counts, "<section id='risks'><h2>At risk, most urgent first</h2>", risk_table(rows, evaluation.at, signals) if rows else _nothing(evaluation),
+        "</section>",
+        "<section id='plots'><h2>Each series at risk</h2>", *(_figure(i, row, evaluation.at, plot_for) for i, row in enumerate(rows[:MAX_PLOTS], 1)),
+        _more_note(len(rows)), "</section>",
         "<section id='quiet'><h2>Quiet series</h2>", quiet_table(evaluation), "</section>",
         "<section id='skipped'><h2>Skipped and failed signals, notes</h2>", skipped_table(evaluation), "</section>",
     ])
 
 
 def risk_table(rows: list[RiskRow], at: pd.Timestamp, signals: SignalFacts) -> str:
-    if not rows:
-        return "<p>Nothing at risk: no finding of warning or worse.</p>"
     widths = (3, 6, 17, 9, 8, 6, 8, 12, 8, 17, 6)       # percent of the page: the table never scrolls sideways
     cols = "".join(f"<col style='width:{w}%'>" for w in widths)
     head = (f"<table class='risks'><colgroup>{cols}</colgroup><thead><tr><th>#</th><th>severity</th><th>series</th><th>finding</th><th>% of ceiling</th>"
@@ -103,6 +103,23 @@ def skipped_table(evaluation: Evaluation) -> str:
         return "<p class='muted'>Every configured signal was evaluated; no notes.</p>"
     rows = "".join(f"<tr><td>{esc(state)}</td><td class='series'>{esc(signal) or '—'}</td><td>{esc(reason)}</td></tr>" for state, signal, reason in items)
     return f"<table class='skipped'><thead><tr><th>state</th><th>signal</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _nothing(evaluation: Evaluation) -> str:
+    """No row: say whether that is good news or nothing could be judged."""
+    failed = len(evaluation.errors)
+    if failed and not evaluation.analyses:
+        return f"<p class='alarm'><strong>Nothing was evaluated</strong>: {failed} signal(s) failed (see below). This is not an all-clear.</p>"
+    if failed:
+        return (f"<p class='alarm'>No finding of warning or worse among the series evaluated, but {failed} signal(s) failed "
+                "and were not judged (see below).</p>")
+    return "<p>Nothing at risk: no finding of warning or worse.</p>"
+
+
+def _more_note(count: int) -> str:
+    if count <= MAX_PLOTS:
+        return ""
+    return f"<p class='muted'>Plots for the {MAX_PLOTS} most urgent series; the other {count - MAX_PLOTS} are in the table above.</p>"
 
 
 def _figure(i: int, row: RiskRow, at: pd.Timestamp, plot_for: PlotFor) -> str:

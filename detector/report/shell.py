@@ -30,7 +30,7 @@ td.when{overflow-wrap:anywhere}td.day{white-space:nowrap}
 .bar-high{background:#d62728}.bar-mid{background:#e08214}
 figure{margin:.3em 0 1.2em}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.92em;color:#333;margin:.2em 0}
-.muted{color:#666}a{color:#0b57a4}
+.muted{color:#666}p.alarm{background:#fde0dd;border-left:4px solid #b2182b;padding:.5em .8em}a{color:#0b57a4}
 """
 
 

@@ -70,3 +70,36 @@ def test_the_backtest_report_opens_with_the_risk_view_at_the_last_evaluation_and
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", history)
     assert captions and all(re.match(r"(At the first flag, the evaluation of|Never flagged; shown as of the last evaluation,) 20\d\d-\d\d-\d\d \d\d:\d\d UTC", c) for c in captions)
     assert str(CONFIG) in top and "2026-03-01 08:30:00 UTC" in top
+
+
+def test_a_report_never_reads_as_an_all_clear_when_signals_failed(tmp_path):
+    from detector.errors import SourceError
+    from detector.report.page import SignalFacts, risk_body
+
+    failed = Evaluation(at=NOW, findings=(), errors={"a": SourceError("connection refused")})
+    assert "Nothing was evaluated" in risk_body(failed, SignalFacts({}, {})) and "Nothing at risk" not in risk_body(failed, SignalFacts({}, {}))
+    assert "Nothing at risk" in risk_body(Evaluation(at=NOW, findings=()), SignalFacts({}, {}))
+
+
+def test_a_report_target_that_is_not_a_regular_file_is_refused_and_left_alone(tmp_path):
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    status, out, err = slowburn("run", "--config", str(CONFIG), "--data", str(REPLICAS), "--report", str(fifo))
+    assert status == ExitStatus.SINK and "not a regular file" in err and len(err.strip().splitlines()) == 1
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    status, _, err = slowburn("run", "--config", str(CONFIG), "--data", str(REPLICAS), "--report", "-")
+    assert status == ExitStatus.SINK and "'-' is not supported" in err
+
+
+def test_a_report_target_that_is_a_symlink_updates_the_file_it_points_to(tmp_path):
+    real = tmp_path / "served" / "risk.html"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "risk.html"
+    link.symlink_to(real)
+    status, _, err = slowburn("run", "--config", str(CONFIG), "--data", str(REPLICAS), "--report", str(link))
+    assert status == ExitStatus.OK, err
+    assert link.is_symlink() and "slowburn risk report" in real.read_text()

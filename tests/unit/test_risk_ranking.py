@@ -87,3 +87,24 @@ def test_the_backtest_history_shows_series_at_risk_now_first_then_by_first_flag_
     rows = rank_risks(Evaluation(at=AT, findings=(finding("risky_now", eta_days=3),)))
     incidents = [Incident(SeriesKey("incident_only", (("job", "incident_only"),)), AT)]
     assert [k.signal for k in history_order(timelines, incidents, rows)] == ["risky_now", "critical_once", "early_warning", "incident_only"]
+
+
+@pytest.mark.parametrize(("at_risk", "plots"), [(50, 50), (51, 50)])
+def test_the_page_plots_the_fifty_most_urgent_series_and_says_so_when_there_are_more(at_risk, plots):
+    from detector.report.page import SignalFacts, risk_body
+
+    evaluation = Evaluation(at=AT, findings=tuple(finding(f"s{i:03d}", eta_days=i + 1) for i in range(at_risk)))
+    body = risk_body(evaluation, SignalFacts({}, {}), plot_for=lambda row: "stub")
+    assert body.count("<figure") == plots and body.count("data-rank=") == at_risk
+    assert ("the other 1 are in the table" in body) == (at_risk > plots)
+    assert "<figure id='plot-1'><h3>1. " in body and "s000" in body.split("<figure id='plot-1'>")[1][:300]
+
+
+def test_label_values_and_summaries_are_escaped_never_markup():
+    from detector.report.page import SignalFacts, risk_body
+
+    hostile = "<img src=x onerror=alert(1)>'\""
+    bad = Finding(key=SeriesKey("x", (("pod", hostile),)), kind="step_change", severity="critical", evaluated_at=AT, summary=hostile)
+    body = risk_body(Evaluation(at=AT, findings=(bad,)), SignalFacts({"x": "javascript:alert(1)"}, {}), plot_for=lambda row: None)
+    assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;&#x27;&quot;" in body
+    assert "href='javascript" not in body
