@@ -72,7 +72,7 @@ def risk_table(rows: list[RiskRow], at: pd.Timestamp, signals: SignalFacts) -> s
         f, name = row.finding, row.key.signal
         kinds = ", ".join(dict.fromkeys(row.kinds))
         body.append(
-            f"<tr class='risk' data-rank='{i}' data-series='{esc(row.key)}' data-eta='{iso_utc(f.eta) or ''}'><td class='num'><a href='#plot-{i}'>{i}</a></td>"
+            f"<tr class='risk' data-rank='{i}' data-series='{esc(row.key)}' data-eta='{iso_utc(f.eta) or ''}'><td class='num'>{_number(i)}</td>"
             f"<td>{severity_badge(row.severity)}</td><td class='series'>{esc(row.key)}</td><td>{esc(kinds)}</td>"
             f"<td class='num'>{cells.percent(row.used_pct)}</td><td class='num'>{cells.value(row.current, name, f.censored)}</td>"
             f"<td class='num'>{cells.rate(row.rate_per_day, name)}</td><td class='when'>{cells.eta(f, at, signals.confidence_of(name))}</td>"
@@ -103,6 +103,11 @@ def skipped_table(evaluation: Evaluation) -> str:
         return "<p class='muted'>Every configured signal was evaluated; no notes.</p>"
     rows = "".join(f"<tr><td>{esc(state)}</td><td class='series'>{esc(signal) or '—'}</td><td>{esc(reason)}</td></tr>" for state, signal, reason in items)
     return f"<table class='skipped'><thead><tr><th>state</th><th>signal</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _number(i: int) -> str:
+    """The rank, linking to its plot when it has one."""
+    return f"<a href='#plot-{i}'>{i}</a>" if i <= MAX_PLOTS else str(i)
 
 
 def _nothing(evaluation: Evaluation) -> str:

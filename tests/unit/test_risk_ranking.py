@@ -98,6 +98,7 @@ def test_the_page_plots_the_fifty_most_urgent_series_and_says_so_when_there_are_
     assert body.count("<figure") == plots and body.count("data-rank=") == at_risk
     assert ("the other 1 are in the table" in body) == (at_risk > plots)
     assert "<figure id='plot-1'><h3>1. " in body and "s000" in body.split("<figure id='plot-1'>")[1][:300]
+    assert body.count("href='#plot-") == plots                  # every rank link has its plot
 
 
 def test_label_values_and_summaries_are_escaped_never_markup():
