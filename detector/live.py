@@ -64,6 +64,10 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
     sinks: list[Sink] = [StdoutSink(env.stdout, args.min_severity)]
     if args.json_out:
         sinks.append(JsonFileSink(args.json_out, env.stdout))
+    if getattr(args, "report", None):
+        from detector.sinks.report_file import ReportFileSink
+
+        sinks.append(ReportFileSink(args.report, config, args.config, env.now, env.stderr))
     metrics = SelfMetrics()
     pusher = None
     if args.dry_run:

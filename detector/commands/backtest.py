@@ -83,7 +83,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.report:
         from detector.report import write_report   # matplotlib only when a report is asked for
 
-        write_report(Path(args.report), document, timelines, data, config, incidents, pd.Timestamp(times[-1]))
+        write_report(Path(args.report), document, timelines, data, config, incidents, pd.Timestamp(times[-1]), config_path=args.config, now=env.now)
     if data.errors:
         return ExitStatus.PARTIAL if len(data.errors) < len(config.signals) else ExitStatus.DATA
     return ExitStatus.OK

@@ -15,6 +15,7 @@ from detector.findings import iso_utc
 from detector.policy.thresholds import DEFAULT_POLICY
 from detector.series import SeriesSet
 from detector.evaluate import evaluate
+from detector.evaluation import Evaluation
 from detector.render import evaluation_to_json, render_table
 from detector.limits.ceilings import apply_limits
 from detector.limits.load import load_limits, with_configuration_findings
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
+    parser.add_argument("--report", help="also write a self-contained HTML risk report (series at risk ranked by urgency) to this file")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -59,6 +61,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         write_json(evaluation_to_json(evaluation), args.json_out, env)
         if args.json_out != "-":
             print(f"slowburn: wrote {args.json_out}", file=env.stderr)
+    if args.report:
+        write_report(args.report, evaluation, config, args.config, env)
     return exit_status_for(evaluation.errors, len(config.signals))
 
 
@@ -93,6 +97,15 @@ def write_json(document: dict, target: str, env: Environment) -> None:
         Path(target).write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise SinkError(f"cannot write JSON output: {exc.strerror}", location=target) from None
+
+
+def write_report(target: str, evaluation: Evaluation, config: Config, config_path: str, env: Environment) -> None:
+    from detector.report.risk_file import write_and_confirm   # matplotlib only when a report is asked for
+
+    try:
+        write_and_confirm(target, evaluation, config, config_path, env.now, env.stderr)
+    except OSError as exc:
+        raise SinkError(f"cannot write the report: {exc.strerror or exc}", location=target) from None
 
 
 def exit_status_for(errors: dict, signal_count: int) -> ExitStatus:
