@@ -50,7 +50,8 @@ def risk_body(evaluation: Evaluation, signals: SignalFacts, rows: list[RiskRow] 
     rows = rank_risks(evaluation, signals.runbooks) if rows is None else rows
     quiet = quiet_rows(evaluation)
     plot_for = plot_for or (lambda row: _default_plot(row, evaluation.at, signals))
-    counts = (f"<p class='counts'><strong>{len(rows)} series at risk</strong> · {len(quiet)} quiet · "
+    skipped = sum(1 for status in evaluation.coverage for series in status.series if series.state != "evaluated")
+    counts = (f"<p class='counts'><strong>{len(rows)} series at risk</strong> · {len(quiet)} quiet · {skipped} skipped · "
               f"{len(evaluation.errors)} failed signal(s) · {len(evaluation.notes)} note(s)</p>")
     return "".join([
         counts, "<section id='risks'><h2>At risk, most urgent first</h2>", risk_table(rows, evaluation.at, signals) if rows else _nothing(evaluation),
@@ -97,12 +98,17 @@ def quiet_table(evaluation: Evaluation) -> str:
 
 
 def skipped_table(evaluation: Evaluation) -> str:
-    items = [("failed", name, str(error)) for name, error in sorted(evaluation.errors.items())]
+    """Every signal not evaluated (skipped, absent, failed) with its reason, every skipped series, then the notes."""
+    items = [(status.state, status.signal, status.reason) for status in evaluation.coverage if status.state != "evaluated"]
+    items += [(series.state.replace("_", " "), str(series.key), series.reason)
+              for status in evaluation.coverage for series in status.series if series.state != "evaluated"]
+    covered = {status.signal for status in evaluation.coverage}
+    items += [("failed", name, str(error)) for name, error in sorted(evaluation.errors.items()) if name not in covered]
     items += [("note", note.signal, str(note)) for note in evaluation.notes]
     if not items:
         return "<p class='muted'>Every configured signal was evaluated; no notes.</p>"
     rows = "".join(f"<tr><td>{esc(state)}</td><td class='series'>{esc(signal) or '—'}</td><td>{esc(reason)}</td></tr>" for state, signal, reason in items)
-    return f"<table class='skipped'><thead><tr><th>state</th><th>signal</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
+    return f"<table class='skipped'><thead><tr><th>state</th><th>signal or series</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
 
 
 def _number(i: int) -> str:
@@ -113,6 +119,8 @@ def _number(i: int) -> str:
 def _nothing(evaluation: Evaluation) -> str:
     """No row: say whether that is good news or nothing could be judged."""
     failed = len(evaluation.errors)
+    if not failed and evaluation.coverage and not evaluation.analyses:
+        return "<p class='alarm'><strong>Nothing was evaluated</strong>: no series could be judged yet (see below). This is not an all-clear.</p>"
     if failed and not evaluation.analyses:
         return f"<p class='alarm'><strong>Nothing was evaluated</strong>: {failed} signal(s) failed (see below). This is not an all-clear.</p>"
     if failed:

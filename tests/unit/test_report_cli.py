@@ -103,3 +103,20 @@ def test_a_report_target_that_is_a_symlink_updates_the_file_it_points_to(tmp_pat
     status, _, err = slowburn("run", "--config", str(CONFIG), "--data", str(REPLICAS), "--report", str(link))
     assert status == ExitStatus.OK, err
     assert link.is_symlink() and "slowburn risk report" in real.read_text()
+
+
+def test_a_report_of_a_run_that_could_judge_nothing_yet_is_no_all_clear_and_lists_each_skipped_series(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    start = int(pd.Timestamp("2026-02-25T00:00:00Z").timestamp())
+    rows = "\n".join(f"{start + 3600 * i},{10 + i * 0.01}" for i in range(72))       # three days: too young
+    (data / "queue_depth.csv").write_text("timestamp,value\n" + rows + "\n")
+    config = tmp_path / "c.yaml"
+    config.write_text("signals:\n  - {name: queue_depth, ceiling: 100}\n  - {name: redis_memory, optional: true}\n")
+    target = tmp_path / "risk.html"
+    status, _, err = slowburn("run", "--config", str(config), "--data", str(data), "--report", str(target))
+    assert status == ExitStatus.OK, err
+    text = target.read_text(encoding="utf-8")
+    assert "Nothing was evaluated" in text and "Nothing at risk" not in text
+    assert "queue_depth{}" in text and "3 d of history, needs 21 d: judged from 2026-03-18T00:00:00Z" in text
+    assert "<td>absent</td><td class='series'>redis_memory</td>" in text
