@@ -14,12 +14,15 @@ drafts to the next state and the alerts to post:
 - when an identity's label set changes (its severity moved, a configured label changed), the old
   label set is resolved and the new one sent with the same ``startsAt``.
 
-The file is JSON, written atomically; a file that cannot be read raises ``StoreError``.
+The file is JSON, written atomically. A file that cannot be read raises ``StoreError``; a file that
+is damaged or not ours is set aside by ``recover_state`` (renamed ``<name>.damaged-<UTC time>``) and
+delivery starts from a fresh state, so one bad file never blocks every later run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -59,12 +62,26 @@ class AlertState:
         }
 
 
+class DamagedState(StoreError):
+    """The state file was read but is not a slowburn alert state (garbage, truncated, another version)."""
+
+
 def load_state(path: Path) -> AlertState:
-    """Read the state file; a missing file is an empty state."""
+    """Read the state file; a missing file is an empty state.
+
+    Raises
+    ------
+    DamagedState
+        The file is not a slowburn alert state (see ``recover_state``).
+    StoreError
+        The file cannot be read at all (permissions, I/O error).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8", errors="strict")
     except FileNotFoundError:
         return AlertState()
+    except UnicodeDecodeError as exc:
+        raise DamagedState(f"the alert state is not a slowburn alert state file ({exc.reason})", location=str(path)) from None
     except OSError as exc:
         raise StoreError(f"cannot read the alert state: {exc.strerror or exc}", location=str(path)) from None
     try:
@@ -76,12 +93,45 @@ def load_state(path: Path) -> AlertState:
             for key, item in document.get("active", {}).items()
         }
         outbox = {str(url): [dict(a) for a in alerts] for url, alerts in document.get("outbox", {}).items()}
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise StoreError(
-            f"the alert state is not a slowburn alert state file ({exc}); move it away to start afresh "
-            "(active alerts then get a new startsAt)", location=str(path),
-        ) from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise DamagedState(f"the alert state is not a slowburn alert state file ({_first_line(exc)})", location=str(path)) from None
     return AlertState(active=active, outbox=outbox)
+
+
+def recover_state(path: Path, now: pd.Timestamp) -> tuple[AlertState, str | None]:
+    """``load_state``, except that a damaged file is renamed ``<name>.damaged-<YYYYmmddTHHMMSSZ>``
+    beside itself and a fresh state is returned with a one-line warning saying so (else None).
+
+    Raises ``StoreError`` when the file cannot be read, or is damaged and cannot be renamed.
+    """
+    try:
+        return load_state(path), None
+    except DamagedState as err:
+        aside = _aside_name(path, now)
+        try:
+            os.replace(path, aside)
+        except OSError as exc:
+            raise StoreError(f"{err.message}; cannot set it aside ({exc.strerror or exc}): move it away to start afresh",
+                             location=str(path)) from None
+        return AlertState(), (
+            f"{path}: {err.message}; kept it as {aside.name} and started a fresh alert state "
+            "(firing alerts get a new startsAt; alerts that cleared meanwhile expire at their endsAt)"
+        )
+
+
+def _aside_name(path: Path, now: pd.Timestamp) -> Path:
+    stamp = pd.Timestamp(now).tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    suffix = 1
+    while aside.exists():                       # two damaged files within one second: never overwrite one
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{suffix}")
+        suffix += 1
+    return aside
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0][:200] if text else type(exc).__name__)
 
 
 def save_state(path: Path, state: AlertState) -> None:

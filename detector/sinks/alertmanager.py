@@ -20,7 +20,7 @@ from detector.evaluation import Evaluation
 from detector.http_client import redacted
 from detector.live_settings import AlertmanagerSettings
 from detector.sinks.alert_payload import build_alert
-from detector.sinks.alert_state import Alert, AlertState, load_state, merge_outbox, reconcile, save_state
+from detector.sinks.alert_state import Alert, AlertState, merge_outbox, reconcile, recover_state, save_state
 from detector.sinks.base import DeliveryReport
 
 BATCH = 500
@@ -54,11 +54,13 @@ class AlertmanagerSink:
         self.ttl_seconds = ttl_seconds
 
     def send(self, evaluation: Evaluation) -> DeliveryReport:
-        state = load_state(self.state_path)
+        now = self.clock()
+        state, recovered = recover_state(self.state_path, now)
         base = self.settings.generator_url or (self.config.prometheus.url if self.config.prometheus else None)
         drafts = [build_alert(f, self.config, base) for f in evaluation.at_least(self.settings.min_severity)]
         problems = [note for draft in drafts for note in draft.notes]
-        now = self.clock()
+        if recovered is not None:
+            problems.insert(0, recovered)
         active, posts = reconcile(state, drafts, set(evaluation.errors), now, self.ttl_seconds)
         outbox: dict[str, list[Alert]] = {}
         accepted_by_any = False
