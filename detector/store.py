@@ -12,6 +12,11 @@ set; samples live in *blocks* of ``BLOCK_STEPS`` grid steps, each one row holdin
 about 17,000 rows (80 MB): written in about 0.7 s and read back in 0.5 s, where a row per sample
 takes 4.6 s and 2.2 s. Each signal also records the contiguous time range it has pulled (its *coverage*), so
 the next run asks the server only for what is new. One run at a time: see ``store_lock``.
+
+A damaged file is never analysed: the first ``open()`` of a ``HistoryStore`` (and every
+``check_integrity()``, which ``serve`` calls on its own schedule) runs SQLite's ``PRAGMA
+quick_check``, and every block read back is checked for a consistent shape; either failure is a
+``StoreError`` (exit 8) saying which files to move away.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ import numpy as np
 from detector.errors import StoreError
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
-from detector.store_blocks import BLOCK_STEPS, decode, encode, merge_block, split_into_blocks, trim
+from detector.store_blocks import BLOCK_STEPS, encode, merge_block, split_into_blocks, trim
+from detector.store_integrity import decoded as _decoded, quick_check
 from detector.store_lock import run_lock
 
 SCHEMA_VERSION = 1
@@ -77,10 +83,19 @@ class HistoryStore:
         self.retention = retention
         self.lock_timeout = lock_timeout
         self.max_bytes = max_bytes
+        self._checked = False
+
+    def check_integrity(self) -> None:
+        """Take the run lock and run SQLite's ``quick_check`` now; ``StoreError`` if the file is damaged."""
+        with self.open(check=True):
+            pass
 
     @contextmanager
-    def open(self) -> Iterator["StoreSession"]:
-        """Lock the store, open it (creating the schema on first use) and close it after the block."""
+    def open(self, *, check: bool | None = None) -> Iterator["StoreSession"]:
+        """Lock the store, open it (creating the schema on first use) and close it after the block.
+
+        ``check``: run ``quick_check`` first (default: on the first open of this object only).
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -93,6 +108,9 @@ class HistoryStore:
             try:
                 with _guard(self.path, "open"):
                     _prepare(connection, self.max_bytes)
+                    if check if check is not None else not self._checked:
+                        quick_check(connection, self.path)
+                        self._checked = True
                 yield StoreSession(connection, self.path, round(self.retention * 1000))
             finally:
                 connection.close()
@@ -136,7 +154,7 @@ class StoreSession:
                         "SELECT ts, vals FROM blocks WHERE series_id = ? AND block = ?", (series_id, block)
                     ).fetchone()
                     if old is not None:
-                        bts, bvs = merge_block(decode(old[0], old[1]), (bts, bvs))
+                        bts, bvs = merge_block(_decoded(self.path, old[0], old[1]), (bts, bvs))
                     self._put_block(series_id, block, bts, bvs)
                 written += int(ts_ms.size)
             self._db.execute(
@@ -148,14 +166,14 @@ class StoreSession:
         """Every stored series of ``key`` with its samples inside ``span`` (inclusive), oldest first."""
         with _guard(self.path, "read"):
             rows = self._db.execute(
-                "SELECT s.labels, b.ts, b.vals FROM blocks b JOIN series s ON s.id = b.series_id"
+                "SELECT s.labels, b.ts, b.vals, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
                 " JOIN signals g ON g.id = s.signal_id WHERE g.name = ? AND g.query = ? AND g.step_ms = ?"
                 " AND b.last_ms >= ? AND b.first_ms <= ? ORDER BY s.id, b.block",
                 (key.signal, key.query, key.step_ms, span.start_ms, span.end_ms),
             ).fetchall()
         parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        for labels, ts_blob, vals_blob in rows:
-            parts.setdefault(labels, []).append(decode(ts_blob, vals_blob))
+        for labels, ts_blob, vals_blob, first_ms, last_ms in rows:
+            parts.setdefault(labels, []).append(_decoded(self.path, ts_blob, vals_blob, first_ms, last_ms))
         out = []
         for labels, blocks in parts.items():
             ts = np.concatenate([b[0] for b in blocks])
@@ -171,7 +189,7 @@ class StoreSession:
         with _guard(self.path, "prune"), self._transaction():
             rows = self._db.execute("SELECT series_id, block, ts, vals FROM blocks WHERE first_ms < ?", (cutoff,)).fetchall()
             for series_id, block, ts_blob, vals_blob in rows:
-                ts, vs = decode(ts_blob, vals_blob)
+                ts, vs = _decoded(self.path, ts_blob, vals_blob)
                 kept_ts, kept_vs = trim(ts, vs, cutoff)
                 deleted += int(ts.size - kept_ts.size)
                 if kept_ts.size:
@@ -252,7 +270,7 @@ def _explain(exc: sqlite3.Error) -> str:
         return f"{text} (free space on the volume or lower store.retention)"
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return f"{text} (the file and its directory must be writable)"
-    if "not a database" in text or "malformed" in text:
-        return f"{text} (not a slowburn history store, or damaged; point store.path at a new file)"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return f"{text} (not a slowburn history store, or damaged: move the file and its -wal/-shm files away, or point store.path at a new file)"
     return text
 
