@@ -7,10 +7,12 @@ drafts to the next state and the alerts to post:
   as it stays active, so re-sending it every run never looks like a new alert;
 - an active identity that is gone (risk cleared, severity below the floor, signal removed from
   the config) is resolved at once: the last payload is re-posted with ``endsAt`` = now;
-- an active identity whose *signal failed* this run is held: neither resolved nor re-sent. A
-  Prometheus hiccup then neither clears nor flaps it (the next good run re-sends it with the same
-  ``startsAt``), while a signal that keeps failing lets it expire at its ``endsAt``, as Prometheus
-  does with the alerts of a rule it cannot evaluate; an expired alert is forgotten;
+- an active identity whose signal *depends on an input that failed* this run (its own query, its
+  ceiling signal, the Kubernetes limits of its ceiling, its drivers: ``alert_hold``) is held:
+  neither resolved nor re-created. A Prometheus hiccup then neither clears nor flaps it (the next
+  good run re-sends it with the same ``startsAt``), while an input that keeps failing lets it
+  expire at its ``endsAt``, as Prometheus does with the alerts of a rule it cannot evaluate; an
+  expired alert is forgotten;
 - when an identity's label set changes (its severity moved, a configured label changed), the old
   label set is resolved and the new one sent with the same ``startsAt``.
 
@@ -25,15 +27,18 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from detector.errors import StoreError
+from detector.sinks.alert_hold import Hold
 from detector.sinks.alert_payload import AlertDraft, rfc3339
 from detector.sinks.files import write_atomic
 
 VERSION = 1
+SHOWN = 3
+"""Held alerts named in a note (the rest are counted)."""
 Alert = dict[str, Any]
 """One Alertmanager API v2 alert: labels, annotations, startsAt, endsAt, generatorURL."""
 
@@ -141,40 +146,69 @@ def save_state(path: Path, state: AlertState) -> None:
         raise StoreError(f"cannot write the alert state: {exc.strerror or exc}", location=str(path)) from None
 
 
-def reconcile(
-    state: AlertState, drafts: Iterable[AlertDraft], failed_signals: set[str], now: pd.Timestamp, ttl_seconds: float
-) -> tuple[dict[str, ActiveAlert], list[Alert]]:
-    """The next active set and the alerts to post this run (firing ones and resolutions).
+@dataclass(frozen=True)
+class Held:
+    """What a hold did to one signal's alerts this run (for the run's notes)."""
 
-    ``failed_signals``: signals that could not be evaluated this run (their alerts are held).
-    ``ttl_seconds`` sets ``endsAt`` of firing alerts (now + ttl): long enough to outlive the gap
-    between runs, short enough that alerts of a detector that stopped running expire.
+    signal: str
+    reason: str
+    kept: tuple[str, ...] = ()     # alerts (alertname and series) kept as they were instead of resolved or replaced
+    deferred: int = 0              # new alerts not created until the signal's inputs are complete
+
+    def __str__(self) -> str:
+        parts = []
+        if self.kept:
+            shown = ", ".join(self.kept[:SHOWN]) + (f" and {len(self.kept) - SHOWN} more" if len(self.kept) > SHOWN else "")
+            parts.append(f"held {len(self.kept)} alert(s) (not resolved, same startsAt): {shown}")
+        if self.deferred:
+            parts.append(f"deferred {self.deferred} new alert(s) until its inputs are complete")
+        return f"signal {self.signal}: {' and '.join(parts)}: {self.reason}"
+
+
+def reconcile(
+    state: AlertState, drafts: Iterable[AlertDraft], held: Mapping[str, Hold], now: pd.Timestamp, ttl_seconds: float
+) -> tuple[dict[str, ActiveAlert], list[Alert], list[Held]]:
+    """The next active set, the alerts to post this run (firing ones and resolutions) and what was held.
+
+    ``held``: signals whose inputs failed this run (``alert_hold.holds``). ``ttl_seconds`` sets
+    ``endsAt`` of firing alerts (now + ttl): long enough to outlive the gap between runs, short
+    enough that alerts of a detector that stopped running (or of a signal that keeps failing) expire.
     """
     now_text = rfc3339(now)
     ends_text = rfc3339(now + pd.Timedelta(seconds=ttl_seconds))
     active: dict[str, ActiveAlert] = {}
     posts: list[Alert] = []
+    kept: dict[str, list[str]] = {}
+    deferred: dict[str, int] = {}
     current = {draft.identity: draft for draft in drafts}
     for identity, draft in current.items():
         previous = state.active.get(identity)
+        hold = held.get(draft.signal)
         starts = previous.starts_at if previous is not None else now_text
         payload: Alert = {
             "labels": dict(draft.labels), "annotations": dict(draft.annotations),
             "startsAt": starts, "endsAt": ends_text, "generatorURL": draft.generator_url,
         }
-        if previous is not None and previous.payload.get("labels") != payload["labels"]:
+        relabelled = previous is not None and previous.payload.get("labels") != payload["labels"]
+        if hold is not None and hold.judged and (previous is None or relabelled):
+            if previous is None:
+                deferred[draft.signal] = deferred.get(draft.signal, 0) + 1
+            continue                               # judged on incomplete input: no new alert, no new label set
+        if relabelled:
             posts.append(_resolved(previous.payload, now_text))
         active[identity] = ActiveAlert(signal=draft.signal, starts_at=starts, payload=payload)
         posts.append(payload)
     for identity, previous in state.active.items():
-        if identity in current:
+        if identity in active:
             continue
-        if previous.signal in failed_signals:
+        if previous.signal in held:
             if str(previous.payload.get("endsAt", "")) > now_text:     # same format: string order is time order
                 active[identity] = previous
-        else:
+                kept.setdefault(previous.signal, []).append(_name(previous.payload))
+        elif identity not in current:
             posts.append(_resolved(previous.payload, now_text))
-    return active, posts
+    notes = [Held(name, held[name].reason, tuple(sorted(kept.get(name, []))), deferred.get(name, 0)) for name in sorted({*kept, *deferred})]
+    return active, posts, notes
 
 
 def fingerprint(alert: Alert) -> tuple[tuple[str, str], ...]:
@@ -190,6 +224,11 @@ def merge_outbox(pending: list[Alert], posts: list[Alert]) -> list[Alert]:
         merged.pop(key, None)
         merged[key] = alert
     return list(merged.values())
+
+
+def _name(payload: Alert) -> str:
+    labels = payload.get("labels", {})
+    return f"{labels.get('alertname', '?')} {payload.get('annotations', {}).get('series', '')}".strip()
 
 
 def _resolved(payload: Alert, now_text: str) -> Alert:

@@ -19,6 +19,7 @@ from detector.config import Config
 from detector.evaluation import Evaluation
 from detector.http_client import redacted
 from detector.live_settings import AlertmanagerSettings
+from detector.sinks.alert_hold import holds
 from detector.sinks.alert_payload import build_alert
 from detector.sinks.alert_state import Alert, AlertState, merge_outbox, reconcile, recover_state, save_state
 from detector.sinks.base import DeliveryReport
@@ -61,7 +62,8 @@ class AlertmanagerSink:
         problems = [note for draft in drafts for note in draft.notes]
         if recovered is not None:
             problems.insert(0, recovered)
-        active, posts = reconcile(state, drafts, set(evaluation.errors), now, self.ttl_seconds)
+        active, posts, held = reconcile(state, drafts, holds(self.config, evaluation.errors), now, self.ttl_seconds)
+        problems.extend(str(note) for note in held)
         outbox: dict[str, list[Alert]] = {}
         accepted_by_any = False
         for url, alerts in state.outbox.items():
