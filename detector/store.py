@@ -26,7 +26,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from detector.errors import StoreError
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
 from detector.store_blocks import BLOCK_STEPS, encode, merge_block, split_into_blocks, trim
+from detector.store_holes import Hole, SeriesExtent, new_holes, subtract
 from detector.store_integrity import decoded as _decoded, quick_check
 from detector.store_lock import run_lock
 
@@ -52,6 +53,12 @@ CREATE TABLE blocks (
     PRIMARY KEY (series_id, block)) WITHOUT ROWID;
 CREATE INDEX blocks_by_last ON blocks (last_ms);
 """
+HOLES = """
+CREATE TABLE IF NOT EXISTS holes (
+    signal_id INTEGER NOT NULL REFERENCES signals (id), labels TEXT NOT NULL,
+    start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, PRIMARY KEY (signal_id, labels, start_ms, end_ms)) WITHOUT ROWID;
+"""
+"""Added within schema version 1 (created on open when missing): older stores simply have no holes yet."""
 
 
 @dataclass(frozen=True)
@@ -135,11 +142,23 @@ class StoreSession:
             return None
         return TimeRange(int(row[0]), int(row[1]))
 
-    def write(self, key: StoreKey, series: Iterable[RawSeries], coverage: TimeRange) -> int:
+    def holes(self, key: StoreKey) -> list[Hole]:
+        """The open holes of ``key`` (``store_holes``), oldest first."""
+        with _guard(self.path, "read"):
+            rows = self._db.execute(
+                "SELECT h.start_ms, h.end_ms, h.labels FROM holes h JOIN signals g ON g.id = h.signal_id"
+                " WHERE g.name = ? AND g.query = ? AND g.step_ms = ? ORDER BY h.start_ms, h.labels",
+                (key.signal, key.query, key.step_ms),
+            ).fetchall()
+        return [Hole(TimeRange(int(start), int(end)), str(labels)) for start, end, labels in rows]
+
+    def write(self, key: StoreKey, series: Iterable[RawSeries], coverage: TimeRange, pulled: Sequence[TimeRange] = ()) -> int:
         """Merge ``series`` into the store (new values win at equal timestamps) and set the coverage.
 
-        One transaction: either all of it is stored or, after an error or a crash, none of it.
-        Returns the number of samples written.
+        ``pulled``: the ranges this answer was asked for. Where one of them brought nothing for a
+        series that has samples before and after it, a hole is recorded; holes it brought samples
+        for are closed. One transaction: either all of it is stored or, after an error or a crash,
+        none of it. Returns the number of samples written.
         """
         written = 0
         with _guard(self.path, "write"), self._transaction():
@@ -160,6 +179,8 @@ class StoreSession:
             self._db.execute(
                 "UPDATE signals SET covered_from = ?, covered_to = ? WHERE id = ?", (coverage.start_ms, coverage.end_ms, signal_id)
             )
+            if pulled:
+                self._update_holes(signal_id, key.step_ms, pulled)
         return written
 
     def read(self, key: StoreKey, span: TimeRange) -> list[RawSeries]:
@@ -197,6 +218,7 @@ class StoreSession:
                 else:
                     self._db.execute("DELETE FROM blocks WHERE series_id = ? AND block = ?", (series_id, block))
             self._db.execute("DELETE FROM series WHERE id NOT IN (SELECT DISTINCT series_id FROM blocks)")
+            self._db.execute("DELETE FROM holes WHERE end_ms < ?", (cutoff,))
             self._db.execute(  # the first grid point at or after the cutoff
                 "UPDATE signals SET covered_from = ((? + step_ms - 1) / step_ms) * step_ms WHERE covered_from < ?", (cutoff, cutoff)
             )
@@ -211,6 +233,43 @@ class StoreSession:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    def _update_holes(self, signal_id: int, step_ms: int, pulled: Sequence[TimeRange]) -> None:
+        """Close what ``pulled`` asked for again (it was answered), then record what it left empty."""
+        old = self._db.execute("SELECT labels, start_ms, end_ms FROM holes WHERE signal_id = ?", (signal_id,)).fetchall()
+        for labels, start, end in old:
+            rest = [TimeRange(int(start), int(end))]
+            for span in pulled:
+                rest = [part for piece in rest for part in subtract(piece, span, step_ms)]
+            if rest != [TimeRange(int(start), int(end))]:
+                self._db.execute("DELETE FROM holes WHERE signal_id = ? AND labels = ? AND start_ms = ? AND end_ms = ?", (signal_id, labels, start, end))
+                self._db.executemany("INSERT OR IGNORE INTO holes VALUES (?, ?, ?, ?)", [(signal_id, labels, p.start_ms, p.end_ms) for p in rest])
+        found = new_holes(pulled, self._extents(signal_id, pulled))
+        self._db.executemany("INSERT OR IGNORE INTO holes VALUES (?, ?, ?, ?)", [(signal_id, h.labels, h.span.start_ms, h.span.end_ms) for h in found])
+
+    def _extents(self, signal_id: int, pulled: Sequence[TimeRange]) -> list[SeriesExtent]:
+        """Each stored series of the signal: its first and last sample, and enough of its timestamps
+        to tell whether it has a sample in each pulled range (block ends, and the blocks spanning a range)."""
+        rows = self._db.execute(
+            "SELECT s.labels, b.block, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
+            " WHERE s.signal_id = ? ORDER BY s.id, b.block", (signal_id,),
+        ).fetchall()
+        by_series: dict[str, list[tuple[int, int, int]]] = {}
+        for labels, block, first, last in rows:
+            by_series.setdefault(labels, []).append((int(block), int(first), int(last)))
+        extents = []
+        for labels, blocks in by_series.items():
+            stamps = [np.array([first, last], dtype=np.int64) for _, first, last in blocks]
+            for block, first, last in blocks:
+                if any(first < span.start_ms and last > span.end_ms for span in pulled):   # spans a range: look inside
+                    ts_blob, vals_blob, row_first, row_last = self._db.execute(
+                        "SELECT b.ts, b.vals, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
+                        " WHERE s.signal_id = ? AND s.labels = ? AND b.block = ?", (signal_id, labels, block),
+                    ).fetchone()
+                    stamps.append(_decoded(self.path, ts_blob, vals_blob, row_first, row_last)[0])
+            timestamps = np.unique(np.concatenate(stamps))
+            extents.append(SeriesExtent(labels, int(timestamps[0]), int(timestamps[-1]), timestamps))
+        return extents
 
     def _signal_id(self, key: StoreKey) -> int:
         self._db.execute(
@@ -247,6 +306,7 @@ def _prepare(connection: sqlite3.Connection, max_bytes: int | None) -> None:
             "point store.path at a new file"
         )
     connection.execute("PRAGMA journal_mode = WAL")
+    connection.executescript(HOLES)
     connection.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: consistent after a crash
     if max_bytes is not None:
         page = connection.execute("PRAGMA page_size").fetchone()[0]
