@@ -88,6 +88,9 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
     for signal in config.signals:
         if signal.name in errors:
             continue
+        if signal.ceiling_signal in errors:   # judged without its ceiling it would flip its findings: hold them
+            notes.append(DataNote(signal.name, f"not judged: its ceiling signal {signal.ceiling_signal} failed (its alerts are held)"))
+            continue
         tasks.extend(_tasks_for(signal, for_signal(policy, signal.model), data, at, notes, stale))
     results = _run(tasks, workers, pool)
     analyses: dict[SeriesKey, SeriesAnalysis] = {}

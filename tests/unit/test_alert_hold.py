@@ -1,6 +1,7 @@
 """An alert is held (kept firing with its startsAt, not resolved, not re-created) while anything it
 depends on failed this run: its signal, its ceiling signal, the Kubernetes limits of its ceiling, its drivers."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -127,3 +128,21 @@ def test_a_failure_of_an_unrelated_signal_holds_nothing():
 def test_each_dependency_holds_with_its_reason(failed, signal, reason, judged):
     hold = holds(config(), {name: HICCUP for name in failed})[signal]
     assert (hold.reason, hold.judged) == (reason, judged)
+
+
+def test_a_series_whose_ceiling_signal_failed_is_not_judged_without_it():
+    from detector.evaluate import evaluate
+    from detector.series import SeriesSet
+
+    rng = np.random.default_rng(5)
+    index = pd.date_range("2025-01-01", periods=90 * 24, freq="h", tz="UTC")
+    used = pd.Series(np.linspace(10, 80, index.size) + rng.normal(0, 0.5, index.size), index=index)
+    capacity = pd.Series(100.0, index=index)
+    cfg = Config.model_validate({"signals": [{"name": "used", "query": "u", "ceiling": {"signal": "capacity"}}, {"name": "capacity", "query": "c"}]})
+    at = index[-1] + pd.Timedelta(hours=1)
+    labels = labels_of({"pvc": "data-0"})
+    whole = evaluate(cfg, SeriesSet(series={"used": {labels: used}, "capacity": {labels: capacity}}), at)
+    assert [f.kind for f in whole.findings if f.key.signal == "used"] == ["breach_forecast"]
+    hiccup = evaluate(cfg, SeriesSet(series={"used": {labels: used}}, errors={"capacity": HICCUP}), at)
+    assert [f for f in hiccup.findings if f.key.signal == "used"] == []
+    assert any(n.message == "not judged: its ceiling signal capacity failed (its alerts are held)" for n in hiccup.notes)
