@@ -136,10 +136,12 @@ class StoreSession:
 
         ``pulled``: the ranges this answer was asked for. Where one of them brought nothing for a
         series that has samples before and after it, a hole is recorded; holes it brought samples
-        for are closed. One transaction: either all of it is stored or, after an error or a crash,
+        for are closed; and the coverage ends at the newest sample received, so newest steps that
+        came back empty (a replica lagging behind) are asked for again by the next run. One transaction: either all of it is stored or, after an error or a crash,
         none of it. Returns the number of samples written.
         """
         written = 0
+        newest: int | None = None
         with _guard(self.path, "write"), self._transaction():
             signal_id = self._signal_id(key)
             block_ms = key.step_ms * BLOCK_STEPS
@@ -155,6 +157,10 @@ class StoreSession:
                         bts, bvs = merge_block(_decoded(self.path, old[0], old[1]), (bts, bvs))
                     self._put_block(series_id, block, bts, bvs)
                 written += int(ts_ms.size)
+                if ts_ms.size:
+                    newest = max(int(ts_ms.max()), newest if newest is not None else int(ts_ms.max()))
+            if pulled and newest is not None and newest < coverage.end_ms:
+                coverage = TimeRange(coverage.start_ms, max(newest, coverage.start_ms))
             self._db.execute(
                 "UPDATE signals SET covered_from = ?, covered_to = ? WHERE id = ?", (coverage.start_ms, coverage.end_ms, signal_id)
             )

@@ -177,6 +177,22 @@ def test_a_series_missing_from_one_chunk_of_a_partial_answer_is_a_hole_of_that_s
     assert not [n for n in healed.notes if n.location == "store"]
 
 
+def test_newest_chunks_answered_empty_by_a_lagging_replica_are_pulled_again_by_the_next_run(prometheus: Server, synthetic_history, tmp_path):
+    store = HistoryStore(tmp_path / "history.db", retention=400 * DAY)
+    end = synthetic_history.last + pd.Timedelta(seconds=1)
+    empty: set[str] = set()
+    with LoopbackHTTPServer(gap_proxy(prometheus.url, empty)) as server:
+        starts = sorted(_planned_starts(prometheus_source(server.url, seed=1, max_points_per_query=200), end))
+        empty.update(starts[-3:])                                    # the newest 3 chunks: about 17 days missing
+        lagging = prometheus_source(server.url, seed=1, store=store, concurrency=1, max_points_per_query=200).fetch(SIGNALS[:1], end=end)
+        empty.clear()
+        caught_up = prometheus_source(server.url, seed=1, store=store, concurrency=1, max_points_per_query=200).fetch(SIGNALS[:1], end=end)
+    direct = prometheus_source(prometheus.url, seed=1).fetch(SIGNALS[:1], end=end)
+    for labels, series in direct.of("disk").items():
+        assert lagging.of("disk")[labels].index[-1] < series.index[-1] - pd.Timedelta(days=15)
+        pd.testing.assert_series_equal(caught_up.of("disk")[labels], series, check_freq=False)
+
+
 def _planned_starts(source, end: pd.Timestamp) -> list[str]:
     """The ``start`` parameter of every chunk a fresh pull of the disk signal asks for."""
     from detector.sources.prometheus_chunks import format_seconds, plan_chunks, query_window

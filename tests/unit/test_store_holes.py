@@ -99,3 +99,19 @@ def test_holes_older_than_the_retention_are_forgotten(tmp_path):
         assert len(session.holes(KEY)) == 1
         session.prune(T0 + 300 * H)
         assert session.holes(KEY) == []
+
+
+def test_newest_steps_that_came_back_empty_are_not_recorded_as_stored(tmp_path):
+    store = HistoryStore(tmp_path / "h.db", retention=400 * DAY)
+    with store.open() as session:
+        write(session, {"a": list(range(0, 90)), "b": list(range(0, 95))}, [span(0, 99)], span(0, 99))
+        assert session.coverage(KEY) == span(0, 94)              # the newest sample received, not the window end
+        write(session, {"a": list(range(93, 100))}, [span(93, 99)], span(0, 99))
+        assert session.coverage(KEY) == span(0, 99)
+
+
+def test_without_the_pulled_ranges_the_coverage_is_taken_as_given(tmp_path):
+    store = HistoryStore(tmp_path / "h.db", retention=400 * DAY)
+    with store.open() as session:
+        write(session, {"a": list(range(0, 90))}, [], span(0, 99))
+        assert session.coverage(KEY) == span(0, 99)
