@@ -94,13 +94,31 @@ def load_state(path: Path) -> AlertState:
         if document.get("version") != VERSION:
             raise ValueError(f"expected version {VERSION}, got {document.get('version')!r}")
         active = {
-            key: ActiveAlert(signal=str(item["signal"]), starts_at=str(item["starts_at"]), payload=dict(item["payload"]))
+            key: ActiveAlert(signal=str(item["signal"]), starts_at=_stamp(item["starts_at"]), payload=_alert(item["payload"]))
             for key, item in document.get("active", {}).items()
         }
-        outbox = {str(url): [dict(a) for a in alerts] for url, alerts in document.get("outbox", {}).items()}
+        outbox = {str(url): [_alert(a) for a in alerts] for url, alerts in document.get("outbox", {}).items()}
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DamagedState(f"the alert state is not a slowburn alert state file ({_first_line(exc)})", location=str(path)) from None
     return AlertState(active=active, outbox=outbox)
+
+
+def _alert(item: object) -> Alert:
+    """An alert as this module writes it: non-empty string labels, RFC 3339 times (else ``ValueError``)."""
+    alert = dict(item)  # type: ignore[call-overload]
+    labels = alert.get("labels")
+    if not isinstance(labels, dict) or not labels or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+        raise ValueError(f"an alert without a set of string labels: {str(labels)[:80]}")
+    for name in ("startsAt", "endsAt"):
+        _stamp(alert.get(name))
+    return alert
+
+
+def _stamp(value: object) -> str:
+    if not isinstance(value, str) or len(value) != 20 or not value.endswith("Z"):
+        raise ValueError(f"expected a time like 2025-03-01T10:00:00Z, got {str(value)[:40]!r}")
+    pd.Timestamp(value)
+    return value
 
 
 def recover_state(path: Path, now: pd.Timestamp) -> tuple[AlertState, str | None]:

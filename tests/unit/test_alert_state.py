@@ -220,7 +220,9 @@ def test_a_batch_alertmanager_rejects_is_reported_and_not_retried_forever(world)
 
 
 @pytest.mark.parametrize("garbage", [b"{not json", b"\xff\xfe\x00garbage", b"[1, 2]", b'{"version": 99}', b"[" * 100_000,
-                                     b'{"version": 1, "active": {"x": {"signal": "s"}}}'])
+                                     b'{"version": 1, "active": {"x": {"signal": "s"}}}',
+                                     b'{"version": 1, "active": {"x": {"signal": "s", "starts_at": "2025-03-01T09:00:00Z", "payload": {"labels": 5}}}}',
+                                     b'{"version": 1, "outbox": {"http://am-a.test:9093": [{"labels": {"a": "b"}, "startsAt": "yesterday"}]}}'])
 def test_a_damaged_alert_state_is_set_aside_with_a_timestamp_and_delivery_goes_on_from_a_fresh_state(world, garbage):
     fake, clock, sink, path = world
     path.write_bytes(garbage)
