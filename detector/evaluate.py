@@ -89,8 +89,14 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
     tasks: list[SeriesTask] = []
     stale: list[tuple[SeriesKey, pd.Timestamp, Verdict]] = []
     states: dict[str, list[SeriesStatus]] = {signal.name: [] for signal in config.signals}
+    held: dict[str, str] = {}
     for signal in config.signals:
         if signal.name in errors:
+            continue
+        ceiling_error = errors.get(signal.ceiling_signal or "")
+        if ceiling_error is not None and not isinstance(ceiling_error, NoSeries):   # judged without its ceiling it would flip: hold
+            held[signal.name] = f"not judged: its ceiling signal {signal.ceiling_signal} failed (its alerts are held)"
+            notes.append(DataNote(signal.name, held[signal.name]))
             continue
         tasks.extend(_tasks_for(signal, for_signal(policy, signal.model), data, at, notes, stale, states[signal.name]))
     results = _run(tasks, workers, pool)
@@ -118,12 +124,13 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
         if for_signal(policy, config.signal(key.signal).model).staleness.info_finding:
             findings.append(stopped_reporting(config.signal(key.signal), key, at, last, verdict))
     findings.sort(key=lambda f: (-f.rank, f.key.signal, f.key.labels, f.kind))
-    coverage = _coverage(config, states, errors, notes)
+    coverage = _coverage(config, states, errors, notes, held)
     return Evaluation(at=at, findings=tuple(findings), analyses=analyses, errors=errors, notes=tuple(notes), series_evaluated=len(analyses),
                       verdicts=verdicts, coverage=coverage)
 
 
-def _coverage(config: Config, states: dict[str, list[SeriesStatus]], errors: dict[str, Exception], notes: list[DataNote]) -> tuple[SignalStatus, ...]:
+def _coverage(config: Config, states: dict[str, list[SeriesStatus]], errors: dict[str, Exception], notes: list[DataNote],
+              held: dict[str, str]) -> tuple[SignalStatus, ...]:
     """A state for every configured signal (and its series). An optional signal that is absent leaves
     ``errors`` for a note; every skipped series is summed up in one note per signal and reason."""
     out = []
@@ -140,6 +147,9 @@ def _coverage(config: Config, states: dict[str, list[SeriesStatus]], errors: dic
             if skipped:
                 more = f" (and {len(skipped) - 1} more like it)" if len(skipped) > 1 else ""
                 notes.append(DataNote(signal.name, f"{len(skipped)} series {SKIP_WORDS[state]}, not judged: {skipped[0].key}: {skipped[0].reason}{more}"))
+        if signal.name in held:
+            out.append(SignalStatus(signal.name, "skipped", held[signal.name], optional))
+            continue
         out.append(signal_status(signal.name, series, error=error, absent=absent, optional=optional))
     return tuple(out)
 

@@ -12,6 +12,11 @@ set; samples live in *blocks* of ``BLOCK_STEPS`` grid steps, each one row holdin
 about 17,000 rows (80 MB): written in about 0.7 s and read back in 0.5 s, where a row per sample
 takes 4.6 s and 2.2 s. Each signal also records the contiguous time range it has pulled (its *coverage*), so
 the next run asks the server only for what is new. One run at a time: see ``store_lock``.
+
+A damaged file is never analysed: the first ``open()`` of a ``HistoryStore`` (and every
+``check_integrity()``, which ``serve`` calls on its own schedule) runs SQLite's ``PRAGMA
+quick_check``, and every block read back is checked for a consistent shape; either failure is a
+``StoreError`` (exit 8) saying which files to move away.
 """
 
 from __future__ import annotations
@@ -21,31 +26,18 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from detector.errors import StoreError
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
-from detector.store_blocks import BLOCK_STEPS, decode, encode, merge_block, split_into_blocks, trim
+from detector.store_blocks import BLOCK_STEPS, encode, merge_block, split_into_blocks, trim
+from detector.store_holes import Hole, SeriesExtent, new_holes, subtract
+from detector.store_integrity import decoded as _decoded, quick_check
 from detector.store_lock import run_lock
-
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE signals (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, query TEXT NOT NULL, step_ms INTEGER NOT NULL,
-    covered_from INTEGER, covered_to INTEGER, UNIQUE (name, query, step_ms));
-CREATE TABLE series (
-    id INTEGER PRIMARY KEY, signal_id INTEGER NOT NULL REFERENCES signals (id),
-    labels TEXT NOT NULL, UNIQUE (signal_id, labels));
-CREATE TABLE blocks (
-    series_id INTEGER NOT NULL REFERENCES series (id), block INTEGER NOT NULL,
-    first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, ts BLOB NOT NULL, vals BLOB NOT NULL,
-    PRIMARY KEY (series_id, block)) WITHOUT ROWID;
-CREATE INDEX blocks_by_last ON blocks (last_ms);
-"""
+from detector.store_schema import guard as _guard, prepare as _prepare
 
 
 @dataclass(frozen=True)
@@ -77,10 +69,19 @@ class HistoryStore:
         self.retention = retention
         self.lock_timeout = lock_timeout
         self.max_bytes = max_bytes
+        self._checked = False
+
+    def check_integrity(self) -> None:
+        """Take the run lock and run SQLite's ``quick_check`` now; ``StoreError`` if the file is damaged."""
+        with self.open(check=True):
+            pass
 
     @contextmanager
-    def open(self) -> Iterator["StoreSession"]:
-        """Lock the store, open it (creating the schema on first use) and close it after the block."""
+    def open(self, *, check: bool | None = None) -> Iterator["StoreSession"]:
+        """Lock the store, open it (creating the schema on first use) and close it after the block.
+
+        ``check``: run ``quick_check`` first (default: on the first open of this object only).
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -93,6 +94,9 @@ class HistoryStore:
             try:
                 with _guard(self.path, "open"):
                     _prepare(connection, self.max_bytes)
+                    if check if check is not None else not self._checked:
+                        quick_check(connection, self.path)
+                        self._checked = True
                 yield StoreSession(connection, self.path, round(self.retention * 1000))
             finally:
                 connection.close()
@@ -117,13 +121,27 @@ class StoreSession:
             return None
         return TimeRange(int(row[0]), int(row[1]))
 
-    def write(self, key: StoreKey, series: Iterable[RawSeries], coverage: TimeRange) -> int:
+    def holes(self, key: StoreKey) -> list[Hole]:
+        """The open holes of ``key`` (``store_holes``), oldest first."""
+        with _guard(self.path, "read"):
+            rows = self._db.execute(
+                "SELECT h.start_ms, h.end_ms, h.labels FROM holes h JOIN signals g ON g.id = h.signal_id"
+                " WHERE g.name = ? AND g.query = ? AND g.step_ms = ? ORDER BY h.start_ms, h.labels",
+                (key.signal, key.query, key.step_ms),
+            ).fetchall()
+        return [Hole(TimeRange(int(start), int(end)), str(labels)) for start, end, labels in rows]
+
+    def write(self, key: StoreKey, series: Iterable[RawSeries], coverage: TimeRange, pulled: Sequence[TimeRange] = ()) -> int:
         """Merge ``series`` into the store (new values win at equal timestamps) and set the coverage.
 
-        One transaction: either all of it is stored or, after an error or a crash, none of it.
-        Returns the number of samples written.
+        ``pulled``: the ranges this answer was asked for. Where one of them brought nothing for a
+        series that has samples before and after it, a hole is recorded; holes it brought samples
+        for are closed; and the coverage ends at the newest sample received, so newest steps that
+        came back empty (a replica lagging behind) are asked for again by the next run. One transaction: either all of it is stored or, after an error or a crash,
+        none of it. Returns the number of samples written.
         """
         written = 0
+        newest: int | None = None
         with _guard(self.path, "write"), self._transaction():
             signal_id = self._signal_id(key)
             block_ms = key.step_ms * BLOCK_STEPS
@@ -136,26 +154,32 @@ class StoreSession:
                         "SELECT ts, vals FROM blocks WHERE series_id = ? AND block = ?", (series_id, block)
                     ).fetchone()
                     if old is not None:
-                        bts, bvs = merge_block(decode(old[0], old[1]), (bts, bvs))
+                        bts, bvs = merge_block(_decoded(self.path, old[0], old[1]), (bts, bvs))
                     self._put_block(series_id, block, bts, bvs)
                 written += int(ts_ms.size)
+                if ts_ms.size:
+                    newest = max(int(ts_ms.max()), newest if newest is not None else int(ts_ms.max()))
+            if pulled and newest is not None and newest < coverage.end_ms:
+                coverage = TimeRange(coverage.start_ms, max(newest, coverage.start_ms))
             self._db.execute(
                 "UPDATE signals SET covered_from = ?, covered_to = ? WHERE id = ?", (coverage.start_ms, coverage.end_ms, signal_id)
             )
+            if pulled:
+                self._update_holes(signal_id, key.step_ms, pulled)
         return written
 
     def read(self, key: StoreKey, span: TimeRange) -> list[RawSeries]:
         """Every stored series of ``key`` with its samples inside ``span`` (inclusive), oldest first."""
         with _guard(self.path, "read"):
             rows = self._db.execute(
-                "SELECT s.labels, b.ts, b.vals FROM blocks b JOIN series s ON s.id = b.series_id"
+                "SELECT s.labels, b.ts, b.vals, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
                 " JOIN signals g ON g.id = s.signal_id WHERE g.name = ? AND g.query = ? AND g.step_ms = ?"
                 " AND b.last_ms >= ? AND b.first_ms <= ? ORDER BY s.id, b.block",
                 (key.signal, key.query, key.step_ms, span.start_ms, span.end_ms),
             ).fetchall()
         parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        for labels, ts_blob, vals_blob in rows:
-            parts.setdefault(labels, []).append(decode(ts_blob, vals_blob))
+        for labels, ts_blob, vals_blob, first_ms, last_ms in rows:
+            parts.setdefault(labels, []).append(_decoded(self.path, ts_blob, vals_blob, first_ms, last_ms))
         out = []
         for labels, blocks in parts.items():
             ts = np.concatenate([b[0] for b in blocks])
@@ -171,7 +195,7 @@ class StoreSession:
         with _guard(self.path, "prune"), self._transaction():
             rows = self._db.execute("SELECT series_id, block, ts, vals FROM blocks WHERE first_ms < ?", (cutoff,)).fetchall()
             for series_id, block, ts_blob, vals_blob in rows:
-                ts, vs = decode(ts_blob, vals_blob)
+                ts, vs = _decoded(self.path, ts_blob, vals_blob)
                 kept_ts, kept_vs = trim(ts, vs, cutoff)
                 deleted += int(ts.size - kept_ts.size)
                 if kept_ts.size:
@@ -179,6 +203,7 @@ class StoreSession:
                 else:
                     self._db.execute("DELETE FROM blocks WHERE series_id = ? AND block = ?", (series_id, block))
             self._db.execute("DELETE FROM series WHERE id NOT IN (SELECT DISTINCT series_id FROM blocks)")
+            self._db.execute("DELETE FROM holes WHERE end_ms < ?", (cutoff,))
             self._db.execute(  # the first grid point at or after the cutoff
                 "UPDATE signals SET covered_from = ((? + step_ms - 1) / step_ms) * step_ms WHERE covered_from < ?", (cutoff, cutoff)
             )
@@ -193,6 +218,43 @@ class StoreSession:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    def _update_holes(self, signal_id: int, step_ms: int, pulled: Sequence[TimeRange]) -> None:
+        """Close what ``pulled`` asked for again (it was answered), then record what it left empty."""
+        old = self._db.execute("SELECT labels, start_ms, end_ms FROM holes WHERE signal_id = ?", (signal_id,)).fetchall()
+        for labels, start, end in old:
+            rest = [TimeRange(int(start), int(end))]
+            for span in pulled:
+                rest = [part for piece in rest for part in subtract(piece, span, step_ms)]
+            if rest != [TimeRange(int(start), int(end))]:
+                self._db.execute("DELETE FROM holes WHERE signal_id = ? AND labels = ? AND start_ms = ? AND end_ms = ?", (signal_id, labels, start, end))
+                self._db.executemany("INSERT OR IGNORE INTO holes VALUES (?, ?, ?, ?)", [(signal_id, labels, p.start_ms, p.end_ms) for p in rest])
+        found = new_holes(pulled, self._extents(signal_id, pulled))
+        self._db.executemany("INSERT OR IGNORE INTO holes VALUES (?, ?, ?, ?)", [(signal_id, h.labels, h.span.start_ms, h.span.end_ms) for h in found])
+
+    def _extents(self, signal_id: int, pulled: Sequence[TimeRange]) -> list[SeriesExtent]:
+        """Each stored series of the signal: its first and last sample, and enough of its timestamps
+        to tell whether it has a sample in each pulled range (block ends, and the blocks spanning a range)."""
+        rows = self._db.execute(
+            "SELECT s.labels, b.block, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
+            " WHERE s.signal_id = ? ORDER BY s.id, b.block", (signal_id,),
+        ).fetchall()
+        by_series: dict[str, list[tuple[int, int, int]]] = {}
+        for labels, block, first, last in rows:
+            by_series.setdefault(labels, []).append((int(block), int(first), int(last)))
+        extents = []
+        for labels, blocks in by_series.items():
+            stamps = [np.array([first, last], dtype=np.int64) for _, first, last in blocks]
+            for block, first, last in blocks:
+                if any(first < span.start_ms and last > span.end_ms for span in pulled):   # spans a range: look inside
+                    ts_blob, vals_blob, row_first, row_last = self._db.execute(
+                        "SELECT b.ts, b.vals, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
+                        " WHERE s.signal_id = ? AND s.labels = ? AND b.block = ?", (signal_id, labels, block),
+                    ).fetchone()
+                    stamps.append(_decoded(self.path, ts_blob, vals_blob, row_first, row_last)[0])
+            timestamps = np.unique(np.concatenate(stamps))
+            extents.append(SeriesExtent(labels, int(timestamps[0]), int(timestamps[-1]), timestamps))
+        return extents
 
     def _signal_id(self, key: StoreKey) -> int:
         self._db.execute(
@@ -214,45 +276,3 @@ class StoreSession:
             "INSERT OR REPLACE INTO blocks (series_id, block, first_ms, last_ms, ts, vals) VALUES (?, ?, ?, ?, ?, ?)",
             (series_id, block, int(ts[0]), int(ts[-1]), ts_blob, vals_blob),
         )
-
-
-def _prepare(connection: sqlite3.Connection, max_bytes: int | None) -> None:
-    """WAL mode, the size cap, and the schema (created on first use, checked afterwards)."""
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    tables = connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-    if version == 0 and tables == 0:
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-    elif version != SCHEMA_VERSION:
-        raise StoreError(
-            f"not a slowburn history store of schema version {SCHEMA_VERSION} (found version {version} with {tables} table(s)); "
-            "point store.path at a new file"
-        )
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: consistent after a crash
-    if max_bytes is not None:
-        page = connection.execute("PRAGMA page_size").fetchone()[0]
-        connection.execute(f"PRAGMA max_page_count = {max(1, int(max_bytes) // int(page))}")
-
-
-@contextmanager
-def _guard(path: Path, action: str) -> Iterator[None]:
-    """Turn SQLite failures into a ``StoreError`` naming the file and what to do."""
-    try:
-        yield
-    except StoreError as err:
-        raise StoreError(err.message, location=str(path)) from None
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot {action} the history store: {_explain(exc)}", location=str(path)) from None
-
-
-def _explain(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "disk is full" in text or "disk I/O error" in text:
-        return f"{text} (free space on the volume or lower store.retention)"
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return f"{text} (the file and its directory must be writable)"
-    if "not a database" in text or "malformed" in text:
-        return f"{text} (not a slowburn history store, or damaged; point store.path at a new file)"
-    return text
-

@@ -44,5 +44,21 @@ def encode(ts: np.ndarray, vs: np.ndarray) -> tuple[bytes, bytes]:
     return np.ascontiguousarray(ts, dtype="<i8").tobytes(), np.ascontiguousarray(vs, dtype="<f8").tobytes()
 
 
+def block_problem(ts_blob: object, vals_blob: object, first_ms: object = None, last_ms: object = None) -> str | None:
+    """Why two stored blobs cannot be a block written by ``encode`` (None when they can): both bytes,
+    the same whole number of 8-byte items, at least one, timestamps strictly increasing, and the first
+    and last equal to the row's ``first_ms``/``last_ms`` when given."""
+    if not isinstance(ts_blob, bytes) or not isinstance(vals_blob, bytes):
+        return f"expected bytes, found {type(ts_blob).__name__} and {type(vals_blob).__name__}"
+    if not ts_blob or len(ts_blob) % 8 or len(ts_blob) != len(vals_blob):
+        return f"{len(ts_blob)} bytes of timestamps and {len(vals_blob)} bytes of values"
+    ts = np.frombuffer(ts_blob, dtype="<i8")
+    if ts.size > 1 and not bool(np.all(np.diff(ts) > 0)):
+        return "timestamps out of order"
+    if first_ms is not None and (int(ts[0]) != first_ms or int(ts[-1]) != last_ms):
+        return f"timestamps {int(ts[0])}..{int(ts[-1])} where the row says {first_ms}..{last_ms}"
+    return None
+
+
 def decode(ts_blob: bytes, vals_blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(ts_blob, dtype="<i8").astype(np.int64), np.frombuffer(vals_blob, dtype="<f8").astype(np.float64)

@@ -19,8 +19,9 @@ from detector.config import Config
 from detector.evaluation import Evaluation
 from detector.http_client import redacted
 from detector.live_settings import AlertmanagerSettings
+from detector.sinks.alert_hold import holds
 from detector.sinks.alert_payload import build_alert
-from detector.sinks.alert_state import Alert, AlertState, load_state, merge_outbox, reconcile, save_state
+from detector.sinks.alert_state import Alert, AlertState, merge_outbox, reconcile, recover_state, save_state
 from detector.sinks.base import DeliveryReport
 
 BATCH = 500
@@ -54,12 +55,15 @@ class AlertmanagerSink:
         self.ttl_seconds = ttl_seconds
 
     def send(self, evaluation: Evaluation) -> DeliveryReport:
-        state = load_state(self.state_path)
+        now = self.clock()
+        state, recovered = recover_state(self.state_path, now)
         base = self.settings.generator_url or (self.config.prometheus.url if self.config.prometheus else None)
         drafts = [build_alert(f, self.config, base) for f in evaluation.at_least(self.settings.min_severity)]
         problems = [note for draft in drafts for note in draft.notes]
-        now = self.clock()
-        active, posts = reconcile(state, drafts, set(evaluation.errors), now, self.ttl_seconds)
+        if recovered is not None:
+            problems.insert(0, recovered)
+        active, posts, held = reconcile(state, drafts, holds(self.config, evaluation.errors), now, self.ttl_seconds)
+        problems.extend(str(note) for note in held)
         outbox: dict[str, list[Alert]] = {}
         accepted_by_any = False
         for url, alerts in state.outbox.items():

@@ -33,6 +33,7 @@ from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.prometheus_chunks import TimeRange, missing_ranges, plan_chunks, query_window, step_ms_of
 from detector.sources.promql_client import PromQLClient, safe_url
 from detector.sources.retry_policy import RetryPolicy
+from detector import store_holes
 from detector.store import HistoryStore, StoreKey, StoreSession
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,8 @@ class PrometheusSource:
     def _chunk(self, plan: _Plan, session: StoreSession | None) -> None:
         stored = session.coverage(plan.key) if session is not None else None
         ranges, plan.coverage = missing_ranges(plan.window, plan.step_ms, stored)
+        if session is not None and stored is not None:       # holes the server left: ask again, a few per run
+            ranges += store_holes.to_request(session.holes(plan.key), plan.window, ranges)
         for span in ranges:
             plan.chunks += plan_chunks(span, plan.step_ms, self.settings.max_points_per_query, self.settings.max_range_per_query)
 
@@ -197,7 +200,10 @@ class PrometheusSource:
         raw = _merge_chunks([series for chunk_series, _ in pulled for series in chunk_series])
         if session is not None and plan.coverage is not None:
             if raw:  # an empty answer proves nothing: leave the coverage for the next run to retry
-                session.write(plan.key, raw, plan.coverage)
+                session.write(plan.key, raw, plan.coverage, pulled=plan.chunks)
+            holes = store_holes.describe(session.holes(plan.key), plan.window, plan.step_ms)
+            if holes is not None:
+                notes.append(DataNote(name, holes, "store"))
             raw = session.read(plan.key, plan.window)
         origin = f"{safe_url(self.settings.url)} signal {name}"
         try:

@@ -182,3 +182,22 @@ def test_with_one_of_a_pair_down_the_other_gets_the_alerts_and_the_first_catches
     second = alertmanager(port=second.port, storage=tmp_path / "am2")
     send(config(first.url, second.url), state, lambda now: finding("a", now))
     assert active(second)["a"]["startsAt"] == active(first)["a"]["startsAt"]
+
+
+def test_a_damaged_state_file_is_set_aside_once_and_delivery_goes_on(tmp_path, alertmanager, webhook):
+    am = alertmanager()
+    state = tmp_path / "state.json"
+    send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("b", now))
+    webhook.wait_for("firing", 2)
+    first = active(am)["a"]["startsAt"]
+    time.sleep(1.1)                                            # a new startsAt would differ
+    state.write_bytes(state.read_bytes()[:40])                 # a disk-full truncation
+    damaged = send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("c", now))
+    assert damaged.ok and damaged.delivered == 2
+    (aside,) = [p for p in tmp_path.iterdir() if p.name.startswith("state.json.damaged-")]
+    assert "fresh alert state" in damaged.problems[0] and aside.name in damaged.problems[0]
+    assert set(active(am)) >= {"a", "c"}
+    assert active(am)["a"]["startsAt"] == first                # Alertmanager keeps the earlier startsAt: no new alert
+    again = send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("c", now))
+    assert again.ok and not any("fresh alert state" in p for p in again.problems)   # said once
+    webhook.wait_for("firing", 3)                              # a, b, then c: delivery was never blocked

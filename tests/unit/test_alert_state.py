@@ -219,11 +219,53 @@ def test_a_batch_alertmanager_rejects_is_reported_and_not_retried_forever(world)
     assert load_state(path).outbox == {}
 
 
-def test_an_alert_state_file_that_is_not_ours_stops_the_sink_with_its_path(world):
+@pytest.mark.parametrize("garbage", [b"{not json", b"\xff\xfe\x00garbage", b"[1, 2]", b'{"version": 99}', b"[" * 100_000,
+                                     b'{"version": 1, "active": {"x": {"signal": "s"}}}',
+                                     b'{"version": 1, "active": {"x": {"signal": "s", "starts_at": "2025-03-01T09:00:00Z", "payload": {"labels": 5}}}}',
+                                     b'{"version": 1, "outbox": {"http://am-a.test:9093": [{"labels": {"a": "b"}, "startsAt": "yesterday"}]}}'])
+def test_a_damaged_alert_state_is_set_aside_with_a_timestamp_and_delivery_goes_on_from_a_fresh_state(world, garbage):
+    fake, clock, sink, path = world
+    path.write_bytes(garbage)
+    report = sink().send(evaluation(finding()))
+    assert report.ok and report.delivered == 1 and len(fake.received[AM_A]) == 1
+    aside = path.with_name("alerts.json.damaged-20250301T100000Z")
+    assert aside.read_bytes() == garbage                              # nothing lost: kept for a post-mortem
+    assert "alerts.json.damaged-20250301T100000Z" in report.problems[0] and "fresh alert state" in report.problems[0]
+    assert len(load_state(path).active) == 1
+
+
+def test_the_damaged_state_is_reported_once_and_the_next_run_keeps_the_fresh_starts_at(world):
     fake, clock, sink, path = world
     path.write_text("{not json")
-    with pytest.raises(StoreError, match="alerts.json"):
+    sink().send(evaluation(finding()))
+    clock.now = T0 + HOUR
+    report = sink().send(evaluation(finding(at=clock.now), at=clock.now))
+    assert report.problems == ()
+    assert [a["startsAt"] for a in fake.received[AM_A]] == ["2025-03-01T10:00:00Z"] * 2
+
+
+def test_two_damaged_states_within_one_second_never_overwrite_each_other(world):
+    fake, clock, sink, path = world
+    for text in ("first {", "second {"):
+        path.write_text(text)
         sink().send(evaluation(finding()))
+        path.write_text(text)
+        sink().send(evaluation(finding()))
+    kept = sorted(p.name for p in path.parent.iterdir() if ".damaged-" in p.name)
+    assert len(kept) == 4 and {(path.parent / name).read_text() for name in kept} == {"first {", "second {"}
+
+
+def test_a_damaged_state_that_cannot_be_set_aside_stops_the_sink_with_its_path(world, monkeypatch):
+    fake, clock, sink, path = world
+    path.write_text("{not json")
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("detector.sinks.alert_state.os.replace", refuse)
+    with pytest.raises(StoreError, match="alerts.json.*move it away"):
+        sink().send(evaluation(finding()))
+    assert fake.received == {}
 
 
 def test_the_state_file_is_replaced_whole_and_leaves_no_temporary_file(world):
