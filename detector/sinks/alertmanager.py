@@ -65,7 +65,7 @@ class AlertmanagerSink:
         active, posts, held = reconcile(state, drafts, holds(self.config, evaluation.errors), now, self.ttl_seconds)
         problems.extend(str(note) for note in held)
         outbox: dict[str, list[Alert]] = {}
-        accepted_by_any = False
+        accepted = 0
         for url, alerts in state.outbox.items():
             if url not in self.settings.url and alerts:
                 problems.append(f"dropped {len(alerts)} undelivered alert(s) for {url}: no longer configured")
@@ -73,15 +73,16 @@ class AlertmanagerSink:
             batch = merge_outbox(state.outbox.get(url, []), posts)
             failure, keep = self._post(url, batch)
             if failure is None:
-                accepted_by_any = True
+                accepted += 1
             else:
                 problems.append(failure)
             if keep:
                 outbox[url] = batch
         save_state(self.state_path, AlertState(active=active, outbox=outbox))
         pending = max((len(alerts) for alerts in outbox.values()), default=0)
-        delivered = len(posts) if accepted_by_any else 0
-        return DeliveryReport(self.name, ok=accepted_by_any, delivered=delivered, pending=pending, problems=tuple(problems))
+        delivered = len(posts) if accepted else 0
+        done = f"sent {delivered} alert(s) to {accepted} of {len(self.settings.url)} Alertmanager(s)"
+        return DeliveryReport(self.name, ok=accepted > 0, delivered=delivered, pending=pending, problems=tuple(problems), done=done)
 
     def _post(self, url: str, batch: list[Alert]) -> tuple[str | None, bool]:
         """(problem or None, keep the batch for the next run)."""
