@@ -24,6 +24,7 @@ from detector.errors import ConfigError, ExitStatus, SlowburnError
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.http_client import build_session
+from detector.redact import strip_userinfo
 from detector.self_metrics import SelfMetrics
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.base import DeliveryReport, Sink
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from detector.limits.load import KnownLimits
 
 STATE_ENV = "SLOWBURN_STATE"
+PROMETHEUS_URL_ENV = "SLOWBURN_PROMETHEUS_URL"
+PROMETHEUS_HELP = f"Prometheus API root, overriding prometheus.url (default: ${PROMETHEUS_URL_ENV}, else the config)"
 DEFAULT_STATE = "slowburn-alerts.json"
 MIN_TTL = 3600.0
 _RANK = {ExitStatus.OK: 0, ExitStatus.PARTIAL: 1, ExitStatus.SINK: 2, ExitStatus.SOURCE: 3, ExitStatus.STORE: 3}
@@ -59,6 +62,7 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
     from detector.commands.run import resolve_workers
     from detector.timeparse import parse_instant
 
+    config = with_prometheus_override(config, getattr(args, "prometheus", None), env.environ)
     check_live_config(config, args.config)
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     sinks: list[Sink] = [StdoutSink(env.stdout, args.min_severity)]
@@ -156,6 +160,28 @@ def evaluation_status(evaluation: Evaluation, signal_count: int) -> ExitStatus:
     return ExitStatus.STORE if ExitStatus.STORE in codes else ExitStatus.SOURCE
 
 
+def with_prometheus_override(config: Config, flag: str | None, environ: Mapping[str, str]) -> Config:
+    """``config`` with ``prometheus.url`` from ``--prometheus``, else ``$SLOWBURN_PROMETHEUS_URL``, else unchanged.
+
+    A config without a ``prometheus:`` block gets one with default settings, so the shipped catalog
+    runs as is. (Local stand-in for ``detector.config.with_prometheus_url``; the lead unifies them.)
+    """
+    from pydantic import ValidationError
+
+    from detector.live_settings import PrometheusSettings
+
+    url, where = (flag, "--prometheus") if flag else (environ.get(PROMETHEUS_URL_ENV), f"${PROMETHEUS_URL_ENV}")
+    if not url:
+        return config
+    fields = config.prometheus.model_dump() if config.prometheus is not None else {}
+    try:
+        settings = PrometheusSettings.model_validate({**fields, "url": url})
+    except ValidationError as exc:
+        reason = "; ".join(str(error["msg"]) for error in exc.errors())
+        raise ConfigError(f"{reason}, got {strip_userinfo(url)!r}", location=where) from None
+    return config.model_copy(update={"prometheus": settings})
+
+
 def check_live_config(config: Config, config_path: str) -> "CronTrigger":
     """What the live path needs beyond the schema: a Prometheus and a valid cron line (its trigger)."""
     if config.prometheus is None:
@@ -172,7 +198,7 @@ def build_source(config: Config, env: Environment) -> Source:
         raise ConfigError("a live run needs 'prometheus: {url: ...}' in the config (or pass --data DIR)", location="prometheus")
     store = HistoryStore(config.store.path, config.store.retention) if config.store is not None else None
     session = build_session(config.prometheus, section="prometheus", environ=env.environ)
-    return PrometheusSource(config.prometheus, store=store, session=session, clock=env.now)
+    return PrometheusSource(config.prometheus, store=store, session=session, clock=env.now, run_deadline=config.schedule.run_deadline)
 
 
 def build_alertmanager(config: Config, state_path: Path, env: Environment) -> AlertmanagerSink | None:

@@ -26,7 +26,7 @@ from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError
 from detector.http_server import Health, HttpServer, LastRun, make_app, parse_listen
 from detector.limits.load import KnownLimits
-from detector.live import build_alertmanager, build_source, check_live_config, live_limits, run_once, state_path_for
+from detector.live import with_prometheus_override, build_alertmanager, build_source, check_live_config, live_limits, run_once, state_path_for
 from detector.self_metrics import SelfMetrics
 from detector.sinks.base import Sink
 from detector.sinks.stdout import StdoutSink
@@ -43,13 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--startup-grace", default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests, re-read every run (limits as ceilings, configuration findings)")
+    parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
     parser.add_argument("--shutdown-timeout", default="20s", help="on SIGTERM, wait this long for a run in progress, then abandon it (default 20s)")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.commands.run import resolve_workers
 
-    config = load_config(args.config)
+    config = with_prometheus_override(load_config(args.config), args.prometheus, env.environ)
     grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
     trigger = check_live_config(config, args.config)
     where = "--listen" if args.listen else f"{args.config}: schedule.listen"

@@ -162,17 +162,34 @@ def test_a_timeout_is_retried_and_reported_as_a_timeout():
         client.query_range("up", SPAN, HOUR_MS, signal="s")
 
 
-def test_malformed_json_is_a_source_error_and_not_retried():
-    client, adapter = client_with([(200, b'{"status": "success", "data": {', {})])
-    with pytest.raises(SourceError, match="malformed response"):
+def test_a_truncated_body_is_retried_like_a_server_error_then_fails_with_a_clear_message():
+    sleeps: list[float] = []
+    client, adapter = client_with([(200, b'{"status": "success", "data": {', {})], retries=2, sleeps=sleeps)
+    with pytest.raises(SourceError, match=r"malformed response: incomplete JSON \(the answer was cut off\) \(after 3 attempts\)"):
         client.query_range("up", SPAN, HOUR_MS, signal="s")
-    assert len(adapter.requests) == 1
+    assert len(adapter.requests) == 3 and len(sleeps) == 2
 
 
-def test_a_non_matrix_answer_is_a_malformed_response():
-    client, _ = client_with([(200, {"status": "success", "data": {"resultType": "vector", "result": []}}, {})])
+def test_an_html_page_with_status_200_is_retried_and_the_good_answer_after_it_is_used():
+    page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+    client, adapter = client_with([(200, page, {"Content-Type": "text/html"}), (200, OK_BODY, {})])
+    series, _ = client.query_range("up", SPAN, HOUR_MS, signal="s")
+    assert len(adapter.requests) == 2 and len(series) == 1
+
+
+def test_an_html_page_that_never_goes_away_is_named_in_the_error():
+    page = b"<html><title>Sign in</title></html>"
+    client, adapter = client_with([(200, page, {})], retries=1)
+    with pytest.raises(SourceError, match="an HTML page instead of JSON: <html><title>Sign in"):
+        client.query_range("up", SPAN, HOUR_MS, signal="s")
+    assert len(adapter.requests) == 2
+
+
+def test_a_non_matrix_answer_is_a_malformed_response_and_not_retried():
+    client, adapter = client_with([(200, {"status": "success", "data": {"resultType": "vector", "result": []}}, {})])
     with pytest.raises(SourceError, match="malformed response.*matrix"):
         client.query_range("up", SPAN, HOUR_MS, signal="s")
+    assert len(adapter.requests) == 1
 
 
 def test_a_wrong_path_prefix_hints_at_the_url():
