@@ -229,6 +229,11 @@ def state_path_for(config: Config, explicit: str | None, environ: Mapping[str, s
 
 def resend_ttl(cron: str) -> float:
     """Seconds an alert must stay alive: 3 x the longest gap between runs of ``cron``, at least 1 h."""
+    return max(3 * cron_interval(cron), MIN_TTL)
+
+
+def cron_interval(cron: str) -> float:
+    """The longest gap in seconds between two runs of ``cron`` (over its first 64 runs from 2024)."""
     trigger = cron_trigger(cron)
     fire = datetime(2024, 1, 1, tzinfo=timezone.utc)
     previous = None
@@ -240,7 +245,7 @@ def resend_ttl(cron: str) -> float:
         if previous is not None:
             longest = max(longest, (nxt - previous).total_seconds())
         previous, fire = nxt, nxt
-    return max(3 * longest, MIN_TTL)
+    return longest
 
 
 def cron_trigger(cron: str, location: str = "schedule.cron") -> "CronTrigger":
