@@ -7,6 +7,8 @@ import re
 
 import requests
 
+from detector.redact import redact_text
+
 
 def incomplete(body: bytes) -> str | None:
     """What is wrong with a 200 body that is not JSON at all (worth retrying), else None."""
@@ -65,7 +67,7 @@ def reason(exc: requests.exceptions.RequestException) -> str:
     errno = re.search(r"\[Errno -?\d+\]\s*([^'\")]+)", text)
     if errno:
         return errno.group(1).strip()
-    return text[:200]
+    return redact_text(text)[:200]
 
 
 def warnings_of(text: str) -> list[str]:
