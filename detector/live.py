@@ -43,6 +43,7 @@ PROMETHEUS_URL_ENV = "SLOWBURN_PROMETHEUS_URL"
 PROMETHEUS_HELP = f"Prometheus API root, overriding prometheus.url (default: ${PROMETHEUS_URL_ENV}, else the config)"
 DEFAULT_STATE = "slowburn-alerts.json"
 MIN_TTL = 3600.0
+DEFAULT_RUN_DEADLINE = 900.0
 _RANK = {ExitStatus.OK: 0, ExitStatus.PARTIAL: 1, ExitStatus.SINK: 2, ExitStatus.SOURCE: 3, ExitStatus.STORE: 3}
 
 
@@ -186,7 +187,21 @@ def check_live_config(config: Config, config_path: str) -> "CronTrigger":
     """What the live path needs beyond the schema: a Prometheus and a valid cron line (its trigger)."""
     if config.prometheus is None:
         raise ConfigError("a live run needs 'prometheus: {url: ...}' (or pass --data DIR for exported files)", location=f"{config_path}: prometheus")
-    return cron_trigger(config.schedule.cron, location=f"{config_path}: schedule.cron")
+    trigger = cron_trigger(config.schedule.cron, location=f"{config_path}: schedule.cron")
+    interval = cron_interval(config.schedule.cron)
+    if config.schedule.run_deadline is not None and config.schedule.run_deadline >= interval:
+        raise ConfigError(
+            f"expected a run deadline shorter than the schedule interval ({interval:g} s), got {config.schedule.run_deadline:g} s: "
+            "runs would overlap", location=f"{config_path}: schedule.run_deadline",
+        )
+    return trigger
+
+
+def run_deadline(config: Config) -> float:
+    """``schedule.run_deadline``, else 15 min but at most half the schedule interval."""
+    if config.schedule.run_deadline is not None:
+        return config.schedule.run_deadline
+    return min(DEFAULT_RUN_DEADLINE, cron_interval(config.schedule.cron) / 2)
 
 
 def build_source(config: Config, env: Environment) -> Source:
@@ -198,7 +213,7 @@ def build_source(config: Config, env: Environment) -> Source:
         raise ConfigError("a live run needs 'prometheus: {url: ...}' in the config (or pass --data DIR)", location="prometheus")
     store = HistoryStore(config.store.path, config.store.retention) if config.store is not None else None
     session = build_session(config.prometheus, section="prometheus", environ=env.environ)
-    return PrometheusSource(config.prometheus, store=store, session=session, clock=env.now, run_deadline=config.schedule.run_deadline)
+    return PrometheusSource(config.prometheus, store=store, session=session, clock=env.now, run_deadline=run_deadline(config))
 
 
 def build_alertmanager(config: Config, state_path: Path, env: Environment) -> AlertmanagerSink | None:

@@ -89,9 +89,10 @@ class ScheduleSettings(_Frozen):
     cron: str = "0 * * * *"
     misfire_grace_time: Duration = 600.0
     listen: str = "0.0.0.0:9464"
-    run_deadline: Duration = Field(
-        default=900.0, gt=0,
-        description="seconds a run may wait for Prometheus; the signals not in by then fail and the run goes on with the rest",
+    run_deadline: Duration | None = Field(
+        default=None, gt=0,
+        description="seconds a run may wait for Prometheus; the signals not in by then fail and the run goes on with the rest "
+                    "(default: 15 min, at most half the schedule interval; must be shorter than the interval)",
     )
     unhealthy_after: float = Field(
         default=3.0, ge=1.0, le=1000.0,

@@ -1,6 +1,8 @@
 """/healthz and /livez of `slowburn serve` under an injected clock: one failed run is not a reason
 to restart, a process with no successful run for `unhealthy_after` intervals is."""
 
+import pytest
+
 from detector.http_server import Health, LastRun
 from detector.live import cron_interval
 
@@ -91,3 +93,38 @@ def test_the_schedule_interval_is_the_longest_gap_between_runs():
     assert cron_interval("0 * * * *") == HOUR
     assert cron_interval("*/5 * * * *") == 300.0
     assert cron_interval("0 9,17 * * *") == 16 * HOUR
+
+
+def schedule_config(tmp_path, schedule: str):
+    from detector.config import load_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text(f"prometheus: {{url: 'http://prom:9090'}}\nschedule: {schedule}\nsignals: [{{name: up, query: up}}]\n")
+    return load_config(path), str(path)
+
+
+def test_a_run_deadline_just_shorter_than_the_interval_is_accepted(tmp_path):
+    from detector.live import check_live_config, run_deadline
+
+    config, path = schedule_config(tmp_path, "{cron: '*/5 * * * *', run_deadline: 299s}")
+    check_live_config(config, path)
+    assert run_deadline(config) == 299.0
+
+
+def test_a_run_deadline_as_long_as_the_interval_is_a_config_error_naming_the_field(tmp_path):
+    import pytest
+
+    from detector.errors import ConfigError
+    from detector.live import check_live_config
+
+    config, path = schedule_config(tmp_path, "{cron: '*/5 * * * *', run_deadline: 300s}")
+    with pytest.raises(ConfigError, match=r"schedule.run_deadline.*shorter than the schedule interval \(300 s\), got 300 s"):
+        check_live_config(config, path)
+
+
+@pytest.mark.parametrize("cron, expected", [("0 * * * *", 900.0), ("*/10 * * * *", 300.0)])
+def test_the_default_run_deadline_is_15_minutes_or_half_a_short_interval(tmp_path, cron, expected):
+    from detector.live import run_deadline
+
+    config, _ = schedule_config(tmp_path, f"{{cron: '{cron}'}}")
+    assert run_deadline(config) == expected
