@@ -87,3 +87,51 @@ def test_an_answer_that_stays_broken_fails_its_signal_after_the_bounded_retries(
         asked = proxy.seen["sb_ratio"]
     assert set(result.errors) == {"ratio"} and asked == 3 and len(sleeps) == 2
     assert message in str(result.errors["ratio"]) and "ratio" in str(result.errors["ratio"])
+
+
+def write_config(path, prometheus_url, **schedule):
+    import yaml
+
+    path.write_text(yaml.safe_dump({
+        "prometheus": {"url": prometheus_url, "retries": 0, "timeout": 30, "query_deadline": 600},
+        "schedule": {"cron": "0 0 1 1 *", **schedule},
+        "signals": [{"name": s.name, "query": s.query, "lookback": "180d"} for s in SIGNALS],
+    }))
+    return path
+
+
+def test_run_against_a_trickling_prometheus_ends_at_its_deadline_with_the_other_signals_and_exits(prometheus, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with FaultProxy(prometheus.url, {"sb_ratio": Trickle(interval=0.1)}) as proxy:
+        config = write_config(tmp_path / "c.yaml", proxy.url, run_deadline="3s")
+        done = subprocess.run(
+            [sys.executable, "-m", "detector", "run", "--config", str(config), "--state", str(tmp_path / "s.json"), "--json", str(tmp_path / "out.json")],
+            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=HANG_GUARD,
+        )
+    import json
+
+    document = json.loads((tmp_path / "out.json").read_text())
+    assert done.returncode == 5, done.stdout + done.stderr          # PARTIAL: one signal failed, two evaluated
+    assert list(document["errors"]) == ["ratio"] and "run deadline of 3 s passed" in document["errors"]["ratio"]
+
+
+def test_serve_against_a_trickling_prometheus_finishes_its_run_at_the_deadline_instead_of_wedging(prometheus, tmp_path):
+    import signal
+
+    from tests.integration.test_serve import Serve
+
+    with FaultProxy(prometheus.url, {"sb_ratio": Trickle(interval=0.1)}) as proxy:
+        serve = Serve(write_config(tmp_path / "c.yaml", proxy.url, run_deadline="3s"), tmp_path / "state.json")
+        try:
+            body = serve.wait_for_health("ok")
+            metrics = serve.get("/metrics").text
+            live = serve.get("/livez")
+            code, _, err = serve.stop(signal.SIGTERM)
+        finally:
+            serve.kill()
+    assert body["last_run"]["status"] == "PARTIAL" and live.status_code == 200
+    assert 'slowburn_signal_failed{signal="ratio"} 1.0' in metrics and 'slowburn_signal_failed{signal="disk"} 0.0' in metrics
+    assert "run finished: PARTIAL" in err and code == 0
