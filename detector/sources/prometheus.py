@@ -5,7 +5,8 @@ part the store has not pulled yet (plus a small overlap); split into chunks with
 limits; chunks of all signals pulled concurrently; then, with a store, merged into it and the
 whole window read back from it, so history builds up beyond the server's retention.
 
-A signal whose query fails (PromQL error, HTTP error after retries, malformed or empty answer)
+A signal whose query fails (PromQL error, HTTP error after retries, malformed or empty answer,
+``prometheus.query_deadline`` passed, or the run's deadline passed before its queries finished)
 gets a ``SourceError`` in ``SeriesSet.errors`` and the others still load; even when the server is
 unreachable every signal carries its own error, and the caller decides the exit status.
 """
