@@ -26,7 +26,7 @@ from detector.sources.export_json import parse_json_export
 from detector.sources.prometheus_chunks import TimeRange, format_seconds
 from detector.sources.promql_messages import hint as _hint, incomplete as _incomplete, never_connected as _never_connected
 from detector.sources.promql_messages import reason as _reason, server_message as _server_message, warnings_of as _warnings
-from detector.sources.query_deadline import Reachability, Watchdog
+from detector.sources.query_deadline import Reachability, Watchdog, track_connections
 from detector.sources.retry_policy import RETRIED_STATUSES, RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,7 @@ class PromQLClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
+        track_connections(session)
         self.timeout = timeout
         self.retry = retry
         self.sleep = sleep

@@ -27,6 +27,13 @@ class Trickle:
 
 
 @dataclass
+class TrickleHeaders:
+    """Send even the status line and headers one byte every ``interval`` seconds."""
+
+    interval: float = 0.2
+
+
+@dataclass
 class Truncate:
     """The first ``times`` answers: half the real body, then close (no Content-Length, so no protocol error)."""
 
@@ -88,6 +95,15 @@ class FaultProxy:
                     return
                 handler.wfile.write(body[index:index + 1])
                 handler.wfile.flush()
+            return
+        if isinstance(fault, TrickleHeaders):
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            for index in range(len(head)):
+                if self.stopping.wait(fault.interval):
+                    return
+                handler.wfile.write(head[index:index + 1])
+                handler.wfile.flush()
+            handler.wfile.write(body)
             return
         if isinstance(fault, Truncate) and count <= fault.times:
             handler.send_response(200)

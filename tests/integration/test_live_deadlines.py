@@ -9,7 +9,7 @@ import threading
 import pandas as pd
 import pytest
 
-from tests.integration.fault_proxy import FaultProxy, HtmlPage, Trickle, Truncate
+from tests.integration.fault_proxy import FaultProxy, HtmlPage, Trickle, TrickleHeaders, Truncate
 from tests.integration.promstack import missing_binaries
 from tests.integration.synthetic_source import SIGNALS, prometheus_source
 
@@ -47,6 +47,17 @@ def test_a_trickling_answer_fails_its_signal_at_the_query_deadline_and_the_other
     assert "query deadline of 1.5 s passed (prometheus.query_deadline)" in str(result.errors["ratio"])
     for name in ("disk", "queues"):
         assert_same_series(result, direct, name)
+
+
+def test_trickled_headers_are_cut_at_the_query_deadline_too_and_the_query_thread_ends(prometheus, synthetic_history):
+    import threading as threads
+
+    with FaultProxy(prometheus.url, {"sb_ratio": TrickleHeaders(interval=1.0)}) as proxy:
+        source = prometheus_source(proxy.url, seed=SEED, timeout=5, query_deadline=1.5, retries=0)
+        result = fetch_in_thread(source, SIGNALS, end_of(synthetic_history))
+        assert not [t for t in threads.enumerate() if t.name.startswith("prometheus-")], "a query thread outlived its deadline"
+    assert set(result.errors) == {"ratio"} and set(result.series) == {"disk", "queues"}
+    assert "query deadline of 1.5 s passed (prometheus.query_deadline)" in str(result.errors["ratio"])
 
 
 def test_a_run_past_its_deadline_keeps_the_signals_it_has_and_fails_the_rest(prometheus, synthetic_history):
