@@ -14,6 +14,7 @@ import requests
 
 from detector.errors import ConfigError
 from detector.live_settings import HttpClientSettings
+from detector.redact import strip_userinfo
 
 
 def _read_secret(path: str | None, env_name: str | None, field: str, environ: Mapping[str, str]) -> str | None:
@@ -52,7 +53,8 @@ def build_session(settings: HttpClientSettings, *, section: str, environ: Mappin
 
 
 def redacted(settings: HttpClientSettings, url: str) -> str:
-    """'url (bearer token, basic auth as USER)' without any secret value."""
+    """'url (bearer token, basic auth as USER)' without any secret value (nor ``user:password@`` in the URL)."""
+    url = strip_userinfo(url)
     parts = []
     if settings.bearer_token_file or settings.bearer_token_env:
         parts.append("bearer token")

@@ -1,10 +1,13 @@
-"""The small HTTP server of ``slowburn serve``: ``/metrics`` (own registry) and ``/healthz``.
+"""The small HTTP server of ``slowburn serve``: ``/metrics`` (own registry), ``/healthz`` and ``/livez``.
 
-``/healthz`` answers 200 while the last finished run evaluated at least one signal (a partial
-failure or an undelivered alert is reported in the body but is no reason to pull the pod), or
-while no run has finished yet and the start-up grace has not run out; 503 when the last run could
-evaluate nothing (Prometheus or the history store unusable, or a crash), or when no run finished
-within the grace.
+``/healthz`` (readiness) answers 200 while the last finished run evaluated at least one signal (a
+partial failure or an undelivered alert is reported in the body but is no reason to pull the pod),
+or while no run has finished yet and the start-up grace has not run out; 503 with the reason when
+the last run could evaluate nothing (Prometheus or the history store unusable, or a crash), when
+no run finished within the grace, or when no run has succeeded for longer than ``stale_after``.
+
+``/livez`` (liveness) answers 503 only in the last two cases: the process is wedged or has been
+useless for several schedule intervals, and a restart is the remedy. One failed run is not.
 """
 
 from __future__ import annotations
@@ -34,30 +37,73 @@ class LastRun:
 
 
 class Health:
-    """What ``/healthz`` reports; ``record`` is called by the scheduler thread after every run."""
+    """What ``/healthz`` and ``/livez`` report; ``record`` is called by the scheduler thread after every run.
 
-    def __init__(self, grace_seconds: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+    Parameters
+    ----------
+    grace_seconds : float
+        How long the first run may take before the pod counts as broken.
+    stale_after : float, optional
+        Seconds without a successful run (one that evaluated a signal) after which both endpoints
+        answer 503: ``schedule.unhealthy_after`` x the schedule interval. None: never stale.
+    monotonic : callable
+        Monotonic seconds (injected in tests).
+    """
+
+    def __init__(self, grace_seconds: float, stale_after: float | None = None, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.grace_seconds = grace_seconds
+        self.stale_after = stale_after
         self._monotonic = monotonic
         self._started = monotonic()
         self._last: LastRun | None = None
+        self._last_success: float | None = None
         self._lock = threading.Lock()
 
     def record(self, run: LastRun) -> None:
         with self._lock:
             self._last = run
+            if run.evaluated:
+                self._last_success = self._monotonic()
 
     def check(self) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, JSON body)."""
+        """Readiness: (HTTP status, JSON body)."""
         with self._lock:
             last = self._last
+        broken = self._broken()
+        if broken is not None:
+            return 503, broken
         if last is None:
             waited = self._monotonic() - self._started
-            if waited < self.grace_seconds:
-                return 200, {"status": "starting", "waited_seconds": round(waited, 1), "grace_seconds": self.grace_seconds}
-            return 503, {"status": "no run finished", "waited_seconds": round(waited, 1), "grace_seconds": self.grace_seconds}
-        body = {"status": "ok" if last.evaluated else "failing", "last_run": asdict(last)}
-        return (200 if last.evaluated else 503), body
+            return 200, {"status": "starting", "waited_seconds": round(waited, 1), "grace_seconds": self.grace_seconds}
+        if last.evaluated:
+            return 200, {"status": "ok", "last_run": asdict(last)}
+        reason = f"the last run evaluated no signal (status {last.status})"
+        return 503, {"status": "failing", "reason": reason, "last_run": asdict(last)}
+
+    def live(self) -> tuple[int, dict[str, Any]]:
+        """Liveness: 503 only when wedged (no run within the grace) or stale (no success for ``stale_after``)."""
+        broken = self._broken()
+        return (503, broken) if broken is not None else (200, {"status": "alive"})
+
+    def _broken(self) -> dict[str, Any] | None:
+        """The body of a 503 that a restart may cure, or None."""
+        with self._lock:
+            last, success = self._last, self._last_success
+        now = self._monotonic()
+        waited = now - self._started
+        if last is None and waited >= self.grace_seconds:
+            reason = f"no run finished in the {waited:.0f} s since start (grace {self.grace_seconds:g} s)"
+            return {"status": "no run finished", "reason": reason, "waited_seconds": round(waited, 1), "grace_seconds": self.grace_seconds}
+        if self.stale_after is None or (last is None and waited < self.grace_seconds):
+            return None
+        since = now - (success if success is not None else self._started)
+        if since <= self.stale_after:
+            return None
+        what = f"no run succeeded for {since:.0f} s" if success is not None else f"no run succeeded in the {since:.0f} s since start"
+        body: dict[str, Any] = {"status": "stale", "reason": f"{what} (limit {self.stale_after:g} s: schedule.unhealthy_after x the schedule interval)"}
+        if last is not None:
+            body["last_run"] = asdict(last)
+        return body
 
 
 def make_app(registry: CollectorRegistry, health: Health) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
@@ -68,13 +114,13 @@ def make_app(registry: CollectorRegistry, health: Health) -> Callable[[dict[str,
         path = environ.get("PATH_INFO", "/")
         if path == "/metrics":
             return metrics_app(environ, start_response)
-        if path == "/healthz":
-            code, body = health.check()
+        if path in ("/healthz", "/livez"):
+            code, body = health.check() if path == "/healthz" else health.live()
             data = (json.dumps(body) + "\n").encode()
             start_response(f"{code} {'OK' if code == 200 else 'Service Unavailable'}",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]
-        data = b"not found: try /metrics or /healthz\n"
+        data = b"not found: try /metrics, /healthz or /livez\n"
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
         return [data]
 

@@ -24,6 +24,7 @@ from detector.errors import ConfigError, ExitStatus, SlowburnError
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.http_client import build_session
+from detector.redact import strip_userinfo
 from detector.self_metrics import SelfMetrics
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.base import DeliveryReport, Sink
@@ -38,8 +39,11 @@ if TYPE_CHECKING:
     from detector.limits.load import KnownLimits
 
 STATE_ENV = "SLOWBURN_STATE"
+PROMETHEUS_URL_ENV = "SLOWBURN_PROMETHEUS_URL"
+PROMETHEUS_HELP = f"Prometheus API root, overriding prometheus.url (default: ${PROMETHEUS_URL_ENV}, else the config)"
 DEFAULT_STATE = "slowburn-alerts.json"
 MIN_TTL = 3600.0
+DEFAULT_RUN_DEADLINE = 900.0
 _RANK = {ExitStatus.OK: 0, ExitStatus.PARTIAL: 1, ExitStatus.SINK: 2, ExitStatus.SOURCE: 3, ExitStatus.STORE: 3}
 
 
@@ -59,6 +63,7 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
     from detector.commands.run import resolve_workers
     from detector.timeparse import parse_instant
 
+    config = with_prometheus_override(config, getattr(args, "prometheus", None), env.environ)
     check_live_config(config, args.config)
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     sinks: list[Sink] = [StdoutSink(env.stdout, args.min_severity)]
@@ -160,11 +165,47 @@ def evaluation_status(evaluation: Evaluation, signal_count: int) -> ExitStatus:
     return ExitStatus.STORE if ExitStatus.STORE in codes else ExitStatus.SOURCE
 
 
+def with_prometheus_override(config: Config, flag: str | None, environ: Mapping[str, str]) -> Config:
+    """``config`` with ``prometheus.url`` from ``--prometheus``, else ``$SLOWBURN_PROMETHEUS_URL``, else unchanged.
+
+    A config without a ``prometheus:`` block gets one with default settings, so the shipped catalog
+    runs as is. (Local stand-in for ``detector.config.with_prometheus_url``; the lead unifies them.)
+    """
+    from pydantic import ValidationError
+
+    from detector.live_settings import PrometheusSettings
+
+    url, where = (flag, "--prometheus") if flag else (environ.get(PROMETHEUS_URL_ENV), f"${PROMETHEUS_URL_ENV}")
+    if not url:
+        return config
+    fields = config.prometheus.model_dump() if config.prometheus is not None else {}
+    try:
+        settings = PrometheusSettings.model_validate({**fields, "url": url})
+    except ValidationError as exc:
+        reason = "; ".join(str(error["msg"]) for error in exc.errors())
+        raise ConfigError(f"{reason}, got {strip_userinfo(url)!r}", location=where) from None
+    return config.model_copy(update={"prometheus": settings})
+
+
 def check_live_config(config: Config, config_path: str) -> "CronTrigger":
     """What the live path needs beyond the schema: a Prometheus and a valid cron line (its trigger)."""
     if config.prometheus is None:
         raise ConfigError("a live run needs 'prometheus: {url: ...}' (or pass --data DIR for exported files)", location=f"{config_path}: prometheus")
-    return cron_trigger(config.schedule.cron, location=f"{config_path}: schedule.cron")
+    trigger = cron_trigger(config.schedule.cron, location=f"{config_path}: schedule.cron")
+    interval = cron_interval(config.schedule.cron)
+    if config.schedule.run_deadline is not None and config.schedule.run_deadline >= interval:
+        raise ConfigError(
+            f"expected a run deadline shorter than the schedule interval ({interval:g} s), got {config.schedule.run_deadline:g} s: "
+            "runs would overlap", location=f"{config_path}: schedule.run_deadline",
+        )
+    return trigger
+
+
+def run_deadline(config: Config) -> float:
+    """``schedule.run_deadline``, else 15 min but at most half the schedule interval."""
+    if config.schedule.run_deadline is not None:
+        return config.schedule.run_deadline
+    return min(DEFAULT_RUN_DEADLINE, cron_interval(config.schedule.cron) / 2)
 
 
 def build_source(config: Config, env: Environment) -> Source:
@@ -176,7 +217,7 @@ def build_source(config: Config, env: Environment) -> Source:
         raise ConfigError("a live run needs 'prometheus: {url: ...}' in the config (or pass --data DIR)", location="prometheus")
     store = HistoryStore(config.store.path, config.store.retention) if config.store is not None else None
     session = build_session(config.prometheus, section="prometheus", environ=env.environ)
-    return PrometheusSource(config.prometheus, store=store, session=session, clock=env.now)
+    return PrometheusSource(config.prometheus, store=store, session=session, clock=env.now, run_deadline=run_deadline(config))
 
 
 def build_alertmanager(config: Config, state_path: Path, env: Environment) -> AlertmanagerSink | None:
@@ -207,6 +248,11 @@ def state_path_for(config: Config, explicit: str | None, environ: Mapping[str, s
 
 def resend_ttl(cron: str) -> float:
     """Seconds an alert must stay alive: 3 x the longest gap between runs of ``cron``, at least 1 h."""
+    return max(3 * cron_interval(cron), MIN_TTL)
+
+
+def cron_interval(cron: str) -> float:
+    """The longest gap in seconds between two runs of ``cron`` (over its first 64 runs from 2024)."""
     trigger = cron_trigger(cron)
     fire = datetime(2024, 1, 1, tzinfo=timezone.utc)
     previous = None
@@ -218,7 +264,7 @@ def resend_ttl(cron: str) -> float:
         if previous is not None:
             longest = max(longest, (nxt - previous).total_seconds())
         previous, fire = nxt, nxt
-    return max(3 * longest, MIN_TTL)
+    return longest
 
 
 def cron_trigger(cron: str, location: str = "schedule.cron") -> "CronTrigger":

@@ -43,6 +43,9 @@ class PrometheusSettings(HttpClientSettings):
     max_range_per_query: Duration | None = Field(default=None, description="e.g. Mimir's 32-day cap")
     concurrency: int = Field(default=4, ge=1, le=64)
     retries: int = Field(default=3, ge=0, le=10)
+    query_deadline: Duration = Field(
+        default=120.0, gt=0, description="seconds one query may take in all (retries included); 'timeout' is between bytes only"
+    )
 
     @field_validator("url")
     @classmethod
@@ -86,3 +89,12 @@ class ScheduleSettings(_Frozen):
     cron: str = "0 * * * *"
     misfire_grace_time: Duration = 600.0
     listen: str = "0.0.0.0:9464"
+    run_deadline: Duration | None = Field(
+        default=None, gt=0,
+        description="seconds a run may wait for Prometheus; the signals not in by then fail and the run goes on with the rest "
+                    "(default: 15 min, at most half the schedule interval; must be shorter than the interval)",
+    )
+    unhealthy_after: float = Field(
+        default=3.0, ge=1.0, le=1000.0,
+        description="serve's /healthz and /livez answer 503 when no run succeeded for this many schedule intervals",
+    )

@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
     parser.add_argument("--json", dest="json_out", help="also write the explanation as JSON to this file ('-' for stdout only)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests (limits as ceilings, as in run)")
+    parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
 
 
 def parse_selector(text: str) -> SeriesKey:
@@ -77,8 +78,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Evaluation:
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     if args.data is None:
-        from detector.live import build_source, check_live_config
+        from detector.live import build_source, check_live_config, with_prometheus_override
 
+        config = with_prometheus_override(config, args.prometheus, env.environ)
         check_live_config(config, args.config)
         at = env.now() if at is None else at
         data = build_source(config, env).fetch(config.signals, end=at)

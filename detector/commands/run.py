@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
     parser.add_argument("--report", help="also write a self-contained HTML risk report (series at risk ranked by urgency) to this file")
+    parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:

@@ -2,18 +2,21 @@
 
 One APScheduler job on ``CronTrigger.from_crontab(schedule.cron)`` in UTC, first fired at start;
 ``max_instances=1`` and ``coalesce=True`` so a slow run is never overlapped and missed ticks
-collapse into one. SIGTERM or SIGINT stop new runs, stop the HTTP server, give a run in progress
-``--shutdown-timeout`` to finish (its alert state is written atomically either way) and exit 0.
+collapse into one; ``schedule.run_deadline`` bounds a run's wait for Prometheus, and /healthz and
+/livez turn 503 when no run succeeded for ``schedule.unhealthy_after`` intervals. SIGTERM or SIGINT
+(to the process or its whole group) stop new runs, stop the HTTP server, give a run in progress
+``--shutdown-timeout`` to finish (its alert state is written atomically either way), end every
+child process and exit 0 with one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from types import FrameType
@@ -24,9 +27,12 @@ from detector.config import Config, load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError
+from detector.child_processes import end_children, start_pool
 from detector.http_server import Health, HttpServer, LastRun, make_app, parse_listen
 from detector.limits.load import KnownLimits
-from detector.live import build_alertmanager, build_source, check_live_config, live_limits, run_once, state_path_for
+from detector.live import (
+    build_alertmanager, build_source, check_live_config, cron_interval, live_limits, run_once, state_path_for, with_prometheus_override,
+)
 from detector.self_metrics import SelfMetrics
 from detector.sinks.base import Sink
 from detector.sinks.stdout import StdoutSink
@@ -43,13 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--startup-grace", default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests, re-read every run (limits as ceilings, configuration findings)")
+    parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
     parser.add_argument("--shutdown-timeout", default="20s", help="on SIGTERM, wait this long for a run in progress, then abandon it (default 20s)")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.commands.run import resolve_workers
 
-    config = load_config(args.config)
+    config = with_prometheus_override(load_config(args.config), args.prometheus, env.environ)
     grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
     trigger = check_live_config(config, args.config)
     where = "--listen" if args.listen else f"{args.config}: schedule.listen"
@@ -62,9 +69,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if config.pushgateway is not None:
         print("slowburn: serve exposes /metrics; the pushgateway settings are used by one-shot `slowburn run` only", file=env.stderr)
     workers = resolve_workers(args.workers, config.workers)
-    # Workers come from a forkserver, never from forking this process once it runs threads (unsafe).
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) if workers > 1 else None
-    metrics, health = SelfMetrics(), Health(grace)
+    pool = start_pool(workers) if workers > 1 else None
+    stale_after = config.schedule.unhealthy_after * cron_interval(config.schedule.cron)
+    metrics, health = SelfMetrics(), Health(grace, stale_after=stale_after)
     server = HttpServer(make_app(metrics.registry, health), host, port, location=where)
     server.start()
     print(f"slowburn: serving /metrics and /healthz on {host}:{server.port}; schedule {config.schedule.cron!r} (UTC)", file=env.stderr, flush=True)
@@ -74,7 +81,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         tick, trigger, id="slowburn-run", max_instances=1, coalesce=True,
         misfire_grace_time=int(config.schedule.misfire_grace_time), next_run_time=datetime.now(timezone.utc),
     )
-    previous = {sig: signal.signal(sig, tick.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in (signal.SIGTERM, signal.SIGINT):         # kept until exit: a second Ctrl-C hurries, never a traceback
+        signal.signal(sig, tick.request_stop)
     scheduler.start()
     try:
         while not tick.stopping.wait(1.0):
@@ -82,14 +90,14 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     finally:
         scheduler.shutdown(wait=False)
         server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if not tick.busy.acquire(timeout=shutdown_timeout):
-        print(f"slowburn: stopping: abandoning the run in progress after {shutdown_timeout:g} s", file=env.stderr, flush=True)
-        _abandon(env)
+    said = f"slowburn: {tick.stop_reason} received: stopped"
+    if not _wait_for_run(tick, shutdown_timeout):
+        print(f"{said}, abandoning the run in progress after {shutdown_timeout:g} s", file=env.stderr, flush=True)
+        _abandon(env, pool)
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
-    print("slowburn: stopped", file=env.stderr, flush=True)
+    end_children(pool)                                  # the forkserver and the resource tracker
+    print(said, file=env.stderr, flush=True)
     return ExitStatus.OK
 
 
@@ -105,10 +113,15 @@ class _Tick:
         self.config, self.env, self.source, self.sinks = config, env, source, sinks
         self.metrics, self.health, self.pool, self.workers = metrics, health, pool, workers
         self.stopping = threading.Event()
+        self.hurry = threading.Event()                  # a second stop signal: do not wait for the run
+        self.stop_reason = ""
         self.busy = threading.Lock()
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
-        print(f"slowburn: {signal.Signals(signum).name} received, stopping", file=self.env.stderr, flush=True)
+        if self.stopping.is_set():
+            self.hurry.set()
+            return
+        self.stop_reason = signal.Signals(signum).name
         self.stopping.set()
 
     def __call__(self) -> None:
@@ -148,8 +161,19 @@ def _duration(text: str, option: str) -> float:
         raise ConfigError(str(exc), location=option) from None
 
 
-def _abandon(env: Environment) -> None:
-    """Leave now: a run's writes are atomic, and waiting on its worker processes could take minutes."""
+def _wait_for_run(tick: _Tick, timeout: float) -> bool:
+    """True once no run is in progress; False after ``timeout`` seconds or a second stop signal."""
+    deadline = time.monotonic() + timeout
+    while not tick.busy.acquire(timeout=max(0.0, min(0.2, deadline - time.monotonic()))):
+        if tick.hurry.is_set() or time.monotonic() >= deadline:
+            return False
+    return True
+
+
+def _abandon(env: Environment, pool: ProcessPoolExecutor | None) -> None:
+    """Leave now: a run's writes are atomic, and waiting on its worker processes could take minutes.
+    Every child process (workers, forkserver, resource tracker) ends first: no orphan keeps the pipes."""
+    end_children(pool)
     for stream in (env.stdout, env.stderr, sys.stdout, sys.stderr):
         stream.flush()
     os._exit(int(ExitStatus.OK))

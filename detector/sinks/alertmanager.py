@@ -19,6 +19,7 @@ from detector.config import Config
 from detector.evaluation import Evaluation
 from detector.http_client import redacted
 from detector.live_settings import AlertmanagerSettings
+from detector.redact import strip_userinfo
 from detector.sinks.alert_hold import holds
 from detector.sinks.alert_payload import build_alert
 from detector.sinks.alert_state import Alert, AlertState, merge_outbox, reconcile, recover_state, save_state
@@ -58,6 +59,8 @@ class AlertmanagerSink:
         now = self.clock()
         state, recovered = recover_state(self.state_path, now)
         base = self.settings.generator_url or (self.config.prometheus.url if self.config.prometheus else None)
+        base = strip_userinfo(base) if base else base           # a password in prometheus.url must not reach receivers
+        saved = {strip_userinfo(url): alerts for url, alerts in state.outbox.items()}   # the state file keys URLs without userinfo
         drafts = [build_alert(f, self.config, base) for f in evaluation.at_least(self.settings.min_severity)]
         problems = [note for draft in drafts for note in draft.notes]
         if recovered is not None:
@@ -66,18 +69,19 @@ class AlertmanagerSink:
         problems.extend(str(note) for note in held)
         outbox: dict[str, list[Alert]] = {}
         accepted = 0
-        for url, alerts in state.outbox.items():
-            if url not in self.settings.url and alerts:
+        configured = {strip_userinfo(url) for url in self.settings.url}
+        for url, alerts in saved.items():
+            if url not in configured and alerts:
                 problems.append(f"dropped {len(alerts)} undelivered alert(s) for {url}: no longer configured")
         for url in self.settings.url:
-            batch = merge_outbox(state.outbox.get(url, []), posts)
+            batch = merge_outbox(saved.get(strip_userinfo(url), []), posts)
             failure, keep = self._post(url, batch)
             if failure is None:
                 accepted += 1
             else:
                 problems.append(failure)
             if keep:
-                outbox[url] = batch
+                outbox[strip_userinfo(url)] = batch
         save_state(self.state_path, AlertState(active=active, outbox=outbox))
         pending = max((len(alerts) for alerts in outbox.values()), default=0)
         delivered = len(posts) if accepted else 0

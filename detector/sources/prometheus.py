@@ -5,7 +5,8 @@ part the store has not pulled yet (plus a small overlap); split into chunks with
 limits; chunks of all signals pulled concurrently; then, with a store, merged into it and the
 whole window read back from it, so history builds up beyond the server's retention.
 
-A signal whose query fails (PromQL error, HTTP error after retries, malformed or empty answer)
+A signal whose query fails (PromQL error, HTTP error after retries, malformed or empty answer,
+``prometheus.query_deadline`` passed, or the run's deadline passed before its queries finished)
 gets a ``SourceError`` in ``SeriesSet.errors`` and the others still load; even when the server is
 unreachable every signal carries its own error, and the caller decides the exit status.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -31,7 +31,8 @@ from detector.live_settings import PrometheusSettings
 from detector.series import DataNote, SeriesSet, labels_of
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.prometheus_chunks import TimeRange, missing_ranges, plan_chunks, query_window, step_ms_of
-from detector.sources.promql_client import PromQLClient, safe_url
+from detector.sources.promql_client import Deadline, PromQLClient, safe_url
+from detector.sources.prometheus_pull import Query, pull
 from detector.sources.retry_policy import RetryPolicy
 from detector import store_holes
 from detector.store import HistoryStore, StoreKey, StoreSession
@@ -81,6 +82,12 @@ class PrometheusSource:
         Jitter of the retry backoff; default unseeded (spreads out many clients).
     retry : RetryPolicy, optional
         Default: ``RetryPolicy(retries=settings.retries)``.
+    run_deadline : float, optional
+        Seconds one ``fetch`` may wait for the server in all (``schedule.run_deadline``); the
+        signals whose queries have not finished by then fail with "run deadline ... passed" and the
+        others are returned. None: each query is bounded by ``settings.query_deadline`` only.
+    monotonic : callable
+        Monotonic seconds for the deadlines.
     """
 
     def __init__(
@@ -93,8 +100,12 @@ class PrometheusSource:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         retry: RetryPolicy | None = None,
+        run_deadline: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
+        self.run_deadline = run_deadline
+        self.monotonic = monotonic
         self.store = store
         self.session = session if session is not None else build_session(settings, section="prometheus")
         self.clock = clock
@@ -106,6 +117,8 @@ class PrometheusSource:
             sleep=sleep,
             rng=rng if rng is not None else random.Random(),
             now=lambda: clock().timestamp(),
+            query_deadline=settings.query_deadline,
+            monotonic=monotonic,
         )
 
     def fetch(self, signals: Sequence[Signal], end: pd.Timestamp | None = None) -> SeriesSet:
@@ -159,30 +172,13 @@ class PrometheusSource:
             plan.chunks += plan_chunks(span, plan.step_ms, self.settings.max_points_per_query, self.settings.max_range_per_query)
 
     def _pull(self, plans: list[_Plan]) -> dict[str, list[tuple[list[RawSeries], list[DataNote]]] | SourceError]:
-        """Every chunk of every signal, ``concurrency`` at a time; a signal stops at its first failure."""
-        failed: dict[str, SourceError] = {}
-
-        def one(plan: _Plan, chunk: TimeRange) -> tuple[list[RawSeries], list[DataNote]] | None:
-            name = plan.signal.name
-            if name in failed:
-                return None
-            try:
-                return self.client.query_range(plan.signal.query or "", chunk, plan.step_ms, signal=name)
-            except SourceError as err:
-                failed.setdefault(name, err)
-                return None
-
-        pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="prometheus")
-        try:
-            futures = [(plan.signal.name, pool.submit(one, plan, chunk)) for plan in plans for chunk in plan.chunks]
-            parts: dict[str, list[tuple[list[RawSeries], list[DataNote]]]] = {plan.signal.name: [] for plan in plans}
-            for name, future in futures:
-                answer = future.result()
-                if answer is not None:
-                    parts[name].append(answer)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: do not start queued chunks
-        return {name: failed.get(name, chunks) for name, chunks in parts.items()}
+        """Every chunk of every signal within the run deadline (``prometheus_pull.pull``)."""
+        deadline = None
+        if self.run_deadline is not None:
+            deadline = Deadline(self.monotonic() + self.run_deadline, f"run deadline of {self.run_deadline:g} s passed (schedule.run_deadline)")
+        queries = [Query(plan.signal.name, plan.signal.query or "", chunk, plan.step_ms) for plan in plans for chunk in plan.chunks]
+        answers = pull(self.client, queries, self.settings.concurrency, deadline, self.monotonic)
+        return {plan.signal.name: answers.get(plan.signal.name, []) for plan in plans}
 
     def _finish(
         self,

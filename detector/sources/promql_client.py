@@ -10,20 +10,23 @@ live pull and a saved ``query_range`` response give identical series.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
-import re
+import time
+from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
 from detector.errors import DataError, SourceError
+from detector.redact import redact_text, strip_userinfo
 from detector.series import DataNote
 from detector.sources.base import RawSeries
 from detector.sources.export_json import parse_json_export
 from detector.sources.prometheus_chunks import TimeRange, format_seconds
+from detector.sources.promql_messages import hint as _hint, incomplete as _incomplete, never_connected as _never_connected
+from detector.sources.promql_messages import reason as _reason, server_message as _server_message, warnings_of as _warnings
+from detector.sources.query_deadline import Reachability, Watchdog, track_connections
 from detector.sources.retry_policy import RETRIED_STATUSES, RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -48,14 +51,20 @@ class _Permanent(Exception):
         self.message = message
 
 
-def safe_url(url: str) -> str:
-    """``url`` without any ``user:password@`` part, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+class _Unreachable(_Transient):
+    """Could not connect at all (refused, no route, DNS): the verdict is shared by the fetch's queries."""
+
+
+safe_url = strip_userinfo
+"""``url`` without any ``user:password@`` part, for messages and logs (``detector.redact``)."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A monotonic instant (seconds) after which a query gives up, and the sentence it gives up with."""
+
+    at: float
+    message: str
 
 
 class PromQLClient:
@@ -77,6 +86,11 @@ class PromQLClient:
         Jitter source (seed it for reproducible waits).
     now : callable
         Current unix time in seconds (for ``Retry-After`` given as an HTTP date).
+    query_deadline : float, optional
+        Seconds one query may take in all, retries and waits included (None: no bound beyond
+        ``timeout`` between bytes).
+    monotonic : callable
+        Monotonic seconds for the deadlines.
     """
 
     def __init__(
@@ -89,19 +103,29 @@ class PromQLClient:
         sleep: Callable[[float], None],
         rng: random.Random,
         now: Callable[[], float],
+        query_deadline: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
+        track_connections(session)
         self.timeout = timeout
         self.retry = retry
         self.sleep = sleep
         self.rng = rng
         self.now = now
+        self.query_deadline = query_deadline
+        self.monotonic = monotonic
 
     def query_range(
-        self, query: str, span: TimeRange, step_ms: int, *, signal: str
+        self, query: str, span: TimeRange, step_ms: int, *, signal: str,
+        until: Deadline | None = None, reach: Reachability | None = None,
     ) -> tuple[list[RawSeries], list[DataNote]]:
-        """Samples of ``query`` at every grid point of ``span``; raises ``SourceError`` naming ``signal``."""
+        """Samples of ``query`` at every grid point of ``span``; raises ``SourceError`` naming ``signal``.
+
+        ``until`` is the run's deadline (the earlier of it and ``query_deadline`` applies);
+        ``reach`` is shared by the queries of one fetch (see ``Reachability``).
+        """
         params = {
             "query": query,
             "start": format_seconds(span.start_ms),
@@ -109,36 +133,77 @@ class PromQLClient:
             "step": format_seconds(step_ms),
         }
         where = f"{safe_url(self.base_url)} signal {signal}"
+        deadline = self._deadline(until)
         attempt = 0
         while True:
             try:
-                body = self._attempt(params)
+                if reach is not None and reach.unreachable is not None:
+                    raise _Permanent(f"not queried, the server is unreachable: {reach.unreachable}")
+                if deadline is not None and self.monotonic() >= deadline.at:
+                    raise _Permanent(deadline.message)
+                body = self._attempt(params, deadline)
+                answer = self._parse(body, where, signal)
             except _Transient as failure:
                 wait = self.retry.delay(attempt, self.rng, failure.retry_after)
+                tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                if wait is not None and deadline is not None and self.monotonic() + wait >= deadline.at:
+                    wait, tries = None, f" (after {attempt + 1} attempt(s); {deadline.message})"
                 if wait is None:
-                    tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                    if isinstance(failure, _Unreachable) and reach is not None:
+                        reach.give_up(f"{failure.message}{tries}")
                     raise SourceError(f"{failure.message}{tries}", location=where) from None
-                log.warning("%s: %s; retry %d/%d in %.1f s", where, failure.message, attempt + 1, self.retry.retries, wait)
+                if not isinstance(failure, _Unreachable) or reach is None or reach.first_warning():
+                    log.warning("%s: %s; retry %d/%d in %.1f s", where, failure.message, attempt + 1, self.retry.retries, wait)
                 self.sleep(wait)
                 attempt += 1
                 continue
             except _Permanent as failure:
                 raise SourceError(failure.message, location=where) from None
-            return self._parse(body, where, signal)
+            if reach is not None:
+                reach.reached()
+            return answer
 
-    def _attempt(self, params: dict[str, str]) -> bytes:
+    def _deadline(self, until: Deadline | None) -> Deadline | None:
+        """The earlier of the run's deadline and this query's own."""
+        if self.query_deadline is None:
+            return until
+        own = Deadline(self.monotonic() + self.query_deadline, f"query deadline of {self.query_deadline:g} s passed (prometheus.query_deadline)")
+        return own if until is None or own.at <= until.at else until
+
+    def _attempt(self, params: dict[str, str], deadline: Deadline | None) -> bytes:
         url = self.base_url + QUERY_RANGE_PATH
+        watchdog = Watchdog(deadline.at - self.monotonic()) if deadline is not None else None
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout)
-            body = response.content
+            response = self.session.get(url, params=params, timeout=self.timeout, stream=True)
+            if watchdog is not None:
+                watchdog.attach(response)
+            try:
+                body = response.content
+            finally:
+                response.close()
         except requests.exceptions.SSLError as exc:
             raise _Permanent(f"TLS error: {_reason(exc)} (check prometheus.ca_file)") from None
         except requests.exceptions.Timeout:
+            if watchdog is not None and watchdog.fired and deadline is not None:
+                raise _Permanent(deadline.message) from None
             raise _Transient(f"no answer within the timeout of {self.timeout:g} s") from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Transient(f"cannot connect: {_reason(exc)}") from None
+        except requests.exceptions.ConnectionError as exc:
+            if watchdog is not None and watchdog.fired and deadline is not None:
+                raise _Permanent(deadline.message) from None
+            if _never_connected(exc):
+                raise _Unreachable(f"cannot connect: {_reason(exc)}") from None
+            raise _Transient(f"connection lost: {_reason(exc)}") from None
+        except requests.exceptions.ChunkedEncodingError as exc:
+            if watchdog is not None and watchdog.fired and deadline is not None:
+                raise _Permanent(deadline.message) from None
+            raise _Transient(f"connection lost: {_reason(exc)}") from None
         except requests.exceptions.RequestException as exc:
             raise _Permanent(f"request failed: {_reason(exc)}") from None
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+        if watchdog is not None and watchdog.fired and deadline is not None:
+            raise _Permanent(deadline.message)        # the shut socket may have looked like a short body
         if response.status_code == 200:
             return body
         message = f"HTTP {response.status_code}: {_server_message(body)}{_hint(response.status_code, body)}"
@@ -147,60 +212,20 @@ class PromQLClient:
         raise _Permanent(message)
 
     def _parse(self, body: bytes, where: str, signal: str) -> tuple[list[RawSeries], list[DataNote]]:
+        """Raw series and notes; ``_Transient`` for a body that is not (complete) JSON, as a proxy's
+        error page or a cut connection gives, ``_Permanent`` for JSON that is not a range answer."""
         try:
             text = body.decode("utf-8")
             series, notes = parse_json_export(text, where, signal)
         except UnicodeDecodeError:
-            raise SourceError("malformed response: not UTF-8 text", location=where) from None
+            raise _Transient(f"malformed response: not UTF-8 text: {_server_message(body)}") from None
+        except RecursionError:
+            raise _Permanent("malformed response: JSON nested too deeply") from None
         except DataError as err:
-            raise SourceError(f"malformed response: {err.message}", location=where) from None
+            incomplete = _incomplete(body)
+            if incomplete is not None:
+                raise _Transient(f"malformed response: {incomplete}") from None
+            raise _Permanent(f"malformed response: {redact_text(err.message)}") from None
         if b'"warnings"' in body:
             notes.extend(DataNote(signal, f"server warning: {w}", where) for w in _warnings(text))
         return series, notes
-
-
-def _server_message(body: bytes) -> str:
-    """``errorType: error`` from a Prometheus error body, else the start of the body."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        document = None
-    if isinstance(document, dict) and "error" in document:
-        kind = document.get("errorType")
-        return f"{kind}: {document['error']}" if kind else str(document["error"])
-    text = body.decode("utf-8", errors="replace").strip()
-    text = re.sub(r"\s+", " ", text)
-    return (text[:200] + "...") if len(text) > 200 else (text or "(empty body)")
-
-
-def _hint(status: int, body: bytes) -> str:
-    if b"exceeded maximum resolution" in body:
-        return " (lower prometheus.max_points_per_query)"
-    if b"query time range exceeds" in body or b"the query time range" in body:
-        return " (set prometheus.max_range_per_query below the server's limit)"
-    if status == 404:
-        return " (check prometheus.url: does the API live under a path prefix?)"
-    if status in (401, 403):
-        return " (check the credentials configured for prometheus)"
-    return ""
-
-
-def _reason(exc: requests.exceptions.RequestException) -> str:
-    """The innermost, human part of a requests/urllib3 exception (no object reprs, no query)."""
-    inner: object = exc.args[0] if exc.args else exc
-    inner = getattr(inner, "reason", inner)
-    text = str(inner)
-    text = re.sub(r"<[^>]*object at 0x[0-9a-f]+>:?\s*", "", text)
-    errno = re.search(r"\[Errno -?\d+\]\s*([^'\")]+)", text)
-    if errno:
-        return errno.group(1).strip()
-    return text[:200]
-
-
-def _warnings(text: str) -> list[str]:
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return []
-    warnings = document.get("warnings") if isinstance(document, dict) else None
-    return [str(w) for w in warnings] if isinstance(warnings, list) else []

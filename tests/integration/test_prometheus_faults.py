@@ -44,17 +44,18 @@ def end_of(history) -> pd.Timestamp:
     return history.last + pd.Timedelta(seconds=1)
 
 
-def test_prometheus_down_at_start_gives_every_signal_its_own_connection_error(synthetic_history):
+def test_prometheus_down_at_start_gives_every_signal_an_error_and_stops_retrying_once_one_query_gave_up(synthetic_history):
     sleeps: list[float] = []
     url = f"http://127.0.0.1:{promstack.free_port()}"  # nothing listens there
-    result = source(url, sleeps=sleeps, retries=2).fetch(SIGNALS, end=end_of(synthetic_history))
+    result = source(url, sleeps=sleeps, retries=2, concurrency=1).fetch(SIGNALS, end=end_of(synthetic_history))
     assert result.series == {}
     assert set(result.errors) == {s.name for s in SIGNALS}
     for name, error in result.errors.items():
         assert isinstance(error, SourceError)
         assert name in str(error) and "Connection refused" in str(error) and "3 attempts" in str(error)
         assert "Traceback" not in str(error) and "object at 0x" not in str(error)
-    assert len(sleeps) == 2 * len(SIGNALS)
+    assert "not queried, the server is unreachable" in str(result.errors["queues"])
+    assert len(sleeps) == 2          # the first signal's retries only: the verdict is shared
 
 
 def test_prometheus_killed_mid_run_fails_the_unfinished_signals_and_keeps_the_store_usable(

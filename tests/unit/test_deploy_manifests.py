@@ -227,3 +227,26 @@ def test_pip_install_puts_every_package_of_the_cli_into_the_image():
         for init in (ROOT / top).rglob("__init__.py"):
             package = ".".join(init.parent.relative_to(ROOT).parts)
             assert installed(package), f"pyproject.toml does not install {package}"
+
+
+def test_the_liveness_probe_restarts_only_a_wedged_or_stale_pod_and_the_deadlines_fit_inside_the_schedule():
+    from detector.http_server import Health, LastRun, make_app
+    from detector.live import check_live_config, cron_interval, run_deadline
+    from prometheus_client import CollectorRegistry
+
+    main = container("Deployment")
+    path = main["livenessProbe"]["httpGet"]["path"]
+    clock = [0.0]
+    health = Health(grace_seconds=60, stale_after=3600, monotonic=lambda: clock[0])
+    app = make_app(CollectorRegistry(), health)
+    statuses = []
+    health.record(LastRun("OK", True, 0.0, 1.0))
+    clock[0] = 60
+    health.record(LastRun("SOURCE", False, 60.0, 1.0))          # one failed run: alive
+    app({"PATH_INFO": path}, lambda status, headers: statuses.append(status))
+    clock[0] = 3601                                              # no success for longer than the limit: restart
+    app({"PATH_INFO": path}, lambda status, headers: statuses.append(status))
+    assert [s.split()[0] for s in statuses] == ["200", "503"]
+    config = slowburn_config()
+    check_live_config(config, "deploy/configmap.yaml")
+    assert config.prometheus.query_deadline < run_deadline(config) < cron_interval(config.schedule.cron)

@@ -162,17 +162,34 @@ def test_a_timeout_is_retried_and_reported_as_a_timeout():
         client.query_range("up", SPAN, HOUR_MS, signal="s")
 
 
-def test_malformed_json_is_a_source_error_and_not_retried():
-    client, adapter = client_with([(200, b'{"status": "success", "data": {', {})])
-    with pytest.raises(SourceError, match="malformed response"):
+def test_a_truncated_body_is_retried_like_a_server_error_then_fails_with_a_clear_message():
+    sleeps: list[float] = []
+    client, adapter = client_with([(200, b'{"status": "success", "data": {', {})], retries=2, sleeps=sleeps)
+    with pytest.raises(SourceError, match=r"malformed response: incomplete JSON \(the answer was cut off\) \(after 3 attempts\)"):
         client.query_range("up", SPAN, HOUR_MS, signal="s")
-    assert len(adapter.requests) == 1
+    assert len(adapter.requests) == 3 and len(sleeps) == 2
 
 
-def test_a_non_matrix_answer_is_a_malformed_response():
-    client, _ = client_with([(200, {"status": "success", "data": {"resultType": "vector", "result": []}}, {})])
+def test_an_html_page_with_status_200_is_retried_and_the_good_answer_after_it_is_used():
+    page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+    client, adapter = client_with([(200, page, {"Content-Type": "text/html"}), (200, OK_BODY, {})])
+    series, _ = client.query_range("up", SPAN, HOUR_MS, signal="s")
+    assert len(adapter.requests) == 2 and len(series) == 1
+
+
+def test_an_html_page_that_never_goes_away_is_named_in_the_error():
+    page = b"<html><title>Sign in</title></html>"
+    client, adapter = client_with([(200, page, {})], retries=1)
+    with pytest.raises(SourceError, match="an HTML page instead of JSON: <html><title>Sign in"):
+        client.query_range("up", SPAN, HOUR_MS, signal="s")
+    assert len(adapter.requests) == 2
+
+
+def test_a_non_matrix_answer_is_a_malformed_response_and_not_retried():
+    client, adapter = client_with([(200, {"status": "success", "data": {"resultType": "vector", "result": []}}, {})])
     with pytest.raises(SourceError, match="malformed response.*matrix"):
         client.query_range("up", SPAN, HOUR_MS, signal="s")
+    assert len(adapter.requests) == 1
 
 
 def test_a_wrong_path_prefix_hints_at_the_url():
@@ -200,3 +217,58 @@ def test_credentials_in_the_url_never_reach_messages():
     with pytest.raises(SourceError) as caught:
         client.query_range("up", SPAN, HOUR_MS, signal="s")
     assert "s3cret" not in str(caught.value) and "prom.example:9090" in str(caught.value)
+
+
+def deadline_client(script: list, query_deadline: float, clock: list) -> tuple[PromQLClient, ScriptedAdapter]:
+    """A client whose sleeps advance the injected monotonic clock."""
+    adapter = ScriptedAdapter(script)
+    session = requests.Session()
+    session.mount("http://", adapter)
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    client = PromQLClient(
+        "http://prom.example:9090", session, timeout=5.0, retry=RetryPolicy(retries=5, base_delay=1.0, max_delay=1.0),
+        sleep=sleep, rng=random.Random(SEED), now=lambda: NOW, query_deadline=query_deadline, monotonic=lambda: clock[0],
+    )
+    return client, adapter
+
+
+def test_retries_stop_when_the_next_wait_would_pass_the_query_deadline():
+    clock = [0.0]
+    client, adapter = deadline_client([(503, b"overloaded", {})], query_deadline=2.5, clock=clock)
+    with pytest.raises(SourceError, match=r"HTTP 503: overloaded \(after \d attempt\(s\); query deadline of 2.5 s passed \(prometheus.query_deadline\)\)"):
+        client.query_range("up", SPAN, HOUR_MS, signal="s")
+    assert 1 < len(adapter.requests) < 6 and clock[0] < 2.5
+
+
+def test_retries_within_the_query_deadline_reach_the_good_answer():
+    clock = [0.0]
+    client, adapter = deadline_client([(503, b"overloaded", {}), (503, b"overloaded", {}), (200, OK_BODY, {})], query_deadline=30, clock=clock)
+    series, _ = client.query_range("up", SPAN, HOUR_MS, signal="s")
+    assert len(series) == 1 and len(adapter.requests) == 3
+
+
+def test_a_run_deadline_earlier_than_the_query_deadline_wins():
+    from detector.sources.promql_client import Deadline
+
+    clock = [0.0]
+    client, adapter = deadline_client([(200, OK_BODY, {})], query_deadline=30, clock=clock)
+    clock[0] = 10.0
+    with pytest.raises(SourceError, match="run deadline passed"):
+        client.query_range("up", SPAN, HOUR_MS, signal="s", until=Deadline(10.0, "run deadline passed"))
+    assert adapter.requests == []
+
+
+def test_once_one_query_gave_up_connecting_the_others_fail_without_a_request():
+    from detector.sources.query_deadline import Reachability
+
+    reach = Reachability()
+    client, adapter = client_with([requests.exceptions.ConnectionError("Failed to establish a new connection: [Errno 111] Connection refused")], retries=1)
+    with pytest.raises(SourceError, match="cannot connect: Connection refused"):
+        client.query_range("up", SPAN, HOUR_MS, signal="first", reach=reach)
+    asked = len(adapter.requests)
+    with pytest.raises(SourceError, match="signal second: not queried, the server is unreachable: cannot connect: Connection refused"):
+        client.query_range("up", SPAN, HOUR_MS, signal="second", reach=reach)
+    assert asked == 2 and len(adapter.requests) == asked
