@@ -7,6 +7,7 @@ catches broad exceptions.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Mapping
 
 
 class ExitStatus(IntEnum):
@@ -92,3 +93,26 @@ class PartialFailure(SlowburnError):
         self.failures = dict(failures)
         names = ", ".join(sorted(self.failures))
         super().__init__(f"{len(self.failures)} signal(s) failed: {names}")
+
+
+LIMITS_KEY = "kubernetes"
+"""The errors key under which a run records that the Kubernetes limits could not be read."""
+_WHEN_ALL_FAIL = (ExitStatus.STORE, ExitStatus.SOURCE, ExitStatus.DATA, ExitStatus.CONFIG)
+
+
+def status_for_failures(errors: Mapping[str, Exception], signal_count: int) -> ExitStatus:
+    """The one rule from a run's per-signal errors to its exit status (every command uses it).
+
+    OK with no error; PARTIAL when some signals (or only the Kubernetes limits) failed and the
+    others ran; when every signal failed, their common status, else the first of STORE, SOURCE,
+    DATA, CONFIG among them (the one the user should fix first).
+    """
+    failed = {name: err for name, err in errors.items() if name != LIMITS_KEY}
+    if not failed:
+        return ExitStatus.PARTIAL if errors else ExitStatus.OK
+    if len(failed) < signal_count:
+        return ExitStatus.PARTIAL
+    codes = {err.exit_status if isinstance(err, SlowburnError) else ExitStatus.ERROR for err in failed.values()}
+    if len(codes) == 1:
+        return codes.pop()
+    return next((code for code in _WHEN_ALL_FAIL if code in codes), ExitStatus.ERROR)

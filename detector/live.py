@@ -20,7 +20,7 @@ import pandas as pd
 
 from detector.config import Config
 from detector.environment import Environment
-from detector.errors import ConfigError, ExitStatus, SlowburnError
+from detector.errors import ConfigError, ExitStatus, SlowburnError, UsageError, status_for_failures
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.http_client import build_session
@@ -65,8 +65,8 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
 
     config = with_prometheus_override(config, getattr(args, "prometheus", None), env.environ)
     check_live_config(config, args.config)
-    at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
-    sinks: list[Sink] = [StdoutSink(env.stdout, args.min_severity)]
+    at = parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None
+    sinks: list[Sink] = [StdoutSink(env.stderr if args.json_out == "-" else env.stdout, args.min_severity)]   # '--json -': JSON only
     if args.json_out:
         sinks.append(JsonFileSink(args.json_out, env.stdout))
     if getattr(args, "report", None):
@@ -124,7 +124,7 @@ def run_once(
         known = limits or KnownLimits()
         resolved, data = apply_limits(config, data, known.ceilings)
         evaluation = with_configuration_findings(evaluate(resolved, data, at, workers=workers, pool=pool), known, config)
-    statuses.append(evaluation_status(evaluation, len(config.signals)))
+    statuses.append(status_for_failures(evaluation.errors, len(config.signals)))
     reports = []
     for sink in sinks:
         try:
@@ -147,22 +147,10 @@ def run_once(
     for report in reports:
         if report.problems or not report.ok:
             print(f"slowburn: {report}", file=env.stderr)
+        elif report.done:
+            print(f"slowburn: {report.done}", file=env.stderr)     # what it did: "sent 3 alert(s) to 2 of 2 Alertmanager(s)"
     status = max(statuses, key=lambda s: _RANK.get(s, 4))
     return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started, evaluated=evaluated)
-
-
-def evaluation_status(evaluation: Evaluation, signal_count: int) -> ExitStatus:
-    """OK; PARTIAL when some signals (or the Kubernetes limits) failed; when all signals did, their
-    common status, else STORE or SOURCE."""
-    errors = {name: err for name, err in evaluation.errors.items() if name != "kubernetes"}
-    if not errors:
-        return ExitStatus.PARTIAL if evaluation.errors else ExitStatus.OK
-    if len(errors) < signal_count:
-        return ExitStatus.PARTIAL
-    codes = {getattr(err, "exit_status", ExitStatus.SOURCE) for err in errors.values()}
-    if len(codes) == 1:
-        return codes.pop()          # e.g. CONFIG when no signal has a query
-    return ExitStatus.STORE if ExitStatus.STORE in codes else ExitStatus.SOURCE
 
 
 def with_prometheus_override(config: Config, flag: str | None, environ: Mapping[str, str]) -> Config:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from detector.config import Config, load_config
 from detector.environment import Environment
-from detector.errors import DataError, ExitStatus, SinkError, SlowburnError, UsageError
+from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
 from detector.findings import iso_utc
 from detector.policy.thresholds import DEFAULT_POLICY
 from detector.series import SeriesSet
@@ -64,7 +64,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
             print(f"slowburn: wrote {args.json_out}", file=env.stderr)
     if args.report:
         write_report(args.report, evaluation, config, args.config, env)
-    return exit_status_for(evaluation.errors, len(config.signals))
+    return status_for_failures(evaluation.errors, len(config.signals))
 
 
 def check_within_data(at: pd.Timestamp, data: SeriesSet, config: Config) -> None:
@@ -107,15 +107,3 @@ def write_report(target: str, evaluation: Evaluation, config: Config, config_pat
         write_and_confirm(target, evaluation, config, config_path, env.now, env.stderr)
     except OSError as exc:
         raise SinkError(f"cannot write the report: {exc.strerror or exc}", location=target) from None
-
-
-def exit_status_for(errors: dict, signal_count: int) -> ExitStatus:
-    if not errors:
-        return ExitStatus.OK
-    if "kubernetes" in errors and len(errors) == 1:
-        return ExitStatus.PARTIAL                      # the limits could not be read; every signal ran
-    errors = {name: err for name, err in errors.items() if name != "kubernetes"}
-    if len(errors) >= signal_count:
-        first = next(iter(errors.values()))
-        return first.exit_status if isinstance(first, SlowburnError) else ExitStatus.DATA
-    return ExitStatus.PARTIAL

@@ -47,5 +47,5 @@ def test_an_unreachable_prometheus_costs_one_line_on_stderr_however_many_signals
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 6
     assert len(lines) == 1 and down.removeprefix("http://") in lines[0] and "Connection refused" in lines[0], done.stderr
-    failed = [line for line in done.stdout.splitlines() if line.startswith("ERROR s")]
+    failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
     assert len(failed) == 6 and all("Connection refused" in line for line in failed)

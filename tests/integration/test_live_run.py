@@ -130,7 +130,7 @@ def test_a_live_run_with_prometheus_unreachable_exits_with_the_source_status_and
     config.write_text(yaml.safe_dump(document))
     code, out, err = run("run", "--config", str(config), "--at", AT, "--state", str(tmp_path / "state.json"))
     assert code == 6, err
-    assert "failed signal" in out
+    assert "17 failed" in out
 
 
 def test_a_dry_run_evaluates_and_sends_nothing(prometheus, tmp_path):
