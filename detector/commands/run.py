@@ -6,17 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from detector.config import load_config
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SinkError, SlowburnError
-from detector.evaluate import evaluate
-from detector.render import evaluation_to_json, render_table
-from detector.limits.ceilings import apply_limits
-from detector.limits.load import load_limits, with_configuration_findings
-from detector.sources.export import ExportSource
-from detector.timeparse import parse_instant
 
 HELP = "evaluate every signal once (exported data with --data, else live from Prometheus)"
 
@@ -35,6 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     config = load_config(args.config)
+    # pandas, numpy and scipy are imported here, after the config is read, so --help and config errors are instant
+    import pandas as pd
+
+    from detector.evaluate import evaluate
+    from detector.limits.ceilings import apply_limits
+    from detector.limits.load import load_limits, with_configuration_findings
+    from detector.render import evaluation_to_json, render_table
+    from detector.sources.export import ExportSource
+    from detector.timeparse import parse_instant
+
     if args.data is None:
         from detector.live import run_live   # the live path pulls in HTTP clients only when used
 
