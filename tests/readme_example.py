@@ -1,4 +1,4 @@
-"""The README's example output is what the command it shows prints: checked by a test, rewritten by one command.
+r"""The README's example output is what the command it shows prints: checked by a test, rewritten by one command.
 
 A fenced block whose first line is ``$ slowburn ...`` (continued by lines ending in ``\``) is an
 example: the rest of the block must be the command's standard output (run from the repository root),
