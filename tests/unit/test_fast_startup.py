@@ -1,7 +1,7 @@
 """--version, --help and config or usage errors never import the heavy libraries (they took 7-8 s).
 
 Each case runs the real entry point in a fresh interpreter and reads ``sys.modules`` afterwards:
-what was imported, not how long it took (the times are printed by ``python3 -m benchmarks.startup``).
+what was imported, not how long it took (the times are printed by ``python3 -m benchmarks.timings``).
 """
 
 import json
