@@ -77,3 +77,20 @@ def test_every_promql_example_parses(tmp_path):
     path.write_text(yaml.safe_dump({"groups": [{"name": "runbooks", "rules": rules}]}))
     result = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_alert_without_a_configured_runbook_links_to_its_kinds_section(kind):
+    import pandas as pd
+
+    from detector.config import Config
+    from detector.findings import Finding
+    from detector.series import SeriesKey
+    from detector.sinks.alert_payload import build_alert
+
+    config = Config.model_validate({"signals": [{"name": "disk", "query": "disk", "ceiling": 1.0}]})
+    finding = Finding(key=SeriesKey("disk", (("pvc", "a"),)), kind=kind, severity="warning",
+                      evaluated_at=pd.Timestamp("2026-01-01", tz="UTC"), summary="s")
+    page, _, anchor = build_alert(finding, config, None).annotations["runbook_url"].partition("#")
+    assert page.endswith("/docs/runbooks.md") and anchor == kind
+    assert anchor in github_anchors(RUNBOOKS.read_text())
