@@ -2,8 +2,8 @@
 raises fewer than 1 false alarm per 100 series-years.
 
 The default run uses the first 40 of the 100 seeded series (81 series-years, so no episode at all
-is allowed; about a minute); the full 100 (203 series-years, at most 2 episodes; about 3 minutes on
-2 cores) runs with ``python3 -m pytest -m statistical``. The same seed draws the same first 40.
+is allowed); the full 100 (203 series-years, at most 2 episodes; 1 minute on 2 idle cores, 3 when
+they are busy) runs with ``python3 -m pytest -m statistical``. The same seed draws the same first 40.
 """
 
 import numpy as np
