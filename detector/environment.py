@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, TextIO
+from typing import TYPE_CHECKING, Callable, Mapping, TextIO
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _utc_now() -> pd.Timestamp:
+    import pandas as pd   # imported when a command first asks the time, not at startup (fast --help)
+
     return pd.Timestamp.now(tz="UTC")
 
 

@@ -6,26 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
-from detector.backtest import evaluation_times, replay
-from detector.backtest_baseline import baseline_scores
-from detector.backtest_summary import detector_scores, render_summary
 from detector.commands.run import resolve_workers, write_json
 from detector.config import load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
 from detector.errors import ConfigError, DataError, ExitStatus
-from detector.findings import iso_utc
-from detector.incidents import load_incidents
-from detector.progress import ProgressBar
-from detector.scoring import summarize
-from detector.commands.limits import limits_document, render as render_limits
-from detector.evaluate import evaluate
-from detector.limits.ceilings import apply_limits
-from detector.limits.load import load_limits
-from detector.sources.export import ExportSource
-from detector.timeparse import parse_instant
 
 HELP = "replay exported metrics walk-forward (no look-ahead) and score lead time and false alarms"
 
@@ -49,6 +34,23 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         every = parse_duration(args.every)
     except ValueError as exc:
         raise ConfigError(str(exc), location="--every") from None
+    # pandas, numpy and scipy are imported here, after the config is read, so --help and config errors are instant
+    import pandas as pd
+
+    from detector.backtest import evaluation_times, replay
+    from detector.backtest_baseline import baseline_scores
+    from detector.backtest_summary import detector_scores, render_summary
+    from detector.commands.limits import limits_document, render as render_limits
+    from detector.evaluate import evaluate
+    from detector.findings import iso_utc
+    from detector.incidents import load_incidents
+    from detector.limits.ceilings import apply_limits
+    from detector.limits.load import load_limits
+    from detector.progress import ProgressBar
+    from detector.scoring import summarize
+    from detector.sources.export import ExportSource
+    from detector.timeparse import parse_instant
+
     known = load_limits(original, args.manifests)
     config, data = apply_limits(original, ExportSource(Path(args.data)).fetch(original.signals), known.ceilings)
     incidents = load_incidents(args.incidents, {s.name for s in config.signals}) if args.incidents else []

@@ -9,19 +9,16 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from detector.commands.run import write_json
 from detector.config import Config, load_config
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, UsageError
-from detector.evaluate import evaluate
-from detector.evaluation import Evaluation
-from detector.findings import iso_utc
-from detector.series import SeriesKey, labels_of
-from detector.timeparse import parse_instant
+
+if TYPE_CHECKING:   # pandas and the models are imported where used, so --help and config errors are instant
+    from detector.evaluation import Evaluation
+    from detector.series import SeriesKey
 
 HELP = "explain the decision on one series: every gate with its evidence and threshold, and the verdict"
 _SELECTOR = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{(.*)\})?\s*$')
@@ -53,6 +50,8 @@ def parse_selector(text: str) -> SeriesKey:
             raise UsageError(f"--series: cannot read the labels at {inner[position:]!r}; expected label=\"value\"")
         labels[pair.group(1)] = re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), pair.group(2))
         position = pair.end()
+    from detector.series import SeriesKey, labels_of   # pandas: only once the selector is known to be good
+
     return SeriesKey(name, labels_of(labels))
 
 
@@ -76,6 +75,11 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Evaluation:
+    import pandas as pd
+
+    from detector.evaluate import evaluate
+    from detector.timeparse import parse_instant
+
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     if args.data is None:
         from detector.live import build_source, check_live_config, with_prometheus_override
@@ -101,6 +105,8 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
 
 def explanation(evaluation: Evaluation, key: SeriesKey) -> dict[str, Any]:
     """What was decided on ``key`` and why, as a JSON-ready document."""
+    from detector.findings import iso_utc
+
     verdict = evaluation.verdicts.get(key)
     text = str(key)
     notes = [n.message for n in evaluation.notes if n.message.startswith(text)]

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from detector.commands.run import write_json
 from detector.config import Config, KubernetesSettings
 from detector.environment import Environment
-from detector.evaluation import Evaluation
 from detector.errors import ExitStatus, UsageError
-from detector.findings import iso_utc
-from detector.limits.configuration import configuration_findings, declared_vs_live
-from detector.limits.load import KnownLimits, load_limits
+
+if TYPE_CHECKING:   # pandas and the limits modules are imported where used, so --help and usage errors are instant
+    import pandas as pd
+
+    from detector.evaluation import Evaluation
+    from detector.limits.load import KnownLimits
 
 HELP = "list the latent limits in Kubernetes objects (manifests or the cluster) and the findings from configuration alone"
 
@@ -34,6 +35,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.live and not args.in_cluster and not kubeconfig:
         kubeconfig = "~/.kube/config"
     settings = KubernetesSettings(in_cluster=bool(args.live and args.in_cluster), kubeconfig=kubeconfig if args.live else None, context=args.context)
+    from detector.limits.load import load_limits
+
     known = load_limits(Config.model_construct(signals=(), kubernetes=settings), args.manifests, strict=True)
     document = limits_document(known, env.now())
     if args.json_out != "-":
@@ -46,6 +49,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def limits_document(known: KnownLimits, at: pd.Timestamp, config: Config | None = None, evaluation: Evaluation | None = None) -> dict:
     """Limits and configuration findings; with ``evaluation`` (of ``config``), the findings that depend
     on the series too (a latent default with its component's series flagged, a fail-open webhook)."""
+    from detector.findings import iso_utc
+    from detector.limits.configuration import configuration_findings, declared_vs_live
+
     shown = known.ceilings
     if shown is None:
         raise UsageError("no Kubernetes objects were read")

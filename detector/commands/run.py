@@ -5,22 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from detector.config import Config, load_config
+from detector.config import load_config
 from detector.environment import Environment
 from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
-from detector.findings import iso_utc
-from detector.policy.thresholds import DEFAULT_POLICY
-from detector.series import SeriesSet
-from detector.evaluate import evaluate
-from detector.evaluation import Evaluation
-from detector.render import evaluation_to_json, render_table
-from detector.limits.ceilings import apply_limits
-from detector.limits.load import load_limits, with_configuration_findings
-from detector.sources.export import ExportSource
-from detector.timeparse import parse_instant
+
+if TYPE_CHECKING:    # pandas and the engine are imported in execute, so --help and config errors are instant
+    import pandas as pd
+
+    from detector.config import Config
+    from detector.evaluation import Evaluation
+    from detector.series import SeriesSet
 
 HELP = "evaluate every signal once (exported data with --data, else live from Prometheus)"
 
@@ -41,6 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     config = load_config(args.config)
+    # pandas, numpy and scipy are imported here, after the config is read, so --help and config errors are instant
+    import pandas as pd
+
+    from detector.evaluate import evaluate
+    from detector.limits.ceilings import apply_limits
+    from detector.limits.load import load_limits, with_configuration_findings
+    from detector.render import evaluation_to_json, render_table
+    from detector.sources.export import ExportSource
+    from detector.timeparse import parse_instant
+
     if args.data is None:
         from detector.live import run_live   # the live path pulls in HTTP clients only when used
 
@@ -70,6 +76,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def check_within_data(at: pd.Timestamp, data: SeriesSet, config: Config) -> None:
     """``--at`` must fall where the data can be judged: after its first sample, and before every
     series would have stopped reporting (the staleness limit after its last sample)."""
+    from detector.findings import iso_utc
+    from detector.policy.thresholds import DEFAULT_POLICY
+
     start, end = data.start, data.end
     if start is None or end is None:
         return

@@ -20,23 +20,19 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from types import FrameType
-
-from apscheduler.schedulers.background import BackgroundScheduler
+from typing import TYPE_CHECKING
 
 from detector.config import Config, load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError
-from detector.child_processes import end_children, start_pool
-from detector.http_server import Health, HttpServer, LastRun, make_app, parse_listen
-from detector.limits.load import KnownLimits
-from detector.live import (
-    build_alertmanager, build_source, check_live_config, cron_interval, live_limits, run_once, state_path_for, with_prometheus_override,
-)
-from detector.self_metrics import SelfMetrics
-from detector.sinks.base import Sink
-from detector.sinks.stdout import StdoutSink
-from detector.sources.base import Source
+
+if TYPE_CHECKING:   # APScheduler, prometheus_client, pandas: imported in execute, so --help and config errors are instant
+    from detector.http_server import Health
+    from detector.limits.load import KnownLimits
+    from detector.self_metrics import SelfMetrics
+    from detector.sinks.base import Sink
+    from detector.sources.base import Source
 
 HELP = "run on a schedule in-process (APScheduler) with /metrics and /healthz"
 
@@ -56,7 +52,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.commands.run import resolve_workers
 
+    from detector.live import with_prometheus_override
+
     config = with_prometheus_override(load_config(args.config), args.prometheus, env.environ)
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from detector.child_processes import end_children, start_pool
+    from detector.http_server import Health, HttpServer, make_app, parse_listen
+    from detector.live import build_alertmanager, build_source, check_live_config, cron_interval, state_path_for
+    from detector.self_metrics import SelfMetrics
+    from detector.sinks.stdout import StdoutSink
+
     grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
     trigger = check_live_config(config, args.config)
     where = "--listen" if args.listen else f"{args.config}: schedule.listen"
@@ -127,6 +133,9 @@ class _Tick:
     def __call__(self) -> None:
         if self.stopping.is_set() or not self.busy.acquire(blocking=False):
             return
+        from detector.http_server import LastRun
+        from detector.live import live_limits, run_once
+
         started = self.env.now()
         outcome = None
         try:
@@ -173,6 +182,8 @@ def _wait_for_run(tick: _Tick, timeout: float) -> bool:
 def _abandon(env: Environment, pool: ProcessPoolExecutor | None) -> None:
     """Leave now: a run's writes are atomic, and waiting on its worker processes could take minutes.
     Every child process (workers, forkserver, resource tracker) ends first: no orphan keeps the pipes."""
+    from detector.child_processes import end_children
+
     end_children(pool)
     for stream in (env.stdout, env.stderr, sys.stdout, sys.stderr):
         stream.flush()

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from models.trend import normal_quantile
-
 DAY = 86400.0
 HOUR = 3600.0
 
@@ -37,6 +35,8 @@ class Significance:
     def rise_sigmas(self) -> float:
         """Rise of a worsening run, in long-run sigmas, that a daily test at the budget allows:
         the one-sided quantile of the difference of two levels (sqrt 2) at the daily false-alarm rate."""
+        from models.trend import normal_quantile   # scipy: not at import, so a config error returns at once
+
         return float(normal_quantile(1.0 - self.daily_false_alarm_rate) * 2**0.5)
 
 

@@ -47,6 +47,8 @@ KIND_TEXT = {
     "declared_drift": "a declared size differs from what runs",
 }
 _VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RUNBOOKS = "https://github.com/slowburn/slowburn/blob/main/docs/runbooks.md"
+"""Default ``runbook_url``: the finding kind's section (``#breach_forecast``); a configured one wins."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ def _computed_annotations(finding: Finding, signal: Signal | None) -> dict[str, 
         "eta": iso_utc(finding.eta) or "",
         "eta_lower": iso_utc(finding.eta_lower) or "",
         "eta_upper": iso_utc(finding.eta_upper) or "",
+        "runbook_url": f"{RUNBOOKS}#{finding.kind}",
     }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import random
 import shutil
-import time
 
 import pandas as pd
 import pytest
@@ -94,11 +93,10 @@ def test_a_server_slower_than_the_timeout_is_reported_as_a_timeout(synthetic_his
         return 200, {}, b"{}"
 
     with LoopbackHTTPServer(stall) as server:
-        started = time.monotonic()
         result = source(server.url, timeout=0.3, retries=1).fetch(SIGNALS[:1], end=end_of(synthetic_history))
-        elapsed = time.monotonic() - started
+    # had the client waited for the stalled answer, it would have read "{}" and reported a different error
     assert "no answer within the timeout of 0.3 s (after 2 attempts)" in str(result.errors["disk"])
-    assert elapsed < 4
+    assert len(server.requests) == 2
 
 
 def test_server_errors_are_retried_until_the_answer_arrives(prometheus, synthetic_history):

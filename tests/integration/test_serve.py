@@ -109,8 +109,9 @@ def test_serve_runs_at_start_exposes_metrics_and_health_alerts_and_exits_0_on_si
         assert alert["labels"]["alertname"] == "SlowburnBreachForecast" and alert["labels"]["pvc"] == "data-0"
         assert json.loads((tmp_path / "state.json").read_text())["active"]
         assert serve.get("/nothing").status_code == 404
-        code, took, err = serve.stop(signal.SIGTERM)
-        assert code == 0 and took < 5, err
+        code, _, err = serve.stop(signal.SIGTERM)      # the time it takes: python3 -m benchmarks.timings
+        assert code == 0, err
+        assert "abandoning" not in err
         assert "SIGTERM received" in err and "stopped" in err
     finally:
         serve.kill()
@@ -125,8 +126,9 @@ def test_healthz_is_503_when_the_last_run_could_not_reach_prometheus_and_sigint_
         body = serve.wait_for_health("failing")
         assert serve.get("/healthz").status_code == 503 and body["last_run"]["status"] == "SOURCE"
         assert "slowburn_signal_failed{signal=\"disk_used_bytes\"} 1.0" in serve.get("/metrics").text
-        code, took, err = serve.stop(signal.SIGINT)
-        assert code == 0 and took < 5, err
+        code, _, err = serve.stop(signal.SIGINT)
+        assert code == 0, err
+        assert "abandoning" not in err and "stopped" in err
     finally:
         serve.kill()
 
@@ -146,9 +148,9 @@ def test_sigterm_during_a_run_that_hangs_abandons_it_after_the_shutdown_timeout_
         while not accepted and time.monotonic() < deadline:
             time.sleep(0.1)
         assert accepted, "the run never queried the hung Prometheus"
-        code, took, err = serve.stop(signal.SIGTERM)
-        assert code == 0 and took < 5, err
-        assert "abandoning the run in progress" in err
+        code, _, err = serve.stop(signal.SIGTERM)
+        assert code == 0, err
+        assert "abandoning the run in progress after 1 s" in err
     finally:
         serve.kill()
         silent.close()

@@ -1,8 +1,14 @@
 """Over many seeded quiet series (stationary, seasonal, spiky, autocorrelated, gappy) the detector
-raises fewer than 1 false alarm per 100 series-years."""
+raises fewer than 1 false alarm per 100 series-years.
+
+The default run uses the first 40 of the 100 seeded series (81 series-years, so no episode at all
+is allowed); the full 100 (203 series-years, at most 2 episodes; 1 minute on 2 idle cores, 3 when
+they are busy) runs with ``python3 -m pytest -m statistical``. The same seed draws the same first 40.
+"""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from detector.backtest import replay
 from detector.config import Config
@@ -11,16 +17,16 @@ from detector.series import SeriesSet
 from tests.synthetic import hourly_index, quiet_series
 
 SEED = 20261121
-SERIES = 100
 DAYS = 400
 
 
-def test_quiet_series_raise_fewer_than_one_false_alarm_per_100_series_years():
+@pytest.mark.parametrize("series_count", [40, pytest.param(100, marks=pytest.mark.statistical)])
+def test_quiet_series_raise_fewer_than_one_false_alarm_per_100_series_years(series_count):
     rng = np.random.default_rng(SEED)
     index = hourly_index(DAYS)
     by_labels = {}
     ceilings = {}
-    for i in range(SERIES):
+    for i in range(series_count):
         values = quiet_series(rng, DAYS)
         by_labels[(("series", f"q{i:03d}"),)] = pd.Series(values, index=index)
         ceilings[i] = float(np.nanmax(values) * 1.5)
@@ -31,8 +37,8 @@ def test_quiet_series_raise_fewer_than_one_false_alarm_per_100_series_years():
     times = list(pd.date_range(index[0] + pd.Timedelta(days=30), index[-1], freq="2D"))
     timelines = replay(config, data, times, workers=2)
     episodes = sum(count_episodes(np.array([r >= 1 for _, r in sorted(line.ranks.items())])) for line in timelines.values())
-    series_years = 2 * SERIES * (DAYS - 30) / 365.25
+    series_years = 2 * series_count * (DAYS - 30) / 365.25
     rate = episodes / series_years
     print(f"false alarms: {episodes} episodes over {series_years:.0f} series-years = {rate * 100:.2f} per 100 series-years")
-    assert len(timelines) == 2 * SERIES
+    assert len(timelines) == 2 * series_count
     assert rate < 0.01

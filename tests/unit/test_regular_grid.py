@@ -1,6 +1,5 @@
 """regularize: raw samples in any order onto a regular UTC grid, with notes on what was changed."""
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -122,16 +121,3 @@ def test_a_grid_matches_a_pandas_groupby_reference_on_random_irregular_samples()
     reference = reference.reindex(pd.date_range(reference.index[0], reference.index[-1], freq="h"))
     np.testing.assert_allclose(series.to_numpy(), reference.to_numpy(), rtol=1e-12, equal_nan=True)
     assert (series.index == reference.index).all()
-
-
-def test_thousands_of_samples_per_series_are_handled_without_a_python_loop_per_sample():
-    rng = np.random.default_rng(SEED)
-    batches = []
-    for _ in range(200):
-        stamps = T0 + HOUR * np.arange(10_000) + rng.uniform(0, 60, 10_000)
-        batches.append((rng.permutation(stamps), rng.normal(size=10_000)))
-    started = time.perf_counter()
-    for stamps, values in batches:
-        grid(stamps, values)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.5, f"200 series x 10k points took {elapsed:.2f} s"

@@ -1,0 +1,84 @@
+"""--version, --help and config or usage errors never import the heavy libraries (they took 7-8 s).
+
+Each case runs the real entry point in a fresh interpreter and reads ``sys.modules`` afterwards:
+what was imported, not how long it took (the times are printed by ``python3 -m benchmarks.timings``).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "config" / "replicas.yaml"
+HEAVY = ("pandas", "numpy", "scipy", "matplotlib", "kubernetes", "apscheduler", "prometheus_client")
+
+_PROBE = """
+import contextlib, io, json, sys
+from detector.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    status = main(sys.argv[1:])
+print(json.dumps({"status": status, "heavy": sorted(m for m in %r if m in sys.modules)}))
+""" % (HEAVY,)
+
+
+def heavy_modules_after(*argv: str, cwd: Path = ROOT) -> tuple[int, list[str]]:
+    """Exit status of ``slowburn ARGV`` in a new interpreter, and the heavy modules it imported."""
+    result = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True, cwd=cwd, timeout=120,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return report["status"], report["heavy"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["--version"], ["--help"], ["run", "--help"], ["backtest", "--help"], ["serve", "--help"],
+    ["explain", "--help"], ["limits", "--help"],
+])
+def test_version_and_help_import_none_of_the_heavy_libraries(argv):
+    status, heavy = heavy_modules_after(*argv)
+    assert status == 0
+    assert heavy == []
+
+
+@pytest.mark.parametrize("command", ["run", "backtest", "serve", "explain"])
+def test_a_missing_config_file_is_a_config_error_without_the_heavy_libraries(command, tmp_path):
+    extra = {"backtest": ["--data", str(tmp_path)], "explain": ["--series", "x"]}.get(command, [])
+    status, heavy = heavy_modules_after(command, "--config", str(tmp_path / "missing.yaml"), *extra)
+    assert status == 3
+    assert heavy == []
+
+
+def test_an_invalid_config_is_a_config_error_without_the_heavy_libraries(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("signals:\n  - name: x\n    query: up\n    lookbak: 30d\n")
+    status, heavy = heavy_modules_after("run", "--config", str(bad), "--data", str(tmp_path))
+    assert status == 3
+    assert heavy == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["run"],                                          # argparse: --config is required
+    ["run", "--config", "c.yaml", "--workers", "many"],
+    ["nosuchcommand"],
+    ["limits"],                                       # neither --manifests nor --live
+])
+def test_usage_errors_import_none_of_the_heavy_libraries(argv):
+    status, heavy = heavy_modules_after(*argv)
+    assert status == 2
+    assert heavy == []
+
+
+def test_a_malformed_series_selector_is_a_usage_error_without_the_heavy_libraries():
+    status, heavy = heavy_modules_after("explain", "--config", str(CONFIG), "--series", "not a selector{")
+    assert status == 2
+    assert heavy == []
+
+
+def test_the_probe_sees_the_heavy_libraries_when_a_command_really_evaluates(tmp_path):
+    """The check above can fail: a run that evaluates does import pandas, numpy and scipy."""
+    status, heavy = heavy_modules_after("run", "--config", str(CONFIG), "--data", str(tmp_path))
+    assert status != 0            # an empty data directory: every signal fails, after the models were loaded
+    assert {"pandas", "numpy", "scipy"} <= set(heavy)
