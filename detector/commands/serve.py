@@ -52,9 +52,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.commands.run import resolve_workers
 
+    config = load_config(args.config)
     from detector.live import with_prometheus_override
 
-    config = with_prometheus_override(load_config(args.config), args.prometheus, env.environ)
+    config = with_prometheus_override(config, args.prometheus, env.environ)
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from detector.child_processes import end_children, start_pool
