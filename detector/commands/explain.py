@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from detector import cli_values
 from detector.commands.run import write_json
 from detector.config import Config, load_config
 from detector.environment import Environment
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON config file")
     parser.add_argument("--data", help="directory of exported metrics; omit to query Prometheus (live)")
     parser.add_argument("--series", required=True, help="the series, as in the findings: 'signal{label=\"value\",...}'")
-    parser.add_argument("--at", help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
+    parser.add_argument("--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
     parser.add_argument("--json", dest="json_out", help="also write the explanation as JSON to this file ('-' for stdout only)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests (limits as ceilings, as in run)")
 
@@ -84,7 +85,7 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
     else:
         from detector.sources.export import ExportSource
 
-        data = ExportSource(Path(args.data)).fetch(config.signals)
+        data = ExportSource(Path(args.data), now=env.now()).fetch(config.signals)
         if at is None:
             if data.end is None:
                 raise UsageError(f"--data {args.data}: no usable series for {', '.join(s.name for s in config.signals)}")
