@@ -28,7 +28,7 @@ def _duration(value: Any) -> float:
 
 
 Duration = Annotated[float, BeforeValidator(_duration)]
-"""Seconds; accepts '1h', '90d', '2w' or a positive number of seconds."""
+"""Seconds; accepts '1h', '90d', '2w' or a positive number of seconds, at most 10y (``MAX_DURATION``)."""
 
 
 class _Frozen(BaseModel):
