@@ -40,7 +40,7 @@ CONFIG = {
         {"name": "used", "ceiling": {"signal": "capacity"}},
         {"name": "used_ratio", "ceiling": 1.0},
         # the ceiling series is data, not a signal to judge: never old enough to be analysed
-        {"name": "capacity", "severity": {"max_severity": "info"}, "model": {"min_history": "100y"}},
+        {"name": "capacity", "severity": {"max_severity": "info"}, "lookback": "10y", "model": {"min_history": "10y"}},
     ]
 }
 Flags = dict[str, tuple[np.ndarray, np.ndarray]]     # scenario name -> (times as datetime64, flagged)

@@ -21,6 +21,10 @@ from detector.series import SeriesKey, SeriesSet
 
 _WORKER_STATE: dict[str, object] = {}
 
+MAX_EVALUATIONS = 10_000
+"""The most evaluation times one replay may have (10,000: a daily replay of 27 years, an hourly
+one of 13 months); more is almost surely a mistaken ``--every``, and would run for days."""
+
 
 @dataclass
 class SeriesTimeline:
@@ -37,15 +41,27 @@ class SeriesTimeline:
 
 def evaluation_times(data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> list[pd.Timestamp]:
     """Times from the first sample + the shortest min_history to the end of the data, every ``every`` s."""
-    firsts = [s.first_valid_index() for by in data.series.values() for s in by.values() if s.first_valid_index() is not None]
-    if not firsts:
+    span = _span(data, config, start, end)
+    if span is None:
         return []
+    return list(pd.date_range(span[0], span[1], freq=pd.Timedelta(seconds=every), tz="UTC"))
+
+
+def evaluation_count(data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> int:
+    """How many times ``evaluation_times`` would return, without building them."""
+    span = _span(data, config, start, end)
+    return 0 if span is None else int((span[1] - span[0]).total_seconds() // every) + 1
+
+
+def _span(data: SeriesSet, config: Config, start: pd.Timestamp | None, end: pd.Timestamp | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    firsts = [s.first_valid_index() for by in data.series.values() for s in by.values() if s.first_valid_index() is not None]
+    if not firsts or data.end is None:
+        return None
     first = min(firsts) + pd.Timedelta(seconds=min(s.model.min_history for s in config.signals))
     last = data.end + pd.Timedelta(seconds=min(s.step for s in config.signals))
-    first = max(first, start) if start is not None else first
+    first = (max(first, start) if start is not None else first).ceil("D")
     last = min(last, end) if end is not None else last
-    grid = pd.date_range(first.ceil("D"), last, freq=pd.Timedelta(seconds=every), tz="UTC") if first <= last else []
-    return list(grid)
+    return (first, last) if first <= last else None
 
 
 def replay(

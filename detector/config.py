@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from detector.durations import parse_duration
+from detector.config_errors import describe
+from detector.durations import format_duration, parse_duration
 from detector.errors import ConfigError
 from detector.policy.thresholds import DEFAULT_POLICY
 from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ScheduleSettings, StoreSettings
@@ -27,11 +28,11 @@ def _duration(value: Any) -> float:
 
 
 Duration = Annotated[float, BeforeValidator(_duration)]
-"""Seconds; accepts '1h', '90d', '2w' or a positive number of seconds."""
+"""Seconds; accepts '1h', '90d', '2w' or a positive number of seconds, at most 10y (``MAX_DURATION``)."""
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)   # NaN/Inf: an error, never a limit
 
 
 class SignalCeiling(_Frozen):
@@ -119,6 +120,17 @@ class Signal(_Frozen):
             raise ValueError("expected a name of letters, digits and underscores, not starting with a digit")
         return value
 
+    @model_validator(mode="after")
+    def _windows_fit(self) -> "Signal":
+        """A step must fit in the lookback, and the lookback must hold ``model.min_history``."""
+        if self.step > self.lookback:
+            raise ValueError(f"lookback: expected at least one step ({format_duration(self.step)}), got {format_duration(self.lookback)}")
+        if self.lookback < self.model.min_history:
+            raise ValueError(
+                f"lookback: expected at least model.min_history ({format_duration(self.model.min_history)}), "
+                f"got {format_duration(self.lookback)}; no series could ever be judged")
+        return self
+
     @property
     def ceiling_signal(self) -> str | None:
         return self.ceiling.signal if isinstance(self.ceiling, SignalCeiling) else None
@@ -183,58 +195,30 @@ def load_config(path: str | Path) -> Config:
     try:
         return Config.model_validate(document)
     except ValidationError as exc:
-        raise ConfigError(_first_error(exc, document), location=locate(_error_path(exc))) from None
+        message, field_path = describe(exc)
+        raise ConfigError(message, location=locate(field_path)) from None
 
 
-def _best_error(exc: ValidationError) -> Any:
-    """The error to show: for a union (a ceiling), the one of the form the input was written in."""
-    errors = exc.errors()
-    for error in errors:
-        loc = error["loc"]
-        if "LimitCeiling" in loc or "SignalCeiling" in loc:
-            branch = "LimitCeiling" if "LimitCeiling" in loc else "SignalCeiling"
-            siblings = [e for e in errors if e["loc"][: loc.index(branch)] == loc[: loc.index(branch)]]
-            written = next((e.get("input") for e in siblings if "float" in e["loc"]), None)
-            if isinstance(written, dict) and ("limit" in written) == (branch == "LimitCeiling"):
-                return error
-    return errors[0]
+PROMETHEUS_URL_ENV = "SLOWBURN_PROMETHEUS_URL"
 
 
-def _error_path(exc: ValidationError) -> tuple[Any, ...]:
-    error = _best_error(exc)
-    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in {"float", "SignalCeiling", "LimitCeiling", "function-after[_references_resolve(), Config]"}))
-    if not loc:
-        match = re.match(r"(?:Value error, )?signals\[(\d+)\]\.([\w.\[\]]+):", error["msg"])
-        if match:
-            parts: list[Any] = ["signals", int(match.group(1))]
-            for piece in re.findall(r"\w+|\[\d+\]", match.group(2)):
-                parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
-            return tuple(parts)
-    return loc
+def with_prometheus_url(config: Config, url: str, location: str = "prometheus.url") -> Config:
+    """A copy of ``config`` whose ``prometheus.url`` is ``url`` (a ``prometheus`` block with the
+    defaults when the config has none, every other setting kept); ``url`` is validated as in the
+    file (``ConfigError`` at ``location``, the URL shown without its credentials)."""
+    from detector.redact import strip_userinfo
+
+    current = config.prometheus.model_dump(exclude={"url"}) if config.prometheus is not None else {}
+    try:
+        settings = PrometheusSettings.model_validate({**current, "url": url})
+    except ValidationError as exc:
+        reason = "; ".join(str(error["msg"]) for error in exc.errors())
+        raise ConfigError(f"{reason}, got {strip_userinfo(url)!r}", location=location) from None
+    return config.model_copy(update={"prometheus": settings})
 
 
-def _first_error(exc: ValidationError, document: dict[str, Any]) -> str:
-    """One line: 'field.path: what was expected (got X)'; the count of further errors if any."""
-    errors = exc.errors()
-    error = _best_error(exc)
-    path = _format_path(_error_path(exc))
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    got = error.get("input")
-    suffix = ""
-    if error["type"] not in {"missing", "extra_forbidden"} and not isinstance(got, (dict, list)) and got is not None:
-        suffix = f" (got {got!r})"
-    more = f" [and {len(errors) - 1} more error(s)]" if len(errors) > 1 else ""
-    if path and not message.startswith(path):
-        return f"{path}: {message}{suffix}{more}"
-    return f"{message}{suffix}{more}"
-
-
-def _format_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+def with_prometheus_override(config: Config, flag: str | None, environ: Mapping[str, str]) -> Config:
+    """``config`` with ``prometheus.url`` from ``--prometheus``, else ``$SLOWBURN_PROMETHEUS_URL``,
+    else unchanged, so the shipped catalog runs as is against any Prometheus."""
+    url, where = (flag, "--prometheus") if flag else (environ.get(PROMETHEUS_URL_ENV), f"${PROMETHEUS_URL_ENV}")
+    return with_prometheus_url(config, url, where) if url else config

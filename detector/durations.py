@@ -7,12 +7,17 @@ import re
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 
+MAX_DURATION = 10 * 365 * 86400.0
+"""The longest duration accepted anywhere (10 years): longer windows, steps or horizons are typos
+(``1.0e+20``) that would overflow the time index or make a query run for ever."""
+
 
 def parse_duration(text: str | int | float) -> float:
     """Return the duration in seconds; numbers are taken as seconds.
 
-    Raises ``ValueError`` (with the expected form) for anything else, including zero and
-    negative durations: no window, step or horizon can be empty.
+    Raises ``ValueError`` (with the expected form) for anything else, including zero,
+    negative and NaN durations (no window, step or horizon can be empty) and durations longer
+    than ``MAX_DURATION`` (10 years).
     """
     if isinstance(text, bool):
         raise ValueError(f"expected a duration such as '1h' or '90d', got {text!r}")
@@ -30,6 +35,8 @@ def parse_duration(text: str | int | float) -> float:
             raise ValueError(f"expected a duration such as '1h' or '90d', got {text!r}")
     if not seconds > 0:
         raise ValueError(f"expected a positive duration, got {text!r}")
+    if not seconds <= MAX_DURATION:
+        raise ValueError(f"expected a duration of at most 10y ({MAX_DURATION:.0f} s), got {text!r}")
     return seconds
 
 

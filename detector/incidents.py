@@ -33,13 +33,14 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
     document, locate = load_yaml_file(path, IncidentsError)
     if document is None:
         raise IncidentsError("empty file; expected a list of {signal, labels, at}", location=str(path))
+    prefix: tuple[str, ...] = ()
     if isinstance(document, dict) and "incidents" in document:
-        document = document["incidents"]
+        document, prefix = document["incidents"], ("incidents",)
     if not isinstance(document, list):
         raise IncidentsError("expected a list of {signal, labels, at}", location=str(path))
     incidents = []
     for index, entry in enumerate(document):
-        where = locate((index,))
+        where = locate((*prefix, index))
         if not isinstance(entry, dict):
             raise IncidentsError(f"[{index}]: expected a mapping with signal, labels, at", location=where)
         unknown = set(entry) - {"signal", "labels", "at", "note", "role"}
@@ -51,6 +52,11 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
         labels = entry.get("labels") or {}
         if not isinstance(labels, dict):
             raise IncidentsError(f"[{index}].labels: expected a mapping of label names to values", location=where)
+        for name, value in labels.items():
+            if not isinstance(name, str) or isinstance(value, (bool, list, dict)) or not isinstance(value, (str, int, float)):
+                shown = "null" if value is None else type(value).__name__
+                raise IncidentsError(f"[{index}].labels.{name}: expected a string label value, got {shown}",
+                                     location=locate((*prefix, index, "labels", name)))
         if "at" not in entry:
             raise IncidentsError(f"[{index}].at: required key is missing", location=where)
         at = parse_instant(str(entry["at"]), what=f"{where}: [{index}].at", error_type=IncidentsError)

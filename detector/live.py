@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import pandas as pd
 
-from detector.config import Config
+from detector.config import PROMETHEUS_URL_ENV, Config, with_prometheus_override
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError, UsageError, status_for_failures
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.http_client import build_session
-from detector.redact import strip_userinfo
 from detector.self_metrics import SelfMetrics
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.base import DeliveryReport, Sink
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
     from detector.limits.load import KnownLimits
 
 STATE_ENV = "SLOWBURN_STATE"
-PROMETHEUS_URL_ENV = "SLOWBURN_PROMETHEUS_URL"
 PROMETHEUS_HELP = f"Prometheus API root, overriding prometheus.url (default: ${PROMETHEUS_URL_ENV}, else the config)"
 DEFAULT_STATE = "slowburn-alerts.json"
 MIN_TTL = 3600.0
@@ -151,28 +149,6 @@ def run_once(
             print(f"slowburn: {report.done}", file=env.stderr)     # what it did: "sent 3 alert(s) to 2 of 2 Alertmanager(s)"
     status = max(statuses, key=lambda s: _RANK.get(s, 4))
     return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started, evaluated=evaluated)
-
-
-def with_prometheus_override(config: Config, flag: str | None, environ: Mapping[str, str]) -> Config:
-    """``config`` with ``prometheus.url`` from ``--prometheus``, else ``$SLOWBURN_PROMETHEUS_URL``, else unchanged.
-
-    A config without a ``prometheus:`` block gets one with default settings, so the shipped catalog
-    runs as is. (Local stand-in for ``detector.config.with_prometheus_url``; the lead unifies them.)
-    """
-    from pydantic import ValidationError
-
-    from detector.live_settings import PrometheusSettings
-
-    url, where = (flag, "--prometheus") if flag else (environ.get(PROMETHEUS_URL_ENV), f"${PROMETHEUS_URL_ENV}")
-    if not url:
-        return config
-    fields = config.prometheus.model_dump() if config.prometheus is not None else {}
-    try:
-        settings = PrometheusSettings.model_validate({**fields, "url": url})
-    except ValidationError as exc:
-        reason = "; ".join(str(error["msg"]) for error in exc.errors())
-        raise ConfigError(f"{reason}, got {strip_userinfo(url)!r}", location=where) from None
-    return config.model_copy(update={"prometheus": settings})
 
 
 def check_live_config(config: Config, config_path: str) -> "CronTrigger":

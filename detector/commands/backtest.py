@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from detector import cli_values
 from detector.commands.run import resolve_workers, write_json
-from detector.config import load_config
-from detector.durations import parse_duration
+from detector.config import Config, load_config
+from detector.durations import format_duration, parse_duration
 from detector.environment import Environment
-from detector.errors import ConfigError, DataError, ExitStatus
+from detector.errors import ConfigError, DataError, ExitStatus, UsageError
 
 HELP = "replay exported metrics walk-forward (no look-ahead) and score lead time and false alarms"
 
@@ -19,25 +20,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON config file")
     parser.add_argument("--data", required=True, help="directory of exported metrics (NAME.json / NAME.csv)")
     parser.add_argument("--incidents", help="JSON or YAML list of {signal, labels, at}")
-    parser.add_argument("--every", default="1d", help="time between evaluations (default 1d)")
-    parser.add_argument("--start", help="first evaluation time (default: first sample + min_history)")
-    parser.add_argument("--end", help="last evaluation time (default: end of the data)")
+    parser.add_argument("--every", type=cli_values.duration, default="1d", help="time between evaluations (default 1d)")
+    parser.add_argument("--start", type=cli_values.instant, help="first evaluation time (default: first sample + min_history)")
+    parser.add_argument("--end", type=cli_values.instant, help="last evaluation time (default: end of the data)")
     parser.add_argument("--json", dest="json_out", help="write the scored replay as JSON ('-' for stdout)")
     parser.add_argument("--report", help="write a self-contained HTML report")
-    parser.add_argument("--workers", type=int, default=None, help="processes (default: config 'workers', 0 = all cores)")
+    parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes (default: config 'workers', 0 = all cores)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
+
+
+def check_every(every: float, config: Config, text: str) -> None:
+    """Refuse evaluations more often than the finest signal step: they would see no new data."""
+    finest = min(s.step for s in config.signals)
+    if every < finest:
+        raise UsageError(f"expected at least the data's step ({format_duration(finest)}, the smallest signal step), got {text!r}", location="--every")
+
+
+def check_replay_size(count: int, every_text: str) -> None:
+    """Refuse replays of more than ``MAX_EVALUATIONS`` evaluations, saying how many were asked."""
+    from detector.backtest import MAX_EVALUATIONS
+
+    if count > MAX_EVALUATIONS:
+        raise UsageError(f"{every_text} gives {count} evaluations, more than the {MAX_EVALUATIONS} a replay may have; "
+                         "choose a longer --every or a shorter --start/--end", location="--every")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     original = load_config(args.config)
-    try:
-        every = parse_duration(args.every)
-    except ValueError as exc:
-        raise ConfigError(str(exc), location="--every") from None
+    every = parse_duration(args.every)            # well-formed: checked by argparse
+    check_every(every, original, args.every)
     # pandas, numpy and scipy are imported here, after the config is read, so --help and config errors are instant
     import pandas as pd
 
-    from detector.backtest import evaluation_times, replay
+    from detector.backtest import evaluation_count, evaluation_times, replay
     from detector.backtest_baseline import baseline_scores
     from detector.backtest_summary import detector_scores, render_summary
     from detector.commands.limits import limits_document, render as render_limits
@@ -52,10 +67,11 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.timeparse import parse_instant
 
     known = load_limits(original, args.manifests)
-    config, data = apply_limits(original, ExportSource(Path(args.data)).fetch(original.signals), known.ceilings)
+    config, data = apply_limits(original, ExportSource(Path(args.data), now=env.now()).fetch(original.signals), known.ceilings)
     incidents = load_incidents(args.incidents, {s.name for s in config.signals}) if args.incidents else []
     start = parse_instant(args.start, what="--start", error_type=ConfigError) if args.start else None
     end = parse_instant(args.end, what="--end", error_type=ConfigError) if args.end else None
+    check_replay_size(evaluation_count(data, config, every, start, end), args.every)
     times = evaluation_times(data, config, every, start, end)
     if not times:
         raise DataError("no evaluation time: the data is shorter than min_history or empty", location=args.data)

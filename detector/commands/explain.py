@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from detector import cli_values
 from detector.commands.run import write_json
 from detector.config import Config, load_config
 from detector.environment import Environment
@@ -30,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON config file")
     parser.add_argument("--data", help="directory of exported metrics; omit to query Prometheus (live)")
     parser.add_argument("--series", required=True, help="the series, as in the findings: 'signal{label=\"value\",...}'")
-    parser.add_argument("--at", help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
+    parser.add_argument("--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
     parser.add_argument("--json", dest="json_out", help="also write the explanation as JSON to this file ('-' for stdout only)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests (limits as ceilings, as in run)")
     parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
@@ -82,7 +83,8 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
 
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     if args.data is None:
-        from detector.live import build_source, check_live_config, with_prometheus_override
+        from detector.config import with_prometheus_override
+        from detector.live import build_source, check_live_config
 
         config = with_prometheus_override(config, args.prometheus, env.environ)
         check_live_config(config, args.config)
@@ -91,7 +93,7 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
     else:
         from detector.sources.export import ExportSource
 
-        data = ExportSource(Path(args.data)).fetch(config.signals)
+        data = ExportSource(Path(args.data), now=env.now()).fetch(config.signals)
         if at is None:
             if data.end is None:
                 raise UsageError(f"--data {args.data}: no usable series for {', '.join(s.name for s in config.signals)}")

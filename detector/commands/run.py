@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from detector import cli_values
 from detector.config import load_config
 from detector.environment import Environment
 from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
@@ -24,10 +25,10 @@ HELP = "evaluate every signal once (exported data with --data, else live from Pr
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON config file")
     parser.add_argument("--data", help="directory of exported metrics (NAME.json / NAME.csv); omit to query Prometheus")
-    parser.add_argument("--at", help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
+    parser.add_argument("--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
     parser.add_argument("--json", dest="json_out", help="also write the findings as JSON to this file ('-' for stdout)")
     parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the table")
-    parser.add_argument("--workers", type=int, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
+    parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
@@ -52,7 +53,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
         return run_live(config, args, env)
     known = load_limits(config, args.manifests)
-    resolved, data = apply_limits(config, ExportSource(Path(args.data)).fetch(config.signals), known.ceilings)
+    resolved, data = apply_limits(config, ExportSource(Path(args.data), now=env.now()).fetch(config.signals), known.ceilings)
     at = parse_instant(args.at, what="--at", error_type=UsageError) if args.at else data.end
     if at is None:
         raise DataError("no usable series in the data directory (every signal failed or is absent; see above)", location=args.data)

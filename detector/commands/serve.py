@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from detector import cli_values
 from detector.config import Config, load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
@@ -42,18 +43,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", help="HOST:PORT for /metrics and /healthz (default: schedule.listen; port 0 picks a free one)")
     parser.add_argument("--state", help="alert state file (default: $SLOWBURN_STATE, else next to the history store)")
     parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the log table")
-    parser.add_argument("--workers", type=int, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
-    parser.add_argument("--startup-grace", default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
+    parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
+    parser.add_argument("--startup-grace", type=cli_values.duration, default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests, re-read every run (limits as ceilings, configuration findings)")
     parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
-    parser.add_argument("--shutdown-timeout", default="20s", help="on SIGTERM, wait this long for a run in progress, then abandon it (default 20s)")
+    parser.add_argument("--shutdown-timeout", type=cli_values.duration, default="20s", help="on SIGTERM, wait this long for a run in progress, then abandon it (default 20s)")
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.commands.run import resolve_workers
 
     config = load_config(args.config)
-    from detector.live import with_prometheus_override
+    from detector.config import with_prometheus_override
 
     config = with_prometheus_override(config, args.prometheus, env.environ)
     from apscheduler.schedulers.background import BackgroundScheduler

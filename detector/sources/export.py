@@ -3,7 +3,9 @@
 The directory holds ``NAME.json`` (a saved Prometheus ``query_range`` response) or ``NAME.csv``
 for each configured signal ``NAME``. Each signal is read on its own: a missing or malformed file
 becomes that signal's ``DataError`` in ``SeriesSet.errors`` and the other signals still load.
-Files that match no configured signal are reported as notes, never read.
+Files that match no configured signal are reported as notes, never read. Given the current
+time, a series with samples later than it is skipped with a note (a future-stamped export, or a
+clock that is wrong): it is never analysed, and it cannot move the evaluation time of the others.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from detector.config import Signal
@@ -32,10 +35,14 @@ class ExportSource:
     ----------
     directory : Path
         The data directory. Read on every ``fetch``; nothing is cached.
+    now : pandas.Timestamp, optional
+        The wall clock (from ``Environment.now``). Samples later than it are a data error of their
+        series (skipped with a note) or, when every series has them, of their signal.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, now: pd.Timestamp | None = None) -> None:
         self.directory = Path(directory)
+        self.now = now
 
     def fetch(self, signals: Sequence[Signal], end: pd.Timestamp | None = None) -> SeriesSet:
         """Load every signal's file onto its ``step`` grid, keeping only samples before ``end``.
@@ -52,6 +59,9 @@ class ExportSource:
                 path = self._file_of(signal.name, files.get(signal.name, []))
                 raw, read_notes = PARSERS[path.suffix](_read_text(path), str(path), signal.name)
                 result.notes.extend(read_notes)
+                if self.now is not None:
+                    raw, future_notes = without_future(signal.name, raw, self.now, str(path))
+                    result.notes.extend(future_notes)
                 series, series_notes = assemble_signal(signal.name, raw, signal.step, origin=str(path), end=end)
                 result.notes.extend(series_notes)
                 result.series[signal.name] = series
@@ -89,6 +99,37 @@ class ExportSource:
             both = " and ".join(path.name for path in candidates)
             raise DataError(f"both {both} exist; keep only one", location=str(self.directory))
         return candidates[0]
+
+
+def without_future(signal: str, raw: list[RawSeries], now: pd.Timestamp, where: str) -> tuple[list[RawSeries], list[DataNote]]:
+    """The series with no sample later than ``now``, and a note for each one skipped.
+
+    Raises ``DataError`` (located at ``where``) when every series has samples in the future.
+    """
+    limit = pd.Timestamp(now).timestamp()
+    clock = _iso(limit)
+    kept: list[RawSeries] = []
+    notes: list[DataNote] = []
+    earliest = np.inf
+    for entry in raw:
+        ts = np.asarray(entry.timestamps, dtype=np.float64)
+        future = ts > limit
+        if not future.any():
+            kept.append(entry)
+            continue
+        first = float(ts[future].min())
+        earliest = min(earliest, first)
+        labels = ",".join(f'{k}="{v}"' for k, v in sorted(entry.labels.items()))
+        notes.append(DataNote(signal, f"series {{{labels}}} ({entry.where}) skipped: {int(future.sum())} of {ts.size} sample(s) are after "
+                              f"the current time {clock} (first at {_iso(first)}); check the export's timestamps or the clock", where))
+    if raw and not kept:
+        raise DataError(f"every series has samples after the current time {clock} (first at {_iso(earliest)}); "
+                        "check the export's timestamps or the clock", location=where)
+    return kept, notes
+
+
+def _iso(seconds: float) -> str:
+    return pd.Timestamp(seconds, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _read_text(path: Path) -> str:

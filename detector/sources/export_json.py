@@ -35,6 +35,8 @@ def parse_json_export(text: str, where: str, signal: str) -> tuple[list[RawSerie
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"invalid JSON: {exc.msg}", location=f"{where}:{exc.lineno}:{exc.colno}") from None
+    except RecursionError:  # the C decoder stops at Python's recursion limit (about 1000 levels)
+        raise DataError("JSON nested too deeply to read; expected a Prometheus query_range response (5 levels)", location=where) from None
     result = _result_list(document, where)
     series: list[RawSeries] = []
     notes: list[DataNote] = []

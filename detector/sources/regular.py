@@ -50,7 +50,11 @@ def regularize(
         finite sample to the bin of the last; the mean of the finite samples in each bin, NaN when
         a bin has none.
     notes : list of DataNote
-        Duplicate timestamps with different values (the last value is kept) and infinite values.
+        At most one per kind of repair, each with its count: samples out of time order (sorted),
+        duplicate timestamps with different values (the last value is kept), infinite values and
+        NaN values (gaps), steps that held several samples (averaged) and missing steps inside the
+        series (left as NaN gaps, never filled). Equal duplicates (chunk edges) change nothing and
+        are dropped without a note.
 
     Raises
     ------
@@ -67,6 +71,9 @@ def regularize(
     _check_timestamps(ts, location)
 
     notes: list[DataNote] = []
+    unsorted = int((ts[1:] < ts[:-1]).sum()) if ts.size > 1 else 0
+    if unsorted:
+        notes.append(DataNote(signal, f"{unsorted} sample(s) out of time order; sorted by time", location))
     order = np.argsort(ts, kind="stable")  # stable: among equal timestamps the input order is kept
     ts, vs = ts[order], vs[order]
     ts, vs, note = _resolve_duplicates(ts, vs, location=location, signal=signal)
@@ -87,12 +94,41 @@ def regularize(
 
     finite = ~np.isnan(vs)
     n_finite = int(finite.sum())
+    n_nan = ts.size - n_finite - int(infinite.sum())
+    if n_nan and n_finite:
+        notes.append(DataNote(signal, f"{n_nan} NaN value(s) read as gaps, first at {_iso(ts[np.isnan(vs) & ~infinite][0])}", location))
     if n_finite == 0:
         raise DataError(f"all {ts.size} value(s) are NaN/Inf", location=location)
     if n_finite < 2:
         raise DataError(f"only one finite sample (at {_iso(ts[finite][0])}): a single point cannot show a trend", location=location)
 
-    return _bin_means(ts[finite], vs[finite], step_seconds, location), notes
+    series, counts, first = _bin_means(ts[finite], vs[finite], step_seconds, location)
+    return series, notes + _grid_notes(series, counts, np.floor(ts / step_seconds).astype(np.int64) - first, step_seconds, location, signal)
+
+
+def _grid_notes(series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step_seconds: float, location: str, signal: str) -> list[DataNote]:
+    """Notes on steps that held several finite samples (``counts``: averaged) and on steps without
+    any sample at all (``offsets``: the step of every sample, NaN and Inf included; left as gaps)."""
+    notes = []
+    crowded = counts > 1
+    if crowded.any():
+        notes.append(DataNote(
+            signal,
+            f"{int(counts[crowded].sum())} samples averaged into {int(crowded.sum())} step(s) of {step_seconds:g} s "
+            f"(several samples per step), first at {series.index[np.argmax(crowded)].strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            location,
+        ))
+    empty = np.ones(counts.size, dtype=bool)
+    empty[offsets[(offsets >= 0) & (offsets < counts.size)]] = False
+    if empty.any():
+        runs = int((empty[1:] & ~empty[:-1]).sum())  # the first and last steps always hold a sample
+        notes.append(DataNote(
+            signal,
+            f"{int(empty.sum())} missing step(s) in {runs} gap(s) left as NaN (not filled), "
+            f"first at {series.index[np.argmax(empty)].strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            location,
+        ))
+    return notes
 
 
 def _check_timestamps(ts: np.ndarray, location: str) -> None:
@@ -127,8 +163,9 @@ def _resolve_duplicates(
     return ts[keep], vs[keep], note
 
 
-def _bin_means(ts: np.ndarray, vs: np.ndarray, step_seconds: float, location: str) -> pd.Series:
-    """Mean of the samples in each step-wide bin, from the first to the last occupied bin."""
+def _bin_means(ts: np.ndarray, vs: np.ndarray, step_seconds: float, location: str) -> tuple[pd.Series, np.ndarray, int]:
+    """Mean of the samples in each step-wide bin, from the first to the last occupied bin; the
+    number of samples in each bin; the index of the first bin since the epoch."""
     bins = np.floor(ts / step_seconds).astype(np.int64)
     first, last = int(bins[0]), int(bins[-1])  # ts is sorted
     length = last - first + 1
@@ -149,7 +186,7 @@ def _bin_means(ts: np.ndarray, vs: np.ndarray, step_seconds: float, location: st
         periods=length,
         freq=pd.Timedelta(step_ns, unit="ns"),
     )
-    return pd.Series(means.astype(np.float64), index=index, dtype=np.float64)
+    return pd.Series(means.astype(np.float64), index=index, dtype=np.float64), counts, first
 
 
 def _iso(seconds: float) -> str:

@@ -72,8 +72,8 @@ def test_an_empty_file_names_itself(data_copy):
         (["run", "--config", "missing.yaml", "--data", str(REPLICAS)], ExitStatus.CONFIG, "missing.yaml: file not found"),
         (["run", "--config", str(CONFIG), "--data", "/nonexistent/dir"], ExitStatus.DATA, "/nonexistent/dir"),
         (["run", "--config", str(CONFIG), "--data", str(REPLICAS), "--at", "yesterday-ish"], ExitStatus.USAGE, "--at"),
-        (["backtest", "--config", str(CONFIG), "--data", str(REPLICAS), "--every", "0d"], ExitStatus.CONFIG, "--every"),
-        (["backtest", "--config", str(CONFIG), "--data", str(REPLICAS), "--every=-1d"], ExitStatus.CONFIG, "--every"),
+        (["backtest", "--config", str(CONFIG), "--data", str(REPLICAS), "--every", "0d"], ExitStatus.USAGE, "--every"),
+        (["backtest", "--config", str(CONFIG), "--data", str(REPLICAS), "--every=-1d"], ExitStatus.USAGE, "--every"),
         (["frobnicate"], ExitStatus.USAGE, "invalid choice"),
     ],
 )

@@ -6,7 +6,7 @@ import pytest
 
 from detector.config import load_config
 from detector.errors import ConfigError
-from detector.live import PROMETHEUS_URL_ENV, with_prometheus_override
+from detector.config import PROMETHEUS_URL_ENV, with_prometheus_override
 
 ROOT = Path(__file__).resolve().parents[2]
 

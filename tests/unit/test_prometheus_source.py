@@ -77,7 +77,8 @@ def test_a_failing_signal_stops_its_own_remaining_chunks_but_not_the_others():
 
 
 def test_signals_without_a_query_or_with_a_lookback_under_one_step_are_config_errors():
-    signals = [Signal(name="no_query"), Signal(name="short", query="m", lookback=60), Signal(name="ok", query="m")]
+    short = Signal(name="short", query="m").model_copy(update={"lookback": 60})   # the config refuses it; the source still guards
+    signals = [Signal(name="no_query"), short, Signal(name="ok", query="m")]
     result = make_source(FakePrometheus()).fetch(signals, end=END)
     assert isinstance(result.errors["no_query"], ConfigError) and "query" in str(result.errors["no_query"])
     assert isinstance(result.errors["short"], ConfigError) and "shorter than one step" in str(result.errors["short"])
@@ -85,7 +86,7 @@ def test_signals_without_a_query_or_with_a_lookback_under_one_step_are_config_er
 
 
 def test_the_name_label_is_not_part_of_series_identities():
-    result = make_source(FakePrometheus()).fetch([Signal(name="a", query="m", lookback="2d")], end=END)
+    result = make_source(FakePrometheus()).fetch([Signal(name="a", query="m", lookback="2d", model={"min_history": "1d"})], end=END)
     assert sorted(result.of("a")) == [(("i", "0"),), (("i", "1"),)]
 
 

@@ -17,13 +17,19 @@ def grid(timestamps, values, step=HOUR):
     return regularize(np.asarray(timestamps, float), np.asarray(values, float), step, location="f.json x{}", signal="x")
 
 
-def test_unsorted_samples_come_out_sorted_on_a_utc_grid_with_the_step_as_frequency():
+def test_unsorted_samples_come_out_sorted_on_a_utc_grid_with_the_step_as_frequency_and_a_note_counts_them():
     series, notes = grid([T0 + 2 * HOUR, T0, T0 + HOUR], [3.0, 1.0, 2.0])
     assert list(series) == [1.0, 2.0, 3.0]
     assert str(series.index.tz) == "UTC"
     assert series.index.freq == pd.Timedelta(hours=1)
     assert series.index[0] == pd.Timestamp("2025-06-01T00:00:00Z")
     assert series.dtype == np.float64
+    assert [n.message for n in notes] == ["1 sample(s) out of time order; sorted by time"]
+    assert notes[0].location == "f.json x{}" and notes[0].signal == "x"
+
+
+def test_samples_already_in_order_leave_no_note():
+    _, notes = grid([T0, T0 + HOUR, T0 + 2 * HOUR], [1.0, 2.0, 3.0])
     assert notes == []
 
 
@@ -62,10 +68,10 @@ def test_the_last_duplicate_is_the_last_in_input_order_even_when_input_is_unsort
     assert series.iloc[1] == 6.0
 
 
-def test_samples_within_one_bin_are_averaged():
-    series, notes = grid([T0, T0 + 600, T0 + 1200, T0 + HOUR + 60], [1.0, 2.0, 6.0, 10.0])
-    assert list(series) == [3.0, 10.0]
-    assert notes == []
+def test_samples_within_one_bin_are_averaged_with_one_note_counting_samples_and_steps():
+    series, notes = grid([T0, T0 + 600, T0 + 1200, T0 + HOUR + 60, T0 + 2 * HOUR, T0 + 2 * HOUR + 60], [1.0, 2.0, 6.0, 10.0, 1.0, 3.0])
+    assert list(series) == [3.0, 10.0, 2.0]
+    assert [n.message for n in notes] == ["5 samples averaged into 2 step(s) of 3600 s (several samples per step), first at 2025-06-01T00:00:00Z"]
 
 
 def test_nan_samples_are_gaps_and_leading_or_trailing_gaps_are_trimmed():
@@ -74,7 +80,14 @@ def test_nan_samples_are_gaps_and_leading_or_trailing_gaps_are_trimmed():
     assert series.index[0] == pd.Timestamp(T0 + HOUR, unit="s", tz="UTC")
     assert len(series) == 4
     assert np.isnan(series.iloc[1]) and np.isnan(series.iloc[2])
-    assert notes == []
+    assert [n.message for n in notes] == ["4 NaN value(s) read as gaps, first at 2025-06-01T00:00:00Z"]
+
+
+def test_missing_samples_are_left_as_gaps_with_one_note_counting_steps_and_gaps():
+    stamps = [T0, T0 + 3 * HOUR, T0 + 4 * HOUR, T0 + 6 * HOUR]
+    series, notes = grid(stamps, [1.0, 2.0, 3.0, 4.0])
+    assert series.isna().sum() == 3
+    assert [n.message for n in notes] == ["3 missing step(s) in 2 gap(s) left as NaN (not filled), first at 2025-06-01T01:00:00Z"]
 
 
 def test_missing_samples_leave_nan_bins_on_a_continuous_index():
