@@ -212,7 +212,7 @@ def with_prometheus_url(config: Config, url: str, location: str = "prometheus.ur
     try:
         settings = PrometheusSettings.model_validate({**current, "url": url})
     except ValidationError as exc:
-        reason = "; ".join(str(error["msg"]) for error in exc.errors())
+        reason = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
         raise ConfigError(f"{reason}, got {strip_userinfo(url)!r}", location=location) from None
     return config.model_copy(update={"prometheus": settings})
 
