@@ -49,9 +49,28 @@ def render_table(evaluation: Evaluation, *, min_severity: str = "info") -> str:
     for name, error in sorted(evaluation.errors.items()):
         if not any(s.signal == name and s.state in ("failed", "absent") for s in evaluation.coverage):
             lines.append(f"ERROR {name}: {_one_line(str(error))}")
-    for note in evaluation.notes:
-        lines.append(f"note  {_one_line(str(note))}")
+    lines.extend(_note_lines(evaluation))
     return "\n".join(lines)
+
+
+NOTES_PER_SIGNAL = 5
+"""The table shows this many notes per signal, then how many more there are (JSON has them all)."""
+
+
+def _note_lines(evaluation: Evaluation) -> list[str]:
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    lines = []
+    for note in evaluation.notes:
+        count = shown.get(note.signal, 0)
+        if note.signal and count >= NOTES_PER_SIGNAL:
+            hidden[note.signal] = hidden.get(note.signal, 0) + 1
+            continue
+        shown[note.signal] = count + 1
+        lines.append(f"note  {_one_line(str(note))}")
+    for signal, more in hidden.items():
+        lines.append(f"note  {signal}: {more} more note(s) not shown here (--json lists every note)")
+    return lines
 
 
 def _one_line(text: str) -> str:

@@ -130,3 +130,28 @@ def test_a_newline_in_a_label_value_never_splits_a_table_row(tmp_path):
     assert 'old{pod="a\\nb"}' in out                          # escaped as PromQL does
     for line in out.splitlines():
         assert line.split()[0] in {"slowburn", "SEV", "CRIT", "WARN", "info", "no", "note", "ABSENT", "SKIPPED", "FAILED", "ERROR"}, line
+
+
+def test_the_table_shows_five_notes_per_signal_and_counts_the_rest_which_json_keeps(tmp_path):
+    config, data = make_case(tmp_path, young_hours=30 * 24)
+    rows = ["timestamp,value,pod"]
+    for pod in range(7):                 # seven series, each with a two-hour gap: one repair note each
+        rows += [f"{START + HOUR * i},{100 + i % 5},p{pod}" for i in range(40 * 24) if i not in (100, 101)]
+    (data / "old.csv").write_text("\n".join(rows) + "\n")
+    status, out, _ = slowburn("run", "--config", config, "--data", data)
+    gap_notes = [line for line in out.splitlines() if line.startswith("note") and "missing step" in line]
+    assert len(gap_notes) == 5
+    assert "note  old: 2 more note(s) not shown here (--json lists every note)" in out
+    document = json.loads(slowburn("run", "--config", config, "--data", data, "--json", "-")[1])
+    assert sum("missing step" in note for note in document["notes"]) == 7
+
+
+def test_five_notes_of_one_signal_are_all_shown_with_no_more_line(tmp_path):
+    config, data = make_case(tmp_path, young_hours=30 * 24)
+    rows = ["timestamp,value,pod"]
+    for pod in range(5):
+        rows += [f"{START + HOUR * i},{100 + i % 5},p{pod}" for i in range(40 * 24) if i not in (100, 101)]
+    (data / "old.csv").write_text("\n".join(rows) + "\n")
+    out = slowburn("run", "--config", config, "--data", data)[1]
+    assert sum(line.startswith("note") and "missing step" in line for line in out.splitlines()) == 5
+    assert "more note(s) not shown" not in out
