@@ -96,9 +96,10 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
             "replayed; use a ceiling signal, e.g. kubelet_volume_stats_capacity_bytes, for limits that change)"] if known.ceilings is not None else []),
         "limits": limits_document(known, times[-1], original, evaluate(config, data, times[-1])) if known.ceilings is not None else None,
     }
-    print(render_summary(document), file=env.stdout)
+    table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
+    print(render_summary(document), file=table_stream)
     if document["limits"] is not None:
-        print("\n" + render_limits(document["limits"]), file=env.stdout)
+        print("\n" + render_limits(document["limits"]), file=table_stream)
     if args.json_out:
         write_json(document, args.json_out, env)
     if args.report:
