@@ -6,7 +6,8 @@ The tests keep the assertions about behaviour (what is imported, what is read ba
 stop prints); this module says how long each took on this machine. Targets are printed beside the
 times for reading, never enforced. Sections:
 
-- startup: ``slowburn --version``, ``--help``, a command's ``--help`` and a config error, each a new
+- startup: ``slowburn --version``, ``--help``, a command's ``--help`` and config or usage errors (a
+  missing file, a live run without ``prometheus:``, a bad ``--at``, a missing ``--data``), each a new
   process (target: well under a second; heavy libraries are imported only by commands that evaluate).
 - export: 25 exported files of 6,500 hourly points read (target < 0.8 s).
 - regular_grid: 200 series of 10,000 unsorted samples put on the hourly grid (target < 1.5 s).
@@ -44,6 +45,11 @@ def startup() -> list[tuple[str, float, str]]:
     cases = {
         "slowburn --version": ["--version"], "slowburn --help": ["--help"], "slowburn run --help": ["run", "--help"],
         "slowburn run --config missing.yaml (exit 3)": ["run", "--config", str(bad)],
+        "slowburn run, no prometheus: block (exit 3)": ["run", "--config", "config/replicas.yaml"],
+        "slowburn run --at garbage (exit 2)": ["run", "--config", "config/replicas.yaml", "--data", "data/replicas", "--at", "garbage"],
+        "slowburn run --data missing (exit 4)": ["run", "--config", "config/replicas.yaml", "--data", str(bad.parent / "missing")],
+        "slowburn backtest --incidents missing.yaml (exit 9)": ["backtest", "--config", "config/replicas.yaml", "--data", "data/replicas",
+                                                               "--incidents", str(bad)],
         "python3 -c 'import pandas, scipy.stats' (for scale)": None,
     }
     rows = []

@@ -9,7 +9,7 @@ import pandas as pd
 from detector.backtest import SeriesTimeline
 from detector.incidents import Incident
 from detector.scoring import SeriesScore, score_flags
-from detector.series import SeriesKey
+from detector.series import SeriesKey, labels_of
 
 
 def detector_scores(timelines: dict[SeriesKey, SeriesTimeline], times: list[pd.Timestamp], incidents: list[Incident]) -> list[SeriesScore]:
@@ -29,18 +29,18 @@ def detector_scores(timelines: dict[SeriesKey, SeriesTimeline], times: list[pd.T
 def render_summary(document: dict[str, Any]) -> str:
     """Incident series with both detectors' first flags and lead times, then false alarms."""
     baseline = {(_ident(b)): b for b in document["baseline"]}
+    rows = [s for s in sorted(document["series"], key=lambda e: (e["role"] != "cause", e["signal"])) if s["incident"] is not None]
+    width = max([len("SERIES"), *(len(_name(s)) for s in rows)])    # never cut: three PVCs must not read the same
     lines = [
         f"backtest: {document['evaluations']} evaluations from {document['first_evaluation']} to {document['last_evaluation']}",
         "",
-        f"{'SERIES':52} {'ROLE':7} {'INCIDENT':10} {'SLOWBURN':10} {'LEAD':>7} {'KEPT':>7} {'PREDICT_LINEAR':14} {'LEAD':>7} {'KEPT':>7}",
+        f"{'SERIES':{width}} {'ROLE':7} {'INCIDENT':10} {'SLOWBURN':10} {'LEAD':>7} {'KEPT':>7} {'PREDICT_LINEAR':14} {'LEAD':>7} {'KEPT':>7}",
     ]
-    for s in sorted(document["series"], key=lambda e: (e["role"] != "cause", e["signal"])):
-        if s["incident"] is None:
-            continue
+    for s in rows:
         b = baseline.get(_ident(s))
         theirs = f"{_day(b['first_flagged']):14} {_lead(b['lead_time_days']):>7} {_lead(b['sustained_lead_days']):>7}" if b else f"{'(no ceiling)':14}"
         lines.append(
-            f"{_name(s)[:52]:52} {s['role']:7} {_day(s['incident']):10} {_day(s['first_flagged']):10} {_lead(s['lead_time_days']):>7} "
+            f"{_name(s):{width}} {s['role']:7} {_day(s['incident']):10} {_day(s['first_flagged']):10} {_lead(s['lead_time_days']):>7} "
             f"{_lead(s['sustained_lead_days']):>7} {theirs}"
         )
     ours, theirs = document["summary"]["slowburn"], document["summary"]["predict_linear"]
@@ -72,8 +72,8 @@ def _ident(entry: dict) -> tuple:
 
 
 def _name(entry: dict) -> str:
-    inner = ",".join(f'{k}="{v}"' for k, v in sorted(entry["labels"].items()))
-    return f"{entry['signal']}{{{inner}}}"
+    """The series as everywhere else: a PromQL selector with escaped label values (one line, never cut)."""
+    return str(SeriesKey(entry["signal"], labels_of(entry["labels"])))
 
 
 def _day(text: str | None) -> str:

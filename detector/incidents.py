@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from detector.errors import IncidentsError
-from detector.series import SeriesKey, labels_of
-from detector.timeparse import parse_instant
 from detector.yaml_locations import load_yaml_file
+
+if TYPE_CHECKING:   # pandas only once the file has been read: a missing or malformed file fails at once
+    import pandas as pd
+
+    from detector.series import SeriesKey
 
 
 ROLES = ("cause", "symptom")
@@ -31,6 +33,8 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
     """Read and check the incidents file; every entry must name a configured signal."""
     path = Path(path)
     document, locate = load_yaml_file(path, IncidentsError)
+    from detector.series import SeriesKey, labels_of
+    from detector.timeparse import parse_instant
     if document is None:
         raise IncidentsError("empty file; expected a list of {signal, labels, at}", location=str(path))
     prefix: tuple[str, ...] = ()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from detector import cli_values
+from detector import cli_values, preflight
 from detector.commands.run import resolve_workers, write_json
 from detector.config import Config, load_config
 from detector.durations import format_duration, parse_duration
@@ -49,7 +49,12 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     original = load_config(args.config)
     every = parse_duration(args.every)            # well-formed: checked by argparse
     check_every(every, original, args.every)
-    # pandas, numpy and scipy are imported here, after the config is read, so --help and config errors are instant
+    preflight.require_data_directory(args.data)
+    preflight.require_manifests(original, args.manifests)
+    from detector.incidents import load_incidents
+
+    incidents = load_incidents(args.incidents, {s.name for s in original.signals}) if args.incidents else []
+    # pandas, numpy and scipy are imported here, after the inputs are checked, so --help and input errors are instant
     import pandas as pd
 
     from detector.backtest import evaluation_count, evaluation_times, replay
@@ -58,7 +63,6 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.commands.limits import limits_document, render as render_limits
     from detector.evaluate import evaluate
     from detector.findings import iso_utc
-    from detector.incidents import load_incidents
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits
     from detector.progress import ProgressBar
@@ -68,7 +72,6 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
     known = load_limits(original, args.manifests)
     config, data = apply_limits(original, ExportSource(Path(args.data), now=env.now()).fetch(original.signals), known.ceilings)
-    incidents = load_incidents(args.incidents, {s.name for s in config.signals}) if args.incidents else []
     start = parse_instant(args.start, what="--start", error_type=ConfigError) if args.start else None
     end = parse_instant(args.end, what="--end", error_type=ConfigError) if args.end else None
     check_replay_size(evaluation_count(data, config, every, start, end), args.every)
@@ -93,9 +96,10 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
             "replayed; use a ceiling signal, e.g. kubelet_volume_stats_capacity_bytes, for limits that change)"] if known.ceilings is not None else []),
         "limits": limits_document(known, times[-1], original, evaluate(config, data, times[-1])) if known.ceilings is not None else None,
     }
-    print(render_summary(document), file=env.stdout)
+    table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
+    print(render_summary(document), file=table_stream)
     if document["limits"] is not None:
-        print("\n" + render_limits(document["limits"]), file=env.stdout)
+        print("\n" + render_limits(document["limits"]), file=table_stream)
     if args.json_out:
         write_json(document, args.json_out, env)
     if args.report:

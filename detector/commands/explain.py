@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from detector import cli_values
+from detector import cli_values, preflight
 from detector.commands.run import write_json
 from detector.config import Config, load_config
 from detector.environment import Environment
@@ -39,6 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_selector(text: str) -> SeriesKey:
     """``name{a="x",b="y"}`` (exact label values, PromQL string escapes) -> SeriesKey."""
+    from detector.series import SeriesKey, labels_of   # pandas: only once the selector is known to be good
+
+    name, labels = selector_parts(text)
+    return SeriesKey(name, labels_of(labels))
+
+
+def selector_parts(text: str) -> tuple[str, dict[str, str]]:
+    """The signal name and the labels of a selector, with the standard library only."""
     match = _SELECTOR.match(text)
     if not match:
         raise UsageError(f"--series: expected 'signal{{label=\"value\",...}}', got {text!r}")
@@ -51,19 +59,25 @@ def parse_selector(text: str) -> SeriesKey:
             raise UsageError(f"--series: cannot read the labels at {inner[position:]!r}; expected label=\"value\"")
         labels[pair.group(1)] = re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), pair.group(2))
         position = pair.end()
-    from detector.series import SeriesKey, labels_of   # pandas: only once the selector is known to be good
-
-    return SeriesKey(name, labels_of(labels))
+    return name, labels
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     config = load_config(args.config)
-    key = parse_selector(args.series)
+    name, _ = selector_parts(args.series)
     try:
-        signal = config.signal(key.signal)
+        signal = config.signal(name)
     except KeyError:
-        raise UsageError(f"--series: no signal named {key.signal!r} in {args.config}; expected one of "
+        raise UsageError(f"--series: no signal named {name!r} in {args.config}; expected one of "
                          f"{', '.join(s.name for s in config.signals)}") from None
+    if args.data is None:
+        from detector.config import with_prometheus_override
+
+        preflight.require_prometheus(with_prometheus_override(config, args.prometheus, env.environ), args.config)
+    else:
+        preflight.require_data_directory(args.data)
+    preflight.require_manifests(config, args.manifests)
+    key = parse_selector(args.series)      # pandas from here on
     related = {key.signal, *signal.drivers} | ({signal.ceiling_signal} if signal.ceiling_signal else set())
     subset = config.model_copy(update={"signals": tuple(s for s in config.signals if s.name in related)})
     evaluation = _evaluate(subset, args, env)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detector import cli_values
+from detector import cli_values, preflight
 from detector.config import load_config
 from detector.environment import Environment
 from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
@@ -38,7 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     config = load_config(args.config)
-    # pandas, numpy and scipy are imported here, after the config is read, so --help and config errors are instant
+    if args.data is None:
+        from detector.config import with_prometheus_override
+
+        preflight.require_prometheus(with_prometheus_override(config, args.prometheus, env.environ), args.config)
+    else:
+        preflight.require_data_directory(args.data)
+    preflight.require_manifests(config, args.manifests)
+    # pandas, numpy and scipy are imported here, after the inputs are checked, so --help and input errors are instant
     import pandas as pd
 
     from detector.evaluate import evaluate

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from detector import cli_values
+from detector import cli_values, preflight
 from detector.config import Config, load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
@@ -57,6 +57,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.config import with_prometheus_override
 
     config = with_prometheus_override(config, args.prometheus, env.environ)
+    preflight.require_prometheus(config, args.config)
+    preflight.require_manifests(config, args.manifests)
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from detector.child_processes import end_children, start_pool

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from detector.config import Config, KubernetesSettings
 from detector.errors import SlowburnError
-from detector.evaluation import Evaluation
-from detector.limits.configuration import configuration_findings, declared_vs_live
 from detector.limits.model import LimitSet
-from detector.series import DataNote
+
+if TYPE_CHECKING:   # pandas only where findings are made: reading limits (and a missing directory) needs none
+    from detector.evaluation import Evaluation
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ def load_limits(config: Config, manifests: str | None = None, *, strict: bool = 
 
 def with_configuration_findings(evaluation: Evaluation, known: KnownLimits, config: Config) -> Evaluation:
     """The evaluation plus the findings from configuration alone and the problems met reading it."""
+    from detector.limits.configuration import configuration_findings, declared_vs_live
+    from detector.series import DataNote
+
     limits = known.ceilings
     notes = tuple(DataNote("kubernetes", problem) for problem in known.problems)
     if known.failure is not None:       # held, not resolved: the configuration alerts depend on what was not read

@@ -82,3 +82,49 @@ def test_the_probe_sees_the_heavy_libraries_when_a_command_really_evaluates(tmp_
     status, heavy = heavy_modules_after("run", "--config", str(CONFIG), "--data", str(tmp_path))
     assert status != 0            # an empty data directory: every signal fails, after the models were loaded
     assert {"pandas", "numpy", "scipy"} <= set(heavy)
+
+
+@pytest.mark.parametrize("command", ["run", "serve", "explain"])
+def test_a_live_run_without_a_prometheus_block_is_a_config_error_without_the_heavy_libraries(command):
+    extra = ["--series", 'webhook_p99_seconds{name="vpa.k8s.io"}'] if command == "explain" else []
+    status, heavy = heavy_modules_after(command, "--config", str(CONFIG), *extra)      # replicas.yaml has no prometheus:
+    assert status == 3
+    assert heavy == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--at", "garbage"], ["run", "--at", "2026-02-30T00:00:00Z"], ["explain", "--series", "vpa_objects", "--at", "garbage"],
+    ["backtest", "--start", "garbage"], ["backtest", "--end", "1e5"],
+])
+def test_a_malformed_time_is_a_usage_error_without_the_heavy_libraries(argv):
+    status, heavy = heavy_modules_after(*argv, "--config", str(CONFIG), "--data", str(ROOT / "data" / "replicas"))
+    assert status == 2
+    assert heavy == []
+
+
+@pytest.mark.parametrize("command", ["run", "backtest", "explain"])
+def test_a_missing_data_directory_is_a_data_error_without_the_heavy_libraries(command, tmp_path):
+    extra = ["--series", "vpa_objects"] if command == "explain" else []
+    status, heavy = heavy_modules_after(command, "--config", str(CONFIG), "--data", str(tmp_path / "missing"), *extra)
+    assert status == 4
+    assert heavy == []
+
+
+@pytest.mark.parametrize("command", ["run", "backtest", "limits", "serve"])
+def test_a_missing_manifests_directory_is_a_config_error_without_the_heavy_libraries(command, tmp_path):
+    config = [] if command == "limits" else ["--config", str(CONFIG)]
+    data = ["--data", str(ROOT / "data" / "replicas")] if command in ("run", "backtest") else []
+    if command == "serve":      # a live config, so the manifests are what is wrong
+        live = tmp_path / "live.yaml"
+        live.write_text(CONFIG.read_text() + "\nprometheus: {url: 'http://127.0.0.1:9'}\n")
+        config = ["--config", str(live)]
+    status, heavy = heavy_modules_after(command, *config, *data, "--manifests", str(tmp_path / "missing"))
+    assert status == 3
+    assert heavy == []
+
+
+def test_a_missing_incidents_file_is_an_incidents_error_without_the_heavy_libraries(tmp_path):
+    status, heavy = heavy_modules_after("backtest", "--config", str(CONFIG), "--data", str(ROOT / "data" / "replicas"),
+                                        "--incidents", str(tmp_path / "missing.yaml"))
+    assert status == 9
+    assert heavy == []
