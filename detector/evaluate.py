@@ -238,5 +238,6 @@ def _run(tasks: list[SeriesTask], workers: int, pool: ProcessPoolExecutor | None
     chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
     if pool is not None:
         return [r for part in pool.map(analyze_chunk, chunks) for r in part]
-    with ProcessPoolExecutor(max_workers=workers) as executor:
-        return [r for part in executor.map(analyze_chunk, chunks) for r in part]
+    from detector.child_processes import map_once        # workers deaf to Ctrl-C, none left behind
+
+    return [r for part in map_once(analyze_chunk, chunks, workers) for r in part]
