@@ -1,4 +1,4 @@
-"""The worker processes of ``slowburn serve``: deaf to the terminal's signals, and all gone at exit.
+"""The worker processes of ``slowburn serve`` (and of a one-shot ``run --workers N``): deaf to the terminal's signals, and all gone at exit.
 
 Ctrl-C in a terminal (and ``kill -- -PGID``) signals the whole process group. Worker processes
 that get SIGINT print a ``KeyboardInterrupt`` traceback each and break the pool, so the run in
@@ -15,16 +15,68 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable, Iterable, TypeVar
 
-def start_pool(workers: int) -> ProcessPoolExecutor:
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def start_pool(workers: int, *, warm: bool = True) -> ProcessPoolExecutor:
     """A forkserver pool of ``workers`` processes whose workers ignore SIGINT and SIGTERM, started now.
 
     Workers come from a forkserver, never from forking this process once it runs threads (unsafe).
-    Starting them now, not at the first run, shows a broken pool at start.
+    Starting them now (``warm``), not at the first run, shows a broken pool at start.
     """
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"), initializer=ignore_stop_signals)
-    list(pool.map(abs, range(workers)))
+    if warm:
+        list(pool.map(abs, range(workers)))
     return pool
+
+
+def map_once(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
+    """``fn`` over ``items`` on a pool started for this call only (a one-shot run), the way ``serve``
+    runs its pool: workers deaf to Ctrl-C; when the main process is interrupted (or fails), the
+    workers are killed before the exception goes on, so one line is printed and nothing is left behind."""
+    pool = start_pool(workers, warm=False)       # the workers start inside the ``try``: a Ctrl-C then ends them too
+    try:
+        # the children start (on the first submissions) with the stop signals blocked: a Ctrl-C in that
+        # moment cannot reach a half-started interpreter; here it waits and arrives once they are up
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            futures = [pool.submit(fn, item) for item in items]    # not map: it would cancel them, and 3.11's
+        finally:                                                    # broken-pool handler then raises on those
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        results = [future.result() for future in futures]
+    except BaseException:
+        queue = getattr(pool, "_call_queue", None)
+        if queue is not None:
+            queue.cancel_join_thread()            # its feeder may be stuck writing to a dead worker: never wait for it
+        _kill_workers(pool)                       # the pool breaks and its thread ends
+        pool.shutdown(wait=True)
+        _kill_workers(pool)                       # one the forkserver forked as we were interrupted
+        raise                                     # the forkserver and the resource tracker end with this process
+                                                  # (killed now, the tracker would be restarted by the exit's cleanup)
+    pool.shutdown(wait=True)
+    return results
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the pool's workers and every grandchild (a worker the pool had not recorded yet)."""
+    me = os.getpid()
+    pids = [*(getattr(pool, "_processes", None) or {}), *(pid for pid in descendants(me) if _parent(pid) != me)]
+    for pid in dict.fromkeys(pids):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _parent(pid: int, proc: Path = Path("/proc")) -> int | None:
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[1])
 
 
 def ignore_stop_signals() -> None:

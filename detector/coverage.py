@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from detector.findings import iso_utc
-from detector.series import SeriesKey
+from detector.series import DataNote, SeriesKey
 
 SignalState = Literal["evaluated", "skipped", "absent", "failed"]
 SeriesState = Literal["evaluated", "too_young", "stale", "outside_lookback", "not_analysed"]
@@ -52,6 +52,7 @@ class SignalStatus:
     reason: str = ""
     optional: bool = False
     series: tuple[SeriesStatus, ...] = ()
+    judgeable_from: pd.Timestamp | None = None
 
     @property
     def series_counts(self) -> dict[str, int]:
@@ -63,7 +64,21 @@ class SignalStatus:
             out["reason"] = self.reason
         if self.optional:
             out["optional"] = True
+        if self.judgeable_from is not None:
+            out["judgeable_from"] = iso_utc(self.judgeable_from)
         return out
+
+
+@dataclass(frozen=True)
+class YoungSignal(DataNote):
+    """A signal whose query has series now but none with a sample on its grid yet (they appeared
+    within the last step): a source records it instead of an absent-signal error."""
+
+    series_count: int = 0
+    judgeable_from: pd.Timestamp | None = None
+
+    def status(self, optional: bool) -> SignalStatus:
+        return SignalStatus(self.signal, "skipped", self.message, optional, judgeable_from=self.judgeable_from)
 
 
 def signal_status(name: str, series: list[SeriesStatus], *, error: Exception | None, absent: bool, optional: bool) -> SignalStatus:
@@ -77,15 +92,22 @@ def signal_status(name: str, series: list[SeriesStatus], *, error: Exception | N
         return SignalStatus(name, "evaluated", "", optional, tuple(series))
     if not series:
         return SignalStatus(name, "skipped", "no series present at the evaluation time", optional)
-    return SignalStatus(name, "skipped", _skip_reason(series), optional, tuple(series))
+    soonest = min((s.judgeable_from for s in series if s.judgeable_from is not None), default=None)
+    return SignalStatus(name, "skipped", _skip_reason(series, soonest), optional, tuple(series), soonest)
 
 
-def _skip_reason(series: list[SeriesStatus]) -> str:
+def _skip_reason(series: list[SeriesStatus], soonest: pd.Timestamp | None) -> str:
     counts = Counter(s.state for s in series)
     parts = [f"{n} {SKIP_WORDS.get(state, state)}" for state, n in sorted(counts.items())]
-    soonest = min((s.judgeable_from for s in series if s.judgeable_from is not None), default=None)
     when = f"; first judged from {iso_utc(soonest)}" if soonest is not None else ""
     return f"no series judgeable yet ({', '.join(parts)}){when}"
+
+
+def young_signal(signal: str, count: int, judgeable_from: pd.Timestamp, step_seconds: float, location: str = "") -> YoungSignal:
+    """The note for a signal whose ``count`` series have samples but none on its grid yet."""
+    message = (f"too young: {count} series have samples but none on the {duration_words(step_seconds)} grid yet; "
+               f"judged from {iso_utc(judgeable_from)}")
+    return YoungSignal(signal, message, location, count, judgeable_from)
 
 
 def too_young(key: SeriesKey, first: pd.Timestamp, at: pd.Timestamp, needs_seconds: float) -> SeriesStatus:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from detector.assess import assess, stopped_reporting
 from detector.config import Config, Signal
-from detector.coverage import SeriesStatus, SignalStatus, signal_status, too_young, SKIP_WORDS
+from detector.coverage import SeriesStatus, SignalStatus, YoungSignal, signal_status, too_young, SKIP_WORDS
 from detector.drivers import best_driver, shift_driver
 from detector.evaluation import Evaluation
 from detector.errors import NoSeries
@@ -134,7 +134,11 @@ def _coverage(config: Config, states: dict[str, list[SeriesStatus]], errors: dic
     """A state for every configured signal (and its series). An optional signal that is absent leaves
     ``errors`` for a note; every skipped series is summed up in one note per signal and reason."""
     out = []
+    young = {note.signal: note for note in notes if isinstance(note, YoungSignal)}
     for signal in config.signals:
+        if signal.name in young and signal.name not in errors:     # series too new for the grid: skipped, not absent
+            out.append(young[signal.name].status(signal.optional))
+            continue
         error = errors.get(signal.name)
         absent = isinstance(error, NoSeries)
         optional = signal.optional
@@ -234,5 +238,6 @@ def _run(tasks: list[SeriesTask], workers: int, pool: ProcessPoolExecutor | None
     chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
     if pool is not None:
         return [r for part in pool.map(analyze_chunk, chunks) for r in part]
-    with ProcessPoolExecutor(max_workers=workers) as executor:
-        return [r for part in executor.map(analyze_chunk, chunks) for r in part]
+    from detector.child_processes import map_once        # workers deaf to Ctrl-C, none left behind
+
+    return [r for part in map_once(analyze_chunk, chunks, workers) for r in part]

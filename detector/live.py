@@ -64,6 +64,8 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
     config = with_prometheus_override(config, getattr(args, "prometheus", None), env.environ)
     check_live_config(config, args.config)
     at = parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None
+    if at is not None:
+        check_not_ahead(at, env.now(), config)
     sinks: list[Sink] = [StdoutSink(env.stderr if args.json_out == "-" else env.stdout, args.min_severity)]   # '--json -': JSON only
     if args.json_out:
         sinks.append(JsonFileSink(args.json_out, env.stdout))
@@ -87,6 +89,17 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
         workers=resolve_workers(args.workers, config.workers), limits=live_limits(config, getattr(args, "manifests", None)),
     )
     return outcome.status
+
+
+def check_not_ahead(at: pd.Timestamp, now: pd.Timestamp, config: Config) -> None:
+    """``--at`` past now by more than the staleness limit would judge every series stale (alerts resolve): refuse."""
+    from detector.findings import iso_utc
+    from detector.policy.thresholds import DEFAULT_POLICY
+
+    limit = max(DEFAULT_POLICY.staleness.min_steps * max(s.step for s in config.signals), DEFAULT_POLICY.staleness.stale_after)
+    if (at - now).total_seconds() > limit:
+        raise UsageError(f"--at {iso_utc(at)} is more than {limit / 3600:g} h after now ({iso_utc(now)}): Prometheus has no samples "
+                         "there yet and every series would look stopped")
 
 
 def live_limits(config: Config, manifests: str | None) -> "KnownLimits | None":

@@ -59,6 +59,9 @@ class AlertmanagerSettings(HttpClientSettings):
     url: tuple[str, ...]
     min_severity: Literal["info", "warning", "critical"] = "warning"
     generator_url: str | None = Field(default=None, description="Prometheus UI base for generatorURL; default: prometheus.url")
+    deadline: Duration = Field(
+        default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only"
+    )
 
     @field_validator("url", mode="before")
     @classmethod
@@ -78,6 +81,9 @@ class PushgatewaySettings(HttpClientSettings):
     url: str
     job: str = "slowburn"
     grouping_key: dict[str, str] = Field(default_factory=dict)
+    deadline: Duration = Field(
+        default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only"
+    )
 
 
 class StoreSettings(_Frozen):

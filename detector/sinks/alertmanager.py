@@ -3,7 +3,7 @@ what could not be delivered in an outbox that the next run sends first.
 
 With several URLs (an HA pair) every URL gets every alert and its own outbox; the delivery counts
 as done when at least one URL accepted it. An unreachable or failing URL (connection error,
-timeout, 5xx, 401/403/404, 429) keeps its batch; a batch Alertmanager rejects as invalid (400,
+timeout, no complete answer within ``deadline``, 5xx, 401/403/404, 429) keeps its batch; a batch Alertmanager rejects as invalid (400,
 422) is not retried, since it would be rejected again, and is reported.
 """
 
@@ -24,6 +24,7 @@ from detector.sinks.alert_hold import holds
 from detector.sinks.alert_payload import build_alert
 from detector.sinks.alert_state import Alert, AlertState, merge_outbox, reconcile, recover_state, save_state
 from detector.sinks.base import DeliveryReport
+from detector.sinks.bounded_request import DeadlinePassed, send_within
 
 BATCH = 500
 """Alerts per POST; Alertmanager has no hard limit, this keeps one request body small."""
@@ -94,7 +95,10 @@ class AlertmanagerSink:
         for start in range(0, len(batch), BATCH):     # nothing to send: nothing to fail
             chunk = batch[start: start + BATCH]
             try:
-                response = self.session.post(f"{url}/api/v2/alerts", json=chunk, timeout=self.settings.timeout)
+                response = send_within(self.session, "POST", f"{url}/api/v2/alerts", json=chunk, timeout=self.settings.timeout,
+                                       deadline=self.settings.deadline, setting="alertmanager.deadline")
+            except DeadlinePassed as exc:
+                return f"{where}: {exc}; kept {len(batch)} alert(s) for the next run", True
             except requests.RequestException as exc:
                 return f"{where}: unreachable ({type(exc).__name__}); kept {len(batch)} alert(s) for the next run", True
             if response.status_code in _REJECTED:

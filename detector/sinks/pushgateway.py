@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, push_to_gateway, pushadd_to_gat
 from detector.http_client import redacted
 from detector.live_settings import PushgatewaySettings
 from detector.sinks.base import DeliveryReport
+from detector.sinks.bounded_request import DeadlinePassed, send_within
 
 
 class _Refused(Exception):
@@ -23,12 +24,14 @@ class _Refused(Exception):
         super().__init__(f"HTTP {status}: {body.strip()[:300]}")
 
 
-def session_handler(session: requests.Session) -> Callable[..., Callable[[], None]]:
-    """A prometheus_client push handler that sends through ``session`` (its auth, headers, TLS)."""
+def session_handler(session: requests.Session, deadline: float = 60.0) -> Callable[..., Callable[[], None]]:
+    """A prometheus_client push handler that sends through ``session`` (its auth, headers, TLS),
+    each request bounded in all by ``deadline`` seconds."""
 
     def handler(url: str, method: str, timeout: float | None, headers: list[tuple[str, str]], data: bytes) -> Callable[[], None]:
         def send() -> None:
-            response = session.request(method, url, data=data, headers=dict(headers), timeout=timeout)
+            response = send_within(session, method, url, data=data, headers=dict(headers), timeout=timeout or deadline,
+                                   deadline=deadline, setting="pushgateway.deadline")
             if response.status_code >= 400:
                 raise _Refused(response.status_code, response.text)
 
@@ -52,11 +55,11 @@ class PushgatewaySink:
         try:
             push(
                 self.settings.url, job=self.settings.job, registry=self.registry, grouping_key=dict(self.settings.grouping_key),
-                timeout=self.settings.timeout, handler=session_handler(self.session),
+                timeout=self.settings.timeout, handler=session_handler(self.session, self.settings.deadline),
             )
         except (requests.RequestException, _Refused) as exc:
             where = redacted(self.settings, self.settings.url)
-            reason = str(exc) if isinstance(exc, _Refused) else f"unreachable ({type(exc).__name__})"
+            reason = str(exc) if isinstance(exc, (_Refused, DeadlinePassed)) else f"unreachable ({type(exc).__name__})"
             return DeliveryReport(self.name, ok=False, problems=(f"{where}: {reason}",))
         families = sum(1 for _ in self.registry.collect())
         return DeliveryReport(self.name, ok=True, delivered=families)

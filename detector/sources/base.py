@@ -57,6 +57,7 @@ def assemble_signal(
     *,
     origin: str,
     end: pd.Timestamp | None = None,
+    min_samples: int = 2,
 ) -> tuple[dict[Labels, pd.Series], list[DataNote]]:
     """Turn the raw series of one signal into regular series keyed by their identity labels.
 
@@ -72,6 +73,9 @@ def assemble_signal(
         Where the data came from (a file path, a query), used in notes and errors.
     end : pandas.Timestamp, optional
         Samples at or after this instant are excluded; naive timestamps are taken as UTC.
+    min_samples : int
+        Finite samples a series needs to be kept (1: a series in its first grid step is kept, and
+        the evaluation calls it too young).
 
     Returns
     -------
@@ -98,7 +102,7 @@ def assemble_signal(
                 continue  # the series does not exist yet at `end`: nothing to report
         where = f"{origin} {SeriesKey(signal, identity)}"
         try:
-            series, series_notes = regularize(ts, vs, step_seconds, location=where, signal=signal)
+            series, series_notes = regularize(ts, vs, step_seconds, location=where, signal=signal, min_samples=min_samples)
         except DataError as err:
             notes.append(DataNote(signal, f"series skipped: {err.message}", where))
             reasons.append(err.message)

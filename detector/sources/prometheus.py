@@ -25,6 +25,7 @@ import pandas as pd
 import requests
 
 from detector.config import Signal
+from detector.coverage import young_signal
 from detector.errors import ConfigError, DataError, NoSeries, SourceError
 from detector.http_client import build_session
 from detector.live_settings import PrometheusSettings
@@ -135,9 +136,12 @@ class PrometheusSource:
         with self.store.open() if self.store is not None else nullcontext() as session:
             for plan in plans:
                 self._chunk(plan, session)
-            pulled = self._pull(plans)
+            deadline = None
+            if self.run_deadline is not None:
+                deadline = Deadline(self.monotonic() + self.run_deadline, f"run deadline of {self.run_deadline:g} s passed (schedule.run_deadline)")
+            pulled = self._pull(plans, deadline)
             for plan in plans:
-                self._finish(plan, pulled[plan.signal.name], session, end, result)
+                self._finish(plan, pulled[plan.signal.name], session, end, result, deadline)
             if session is not None:
                 session.prune(_ms(self.clock()))
         return result
@@ -171,11 +175,8 @@ class PrometheusSource:
         for span in ranges:
             plan.chunks += plan_chunks(span, plan.step_ms, self.settings.max_points_per_query, self.settings.max_range_per_query)
 
-    def _pull(self, plans: list[_Plan]) -> dict[str, list[tuple[list[RawSeries], list[DataNote]]] | SourceError]:
+    def _pull(self, plans: list[_Plan], deadline: Deadline | None) -> dict[str, list[tuple[list[RawSeries], list[DataNote]]] | SourceError]:
         """Every chunk of every signal within the run deadline (``prometheus_pull.pull``)."""
-        deadline = None
-        if self.run_deadline is not None:
-            deadline = Deadline(self.monotonic() + self.run_deadline, f"run deadline of {self.run_deadline:g} s passed (schedule.run_deadline)")
         queries = [Query(plan.signal.name, plan.signal.query or "", chunk, plan.step_ms) for plan in plans for chunk in plan.chunks]
         answers = pull(self.client, queries, self.settings.concurrency, deadline, self.monotonic)
         return {plan.signal.name: answers.get(plan.signal.name, []) for plan in plans}
@@ -187,6 +188,7 @@ class PrometheusSource:
         session: StoreSession | None,
         end: pd.Timestamp,
         result: SeriesSet,
+        deadline: Deadline | None = None,
     ) -> None:
         name = plan.signal.name
         if isinstance(pulled, SourceError):
@@ -203,10 +205,12 @@ class PrometheusSource:
             raw = session.read(plan.key, plan.window)
         origin = f"{safe_url(self.settings.url)} signal {name}"
         try:
-            series, series_notes = assemble_signal(name, raw, plan.signal.step, origin=origin, end=end)
+            series, series_notes = assemble_signal(name, raw, plan.signal.step, origin=origin, end=end, min_samples=1)  # 1: a new series is too young
         except NoSeries as err:
-            result.errors[name] = err              # absent, not broken (an optional signal's note)
-            result.notes.extend(notes)
+            young = self._young(plan, end, origin, deadline)
+            if young is None:
+                result.errors[name] = err          # absent, not broken (an optional signal's note)
+            result.notes.extend(notes if young is None else [*notes, young])
             return
         except DataError as err:
             result.errors[name] = SourceError(err.message, location=origin)
@@ -215,6 +219,20 @@ class PrometheusSource:
         result.series[name] = series
         result.notes.extend(notes + series_notes)
         log.debug("%s: %d series from %d request(s)", origin, len(series), len(plan.chunks))
+
+    def _young(self, plan: _Plan, end: pd.Timestamp, origin: str, deadline: Deadline | None) -> DataNote | None:
+        """When the range matched nothing: has the query series *now* (they appeared after the last
+        grid point)? Then the signal is too young, judged from the next grid point + ``min_history``."""
+        signal = plan.signal
+        try:
+            count = self.client.series_count(signal.query or "", _ms(end) - 1, signal=signal.name, until=deadline)
+        except SourceError as err:
+            log.warning("%s: cannot tell whether the signal is new or absent: %s", origin, err)
+            return None
+        if count <= 0:
+            return None
+        first = pd.Timestamp(plan.window.end_ms + plan.step_ms, unit="ms", tz="UTC")
+        return young_signal(signal.name, count, first + pd.Timedelta(seconds=signal.model.min_history), signal.step, origin)
 
 
 def _merge_chunks(raw: list[RawSeries]) -> list[RawSeries]:

@@ -10,11 +10,12 @@ live pull and a saved ``query_range`` response give identical series.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import requests
 
@@ -32,6 +33,7 @@ from detector.sources.retry_policy import RETRIED_STATUSES, RetryPolicy, parse_r
 log = logging.getLogger(__name__)
 
 QUERY_RANGE_PATH = "/api/v1/query_range"
+INSTANT_PATH = "/api/v1/query"
 
 
 class _Transient(Exception):
@@ -133,6 +135,18 @@ class PromQLClient:
             "step": format_seconds(step_ms),
         }
         where = f"{safe_url(self.base_url)} signal {signal}"
+        return self._call(QUERY_RANGE_PATH, params, lambda body: self._parse(body, where, signal), where, until, reach)
+
+    def series_count(self, query: str, at_ms: int, *, signal: str, until: Deadline | None = None) -> int:
+        """How many series ``query`` has at ``at_ms`` (``count(query)`` as an instant query), under the
+        same retries and deadlines as ``query_range``; raises ``SourceError`` naming ``signal``."""
+        params = {"query": f"count({query})", "time": format_seconds(at_ms)}
+        where = f"{safe_url(self.base_url)} signal {signal}"
+        return self._call(INSTANT_PATH, params, _count_of, where, until, None)
+
+    def _call(self, path: str, params: dict[str, str], parse: Callable[[bytes], Any], where: str,
+              until: Deadline | None, reach: Reachability | None) -> Any:
+        """One API call with retries: ``parse(body)`` of the first good answer, else ``SourceError``."""
         deadline = self._deadline(until)
         attempt = 0
         while True:
@@ -141,8 +155,8 @@ class PromQLClient:
                     raise _Permanent(f"not queried, the server is unreachable: {reach.unreachable}")
                 if deadline is not None and self.monotonic() >= deadline.at:
                     raise _Permanent(deadline.message)
-                body = self._attempt(params, deadline)
-                answer = self._parse(body, where, signal)
+                body = self._attempt(path, params, deadline)
+                answer = parse(body)
             except _Transient as failure:
                 wait = self.retry.delay(attempt, self.rng, failure.retry_after)
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
@@ -170,8 +184,8 @@ class PromQLClient:
         own = Deadline(self.monotonic() + self.query_deadline, f"query deadline of {self.query_deadline:g} s passed (prometheus.query_deadline)")
         return own if until is None or own.at <= until.at else until
 
-    def _attempt(self, params: dict[str, str], deadline: Deadline | None) -> bytes:
-        url = self.base_url + QUERY_RANGE_PATH
+    def _attempt(self, path: str, params: dict[str, str], deadline: Deadline | None) -> bytes:
+        url = self.base_url + path
         watchdog = Watchdog(deadline.at - self.monotonic()) if deadline is not None else None
         try:
             response = self.session.get(url, params=params, timeout=self.timeout, stream=True)
@@ -229,3 +243,13 @@ class PromQLClient:
         if b'"warnings"' in body:
             notes.extend(DataNote(signal, f"server warning: {w}", where) for w in _warnings(text))
         return series, notes
+
+
+def _count_of(body: bytes) -> int:
+    """The value of a ``count(...)`` instant answer (0 for an empty vector); ``_Permanent`` otherwise."""
+    try:
+        answer = json.loads(body.decode("utf-8"))
+        result = answer["data"]["result"] if answer.get("status") == "success" else None
+        return int(float(result[0]["value"][1])) if result else 0
+    except (UnicodeDecodeError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        raise _Permanent(f"malformed response to an instant query: {_server_message(body)}") from None

@@ -26,6 +26,7 @@ def regularize(
     *,
     location: str,
     signal: str,
+    min_samples: int = 2,
 ) -> tuple[pd.Series, list[DataNote]]:
     """Return one series on a regular grid of ``step_seconds``, plus notes on what was changed.
 
@@ -59,7 +60,7 @@ def regularize(
     Raises
     ------
     DataError
-        No finite value at all, fewer than two finite samples, non-finite or millisecond
+        No finite value at all, fewer than ``min_samples`` finite samples, non-finite or millisecond
         timestamps, or a grid longer than ``MAX_POINTS``.
     """
     if not step_seconds > 0:
@@ -99,7 +100,7 @@ def regularize(
         notes.append(DataNote(signal, f"{n_nan} NaN value(s) read as gaps, first at {_iso(ts[np.isnan(vs) & ~infinite][0])}", location))
     if n_finite == 0:
         raise DataError(f"all {ts.size} value(s) are NaN/Inf", location=location)
-    if n_finite < 2:
+    if n_finite < min_samples:
         raise DataError(f"only one finite sample (at {_iso(ts[finite][0])}): a single point cannot show a trend", location=location)
 
     series, counts, first = _bin_means(ts[finite], vs[finite], step_seconds, location)

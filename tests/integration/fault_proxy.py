@@ -1,6 +1,7 @@
 """A loopback proxy in front of a real Prometheus that misbehaves on chosen queries.
 
     proxy = FaultProxy(prometheus.url, {"sb_ratio": Trickle()})      # key: the PromQL query
+    proxy = FaultProxy(alertmanager.url, {"/api/v2/alerts": TrickleHeaders()})   # POST/PUT: key is the path
     ...proxy.url...; proxy.stop()
 
 Faults Prometheus cannot produce itself: an answer trickled one byte at a time (it never trips a
@@ -73,6 +74,24 @@ class FaultProxy:
                     outer._answer(self, outer.faults.get(query), count, answer)
                 except (BrokenPipeError, ConnectionResetError):
                     pass                          # the client gave up: what we are testing
+
+            def do_POST(self) -> None:
+                self._forward_body("POST")
+
+            def do_PUT(self) -> None:
+                self._forward_body("PUT")
+
+            def _forward_body(self, method: str) -> None:
+                """A push (Alertmanager, Pushgateway): forwarded with its body; faults keyed by the path."""
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "authorization")}
+                with outer._lock:
+                    count = outer.seen[self.path] = outer.seen.get(self.path, 0) + 1
+                answer = requests.request(method, outer.upstream + self.path, data=body, headers=headers, timeout=30)
+                try:
+                    outer._answer(self, outer.faults.get(self.path), count, answer)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass

@@ -30,7 +30,7 @@ class FakeAlertmanagers:
         self.status: dict[str, int] = {}
         self.received: dict[str, list[dict]] = {}
 
-    def post(self, url, json=None, timeout=None):
+    def post(self, url, json=None, timeout=None, **_):
         base = url.removesuffix("/api/v2/alerts")
         if base in self.down:
             raise requests.ConnectionError("connection refused")
