@@ -12,7 +12,6 @@ import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -21,6 +20,8 @@ import pandas as pd
 from detector.config import PROMETHEUS_URL_ENV, Config, with_prometheus_override
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError, UsageError, status_for_failures
+from detector.schedule import check_live_config, resend_ttl, run_deadline
+from detector.coverage import SignalStatus
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.http_client import build_session
@@ -33,15 +34,12 @@ from detector.sinks.stdout import StdoutSink
 from detector.sources.base import Source
 
 if TYPE_CHECKING:
-    from apscheduler.triggers.cron import CronTrigger
 
     from detector.limits.load import KnownLimits
 
 STATE_ENV = "SLOWBURN_STATE"
 PROMETHEUS_HELP = f"Prometheus API root, overriding prometheus.url (default: ${PROMETHEUS_URL_ENV}, else the config)"
 DEFAULT_STATE = "slowburn-alerts.json"
-MIN_TTL = 3600.0
-DEFAULT_RUN_DEADLINE = 900.0
 _RANK = {ExitStatus.OK: 0, ExitStatus.PARTIAL: 1, ExitStatus.SINK: 2, ExitStatus.SOURCE: 3, ExitStatus.STORE: 3}
 
 
@@ -127,7 +125,8 @@ def run_once(
         held = {s.name: exc for s in config.signals}
         if limits is not None:
             held["kubernetes"] = exc                 # configuration findings need the series too: hold them
-        evaluation = Evaluation(at=at, findings=(), errors=held)
+        failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)   # never silent
+        evaluation = Evaluation(at=at, findings=(), errors=held, coverage=failed)
     else:
         from detector.limits.ceilings import apply_limits
         from detector.limits.load import KnownLimits, with_configuration_findings
@@ -162,27 +161,6 @@ def run_once(
             print(f"slowburn: {report.done}", file=env.stderr)     # what it did: "sent 3 alert(s) to 2 of 2 Alertmanager(s)"
     status = max(statuses, key=lambda s: _RANK.get(s, 4))
     return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started, evaluated=evaluated)
-
-
-def check_live_config(config: Config, config_path: str) -> "CronTrigger":
-    """What the live path needs beyond the schema: a Prometheus and a valid cron line (its trigger)."""
-    if config.prometheus is None:
-        raise ConfigError("a live run needs 'prometheus: {url: ...}' (or pass --data DIR for exported files)", location=f"{config_path}: prometheus")
-    trigger = cron_trigger(config.schedule.cron, location=f"{config_path}: schedule.cron")
-    interval = cron_interval(config.schedule.cron)
-    if config.schedule.run_deadline is not None and config.schedule.run_deadline >= interval:
-        raise ConfigError(
-            f"expected a run deadline shorter than the schedule interval ({interval:g} s), got {config.schedule.run_deadline:g} s: "
-            "runs would overlap", location=f"{config_path}: schedule.run_deadline",
-        )
-    return trigger
-
-
-def run_deadline(config: Config) -> float:
-    """``schedule.run_deadline``, else 15 min but at most half the schedule interval."""
-    if config.schedule.run_deadline is not None:
-        return config.schedule.run_deadline
-    return min(DEFAULT_RUN_DEADLINE, cron_interval(config.schedule.cron) / 2)
 
 
 def build_source(config: Config, env: Environment) -> Source:
@@ -221,34 +199,3 @@ def state_path_for(config: Config, explicit: str | None, environ: Mapping[str, s
         store = Path(config.store.path)
         return store.with_name(store.name + ".alerts.json")
     return Path(DEFAULT_STATE)
-
-
-def resend_ttl(cron: str) -> float:
-    """Seconds an alert must stay alive: 3 x the longest gap between runs of ``cron``, at least 1 h."""
-    return max(3 * cron_interval(cron), MIN_TTL)
-
-
-def cron_interval(cron: str) -> float:
-    """The longest gap in seconds between two runs of ``cron`` (over its first 64 runs from 2024)."""
-    trigger = cron_trigger(cron)
-    fire = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    previous = None
-    longest = 0.0
-    for _ in range(64):              # enough to see a week of an hourly schedule's irregularities
-        nxt = trigger.get_next_fire_time(previous, fire)
-        if nxt is None:
-            break
-        if previous is not None:
-            longest = max(longest, (nxt - previous).total_seconds())
-        previous, fire = nxt, nxt
-    return longest
-
-
-def cron_trigger(cron: str, location: str = "schedule.cron") -> "CronTrigger":
-    """A UTC CronTrigger from a 5-field crontab line; ``ConfigError`` at ``location`` if invalid."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        return CronTrigger.from_crontab(cron, timezone=timezone.utc)
-    except ValueError as exc:
-        raise ConfigError(f"expected a 5-field crontab line such as '0 * * * *', got {cron!r} ({exc})", location=location) from None

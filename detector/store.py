@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -38,6 +39,9 @@ from detector.store_holes import Hole, SeriesExtent, new_holes, subtract
 from detector.store_integrity import decoded as _decoded, quick_check
 from detector.store_lock import run_lock
 from detector.store_schema import guard as _guard, prepare as _prepare
+
+CHECK_EVERY = 86400.0
+"""Seconds between two ``quick_check`` runs of one long-lived store (``serve``): daily."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +68,19 @@ class HistoryStore:
         Cap on the database size; a write beyond it fails exactly like a full disk.
     """
 
-    def __init__(self, path: str | Path, retention: float, *, lock_timeout: float = 30.0, max_bytes: int | None = None) -> None:
+    def __init__(self, path: str | Path, retention: float, *, lock_timeout: float = 30.0, max_bytes: int | None = None,
+                 check_every: float = CHECK_EVERY, clock: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
         self.retention = retention
         self.lock_timeout = lock_timeout
         self.max_bytes = max_bytes
-        self._checked = False
+        self.check_every = check_every
+        self._clock = clock
+        self._checked_at: float | None = None
+
+    def _check_due(self) -> bool:
+        """On the first open of this object, then again once ``check_every`` seconds have passed (serve)."""
+        return self._checked_at is None or self._clock() - self._checked_at >= self.check_every
 
     def check_integrity(self) -> None:
         """Take the run lock and run SQLite's ``quick_check`` now; ``StoreError`` if the file is damaged."""
@@ -80,7 +91,7 @@ class HistoryStore:
     def open(self, *, check: bool | None = None) -> Iterator["StoreSession"]:
         """Lock the store, open it (creating the schema on first use) and close it after the block.
 
-        ``check``: run ``quick_check`` first (default: on the first open of this object only).
+        ``check``: run ``quick_check`` first (default: on the first open, then once per ``check_every``).
         """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,9 +105,9 @@ class HistoryStore:
             try:
                 with _guard(self.path, "open"):
                     _prepare(connection, self.max_bytes)
-                    if check if check is not None else not self._checked:
+                    if check if check is not None else self._check_due():
                         quick_check(connection, self.path)
-                        self._checked = True
+                        self._checked_at = self._clock()
                 yield StoreSession(connection, self.path, round(self.retention * 1000))
             finally:
                 connection.close()

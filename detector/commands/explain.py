@@ -98,7 +98,8 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     if args.data is None:
         from detector.config import with_prometheus_override
-        from detector.live import build_source, check_live_config
+        from detector.live import build_source
+        from detector.schedule import check_live_config
 
         config = with_prometheus_override(config, args.prometheus, env.environ)
         check_live_config(config, args.config)

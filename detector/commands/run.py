@@ -41,7 +41,11 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.data is None:
         from detector.config import with_prometheus_override
 
-        preflight.require_prometheus(with_prometheus_override(config, args.prometheus, env.environ), args.config)
+        from detector.schedule import check_live_config
+
+        live = with_prometheus_override(config, args.prometheus, env.environ)
+        preflight.require_prometheus(live, args.config)
+        check_live_config(live, args.config)          # the cron line and deadline, before the heavy imports
     else:
         preflight.require_data_directory(args.data)
     preflight.require_manifests(config, args.manifests)

@@ -59,16 +59,18 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     config = with_prometheus_override(config, args.prometheus, env.environ)
     preflight.require_prometheus(config, args.config)
     preflight.require_manifests(config, args.manifests)
+    from detector.schedule import check_live_config, cron_interval
+
+    trigger = check_live_config(config, args.config)      # a bad cron line or deadline: a config error before the heavy imports
+    grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from detector.child_processes import end_children, start_pool
     from detector.http_server import Health, HttpServer, make_app, parse_listen
-    from detector.live import build_alertmanager, build_source, check_live_config, cron_interval, state_path_for
+    from detector.live import build_alertmanager, build_source, state_path_for
     from detector.self_metrics import SelfMetrics
     from detector.sinks.stdout import StdoutSink
 
-    grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
-    trigger = check_live_config(config, args.config)
     where = "--listen" if args.listen else f"{args.config}: schedule.listen"
     host, port = parse_listen(args.listen or config.schedule.listen, where)
     source = build_source(config, env)

@@ -11,7 +11,8 @@ from detector.config import Config
 from detector.errors import SourceError, StoreError
 from detector.evaluation import Evaluation
 from detector.findings import Finding
-from detector.live import resend_ttl, state_path_for
+from detector.live import state_path_for
+from detector.schedule import resend_ttl
 from detector.series import SeriesKey, labels_of
 from detector.sinks.alert_state import load_state
 from detector.sinks.alertmanager import AlertmanagerSink

@@ -231,7 +231,7 @@ def test_pip_install_puts_every_package_of_the_cli_into_the_image():
 
 def test_the_liveness_probe_restarts_only_a_wedged_or_stale_pod_and_the_deadlines_fit_inside_the_schedule():
     from detector.http_server import Health, LastRun, make_app
-    from detector.live import check_live_config, cron_interval, run_deadline
+    from detector.schedule import check_live_config, cron_interval, run_deadline
     from prometheus_client import CollectorRegistry
 
     main = container("Deployment")

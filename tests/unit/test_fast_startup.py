@@ -128,3 +128,13 @@ def test_a_missing_incidents_file_is_an_incidents_error_without_the_heavy_librar
                                         "--incidents", str(tmp_path / "missing.yaml"))
     assert status == 9
     assert heavy == []
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+@pytest.mark.parametrize("schedule", ['{cron: "61 * * * *"}', '{cron: "0 * * * *", run_deadline: 1h}'])
+def test_a_bad_schedule_is_a_config_error_before_anything_but_the_cron_parser_is_imported(command, schedule, tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(f'prometheus: {{url: "http://127.0.0.1:1"}}\nschedule: {schedule}\nsignals: [{{name: a, query: up}}]\n')
+    status, heavy = heavy_modules_after(command, "--config", str(config))
+    assert status == 3
+    assert set(heavy) <= {"apscheduler"}           # APScheduler's own crontab parser checks the line

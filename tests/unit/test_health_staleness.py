@@ -4,7 +4,7 @@ to restart, a process with no successful run for `unhealthy_after` intervals is.
 import pytest
 
 from detector.http_server import Health, LastRun
-from detector.live import cron_interval
+from detector.schedule import cron_interval
 
 HOUR = 3600.0
 
@@ -104,7 +104,7 @@ def schedule_config(tmp_path, schedule: str):
 
 
 def test_a_run_deadline_just_shorter_than_the_interval_is_accepted(tmp_path):
-    from detector.live import check_live_config, run_deadline
+    from detector.schedule import check_live_config, run_deadline
 
     config, path = schedule_config(tmp_path, "{cron: '*/5 * * * *', run_deadline: 299s}")
     check_live_config(config, path)
@@ -115,7 +115,7 @@ def test_a_run_deadline_as_long_as_the_interval_is_a_config_error_naming_the_fie
     import pytest
 
     from detector.errors import ConfigError
-    from detector.live import check_live_config
+    from detector.schedule import check_live_config
 
     config, path = schedule_config(tmp_path, "{cron: '*/5 * * * *', run_deadline: 300s}")
     with pytest.raises(ConfigError, match=r"schedule.run_deadline.*shorter than the schedule interval \(300 s\), got 300 s"):

@@ -110,3 +110,22 @@ def test_a_block_is_accepted_only_in_the_shape_encode_writes(ts, vals, first, la
 def test_blobs_of_an_odd_length_are_not_a_block():
     assert "7 bytes" in block_problem(b"\x00" * 7, b"\x00" * 7)
     assert "expected bytes" in block_problem("text", b"")
+
+
+def test_a_long_lived_store_checks_itself_again_once_a_day_not_before(tmp_path, monkeypatch):
+    path = tmp_path / "h.db"
+    filled(path)
+    checks = []
+    monkeypatch.setattr("detector.store.quick_check", lambda connection, where: checks.append(where))
+    now = [1000.0]
+    store = HistoryStore(path, 400 * DAY, clock=lambda: now[0])          # serve keeps one store for its lifetime
+    with store.open():
+        pass
+    now[0] += DAY - 1
+    with store.open():
+        pass
+    assert len(checks) == 1
+    now[0] += 1                                                          # a day after the last check
+    with store.open():
+        pass
+    assert len(checks) == 2
