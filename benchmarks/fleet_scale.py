@@ -66,14 +66,41 @@ def fleet(count: int, days: int, seed: int = SEED) -> tuple[Config, SeriesSet, p
 
 
 def _cpu() -> float:
-    """User + system CPU seconds of this process and its finished children (the pool workers)."""
+    """User + system CPU seconds of this process, its finished children, and every live descendant
+    with the children it reaped: pool workers forked by a forkserver are its children, not ours,
+    and their time reaches us only through the forkserver's own count (``/proc/PID/stat``)."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + sum(_proc_cpu(pid) for pid in descendants(os.getpid()))
+
+
+def _proc_cpu(pid: int) -> float:
+    """utime + stime + cutime + cstime of a live process, in seconds (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (children, grandchildren: a forkserver's workers)."""
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for path in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = [int(p) for p in path.read_text().split()]
+            except OSError:
+                continue
+            found += kids
+            frontier += kids
+    return found
 
 
 class PssSampler:
     """Samples the proportional set size (shared pages split between sharers) of this process and
-    its children every ``interval`` seconds in a thread; ``peak_mib`` is the largest total seen.
+    all its descendants every ``interval`` seconds in a thread; ``peak_mib`` is the largest total seen.
 
     Unlike ``ru_maxrss``, the sum over processes does not count the pages a forked worker shares
     with its parent twice. Linux only (reads ``/proc``); elsewhere ``peak_mib`` stays ``None``.
@@ -98,7 +125,7 @@ class PssSampler:
             total = self._pss_kib(os.getpid())
             if total is None:
                 return
-            for child in self._children():
+            for child in descendants(os.getpid()):      # workers of a forkserver are grandchildren
                 total += self._pss_kib(child) or 0
             self.peak_mib = max(self.peak_mib or 0.0, total / MiB)
             self._stop.wait(self.interval)
@@ -110,16 +137,6 @@ class PssSampler:
         except OSError:
             return None
         return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), None)
-
-    @staticmethod
-    def _children() -> list[int]:
-        pids: list[int] = []
-        for path in Path("/proc/self/task").glob("*/children"):
-            try:
-                pids += [int(p) for p in path.read_text().split()]
-            except OSError:
-                continue
-        return pids
 
 
 def _peak() -> dict[str, float]:

@@ -17,6 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
+PRELOAD = ["detector.evaluate"]
+"""What every worker needs (numpy, pandas, scipy, the models): loaded by the forkserver before it forks."""
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -27,7 +30,9 @@ def start_pool(workers: int, *, warm: bool = True) -> ProcessPoolExecutor:
     Workers come from a forkserver, never from forking this process once it runs threads (unsafe).
     Starting them now (``warm``), not at the first run, shows a broken pool at start.
     """
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"), initializer=ignore_stop_signals)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)      # imported once in the forkserver: workers start warm and share its pages
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=ignore_stop_signals)
     if warm:
         list(pool.map(abs, range(workers)))
     return pool
