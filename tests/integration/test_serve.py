@@ -10,16 +10,15 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 import requests
 import yaml
 
 from detector.errors import ConfigError
 from detector.http_server import Health, LastRun, parse_listen
+from tests.integration.filling_disk import start_filling_disk_prometheus
 from tests.integration.promstack import (
-    BackfillSeries, backfill, free_port, missing_binaries, start_alertmanager, start_prometheus, write_alertmanager_config,
+    free_port, missing_binaries, start_alertmanager, write_alertmanager_config,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,13 +81,7 @@ def write_config(path: Path, prometheus_url: str, **extra) -> Path:
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory):
     """A disk filling from 50 % to full in ~150 days, sampled hourly up to the last hour."""
-    rng = np.random.default_rng(SEED)
-    end = pd.Timestamp.now(tz="UTC").floor("h") - pd.Timedelta(hours=1)
-    stamps = pd.date_range(end=end, periods=120 * 24, freq="h")
-    used = 50.0 + 50.0 * np.arange(len(stamps)) / (150 * 24) + rng.normal(0, 0.3, len(stamps))
-    seconds = (stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
-    tsdb = backfill([BackfillSeries("disk_used_bytes", {"pvc": "data-0"}, seconds.to_numpy(dtype=float), used)], tmp_path_factory.mktemp("tsdb"))
-    server = start_prometheus(tsdb)
+    server = start_filling_disk_prometheus(tmp_path_factory.mktemp("tsdb"), SEED)
     yield server
     server.stop()
 

@@ -9,14 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 import requests
 import yaml
 
+from tests.integration.filling_disk import start_filling_disk_prometheus
 from tests.integration.promstack import (
-    BackfillSeries, backfill, free_port, missing_binaries, start_alertmanager, start_prometheus, start_pushgateway,
+    free_port, missing_binaries, start_alertmanager, start_pushgateway,
     write_alertmanager_config,
 )
 
@@ -33,13 +32,7 @@ def with_secret(url: str, part: str) -> str:
 @pytest.fixture(scope="module")
 def filling_disk(tmp_path_factory):
     """A disk going from 50 % to full in ~150 days, hourly, up to the last hour: a breach is forecast."""
-    rng = np.random.default_rng(SEED)
-    end = pd.Timestamp.now(tz="UTC").floor("h") - pd.Timedelta(hours=1)
-    stamps = pd.date_range(end=end, periods=120 * 24, freq="h")
-    used = 50.0 + 50.0 * np.arange(len(stamps)) / (150 * 24) + rng.normal(0, 0.3, len(stamps))
-    seconds = (stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
-    tsdb = backfill([BackfillSeries("disk_used_bytes", {"pvc": "data-0"}, seconds.to_numpy(dtype=float), used)], tmp_path_factory.mktemp("tsdb"))
-    server = start_prometheus(tsdb)
+    server = start_filling_disk_prometheus(tmp_path_factory.mktemp("tsdb"), SEED)
     yield server
     server.stop()
 
