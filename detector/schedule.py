@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from detector.config import Config
 from detector.errors import ConfigError
+from detector.preflight import require_prometheus
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
@@ -22,8 +23,7 @@ DEFAULT_RUN_DEADLINE = 900.0
 
 def check_live_config(config: Config, config_path: str) -> "CronTrigger":
     """What the live path needs beyond the schema: a Prometheus and a valid cron line (its trigger)."""
-    if config.prometheus is None:
-        raise ConfigError("a live run needs 'prometheus: {url: ...}' (or pass --data DIR for exported files)", location=f"{config_path}: prometheus")
+    require_prometheus(config, config_path)
     trigger = cron_trigger(config.schedule.cron, location=f"{config_path}: schedule.cron")
     interval = cron_interval(config.schedule.cron)
     if config.schedule.run_deadline is not None and config.schedule.run_deadline >= interval:

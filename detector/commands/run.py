@@ -44,8 +44,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         from detector.schedule import check_live_config
 
         live = with_prometheus_override(config, args.prometheus, env.environ)
-        preflight.require_prometheus(live, args.config)
-        check_live_config(live, args.config)          # the cron line and deadline, before the heavy imports
+        check_live_config(live, args.config)          # prometheus:, the cron line and deadline, before the heavy imports
     else:
         preflight.require_data_directory(args.data)
     preflight.require_manifests(config, args.manifests)
