@@ -23,6 +23,7 @@ class ExitStatus(IntEnum):
     SINK = 7               # findings could not be delivered (Alertmanager, Pushgateway)
     STORE = 8              # the history store could not be read or written
     INCIDENTS = 9          # the incidents file is malformed
+    EXECUTOR = 10          # the evaluation's workers (a Dask cluster) lost work or could not be reached
     INTERRUPTED = 130
 
 
@@ -82,6 +83,13 @@ class StoreError(SlowburnError):
     """The local history store is unreadable, unwritable, full or locked."""
 
     exit_status = ExitStatus.STORE
+
+
+class WorkLost(SlowburnError):
+    """Series that were handed to workers came back without a result (a worker lost, retries spent),
+    or the executor (a Dask scheduler) could not be reached. Their signal's alerts are held."""
+
+    exit_status = ExitStatus.EXECUTOR
 
 
 class PartialFailure(SlowburnError):

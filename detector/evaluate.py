@@ -17,7 +17,8 @@ from detector.config import Config, Signal
 from detector.coverage import SeriesStatus, SignalStatus, YoungSignal, signal_status, too_young, SKIP_WORDS
 from detector.drivers import best_driver, shift_driver
 from detector.evaluation import Evaluation
-from detector.errors import NoSeries
+from detector.errors import NoSeries, WorkLost
+from detector.executor import ChunkExecutor, LostChunk, OneShotPool, SerialExecutor, local_executor
 from detector.findings import Finding, iso_utc
 from detector.limits.ceilings import apply_limits
 from detector.limits.model import LimitSet
@@ -77,7 +78,7 @@ def analyze_chunk(tasks: list[SeriesTask]) -> list[tuple[SeriesKey, SeriesAnalys
 
 
 def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-             policy: DetectionPolicy = DEFAULT_POLICY, limits: LimitSet | None = None) -> Evaluation:
+             policy: DetectionPolicy = DEFAULT_POLICY, limits: LimitSet | None = None, executor: ChunkExecutor | None = None) -> Evaluation:
     """Evaluate every configured signal at ``at`` using only samples before ``at``, judged by ``policy``
     (each signal's ``model:`` settings override its per-signal fields). Ceilings given as Kubernetes
     limits come from ``limits`` (their defaults, with a note, without them)."""
@@ -99,15 +100,22 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
             notes.append(DataNote(signal.name, held[signal.name]))
             continue
         tasks.extend(_tasks_for(signal, for_signal(policy, signal.model), data, at, notes, stale, states[signal.name]))
-    results = _run(tasks, workers, pool)
+    results = _run(tasks, executor or local_executor(workers, pool))
     analyses: dict[SeriesKey, SeriesAnalysis] = {}
+    lost: dict[str, list[str]] = {}
     for key, outcome in results:
-        if isinstance(outcome, str):
+        if isinstance(outcome, LostChunk):
+            notes.append(DataNote(key.signal, f"{key}: not evaluated: {outcome.reason}"))
+            states[key.signal].append(SeriesStatus(key, "not_analysed", f"not evaluated: {outcome.reason}"))
+            lost.setdefault(key.signal, []).append(outcome.reason)
+        elif isinstance(outcome, str):
             notes.append(DataNote(key.signal, f"{key}: not analysed: {outcome}"))
             states[key.signal].append(SeriesStatus(key, "not_analysed", outcome))
         else:
             analyses[key] = outcome
             states[key.signal].append(SeriesStatus(key, "evaluated"))
+    for name, reasons in lost.items():
+        errors.setdefault(name, WorkLost(f"{len(reasons)} series not evaluated: {reasons[0]}"))
     findings: list[Finding] = []
     verdicts: dict[SeriesKey, Verdict] = {}
     for key, analysis in analyses.items():
@@ -231,13 +239,15 @@ def _window(series: pd.Series, earliest: pd.Timestamp, at: pd.Timestamp) -> pd.S
     return series.iloc[index.searchsorted(earliest, "left"): index.searchsorted(at, "left")]
 
 
-def _run(tasks: list[SeriesTask], workers: int, pool: ProcessPoolExecutor | None) -> list[tuple[SeriesKey, SeriesAnalysis | str]]:
-    if pool is None and (workers <= 1 or len(tasks) < 64):
-        return analyze_chunk(tasks)
-    size = max(16, len(tasks) // (max(workers, 2) * 4))
+def _run(tasks: list[SeriesTask], executor: ChunkExecutor) -> list[tuple[SeriesKey, SeriesAnalysis | str | LostChunk]]:
+    if isinstance(executor, SerialExecutor) or (isinstance(executor, OneShotPool) and len(tasks) < 64):
+        return list(analyze_chunk(tasks))        # starting processes would cost more than they save
+    size = max(16, len(tasks) // (max(executor.workers, 2) * 4))
     chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
-    if pool is not None:
-        return [r for part in pool.map(analyze_chunk, chunks) for r in part]
-    from detector.child_processes import map_once        # workers deaf to Ctrl-C, none left behind
-
-    return [r for part in map_once(analyze_chunk, chunks, workers) for r in part]
+    out: list[tuple[SeriesKey, SeriesAnalysis | str | LostChunk]] = []
+    for chunk, part in zip(chunks, executor.map_chunks(analyze_chunk, chunks)):
+        if isinstance(part, LostChunk):
+            out.extend((task.key, part) for task in chunk)
+        else:
+            out.extend(part)
+    return out
