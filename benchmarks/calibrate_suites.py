@@ -85,7 +85,7 @@ def prepare_replicas(settings: SweepSettings) -> Measure:
         started = time.perf_counter()
         ours = detector_scores(replay(config, data, times, workers=settings.workers, policy=policy), times, incidents)
         seconds = time.perf_counter() - started
-        document = {"series": [s.to_dict() for s in ours], "baseline": [s.to_dict() for s in theirs],
+        document: dict[str, Any] = {"series": [s.to_dict() for s in ours], "baseline": [s.to_dict() for s in theirs],
                     "summary": {"slowburn": summarize_replay(ours), "predict_linear": summarize_replay(theirs)}}
         s = document["summary"]["slowburn"]
         met = targets(document, truth, seconds)

@@ -114,7 +114,7 @@ def summarize(forecasts: Iterable[Forecast]) -> dict[str, Any]:
     out["coverage"] = out["inside"]
     out["coverage_per_series"] = float(np.mean([np.mean(v) for v in per_series.values()])) if per_series else None
     out["median_width_days"] = float(np.median(widths)) if widths else None
-    out["median_relative_width"] = float(np.median([r.width_days / max(r.horizon_days, 1.0) for r in rows if r.upper is not None])) if widths else None
+    out["median_relative_width"] = float(np.median([r.width_days / max(r.horizon_days, 1.0) for r in rows if r.width_days is not None])) if widths else None
     out["unbounded"] = n - len(widths)
     out["claimed"] = sorted({r.claimed for r in rows})
     return out

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     last = pd.Timestamp.now(tz="UTC").floor("h")
     headers = {"Accept-Encoding": "identity"} if args.no_gzip else {}
-    signals = [Signal(name=f"bench_{k}", query=f"bench_gauge_{k}", lookback=f"{args.days}d") for k in range(args.signals)]
+    signals = [Signal(name=f"bench_{k}", query=f"bench_gauge_{k}", lookback=args.days * 86400.0) for k in range(args.signals)]
     with tempfile.TemporaryDirectory(prefix="slowburn-live-pull-") as scratch:
         work = Path(scratch)
         started = time.perf_counter()

@@ -24,7 +24,7 @@ def seeded_mix(rng: np.random.Generator, count: int, days: int) -> list[tuple[np
     t = np.arange(n)
     out = []
     for i in range(count):
-        level = rng.uniform(1, 1000)
+        level: float | np.ndarray = rng.uniform(1, 1000)   # becomes a curve for the growing kinds
         season = 1 + rng.uniform(0, 0.3) * np.sin(2 * np.pi * t / 24)
         noise = np.exp(rng.normal(0, rng.uniform(0.02, 0.2), n))
         kind = i % 4

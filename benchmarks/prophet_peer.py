@@ -58,6 +58,7 @@ def prophet_walk(task: tuple[Scenario, list[pd.Timestamp]]) -> dict[str, Any]:
     sc, grid = task
     series = pd.Series(sc.values, index=sc.index.tz_localize(None))
     ceiling = pd.Series(sc.ceiling, index=series.index)
+    flags: list[bool]
     times, flags, fits, predicts, failures = [], [], [], [], 0
     onset = None if sc.onset is None else sc.onset.tz_convert(None)
     for at in grid:

@@ -67,6 +67,7 @@ def run(policy: DetectionPolicy = DEFAULT_POLICY, workers: int = 2, directory: P
     times = sorted({t for ts in per_series.values() for t in ts})
     print(f"realops: {len(series)} series, {len(times)} evaluation times every {every / 3600:g} h, workers={workers}", file=log)
     replayed: Replayed = replay_findings(config, data, times, workers=workers, policy=policy)
+    findings: list[dict[str, Any]]
     rows, findings = [], []
     for s in series:
         at, by_time = per_series[s.key], replayed.get(s.key, {})

@@ -207,7 +207,7 @@ def _ceiling_value(signal: Signal, labels: Labels, data: SeriesSet, at: pd.Times
     if signal.ceiling is None:
         return None
     if not isinstance(signal.ceiling_signal, str):
-        return float(signal.ceiling)  # type: ignore[arg-type]
+        return float(signal.ceiling)  # type: ignore[arg-type]  # apply_limits made every limit ceiling a signal one: a number here
     candidates = data.of(signal.ceiling_signal)
     series = candidates.get(labels)
     if series is None and len(candidates) == 1:

@@ -31,8 +31,10 @@ class LostChunk:
 class ChunkExecutor(Protocol):
     """Runs ``fn`` over chunks and returns one result (or ``LostChunk``) per chunk, in order."""
 
-    workers: int
-    """How many chunks can run at once (the evaluation sizes its chunks by it)."""
+    @property
+    def workers(self) -> int:
+        """How many chunks can run at once (the evaluation sizes its chunks by it); read-only."""
+        ...
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:
         ...

@@ -122,7 +122,7 @@ def run_once(
         data = source.fetch(config.signals, end=at)
     except SlowburnError as exc:
         print(f"slowburn: error: {exc}", file=env.stderr)
-        held = {s.name: exc for s in config.signals}
+        held: dict[str, Exception] = {s.name: exc for s in config.signals}
         if limits is not None:
             held["kubernetes"] = exc                 # configuration findings need the series too: hold them
         failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)   # never silent

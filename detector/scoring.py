@@ -119,7 +119,7 @@ def count_episodes(flags: np.ndarray) -> int:
 def _first_true(flags: pd.Series | None) -> pd.Timestamp | None:
     if flags is None or not flags.any():
         return None
-    return flags.index[np.argmax(flags.to_numpy())]
+    return flags.index[int(np.argmax(flags.to_numpy()))]
 
 
 def summarize(scores: list[SeriesScore]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from detector.yaml_guards import MAX_FILE_BYTES, GuardedLoader, GuardError, chec
 
 
 def load_yaml_with_locations(
-    text: str, filename: str, error_type: type[Exception]
+    text: str, filename: str, error_type: type[SlowburnError]
 ) -> tuple[Any, Callable[[tuple[Any, ...]], str]]:
     """Parse ``text`` safely; return the document and a function mapping a field path to 'file:line'.
 

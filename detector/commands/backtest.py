@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from detector import cli_values, preflight
 from detector.commands.run import resolve_workers, write_json
@@ -82,7 +83,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     timelines = replay(config, data, times, workers=resolve_workers(args.workers, config.workers), progress=progress)
     ours = detector_scores(timelines, times, incidents)
     theirs = baseline_scores(config, data, times, incidents)
-    document = {
+    document: dict[str, Any] = {
         "evaluations": len(times),
         "first_evaluation": iso_utc(times[0]),
         "last_evaluation": iso_utc(times[-1]),

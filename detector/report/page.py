@@ -99,7 +99,7 @@ def quiet_table(evaluation: Evaluation) -> str:
 
 def skipped_table(evaluation: Evaluation) -> str:
     """Every signal not evaluated (skipped, absent, failed) with its reason, every skipped series, then the notes."""
-    items = [(status.state, status.signal, status.reason) for status in evaluation.coverage if status.state != "evaluated"]
+    items: list[tuple[str, str, str]] = [(status.state, status.signal, status.reason) for status in evaluation.coverage if status.state != "evaluated"]
     items += [(series.state.replace("_", " "), str(series.key), series.reason)
               for status in evaluation.coverage for series in status.series if series.state != "evaluated"]
     covered = {status.signal for status in evaluation.coverage}

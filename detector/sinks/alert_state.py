@@ -105,7 +105,7 @@ def load_state(path: Path) -> AlertState:
 
 def _alert(item: object) -> Alert:
     """An alert as this module writes it: non-empty string labels, RFC 3339 times (else ``ValueError``)."""
-    alert = dict(item)  # type: ignore[call-overload]
+    alert = dict(item)  # type: ignore[call-overload]  # item is unchecked JSON: dict() raises TypeError/ValueError if it is no mapping
     labels = alert.get("labels")
     if not isinstance(labels, dict) or not labels or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
         raise ValueError(f"an alert without a set of string labels: {str(labels)[:80]}")
@@ -212,7 +212,7 @@ def reconcile(
             if previous is None:
                 deferred[draft.signal] = deferred.get(draft.signal, 0) + 1
             continue                               # judged on incomplete input: no new alert, no new label set
-        if relabelled:
+        if relabelled and previous is not None:   # relabelled implies a previous alert; said again for the type checker
             posts.append(_resolved(previous.payload, now_text))
         active[identity] = ActiveAlert(signal=draft.signal, starts_at=starts, payload=payload)
         posts.append(payload)

@@ -116,7 +116,7 @@ def _grid_notes(series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step
         notes.append(DataNote(
             signal,
             f"{int(counts[crowded].sum())} samples averaged into {int(crowded.sum())} step(s) of {step_seconds:g} s "
-            f"(several samples per step), first at {series.index[np.argmax(crowded)].strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            f"(several samples per step), first at {series.index[int(np.argmax(crowded))].strftime('%Y-%m-%dT%H:%M:%SZ')}",
             location,
         ))
     empty = np.ones(counts.size, dtype=bool)
@@ -126,7 +126,7 @@ def _grid_notes(series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step
         notes.append(DataNote(
             signal,
             f"{int(empty.sum())} missing step(s) in {runs} gap(s) left as NaN (not filled), "
-            f"first at {series.index[np.argmax(empty)].strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            f"first at {series.index[int(np.argmax(empty))].strftime('%Y-%m-%dT%H:%M:%SZ')}",
             location,
         ))
     return notes

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import requests
+from requests import Response  # the field Traffic.requests hides the module inside that class
 
 from tests.integration.openmetrics_text import BackfillSeries, openmetrics_text
 
@@ -54,7 +55,7 @@ class Traffic:
     samples: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def hook(self, response: requests.Response, *args: object, **kwargs: object) -> requests.Response:
+    def hook(self, response: Response, *args: object, **kwargs: object) -> Response:
         body = response.content
         samples = body.count(b'"]') if response.status_code == 200 else 0  # every sample is [t,"v"]
         with self._lock:
