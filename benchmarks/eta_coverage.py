@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Iterable, NamedTuple, TextIO
+from collections.abc import Iterable
+from typing import Any, NamedTuple, TextIO
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.suite_cli import report, suite_parser
-
 from benchmarks.scenario_shapes import Scenario, make_scenarios
 from benchmarks.scenarios import SEED, build, evaluation_grid
+from benchmarks.suite_cli import report, suite_parser
 from detector.backtest import replay_findings
 from detector.config import Config
 from detector.durations import parse_duration

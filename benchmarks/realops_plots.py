@@ -9,8 +9,8 @@ few samples per day). Uses matplotlib's Agg backend (no display needed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 

@@ -17,14 +17,15 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.suite_cli import report, suite_parser
 from benchmarks.scenario_scoring import MIN_HISTORY, by_shape, score, summarize, targets
 from benchmarks.scenario_shapes import END, Scenario, make_scenarios
+from benchmarks.suite_cli import report, suite_parser
 from benchmarks.zscore_rule import hold_for, zscore_firing
 from detector.backtest import replay
 from detector.baseline import predict_linear_firing

@@ -7,16 +7,17 @@ first flag, which is what the scoring and the report need.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, cast
+from typing import cast
 
 import pandas as pd
 
 from detector.config import Config
-from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from detector.evaluate import evaluate
 from detector.findings import SEVERITY_RANK, Finding
+from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from detector.series import SeriesKey, SeriesSet
 from models.analysis import SeriesAnalysis
 
@@ -81,14 +82,14 @@ def replay(
     merged: dict[SeriesKey, SeriesTimeline] = {}
     if workers <= 1 or len(chunks) < 2:
         results: Iterable[dict[SeriesKey, SeriesTimeline]] = (_replay_chunk(config, data, chunk, policy) for chunk in chunks)
-        for chunk, result in zip(chunks, results):
+        for chunk, result in zip(chunks, results, strict=True):
             _merge(merged, result)
             done += len(chunk)
             if progress:
                 progress(done, len(times))
         return merged
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data, policy)) as pool:
-        for chunk, result in zip(chunks, pool.map(_replay_chunk_in_worker, chunks)):
+        for chunk, result in zip(chunks, pool.map(_replay_chunk_in_worker, chunks), strict=True):
             _merge(merged, result)
             done += len(chunk)
             if progress:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, NoReturn, Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from detector import __version__
 from detector.commands import backtest, explain, limits, run, serve
@@ -13,7 +14,7 @@ from detector.environment import Environment
 from detector.errors import ExitStatus, SlowburnError
 
 if TYPE_CHECKING:
-    from _typeshed import SupportsWrite   # what argparse's own _print_message takes
+    from _typeshed import SupportsWrite  # what argparse's own _print_message takes
 
 COMMANDS: dict[str, ModuleType] = {"run": run, "backtest": backtest, "serve": serve, "explain": explain, "limits": limits}
 """Each command module has HELP, ``add_arguments(parser)`` and ``execute(args, env) -> ExitStatus``."""

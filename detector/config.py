@@ -7,16 +7,23 @@ and what was expected. Loading never touches anything but the given file.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from detector.config_errors import describe
 from detector.durations import format_duration, parse_duration
 from detector.errors import ConfigError
+from detector.live_settings import (
+    AlertmanagerSettings,
+    PrometheusSettings,
+    PushgatewaySettings,
+    ScheduleSettings,
+    StoreSettings,
+)
 from detector.policy.thresholds import DEFAULT_POLICY
-from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ScheduleSettings, StoreSettings
 from detector.yaml_locations import load_yaml_file
 
 SEVERITIES = ("info", "warning", "critical")
@@ -121,7 +128,7 @@ class Signal(_Frozen):
         return value
 
     @model_validator(mode="after")
-    def _windows_fit(self) -> "Signal":
+    def _windows_fit(self) -> Signal:
         """A step must fit in the lookback, and the lookback must hold ``model.min_history``."""
         if self.step > self.lookback:
             raise ValueError(f"lookback: expected at least one step ({format_duration(self.step)}), got {format_duration(self.lookback)}")
@@ -155,7 +162,7 @@ class Config(_Frozen):
     workers: int = Field(default=0, ge=0, description="processes for evaluation; 0 = one per core")
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> "Config":
+    def _references_resolve(self) -> Config:
         names = [s.name for s in self.signals]
         if not names:
             raise ValueError("expected at least one signal")

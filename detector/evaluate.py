@@ -14,18 +14,18 @@ import pandas as pd
 
 from detector.assess import assess, stopped_reporting
 from detector.config import Config, Signal
-from detector.coverage import SeriesStatus, SignalStatus, YoungSignal, signal_status, too_young, SKIP_WORDS
+from detector.coverage import SKIP_WORDS, SeriesStatus, SignalStatus, YoungSignal, signal_status, too_young
 from detector.drivers import best_driver, shift_driver
-from detector.evaluation import Evaluation
 from detector.errors import NoSeries, WorkLost
+from detector.evaluation import Evaluation
 from detector.executor import ChunkExecutor, LostChunk, OneShotPool, SerialExecutor, local_executor
 from detector.findings import Finding, iso_utc
 from detector.limits.ceilings import apply_limits
 from detector.limits.model import LimitSet
 from detector.policy.gates import Verdict
 from detector.policy.judge import stale_gate
-from detector.policy.worsening import min_regime_days
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy, for_signal
+from detector.policy.worsening import min_regime_days
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet
 from models._validation import InsufficientData
 from models.analysis import SeriesAnalysis
@@ -245,7 +245,7 @@ def _run(tasks: list[SeriesTask], executor: ChunkExecutor) -> list[tuple[SeriesK
     size = max(16, len(tasks) // (max(executor.workers, 2) * 4))
     chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
     out: list[tuple[SeriesKey, SeriesAnalysis | str | LostChunk]] = []
-    for chunk, part in zip(chunks, executor.map_chunks(analyze_chunk, chunks)):
+    for chunk, part in zip(chunks, executor.map_chunks(analyze_chunk, chunks), strict=True):
         if isinstance(part, LostChunk):
             out.extend((task.key, part) for task in chunk)
         else:

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from detector.config import PROMETHEUS_URL_ENV, Config, with_prometheus_override
+from detector.coverage import SignalStatus
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError, UsageError, status_for_failures
-from detector.schedule import check_live_config, resend_ttl, run_deadline
-from detector.coverage import SignalStatus
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.http_client import build_session
+from detector.schedule import check_live_config, resend_ttl, run_deadline
 from detector.self_metrics import SelfMetrics
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.base import DeliveryReport, Sink
@@ -100,7 +101,7 @@ def check_not_ahead(at: pd.Timestamp, now: pd.Timestamp, config: Config) -> None
                          "there yet and every series would look stopped")
 
 
-def live_limits(config: Config, manifests: str | None) -> "KnownLimits | None":
+def live_limits(config: Config, manifests: str | None) -> KnownLimits | None:
     """The latent limits a live run reads (``--manifests`` and/or ``kubernetes:``), None when it asks for none."""
     if not manifests and config.kubernetes is None:
         return None
@@ -112,7 +113,7 @@ def live_limits(config: Config, manifests: str | None) -> "KnownLimits | None":
 def run_once(
     config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
     pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-    limits: "KnownLimits | None" = None,
+    limits: KnownLimits | None = None,
 ) -> RunOutcome:
     """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source or sink."""
     started = time.monotonic()

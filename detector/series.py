@@ -7,8 +7,8 @@ errors and data-quality notes of the source that produced it (nothing is dropped
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
 
 import pandas as pd
 
@@ -70,7 +70,7 @@ class SeriesSet:
             for labels in by_labels:
                 yield SeriesKey(signal, labels)
 
-    def before(self, at: pd.Timestamp) -> "SeriesSet":
+    def before(self, at: pd.Timestamp) -> SeriesSet:
         """The same set with every sample at or after ``at`` removed (no look-ahead)."""
         cut = {
             name: {labels: s.loc[s.index < at] for labels, s in by_labels.items()}

@@ -24,10 +24,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -36,9 +36,11 @@ from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
 from detector.store_blocks import BLOCK_STEPS, encode, merge_block, split_into_blocks, trim
 from detector.store_holes import Hole, SeriesExtent, new_holes, subtract
-from detector.store_integrity import decoded as _decoded, quick_check
+from detector.store_integrity import decoded as _decoded
+from detector.store_integrity import quick_check
 from detector.store_lock import run_lock
-from detector.store_schema import guard as _guard, prepare as _prepare
+from detector.store_schema import guard as _guard
+from detector.store_schema import prepare as _prepare
 
 CHECK_EVERY = 86400.0
 """Seconds between two ``quick_check`` runs of one long-lived store (``serve``): daily."""
@@ -88,7 +90,7 @@ class HistoryStore:
             pass
 
     @contextmanager
-    def open(self, *, check: bool | None = None) -> Iterator["StoreSession"]:
+    def open(self, *, check: bool | None = None) -> Iterator[StoreSession]:
         """Lock the store, open it (creating the schema on first use) and close it after the block.
 
         ``check``: run ``quick_check`` first (default: on the first open, then once per ``check_every``).

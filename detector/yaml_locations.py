@@ -6,8 +6,9 @@ expansion, duplicate keys, valid dates); every violation is the caller's error t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 

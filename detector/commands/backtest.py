@@ -61,7 +61,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.backtest import evaluation_count, evaluation_times, replay
     from detector.backtest_baseline import baseline_scores
     from detector.backtest_summary import detector_scores, render_summary
-    from detector.commands.limits import limits_document, render as render_limits
+    from detector.commands.limits import limits_document
+    from detector.commands.limits import render as render_limits
     from detector.evaluate import evaluate
     from detector.findings import iso_utc
     from detector.limits.ceilings import apply_limits
@@ -104,7 +105,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.json_out:
         write_json(document, args.json_out, env)
     if args.report:
-        from detector.report import write_report   # matplotlib only when a report is asked for
+        from detector.report import write_report  # matplotlib only when a report is asked for
 
         write_report(Path(args.report), document, timelines, data, config, incidents, pd.Timestamp(times[-1]), config_path=args.config, now=env.now)
     if data.errors:

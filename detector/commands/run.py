@@ -40,7 +40,6 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     config = load_config(args.config)
     if args.data is None:
         from detector.config import with_prometheus_override
-
         from detector.schedule import check_live_config
 
         live = with_prometheus_override(config, args.prometheus, env.environ)
@@ -59,7 +58,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.timeparse import parse_instant
 
     if args.data is None:
-        from detector.live import run_live   # the live path pulls in HTTP clients only when used
+        from detector.live import run_live  # the live path pulls in HTTP clients only when used
 
         return run_live(config, args, env)
     known = load_limits(config, args.manifests)
@@ -121,7 +120,7 @@ def write_json(document: dict, target: str, env: Environment) -> None:
 
 
 def write_report(target: str, evaluation: Evaluation, config: Config, config_path: str, env: Environment) -> None:
-    from detector.report.risk_file import write_and_confirm   # matplotlib only when a report is asked for
+    from detector.report.risk_file import write_and_confirm  # matplotlib only when a report is asked for
 
     try:
         write_and_confirm(target, evaluation, config, config_path, env.now, env.stderr)

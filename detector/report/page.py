@@ -3,9 +3,10 @@ with a plot each, then the quiet series, then the skipped and failed signals and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +31,7 @@ class SignalFacts:
     confidence: Mapping[str, float]
 
     @classmethod
-    def of(cls, config: Any) -> "SignalFacts":
+    def of(cls, config: Any) -> SignalFacts:
         return cls({s.name: s.annotations["runbook_url"] for s in config.signals if s.annotations.get("runbook_url")},
                    {s.name: s.model.confidence for s in config.signals})
 

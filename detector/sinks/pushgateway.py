@@ -8,7 +8,7 @@ alert (``time() - slowburn_last_success_timestamp_seconds > 3h``) can fire.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from prometheus_client import CollectorRegistry, push_to_gateway, pushadd_to_gateway

@@ -8,8 +8,9 @@ or after the evaluation time are cut, and each series is put on the signal's reg
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,7 @@ def assemble_signal(
     end_s = None if end is None else _seconds(end)
     out: dict[Labels, pd.Series] = {}
     reasons: list[str] = []
-    for full, identity in sorted(zip(merged, identities), key=lambda pair: pair[1]):
+    for full, identity in sorted(zip(merged, identities, strict=True), key=lambda pair: pair[1]):
         ts, vs = merged[full]
         if end_s is not None:
             before = ts < end_s

@@ -16,14 +16,15 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import requests
 
+from detector import store_holes
 from detector.config import Signal
 from detector.coverage import young_signal
 from detector.errors import ConfigError, DataError, NoSeries, SourceError
@@ -32,10 +33,9 @@ from detector.live_settings import PrometheusSettings
 from detector.series import DataNote, SeriesSet, labels_of
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.prometheus_chunks import TimeRange, missing_ranges, plan_chunks, query_window, step_ms_of
-from detector.sources.promql_client import Deadline, PromQLClient, safe_url
 from detector.sources.prometheus_pull import Query, pull
+from detector.sources.promql_client import Deadline, PromQLClient, safe_url
 from detector.sources.retry_policy import RetryPolicy
-from detector import store_holes
 from detector.store import HistoryStore, StoreKey, StoreSession
 
 log = logging.getLogger(__name__)

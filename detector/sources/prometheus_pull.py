@@ -8,8 +8,8 @@ server ends on its own query deadline without holding up the next run or the int
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from detector.errors import SourceError
 from detector.series import DataNote
@@ -74,7 +74,7 @@ def pull(
                 if not finished[index] and deadline is not None:
                     failed.setdefault(query.signal, SourceError(deadline.message, location=f"{safe_url(client.base_url)} signal {query.signal}"))
             result: dict[str, list[Answer] | SourceError] = {}
-            for query, answer in zip(queries, answers):
+            for query, answer in zip(queries, answers, strict=True):
                 chunks = result.setdefault(query.signal, [])
                 if answer is not None and isinstance(chunks, list):
                     chunks.append(answer)

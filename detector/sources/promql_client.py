@@ -14,8 +14,9 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -25,8 +26,12 @@ from detector.series import DataNote
 from detector.sources.base import RawSeries
 from detector.sources.export_json import parse_json_export
 from detector.sources.prometheus_chunks import TimeRange, format_seconds
-from detector.sources.promql_messages import hint as _hint, incomplete as _incomplete, never_connected as _never_connected
-from detector.sources.promql_messages import reason as _reason, server_message as _server_message, warnings_of as _warnings
+from detector.sources.promql_messages import hint as _hint
+from detector.sources.promql_messages import incomplete as _incomplete
+from detector.sources.promql_messages import never_connected as _never_connected
+from detector.sources.promql_messages import reason as _reason
+from detector.sources.promql_messages import server_message as _server_message
+from detector.sources.promql_messages import warnings_of as _warnings
 from detector.sources.query_deadline import Reachability, Watchdog, track_connections
 from detector.sources.retry_policy import RETRIED_STATUSES, RetryPolicy, parse_retry_after
 

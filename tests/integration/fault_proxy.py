@@ -11,10 +11,11 @@ a misconfigured ingress. Every other query is forwarded unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Mapping
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -70,10 +71,8 @@ class FaultProxy:
                 with outer._lock:
                     count = outer.seen[query] = outer.seen.get(query, 0) + 1
                 answer = requests.get(outer.upstream + parts.path, params=params, timeout=30)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):   # the client gave up: what we test
                     outer._answer(self, outer.faults.get(query), count, answer)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass                          # the client gave up: what we are testing
 
             def do_POST(self) -> None:
                 self._forward_body("POST")
@@ -88,10 +87,8 @@ class FaultProxy:
                 with outer._lock:
                     count = outer.seen[self.path] = outer.seen.get(self.path, 0) + 1
                 answer = requests.request(method, outer.upstream + self.path, data=body, headers=headers, timeout=30)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     outer._answer(self, outer.faults.get(self.path), count, answer)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
@@ -147,7 +144,7 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -26,9 +26,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import requests
 from requests import Response  # the field Traffic.requests hides the module inside that class
@@ -124,7 +124,7 @@ class Server:
             if self.workdir is not None:
                 shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc: object) -> None:
