@@ -32,8 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from detector.errors import StoreError
-from detector.sources.base import RawSeries
-from detector.sources.prometheus_chunks import TimeRange
+from detector.raw_series import RawSeries
 from detector.store_blocks import BLOCK_STEPS, encode, merge_block, split_into_blocks, trim
 from detector.store_holes import Hole, SeriesExtent, new_holes, subtract
 from detector.store_integrity import decoded as _decoded
@@ -41,6 +40,7 @@ from detector.store_integrity import quick_check
 from detector.store_lock import run_lock
 from detector.store_schema import guard as _guard
 from detector.store_schema import prepare as _prepare
+from detector.time_range import TimeRange
 
 CHECK_EVERY = 86400.0
 """Seconds between two ``quick_check`` runs of one long-lived store (``serve``): daily."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detector.sources.prometheus_chunks import TimeRange
+from detector.time_range import TimeRange
 
 HOLE_CHUNKS_PER_RUN = 4
 """Hole ranges re-requested per signal and run: a server that keeps a long gap costs a few small

@@ -1,4 +1,4 @@
-"""What every source shares: the ``Source`` protocol, raw series, and their assembly into series.
+"""What every source shares: the ``Source`` protocol and the assembly of raw series into series.
 
 A reader (file or HTTP) turns its input into ``RawSeries`` (labels plus unsorted samples);
 ``assemble_signal`` applies the rules common to all sources: entries with identical labels are
@@ -8,8 +8,7 @@ or after the evaluation time are cut, and each series is put on the signal's reg
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -17,6 +16,7 @@ import pandas as pd
 
 from detector.config import Signal
 from detector.errors import DataError, NoSeries
+from detector.raw_series import RawSeries  # its home; imported from here too by the readers
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet, labels_of
 from detector.sources.regular import regularize
 
@@ -35,20 +35,6 @@ class Source(Protocol):
         ``SourceError``).
         """
         ...
-
-
-@dataclass(frozen=True)
-class RawSeries:
-    """Samples of one series as read, before any cleaning.
-
-    ``timestamps`` are unix seconds (float, any order), ``values`` floats (NaN/±Inf allowed);
-    ``where`` says where in the input the series was found (e.g. ``data.result[3]``).
-    """
-
-    labels: Mapping[str, str]
-    timestamps: np.ndarray
-    values: np.ndarray
-    where: str = ""
 
 
 def assemble_signal(
