@@ -32,10 +32,10 @@ from typing import Any
 
 import pandas as pd
 
+from detector.atomic_file import write_atomic
 from detector.errors import StoreError
 from detector.sinks.alert_hold import Hold
 from detector.sinks.alert_payload import AlertDraft, rfc3339
-from detector.sinks.files import write_atomic
 
 VERSION = 1
 SHOWN = 3
