@@ -89,9 +89,11 @@ def optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, 
     best[0] = -beta
     last = np.zeros(size, dtype=int)
     sub = prefix[:, grid]
-    # the grid has at most FINE_POINTS + 1 boundaries: every segment's cost in one call (< 1 MiB)
-    costs = rss(sub[:, :, None] - sub[:, None, :]) + beta              # [end, start]
-    costs[grid[None, :] > grid[:, None] - min_size] = np.inf           # too short (or reversed)
+    # the grid has at most FINE_POINTS + 1 boundaries: the cost of every segment long enough in one
+    # call (< 1 MiB); the others (too short, or reversed: more than half the square) stay infinite
+    ends, starts = np.nonzero(grid[None, :] <= grid[:, None] - min_size)
+    costs = np.full((size, size), np.inf)                              # [end, start]
+    costs[ends, starts] = rss(sub[:, ends] - sub[:, starts]) + beta
     reach = np.searchsorted(grid, grid + min_size).tolist()               # first end a block may not share
     width_of = np.searchsorted(grid, grid - min_size, side="right").tolist()
     rows = np.arange(_BLOCK)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models._validation import InsufficientData, as_float_array, difference_sigma, median_of, nanmedian_of
+from models._validation import InsufficientData, as_float_array, difference_sigma, median_of, nanmedian_of, quantiles_of
 from models.analysis import SeriesAnalysis
 from models.changepoints import PiecewiseLinearSegmenter
 from models.daily import DAY, DailyLevels, to_daily
@@ -138,7 +138,7 @@ class SeriesAnalyzer:
         finite = usable[np.isfinite(usable)]
         candidates = []
         positive = finite.size > 0 and finite.min() > 0
-        low, high = np.percentile(finite, (5, 95)) if positive else (1.0, 1.0)
+        low, high = quantiles_of(finite, 0.05, 0.95) if positive else (1.0, 1.0)
         spread = high / low
         for domain in ("log", "linear") if spread >= WIDE_RANGE else ("linear", "log"):
             if domain == "log" and not positive:

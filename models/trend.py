@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from models._validation import InsufficientData, as_float_array, check_is_fitted, median_of
 
@@ -84,7 +84,7 @@ class RobustTrend:
 def student_t_quantile(p: float, df: float) -> float:
     """Student-t quantile by the Cornish-Fisher expansion (error < 1 % for df >= 8); exact below."""
     if df < 8:
-        return float(stats.t.ppf(p, df))
+        return float(special.stdtrit(df, p))    # what stats.t.ppf computes, without its 45 us of argument checks
     z = normal_quantile(p)
     return float(z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2))
 
