@@ -1,4 +1,4 @@
-"""Small shared checks for the estimators (scikit-learn's ``check_is_fitted`` spirit, no sklearn import)."""
+"""Small shared checks for the estimators: fitted or not, one-dimensional input, fast medians and quantiles."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from models._validation import as_float_array, check_is_fitted, difference_sigma, median_of, robust_sigma
 from models.partition import optimal_partition, prefix_sums, rss
@@ -35,7 +36,7 @@ class Segment:
         return self.intercept + self.slope * index
 
 
-class PiecewiseLinearSegmenter:
+class PiecewiseLinearSegmenter(BaseEstimator):
     """Optimal piecewise-linear segmentation with a BIC-style penalty.
 
     Parameters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from models._validation import InsufficientData, as_float_array, difference_sigma, median_of, nanmedian_of, quantiles_of
 from models.analysis import SeriesAnalysis
@@ -18,7 +19,7 @@ WIDE_RANGE = 4.0             # a positive series spanning this ratio (p95/p5) is
 PEAK_DAYS = 28               # days over which the typical daily peak above the level is measured
 
 
-class SeriesAnalyzer:
+class SeriesAnalyzer(BaseEstimator):
     """Analyse one regular series at one time; ``analysis_`` holds the read-only result.
 
     Parameters

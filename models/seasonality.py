@@ -10,6 +10,7 @@ with the level.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from models._validation import as_float_array, check_is_fitted, median_of
 
@@ -17,7 +18,7 @@ DAY = 86400.0
 WEEK = 7 * DAY
 
 
-class SeasonalProfile:
+class SeasonalProfile(BaseEstimator):
     """Estimate and remove daily / weekly cycles.
 
     Parameters

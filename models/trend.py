@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import special, stats
+from sklearn.base import BaseEstimator
 
 from models._validation import InsufficientData, as_float_array, check_is_fitted, median_of
 
@@ -15,7 +16,7 @@ HEAVY_TAIL_SHARE = 0.75      # the residual scale is at least this share of the 
                              # multi-day excursions (a queue's bursts) carry the spread
 
 
-class RobustTrend:
+class RobustTrend(BaseEstimator):
     """Straight-line trend robust to spikes, for the current regime of a series.
 
     The slope is the Theil-Sen estimate (median of pairwise slopes). Its standard error is the
