@@ -91,9 +91,15 @@ def optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, 
     sub = prefix[:, grid]
     # the grid has at most FINE_POINTS + 1 boundaries: the cost of every segment long enough in one
     # call (< 1 MiB); the others (too short, or reversed: more than half the square) stay infinite
-    ends, starts = np.nonzero(grid[None, :] <= grid[:, None] - min_size)
-    costs = np.full((size, size), np.inf)                              # [end, start]
-    costs[ends, starts] = rss(sub[:, ends] - sub[:, starts]) + beta
+    flat = np.flatnonzero(grid[None, :] <= grid[:, None] - min_size)     # [end, start] flattened
+    ends, starts = np.divmod(flat, size)
+    differences = np.take(sub, ends, axis=1)
+    differences -= np.take(sub, starts, axis=1)
+    long_enough = rss(differences)
+    long_enough += beta
+    costs = np.full(size * size, np.inf)
+    costs[flat] = long_enough
+    costs = costs.reshape(size, size)                                     # [end, start]
     reach = np.searchsorted(grid, grid + min_size).tolist()               # first end a block may not share
     width_of = np.searchsorted(grid, grid - min_size, side="right").tolist()
     rows = np.arange(_BLOCK)

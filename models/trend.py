@@ -104,10 +104,15 @@ def _theil_sen(x: np.ndarray, y: np.ndarray) -> float:
     if len(x) > _MAX_PAIRS_POINTS:      # deterministic thinning keeps O(n^2) bounded
         pick = np.linspace(0, len(x) - 1, _MAX_PAIRS_POINTS).round().astype(int)
         x, y = x[pick], y[pick]
-    i, j = _pairs(len(x))
-    dx = x[j] - x[i]
+    n = len(x)
+    i, j = _pairs(n)
+    dy = np.take(y, j) - np.take(y, i)
+    if x[0] == np.floor(x[0]) and x[-1] - x[0] == n - 1 and bool((np.diff(x) > 0).all()):
+        # consecutive whole days (the pipeline's regimes without gaps): every x[j] - x[i] is exactly j - i
+        return median_of(dy / _pair_gaps(n))
+    dx = np.take(x, j) - np.take(x, i)
     ok = dx > 0
-    return median_of((y[j] - y[i])[ok] / dx[ok])
+    return median_of(dy[ok] / dx[ok])
 
 
 @lru_cache(maxsize=_MAX_PAIRS_POINTS + 1)
@@ -117,6 +122,15 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     i.flags.writeable = False
     j.flags.writeable = False
     return i, j
+
+
+@lru_cache(maxsize=_MAX_PAIRS_POINTS + 1)
+def _pair_gaps(n: int) -> np.ndarray:
+    """``j - i`` for the pairs of ``_pairs(n)``, as floats (read-only, shared)."""
+    i, j = _pairs(n)
+    gaps = (j - i).astype(float)
+    gaps.flags.writeable = False
+    return gaps
 
 
 def _lag1_autocorrelation(resid: np.ndarray) -> float:
