@@ -20,7 +20,7 @@ def optimal_partition(prefix: np.ndarray, n: int, min_size: int, min_last: int, 
     """Changepoints (segment starts after 0) minimising total cost + ``beta`` per segment, every
     segment at least ``min_size`` long except the last, which may be ``min_last`` (<= min_size)."""
     stride = max(1, -(-n // FINE_POINTS))
-    grid = np.r_[np.arange(0, n, stride), n]
+    grid = np.append(np.arange(0, n, stride), n)
     best, last = optimal_partition_grid(prefix, grid, min_size, beta)
     if min_last < min_size:
         # the last segment may be shorter: the optimum before every start is known, so only
@@ -126,9 +126,10 @@ def _refine(prefix: np.ndarray, breaks: list[int], n: int, min_size: int, min_la
         if hi <= lo:
             continue
         options = np.arange(lo, hi + 1)
-        before = rss(prefix[:, options] - prefix[:, [bounds[i - 1]]])
-        after = rss(prefix[:, [bounds[i + 1]]] - prefix[:, options])
-        bounds[i] = int(options[np.argmin(before + after)])
+        at = prefix[:, options]
+        # the segments before and after each option, costed in one call
+        both = rss(np.concatenate((at - prefix[:, [bounds[i - 1]]], prefix[:, [bounds[i + 1]]] - at), axis=1))
+        bounds[i] = int(options[np.argmin(both[: len(options)] + both[len(options):])])
     return bounds[1:-1]
 
 

@@ -9,6 +9,8 @@ with the level.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from sklearn.base import BaseEstimator
 
@@ -126,12 +128,22 @@ def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
     finite = np.isfinite(values)
     sums = np.concatenate(([0.0], np.cumsum(np.where(finite, values, 0.0))))
     counts = np.concatenate(([0], np.cumsum(finite)))
-    idx = np.arange(len(values))
-    lo = np.clip(idx - window // 2, 0, len(values))
-    hi = np.clip(idx + (window - window // 2), 0, len(values))
+    lo, hi = _window_bounds(len(values), window)
     n = counts[hi] - counts[lo]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > window / 4, (sums[hi] - sums[lo]) / np.maximum(n, 1), np.nan)
+
+
+@lru_cache(maxsize=16)
+def _window_bounds(length: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last index of the centred window around each sample, clipped to the
+    series (read-only, shared: every series of a signal has the same length)."""
+    idx = np.arange(length)
+    lo = np.clip(idx - window // 2, 0, length)
+    hi = np.clip(idx + (window - window // 2), 0, length)
+    lo.flags.writeable = False
+    hi.flags.writeable = False
+    return lo, hi
 
 
 def _robust_slot_mean(resid: np.ndarray, phase: np.ndarray, slots: int) -> np.ndarray:
