@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  floor (a few numpy passes over the same samples): median {np.median(floor):.3f} ms   mean {floor.mean():.3f} ms")
     print(f"  CPU time per series (all repeats): pipeline {cpu_ms:.2f} ms, floor {floor_cpu_ms:.3f} ms "
           f"(less disturbed by other jobs than wall time); load average {os.getloadavg()[0]:.1f}")
-    print(f"  ratio pipeline / floor: {ms.mean() / floor.mean():.1f}x (means), {np.median(ms) / np.median(floor):.1f}x (medians); "
+    print(f"  ratio pipeline / floor: {ms.mean() / floor.mean():.1f}x (means), "
+          f"{np.median(ms) / np.median(floor):.1f}x (medians); "
           f"best of {args.repeat} per series")
 
 

@@ -10,6 +10,8 @@ grows linearly with the series' length.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 FINE_POINTS = 120          # longer series search changepoints on a coarser grid first, then refine
@@ -91,8 +93,8 @@ def optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, 
     sub = prefix[:, grid]
     # the grid has at most FINE_POINTS + 1 boundaries: the cost of every segment long enough in one
     # call (< 1 MiB); the others (too short, or reversed: more than half the square) stay infinite
-    flat = np.flatnonzero(grid[None, :] <= grid[:, None] - min_size)     # [end, start] flattened
-    ends, starts = np.divmod(flat, size)
+    # [end, start] flattened, end, start: the pairs far enough apart (cached per grid)
+    flat, ends, starts = _long_enough(np.asarray(grid, dtype=np.int64).tobytes(), min_size)
     differences = np.take(sub, ends, axis=1)
     differences -= np.take(sub, starts, axis=1)
     long_enough = rss(differences)
@@ -113,6 +115,19 @@ def optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, 
         last[index:stop] = choice
         index = stop
     return best, last
+
+
+@lru_cache(maxsize=64)
+def _long_enough(grid_bytes: bytes, min_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (end, start) pairs of a grid (given as its int64 bytes) at least ``min_size`` samples
+    apart: flat indices into the square, and the end and start grid indices (read-only, shared:
+    series of one length share one grid)."""
+    grid = np.frombuffer(grid_bytes, dtype=np.int64)
+    flat = np.flatnonzero(grid[None, :] <= grid[:, None] - min_size)
+    ends, starts = np.divmod(flat, len(grid))
+    for array in (flat, ends, starts):
+        array.flags.writeable = False
+    return flat, ends, starts
 
 
 def _refine(prefix: np.ndarray, breaks: list[int], n: int, min_size: int, min_last: int, stride: int) -> list[int]:

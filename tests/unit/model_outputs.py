@@ -105,7 +105,8 @@ def estimator_cases() -> dict[str, Callable[[], dict[str, Any]]]:
 
 
 def _fitted(estimator: Any) -> dict[str, Any]:
-    return {name: flatten(value) for name, value in sorted(vars(estimator).items()) if name.endswith("_") and not name.startswith("_")}
+    learned = sorted((name, value) for name, value in vars(estimator).items() if name.endswith("_") and not name.startswith("_"))
+    return {name: flatten(value) for name, value in learned}
 
 
 def flatten(value: Any) -> Any:
