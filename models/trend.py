@@ -107,7 +107,7 @@ def _theil_sen(x: np.ndarray, y: np.ndarray) -> float:
     n = len(x)
     i, j = _pairs(n)
     dy = np.take(y, j) - np.take(y, i)
-    if x[0] == np.floor(x[0]) and x[-1] - x[0] == n - 1 and bool((np.diff(x) > 0).all()):
+    if x[0] == np.floor(x[0]) and x[-1] - x[0] == n - 1 and bool((np.diff(x) == 1.0).all()):
         # consecutive whole days (the pipeline's regimes without gaps): every x[j] - x[i] is exactly j - i
         return median_of(dy / _pair_gaps(n))
     dx = np.take(x, j) - np.take(x, i)
