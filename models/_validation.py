@@ -42,15 +42,17 @@ def median_of(values: np.ndarray) -> float:
     if n == 0:
         return float("nan")
     half = n // 2
+    part = values.copy()                 # ndarray.partition in place: np.partition without its dispatch
     if n % 2:
-        return float(np.partition(values, half)[half])
+        part.partition(half)
+        return float(part[half])
     if n > _TWO_PIVOTS_UP_TO:
         # numpy selects two pivots far more slowly than one on long arrays (75 us against 19 us for
         # 4,320 values, 215 against 30 for 16,000): select the upper middle, and the lower is the
         # largest value before it
-        part = np.partition(values, half)
+        part.partition(half)
         return float((part[:half].max() + part[half]) / 2.0)
-    part = np.partition(values, (half - 1, half))
+    part.partition((half - 1, half))
     return float((part[half - 1] + part[half]) / 2.0)
 
 
