@@ -53,7 +53,7 @@ class SeasonalProfile(BaseEstimator):
             return self
         usable = np.isfinite(y) & (~exclude if exclude is not None else True)
         positive = usable & (y > 0)
-        self.multiplicative_ = bool(positive.sum() == usable.sum() and usable.any() and np.nanmin(y[usable]) > 0)
+        self.multiplicative_ = bool(positive.sum() == usable.sum() and usable.any() and y[usable].min() > 0)
         work = np.where(usable, np.log(np.where(positive, y, 1.0)) if self.multiplicative_ else y, np.nan)
         resid = work - _moving_average(work, int(round(DAY / step)) * 7)
         phase = self._phase(len(y))
