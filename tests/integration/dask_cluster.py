@@ -84,12 +84,14 @@ def start_dask_cluster(workers: int = 2) -> DaskCluster:
     return cluster
 
 
-def start_worker(cluster: DaskCluster, name: str) -> Server:
-    """One more single-thread worker in ``cluster`` (not waited for)."""
+def start_worker(cluster: DaskCluster, name: str, *, tied_to_thread: bool = True) -> Server:
+    """One more single-thread worker in ``cluster`` (not waited for). ``tied_to_thread``: it gets
+    SIGTERM when the thread that started it ends (False for a worker started from a short-lived
+    thread; ``cluster.stop`` ends it by PID)."""
     return _spawn(name, [
         DASK, "worker", cluster.address, "--name", name, "--nthreads", "1", "--no-nanny", "--no-dashboard",
         "--host", "127.0.0.1", "--local-directory", str(cluster.workdir / name),
-    ], 0, cluster.workdir)
+    ], 0, cluster.workdir, tied_to_thread)
 
 
 def wait_for_workers(address: str, count: int, timeout: float = READY_TIMEOUT) -> None:
@@ -110,10 +112,10 @@ def wait_for_started(marker_dir: Path, timeout: float = READY_TIMEOUT) -> list[i
     raise RuntimeError(f"no chunk started within {timeout:g} s")
 
 
-def _spawn(name: str, command: Sequence[str], port: int, workdir: Path) -> Server:
+def _spawn(name: str, command: Sequence[str], port: int, workdir: Path, tied_to_thread: bool = True) -> Server:
     log_path = workdir / f"{name}.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     with open(log_path, "ab") as log:
         process = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
-                                   env=env, preexec_fn=_die_with_parent)
+                                   env=env, preexec_fn=_die_with_parent if tied_to_thread else None)
     return Server(name, f"tcp://127.0.0.1:{port}", port, process, log_path)
