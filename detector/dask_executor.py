@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
@@ -82,8 +83,8 @@ class DaskExecutor:
                 if not isinstance(error, KilledWorker):
                     raise error                          # the chunk's own code failed: a bug, not lost work
                 results[index] = LostChunk(f"every Dask worker that ran it died ({self.settings.scheduler})")
-            else:                                        # cancelled or lost with the scheduler
-                results[index] = LostChunk(f"the Dask scheduler {self.settings.scheduler} dropped it ({future.status})")
+            else:                                        # cancelled: the client lost the scheduler
+                results[index] = LostChunk(f"the connection to the Dask scheduler {self.settings.scheduler} was lost")
 
     def _wait_a_moment(self, futures: list[Future], results: dict[int, Any]) -> None:
         from distributed import wait
@@ -92,8 +93,8 @@ class DaskExecutor:
         try:
             with self.client.as_current():
                 wait(pending, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            pass
+        except (TimeoutError, CancelledError):
+            pass                                         # cancelled futures are collected as lost next
 
     def _give_up(self, futures: list[Future], results: dict[int, R | LostChunk], reason: str) -> None:
         pending = [future for index, future in enumerate(futures) if index not in results]
@@ -110,9 +111,9 @@ def dask_executor(settings: DaskSettings, location: str) -> Iterator[DaskExecuto
     """A ``DaskExecutor`` on the scheduler of ``settings``, closed afterwards. ``WorkLost`` (exit 10,
     one line naming ``location``) when the scheduler does not answer within ``connect_timeout`` or
     has no worker within ``worker_wait``."""
-    with _quiet_logs():
-        from distributed import Client
+    from distributed import Client                      # first: importing it sets its loggers' levels
 
+    with _quiet_logs():
         address = settings.scheduler
         try:
             client = Client(address.tcp, timeout=settings.connect_timeout, set_as_default=False)
@@ -135,7 +136,8 @@ def dask_executor(settings: DaskSettings, location: str) -> Iterator[DaskExecuto
 
 @contextmanager
 def _quiet_logs() -> Iterator[None]:
-    loggers = [logging.getLogger(name) for name in _QUIET]
+    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] in _QUIET]
+    loggers = [logging.getLogger(name) for name in {*_QUIET, *names}]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL)

@@ -97,8 +97,9 @@ def start_worker(cluster: DaskCluster, name: str, *, tied_to_thread: bool = True
 def wait_for_workers(address: str, count: int, timeout: float = READY_TIMEOUT) -> None:
     from distributed import Client
 
-    with Client(address, timeout=timeout, set_as_default=False) as client:
-        client.wait_for_workers(count, timeout=timeout)
+    with Client(address, timeout=timeout, set_as_default=False) as client:   # also waits for the scheduler
+        if count:
+            client.wait_for_workers(count, timeout=timeout)
 
 
 def wait_for_started(marker_dir: Path, timeout: float = READY_TIMEOUT) -> list[int]:

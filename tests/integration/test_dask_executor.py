@@ -146,3 +146,25 @@ def test_a_cluster_without_workers_for_less_than_worker_wait_finishes_every_chun
     assert on_dask.coverage == serial.coverage
     assert not on_dask.errors
 
+
+
+def test_a_scheduler_killed_mid_run_leaves_every_chunk_not_computed_reported_as_lost_with_the_reason(fresh_cluster, tmp_path):
+    config, data = _fleet(120)
+    with _dask(fresh_cluster) as executor:
+        killer = KillsWhileRunning(executor, tmp_path, victims=lambda started: [fresh_cluster.scheduler.pid])
+        on_dask = evaluate(config, data, END, executor=killer)
+    usage = next(s for s in on_dask.coverage if s.signal == "usage")
+    lost = [s for s in usage.series if s.state == "not_analysed"]
+    assert len(usage.series) == 120 and lost
+    assert all(f"the connection to the Dask scheduler {fresh_cluster.address} was lost" in s.reason for s in lost)
+    assert isinstance(on_dask.errors["usage"], WorkLost)
+
+
+def test_a_scheduler_without_any_worker_is_work_lost_naming_the_setting_after_worker_wait():
+    from detector.dask_executor import dask_executor
+
+    with start_dask_cluster(workers=0) as empty:
+        settings = DaskSettings(address=empty.address, connect_timeout=20, worker_wait=1)
+        with pytest.raises(WorkLost, match=r"--executor: the Dask scheduler at tcp://127.0.0.1:\d+ has no worker after 1 s \(worker_wait\)"):
+            with dask_executor(settings, "--executor"):
+                pass
