@@ -82,7 +82,8 @@ class DaskExecutor:
                 error = future.exception()
                 if not isinstance(error, KilledWorker):
                     raise error                          # the chunk's own code failed: a bug, not lost work
-                results[index] = LostChunk(f"every Dask worker that ran it died ({self.settings.scheduler})")
+                results[index] = LostChunk(f"the Dask workers it was given to died more often than {self.settings.scheduler} allows "
+                                           "(distributed.scheduler.allowed-failures)")
             else:                                        # cancelled: the client lost the scheduler
                 results[index] = LostChunk(f"the connection to the Dask scheduler {self.settings.scheduler} was lost")
 

@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Mapping, Sequence
 
 from tests.integration.promstack import Server, _die_with_parent, free_port
 
@@ -68,11 +68,15 @@ def dask_missing() -> bool:
     return shutil.which(DASK) is None
 
 
-def start_dask_cluster(workers: int = 2) -> DaskCluster:
-    """A scheduler and ``workers`` single-thread workers on 127.0.0.1, every worker connected."""
+def start_dask_cluster(workers: int = 2, allowed_failures: int | None = None) -> DaskCluster:
+    """A scheduler and ``workers`` single-thread workers on 127.0.0.1, every worker connected.
+    ``allowed_failures``: how many workers may die under a task before the scheduler gives it up
+    (``KilledWorker``; Dask's default is 3)."""
     workdir = Path(tempfile.mkdtemp(prefix="slowburn-dask-"))
     port = free_port()
-    scheduler = _spawn("dask-scheduler", [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], port, workdir)
+    settings = {} if allowed_failures is None else {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(allowed_failures)}
+    scheduler = _spawn("dask-scheduler", [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], port, workdir,
+                       settings=settings)
     cluster = DaskCluster(scheduler, [], workdir)
     try:
         for number in range(workers):
@@ -113,9 +117,10 @@ def wait_for_started(marker_dir: Path, timeout: float = READY_TIMEOUT) -> list[i
     raise RuntimeError(f"no chunk started within {timeout:g} s")
 
 
-def _spawn(name: str, command: Sequence[str], port: int, workdir: Path, tied_to_thread: bool = True) -> Server:
+def _spawn(name: str, command: Sequence[str], port: int, workdir: Path, tied_to_thread: bool = True,
+           settings: Mapping[str, str] | None = None) -> Server:
     log_path = workdir / f"{name}.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(settings or {})}
     with open(log_path, "ab") as log:
         process = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
                                    env=env, preexec_fn=_die_with_parent if tied_to_thread else None)

@@ -21,3 +21,11 @@ def slowly(fn: Callable[[T], R], marker_dir: str, hold_seconds: float, chunk: T)
 
 def fails(chunk: object) -> object:
     raise ZeroDivisionError("a bug in the chunk's code")
+
+
+def crashes_worker_on(poison: str, chunk: str) -> str:
+    """Ends the worker process (as a segfault in native code would) on the chunk ``poison``."""
+    if chunk == poison:
+        os._exit(1)
+    time.sleep(0.2)
+    return chunk.upper()

@@ -20,10 +20,10 @@ from detector.series import SeriesSet
 
 from detector.errors import WorkLost
 from detector.evaluate import evaluate
-from detector.executor import SerialExecutor
+from detector.executor import LostChunk, SerialExecutor
 from detector.executor_settings import DaskSettings
 from tests.integration.dask_cluster import DaskCluster, dask_missing, start_dask_cluster, start_worker, wait_for_started, wait_for_workers
-from tests.integration.slow_chunks import fails, slowly
+from tests.integration.slow_chunks import crashes_worker_on, fails, slowly
 
 pytestmark = pytest.mark.skipif(dask_missing(), reason="needs the dask command and the distributed package (pip install .[dask])")
 
@@ -168,3 +168,17 @@ def test_a_scheduler_without_any_worker_is_work_lost_naming_the_setting_after_wo
         with pytest.raises(WorkLost, match=r"--executor: the Dask scheduler at tcp://127.0.0.1:\d+ has no worker after 1 s \(worker_wait\)"):
             with dask_executor(settings, "--executor"):
                 pass
+
+
+def test_a_chunk_that_kills_more_workers_than_the_scheduler_allows_is_lost_and_the_other_chunks_are_computed():
+    from detector.dask_executor import dask_executor
+
+    with start_dask_cluster(workers=2, allowed_failures=0) as strict:
+        settings = DaskSettings(address=strict.address, connect_timeout=20, worker_wait=5)
+        with dask_executor(settings, "--executor") as executor:
+            results = executor.map_chunks(functools.partial(crashes_worker_on, "poison"), ["a", "poison", "b", "c", "d"])
+    lost = LostChunk(f"the Dask workers it was given to died more often than {strict.address} allows (distributed.scheduler.allowed-failures)")
+    assert results[1] == lost
+    others = [r for i, r in enumerate(results) if i != 1]
+    assert all(r == lost or r == chunk.upper() for r, chunk in zip(others, "abcd"))   # a chunk queued on the dying worker may share its fate
+    assert sum(r == chunk.upper() for r, chunk in zip(others, "abcd")) >= 2               # the other worker computed the rest
