@@ -4,8 +4,8 @@ Each chunk is one task that carries its own data (the chunks are picklable and s
 the scheduler can hand it to another worker when the one running it dies: a worker lost mid-run
 costs time, not results. A chunk comes back as ``LostChunk`` (its series reported as not
 evaluated) when the scheduler gave up on it (``KilledWorker``: the workers it was given to died
-more often than the scheduler's ``allowed-failures``), when the cluster had no worker for ``worker_wait`` seconds, or when the scheduler itself
-went away. An exception raised by the chunk's own code is a bug and is raised here.
+more often than the scheduler's ``allowed-failures``), when the cluster had no worker for
+``worker_wait`` seconds, or when the scheduler itself went away. An exception raised by the chunk's own code is a bug and is raised here.
 
 ``distributed`` is imported only when a Dask executor is opened: ``slowburn --help`` stays fast.
 """

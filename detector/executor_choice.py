@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import ContextManager, Iterator
+from typing import ContextManager, Iterator, TextIO
 
 from detector.config import Config
 from detector.dask_address import LOCAL, parse_dask_address
@@ -40,6 +40,12 @@ def choose_executor(flag: str | None, config: Config, config_path: str) -> Execu
         settings = configured.model_copy(update={"address": tcp}) if configured else DaskSettings(address=tcp)
         return ExecutorChoice(settings, FLAG)
     return ExecutorChoice(configured, f"{config_path}: executor.dask.address")
+
+
+def note_unused_workers(workers_flag: int | None, choice: ExecutorChoice, stream: TextIO) -> None:
+    """``--workers`` sizes the local pool only: say so when a Dask cluster runs the models instead."""
+    if workers_flag is not None and choice.dask is not None:
+        print(f"slowburn: --workers {workers_flag} is not used: the models run on the Dask cluster ({choice.location})", file=stream)
 
 
 @contextmanager

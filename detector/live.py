@@ -60,7 +60,7 @@ class RunOutcome:
 def run_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
     """``slowburn run`` against Prometheus: one evaluation at now (or ``--at``), delivered once."""
     from detector.commands.run import resolve_workers
-    from detector.executor_choice import choose_executor
+    from detector.executor_choice import choose_executor, note_unused_workers
     from detector.timeparse import parse_instant
 
     config = with_prometheus_override(config, getattr(args, "prometheus", None), env.environ)
@@ -86,10 +86,12 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
         if alertmanager is not None:
             sinks.append(alertmanager)
         pusher = build_pushgateway(config, metrics, env)
+    choice = choose_executor(getattr(args, "executor", None), config, args.config)
+    note_unused_workers(args.workers, choice, env.stderr)
     outcome = run_once(
         config, env, source=build_source(config, env), sinks=sinks, metrics=metrics, pusher=pusher, at=at,
         workers=resolve_workers(args.workers, config.workers), limits=live_limits(config, getattr(args, "manifests", None)),
-        executor=choose_executor(getattr(args, "executor", None), config, args.config),
+        executor=choice,
     )
     return outcome.status
 

@@ -55,7 +55,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
     from detector.evaluate import evaluate
     from detector.executor import local_executor
-    from detector.executor_choice import choose_executor
+    from detector.executor_choice import choose_executor, note_unused_workers
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits, with_configuration_findings
     from detector.render import evaluation_to_json, render_table
@@ -76,7 +76,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     else:
         at = at + pd.Timedelta(seconds=min(s.step for s in config.signals))
     local = local_executor(resolve_workers(args.workers, config.workers))
-    with choose_executor(args.executor, config, args.config).open(local) as executor:
+    choice = choose_executor(args.executor, config, args.config)
+    note_unused_workers(args.workers, choice, env.stderr)
+    with choice.open(local) as executor:
         evaluation = evaluate(resolved, data, at, executor=executor)
     evaluation = with_configuration_findings(evaluation, known, config)
     table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only

@@ -83,9 +83,10 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         sinks.append(alertmanager)
     if config.pushgateway is not None:
         print("slowburn: serve exposes /metrics; the pushgateway settings are used by one-shot `slowburn run` only", file=env.stderr)
-    from detector.executor_choice import choose_executor
+    from detector.executor_choice import choose_executor, note_unused_workers
 
     executor = choose_executor(args.executor, config, args.config)
+    note_unused_workers(args.workers, executor, env.stderr)
     workers = resolve_workers(args.workers, config.workers)
     pool = start_pool(workers) if workers > 1 and executor.dask is None else None
     stale_after = config.schedule.unhealthy_after * cron_interval(config.schedule.cron)

@@ -106,3 +106,16 @@ def test_the_flag_wins_over_the_config_and_keeps_its_timeouts():
 
 def test_executor_local_on_the_command_line_overrides_a_cluster_in_the_config():
     assert choose_executor("local", _config(dask={"address": "tcp://scheduler:8786"}), "c.yaml").dask is None
+
+
+def test_workers_given_with_a_dask_cluster_are_named_as_unused_and_without_one_nothing_is_said():
+    from detector.executor_choice import note_unused_workers
+
+    config = _config(dask={"address": "tcp://scheduler:8786"})
+    said = io.StringIO()
+    note_unused_workers(4, choose_executor(None, config, "c.yaml"), said)
+    assert said.getvalue() == "slowburn: --workers 4 is not used: the models run on the Dask cluster (c.yaml: executor.dask.address)\n"
+    quiet = io.StringIO()
+    note_unused_workers(None, choose_executor(None, config, "c.yaml"), quiet)
+    note_unused_workers(4, choose_executor("local", config, "c.yaml"), quiet)
+    assert quiet.getvalue() == ""
