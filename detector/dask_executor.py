@@ -59,8 +59,8 @@ class DaskExecutor:
                 break
             try:
                 alive = len(self.client.nthreads())
-            except (OSError, TimeoutError) as exc:
-                self._give_up(futures, results, f"the Dask scheduler {self.settings.scheduler} was lost ({type(exc).__name__})")
+            except (OSError, TimeoutError, CancelledError):
+                self._give_up(futures, results, self._connection_lost().reason)
                 break
             now = time.monotonic()
             without_workers_since = None if alive else (without_workers_since or now)
@@ -77,7 +77,10 @@ class DaskExecutor:
             if index in results or not future.done():
                 continue
             if future.status == "finished":
-                results[index] = future.result()
+                try:
+                    results[index] = future.result()
+                except CancelledError:                   # the scheduler went away before the result was fetched
+                    results[index] = self._connection_lost()
             elif future.status == "error":
                 error = future.exception()
                 if not isinstance(error, KilledWorker):
@@ -85,7 +88,10 @@ class DaskExecutor:
                 results[index] = LostChunk(f"the Dask workers it was given to died more often than {self.settings.scheduler} allows "
                                            "(distributed.scheduler.allowed-failures)")
             else:                                        # cancelled: the client lost the scheduler
-                results[index] = LostChunk(f"the connection to the Dask scheduler {self.settings.scheduler} was lost")
+                results[index] = self._connection_lost()
+
+    def _connection_lost(self) -> LostChunk:
+        return LostChunk(f"the connection to the Dask scheduler {self.settings.scheduler} was lost")
 
     def _wait_a_moment(self, futures: list[Future], results: dict[int, Any]) -> None:
         from distributed import wait
