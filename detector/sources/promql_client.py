@@ -14,7 +14,6 @@ import json
 import logging
 import random
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import requests
@@ -25,6 +24,7 @@ from detector.series import DataNote
 from detector.sources.base import RawSeries
 from detector.sources.export_json import parse_json_export
 from detector.sources.prometheus_chunks import TimeRange, format_seconds
+from detector.sources.promql_failures import Deadline, Permanent as _Permanent, Transient as _Transient, Unreachable as _Unreachable
 from detector.sources.promql_messages import hint as _hint, incomplete as _incomplete, never_connected as _never_connected
 from detector.sources.promql_messages import reason as _reason, server_message as _server_message, warnings_of as _warnings
 from detector.sources.query_deadline import Reachability, Watchdog, track_connections
@@ -32,41 +32,14 @@ from detector.sources.retry_policy import RETRIED_STATUSES, RetryPolicy, parse_r
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Deadline", "INSTANT_PATH", "PromQLClient", "QUERY_RANGE_PATH", "safe_url"]
+
 QUERY_RANGE_PATH = "/api/v1/query_range"
 INSTANT_PATH = "/api/v1/query"
 
 
-class _Transient(Exception):
-    """A failed attempt that may succeed when retried; ``retry_after`` in seconds if the server said."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-
-class _Permanent(Exception):
-    """A failure that retrying cannot fix (bad query, wrong URL, refused credentials)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class _Unreachable(_Transient):
-    """Could not connect at all (refused, no route, DNS): the verdict is shared by the fetch's queries."""
-
-
 safe_url = strip_userinfo
 """``url`` without any ``user:password@`` part, for messages and logs (``detector.redact``)."""
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A monotonic instant (seconds) after which a query gives up, and the sentence it gives up with."""
-
-    at: float
-    message: str
 
 
 class PromQLClient:
