@@ -53,16 +53,20 @@ class HistoryStore:
         Seconds to wait for a concurrent run before ``StoreError("store is locked ...")``.
     max_bytes : int, optional
         Cap on the database size; a write beyond it fails exactly like a full disk.
+    connect : callable
+        ``sqlite3.connect`` (injected where a test watches the statements).
     """
 
     def __init__(self, path: str | Path, retention: float, *, lock_timeout: float = 30.0, max_bytes: int | None = None,
-                 check_every: float = CHECK_EVERY, clock: Callable[[], float] = time.monotonic) -> None:
+                 check_every: float = CHECK_EVERY, clock: Callable[[], float] = time.monotonic,
+                 connect: Callable[..., sqlite3.Connection] = sqlite3.connect) -> None:
         self.path = Path(path)
         self.retention = retention
         self.lock_timeout = lock_timeout
         self.max_bytes = max_bytes
         self.check_every = check_every
         self._clock = clock
+        self._connect = connect
         self._checked_at: float | None = None
 
     def _check_due(self) -> bool:
@@ -88,7 +92,7 @@ class HistoryStore:
             raise StoreError(f"cannot create the store directory: {exc.strerror}", location=str(self.path)) from None
         with run_lock(Path(f"{self.path}.lock"), self.lock_timeout):
             with _guard(self.path, "open"):
-                connection = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
+                connection = self._connect(self.path, timeout=self.lock_timeout, isolation_level=None)
             try:
                 with _guard(self.path, "open"):
                     _prepare(connection, self.max_bytes)

@@ -4,9 +4,8 @@ The queries run on daemon threads: a fetch that passes its deadline returns what
 the signals still waiting fail with the deadline's message, and a query stuck on a trickling
 server ends on its own query deadline without holding up the next run or the interpreter's exit.
 
-``stream`` hands the answers to the caller one at a time, in query order, and holds at most
-``ahead`` answered chunks the caller has not taken yet (the workers wait for the caller beyond
-that): the caller writes a chunk to the store and drops it before the next arrives, so a pull
+``stream`` hands the answers to the caller one at a time, in query order, and no worker starts
+a query more than ``ahead`` places beyond the one the caller waits for: the caller writes a chunk to the store and drops it before the next arrives, so a pull
 holds a few chunks in memory, never the whole history.
 """
 
@@ -52,13 +51,14 @@ def stream(
 ) -> Iterator[Delivery]:
     """Every query's ``Delivery`` in query order; a signal stops at its first failure.
 
-    ``ahead``: most answered queries not yet taken by the caller (default ``2 * concurrency``).
+    ``ahead``: how far beyond the answer the caller waits for the workers may go (default
+    ``concurrency``); with ``ahead=1`` a query is sent only once the caller is done with the one before.
     """
-    ahead = max(1, ahead if ahead is not None else 2 * concurrency)
+    ahead = max(1, ahead if ahead is not None else concurrency)
     answers: list[Answer | None] = [None] * len(queries)
     finished = [False] * len(queries)
     failed: dict[str, SourceError] = {}
-    taken = [0]                                  # queries handed to the caller so far
+    taken = [0]                                  # the query whose answer the caller waits for
     reach = Reachability()
     lock = threading.Condition()
     order = iter(range(len(queries)))
@@ -89,6 +89,8 @@ def stream(
     try:
         for index, query in enumerate(queries):
             with lock:
+                taken[0] = index                 # the caller is done with every earlier answer
+                lock.notify_all()
                 while not finished[index]:
                     left = None if deadline is None else deadline.at - monotonic()
                     if left is not None and left <= 0:
@@ -98,8 +100,6 @@ def stream(
                 answer, answers[index] = (answers[index] if finished[index] else None), None
                 if not finished[index] and deadline is not None:
                     _expire(queries, finished, failed, index, deadline, client)
-                taken[0] = index + 1
-                lock.notify_all()
                 delivery = Delivery(query, answer, failed.get(query.signal))
             yield delivery
     finally:

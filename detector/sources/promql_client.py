@@ -4,8 +4,8 @@ Plain ``requests`` on an injected session rather than prometheus-api-client: its
 hides the status, the ``Retry-After`` header and the server's ``errorType``/``error`` message, it
 cannot be given a fake clock or sleeper, and it would add a ``dateparser`` code path for times we
 already hold as milliseconds. Here each failure maps to exactly one message and retries are
-testable without real sleeps. The body is parsed by the same reader as exported JSON files, so a
-live pull and a saved ``query_range`` response give identical series.
+testable without real sleeps. The body is parsed series by series by the same code as exported JSON
+files (``prometheus_body``), so a live pull and a saved ``query_range`` response give identical series.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from detector.errors import DataError, SourceError
 from detector.redact import redact_text, strip_userinfo
 from detector.series import DataNote
 from detector.sources.base import RawSeries
-from detector.sources.export_json import parse_json_export
+from detector.sources.prometheus_body import parse_range_answer
 from detector.sources.prometheus_chunks import TimeRange, format_seconds
 from detector.sources.promql_failures import Deadline, Permanent as _Permanent, Transient as _Transient, Unreachable as _Unreachable
 from detector.sources.promql_messages import hint as _hint, incomplete as _incomplete, never_connected as _never_connected
@@ -203,7 +203,7 @@ class PromQLClient:
         error page or a cut connection gives, ``_Permanent`` for JSON that is not a range answer."""
         try:
             text = body.decode("utf-8")
-            series, notes = parse_json_export(text, where, signal)
+            series, notes = parse_range_answer(text, where, signal)
         except UnicodeDecodeError:
             raise _Transient(f"malformed response: not UTF-8 text: {_server_message(body)}") from None
         except RecursionError:
