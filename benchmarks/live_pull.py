@@ -1,7 +1,7 @@
 """Live pull cost: HTTP requests, bytes, wall and CPU time and memory of a first run and of the next incremental run.
 
 Run: python -m benchmarks.live_pull [--series 1000] [--days 180] [--signals 10] [--max-points 11000] [--no-gzip]
-     [--concurrency 4] [--tsdb DIR] [--fetch-runs]
+     [--max-samples N] [--concurrency 4] [--tsdb DIR] [--fetch-runs]
 
 Backfills ``--series`` seeded hourly series (spread over ``--signals`` metrics) ending at the current
 hour into a TSDB (a temporary directory, or ``--tsdb DIR`` kept and reused by the next run with the
@@ -57,13 +57,14 @@ class Phase:
     days: int
     signals: int
     max_points: int
+    max_samples: int | None
     concurrency: int
     headers: tuple[tuple[str, str], ...]
 
 
 def run_phase(phase: Phase) -> tuple[PhaseCost, int, int, int, int, int]:
     """Cost, requests, bytes, samples, series and errors of one pull (in the child process)."""
-    settings = PrometheusSettings(url=phase.url, max_points_per_query=phase.max_points, timeout=600,
+    settings = PrometheusSettings(url=phase.url, max_points_per_query=phase.max_points, max_samples_per_query=phase.max_samples, timeout=600,
                                   concurrency=phase.concurrency, headers=dict(phase.headers))
     session = build_session(settings, section="prometheus")
     traffic = Traffic()
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-points", type=int, default=11000, help="prometheus.max_points_per_query")
     parser.add_argument("--no-gzip", action="store_true", help="send Accept-Encoding: identity (less CPU, more bytes on the wire)")
     parser.add_argument("--tsdb", type=Path, help="keep the backfilled TSDB here and reuse it next time")
+    parser.add_argument("--max-samples", type=int, help="prometheus.max_samples_per_query (default: none)")
     parser.add_argument("--concurrency", type=int, default=4, help="prometheus.concurrency")
     parser.add_argument("--fetch-runs", action="store_true", help="also fetch (pull and read the whole window back) with and without the store")
     args = parser.parse_args(argv)
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         now = last + pd.Timedelta(seconds=1)
         with promstack.start_prometheus(tsdb) as server:
             print(HEADER)
-            phase = functools.partial(Phase, url=server.url, days=args.days, signals=args.signals, max_points=args.max_points,
+            phase = functools.partial(Phase, url=server.url, days=args.days, signals=args.signals, max_points=args.max_points, max_samples=args.max_samples,
                                       concurrency=args.concurrency, headers=tuple(headers.items()))
             db = work / "history.db"
             measured("first pull", phase("into_store", store=db, end=one_hour_ago))

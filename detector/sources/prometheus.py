@@ -34,7 +34,7 @@ from detector.live_settings import PrometheusSettings
 from detector.series import DataNote, SeriesSet
 from detector.sources.base import assemble_signal
 from detector.sources.promql_client import Deadline, PromQLClient, safe_url
-from detector.sources.prometheus_plan import SignalPlan, plan_signal
+from detector.sources.prometheus_plan import PROBE_ABOVE_POINTS, SignalPlan, fit_to_budget, plan_signal
 from detector.sources.prometheus_intake import Intake, StorePull, in_memory, into_store
 from detector.sources.prometheus_pull import Query, stream
 from detector.sources.retry_policy import RetryPolicy
@@ -161,11 +161,14 @@ class PrometheusSource:
         """Plan, pull chunk by chunk and hand each signal's ``Intake`` to ``finish``, in signal order."""
         plans = [plan for plan in (plan_signal(signal, end, self.store, errors, notes) for signal in signals) if plan is not None]
         with self.store.open() if self.store is not None else nullcontext() as session:
-            for plan in plans:
-                plan.chunk(session, self.settings.max_points_per_query, self.settings.max_range_per_query)
             deadline = None
             if self.run_deadline is not None:
                 deadline = Deadline(self.monotonic() + self.run_deadline, f"run deadline of {self.run_deadline:g} s passed (schedule.run_deadline)")
+            for plan in plans:
+                plan.chunk(session, self.settings.max_points_per_query, self.settings.max_range_per_query)
+                if self.settings.max_samples_per_query is not None and plan.points > PROBE_ABOVE_POINTS:
+                    fit_to_budget(plan, self._series_count(plan, deadline), self.settings.max_samples_per_query,
+                                  self.settings.max_points_per_query, self.settings.max_range_per_query)
             queries = [Query(plan.signal.name, plan.signal.query or "", chunk, plan.step_ms) for plan in plans for chunk in plan.chunks]
             deliveries = stream(self.client, queries, self.settings.concurrency, deadline, self.monotonic)
             try:
@@ -217,6 +220,14 @@ class PrometheusSource:
         result.series[name] = series
         result.notes.extend(notes + series_notes)
         log.debug("%s: %d series from %d request(s)", origin, len(series), len(plan.chunks))
+
+    def _series_count(self, plan: SignalPlan, deadline: Deadline | None) -> int | None:
+        """The query's series now (one try; None when it fails: the pull goes on with the usual chunks)."""
+        try:
+            return self.client.series_count(plan.signal.query or "", plan.window.end_ms, signal=plan.signal.name, until=deadline, retry=False)
+        except SourceError as err:
+            log.debug("%s: cannot count the series to size the chunks: %s", plan.signal.name, err)
+            return None
 
     def _young(self, plan: SignalPlan, end: pd.Timestamp, origin: str, deadline: Deadline | None) -> DataNote | None:
         """When the range matched nothing: has the query series *now* (they appeared after the last

@@ -1,4 +1,11 @@
-"""What one signal needs from Prometheus this run: its window, what the store lacks, and the chunks to ask for."""
+"""What one signal needs from Prometheus this run: its window, what the store lacks, and the chunks to ask for.
+
+A long pull (a first run, or a catch-up after an outage: more than ``PROBE_ABOVE_POINTS`` points)
+first asks how many series the query has (``count(query)``, once, without retries) and cuts its
+chunks so that one answer holds at most ``prometheus.max_samples_per_query`` samples: with the
+chunk-by-chunk write (``prometheus_intake``) that bounds the memory of a pull however many series
+one query matches. A short pull (the hourly run: a few points) never asks.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,9 @@ from detector.series import DataNote
 from detector.sources.prometheus_chunks import TimeRange, missing_ranges, plan_chunks, query_window, step_ms_of
 from detector.store import HistoryStore, StoreKey, StoreSession
 
+PROBE_ABOVE_POINTS = 256
+"""Points per series above which a pull first counts the query's series (one store block, ~10 days hourly)."""
+
 
 @dataclass
 class SignalPlan:
@@ -23,6 +33,7 @@ class SignalPlan:
     step_ms: int
     chunks: list[TimeRange] = field(default_factory=list)
     coverage: TimeRange | None = None
+    ranges: list[TimeRange] = field(default_factory=list)
 
     @property
     def key(self) -> StoreKey:
@@ -35,8 +46,23 @@ class SignalPlan:
         ranges, self.coverage = missing_ranges(self.window, self.step_ms, stored)
         if session is not None and stored is not None:       # holes the server left: ask again, a few per run
             ranges += store_holes.to_request(session.holes(self.key), self.window, ranges)
-        for span in ranges:
-            self.chunks += plan_chunks(span, self.step_ms, max_points, max_range)
+        self.ranges = ranges
+        self.split(max_points, max_range)
+
+    @property
+    def points(self) -> int:
+        """Grid points this run asks for (per series)."""
+        return sum(span.points(self.step_ms) for span in self.ranges)
+
+    def split(self, max_points: int, max_range: float | None) -> None:
+        """Cut the ranges into chunks of at most ``max_points`` points and ``max_range`` seconds."""
+        self.chunks = [chunk for span in self.ranges for chunk in plan_chunks(span, self.step_ms, max_points, max_range)]
+
+
+def fit_to_budget(plan: SignalPlan, series: int | None, max_samples: int, max_points: int, max_range: float | None) -> None:
+    """Smaller chunks where ``series`` x points would pass ``max_samples`` in one answer (None: unknown, unchanged)."""
+    if series is not None and series > 0:
+        plan.split(max(1, min(max_points, max_samples // series)), max_range)
 
 
 def plan_signal(signal: Signal, end: pd.Timestamp, store: HistoryStore | None,

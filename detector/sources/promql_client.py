@@ -110,15 +110,15 @@ class PromQLClient:
         where = f"{safe_url(self.base_url)} signal {signal}"
         return self._call(QUERY_RANGE_PATH, params, lambda body: self._parse(body, where, signal), where, until, reach)
 
-    def series_count(self, query: str, at_ms: int, *, signal: str, until: Deadline | None = None) -> int:
+    def series_count(self, query: str, at_ms: int, *, signal: str, until: Deadline | None = None, retry: bool = True) -> int:
         """How many series ``query`` has at ``at_ms`` (``count(query)`` as an instant query), under the
-        same retries and deadlines as ``query_range``; raises ``SourceError`` naming ``signal``."""
+        same retries (none with ``retry=False``) and deadlines as ``query_range``; raises ``SourceError`` naming ``signal``."""
         params = {"query": f"count({query})", "time": format_seconds(at_ms)}
         where = f"{safe_url(self.base_url)} signal {signal}"
-        return self._call(INSTANT_PATH, params, _count_of, where, until, None)
+        return self._call(INSTANT_PATH, params, _count_of, where, until, None, retry=retry)
 
     def _call(self, path: str, params: dict[str, str], parse: Callable[[bytes], Any], where: str,
-              until: Deadline | None, reach: Reachability | None) -> Any:
+              until: Deadline | None, reach: Reachability | None, *, retry: bool = True) -> Any:
         """One API call with retries: ``parse(body)`` of the first good answer, else ``SourceError``."""
         deadline = self._deadline(until)
         attempt = 0
@@ -131,7 +131,7 @@ class PromQLClient:
                 body = self._attempt(path, params, deadline)
                 answer = parse(body)
             except _Transient as failure:
-                wait = self.retry.delay(attempt, self.rng, failure.retry_after)
+                wait = self.retry.delay(attempt, self.rng, failure.retry_after) if retry else None
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
                 if wait is not None and deadline is not None and self.monotonic() + wait >= deadline.at:
                     wait, tries = None, f" (after {attempt + 1} attempt(s); {deadline.message})"

@@ -1,4 +1,5 @@
-"""A pull into the store takes one chunk at a time: written to the store before the next is asked for.
+"""A pull into the store takes one chunk at a time: written to the store before the next is asked for;
+with ``max_samples_per_query`` a long pull counts the query's series first and cuts its chunks to fit.
 
 A counting proxy in front of a real Prometheus records when each ``query_range`` arrives, and the
 store's own SQLite connection records each block it writes (``set_trace_callback``); both go to one
@@ -13,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from detector.store import HistoryStore
-from tests.integration.fault_proxy import FaultProxy
+from tests.integration.fault_proxy import FaultProxy, HtmlPage
 from tests.integration.synthetic_source import SIGNALS, prometheus_source
 
 SEED = 41
@@ -62,3 +63,44 @@ def test_the_chunks_written_one_by_one_read_back_as_the_whole_lookback_pulled_wi
         assert from_store.of(signal.name).keys() == direct.of(signal.name).keys()
         for labels, series in direct.of(signal.name).items():
             pd.testing.assert_series_equal(from_store.of(signal.name)[labels], series, check_freq=False)
+
+
+def requests_of(prometheus_url: str, store: HistoryStore, end: pd.Timestamp, **limits: Any) -> list[dict[str, str]]:
+    """The GET parameters the proxy saw during one ``pull_into_store`` of the disk signal."""
+    seen: list[dict[str, str]] = []
+    with FaultProxy(prometheus_url, {}, on_request=seen.append) as proxy:
+        pulled = prometheus_source(proxy.url, seed=SEED, store=store, **limits).pull_into_store(SIGNALS[:1], end=end)
+    assert pulled.errors == {}
+    return seen
+
+
+def test_a_sample_budget_that_holds_every_series_for_the_whole_lookback_keeps_one_chunk(prometheus, synthetic_history, tmp_path):
+    end = synthetic_history.last + pd.Timedelta(hours=1)
+    seen = requests_of(prometheus.url, HistoryStore(tmp_path / "h.db", retention=400 * DAY), end, max_samples_per_query=4 * 4320)
+    assert [params["query"] for params in seen] == ["count(sb_disk_used_bytes)", "sb_disk_used_bytes"]
+
+
+def test_a_sample_budget_one_short_of_every_series_for_the_whole_lookback_cuts_two_chunks(prometheus, synthetic_history, tmp_path):
+    end = synthetic_history.last + pd.Timedelta(hours=1)
+    seen = requests_of(prometheus.url, HistoryStore(tmp_path / "h.db", retention=400 * DAY), end, max_samples_per_query=4 * 4320 - 1)
+    ranges = [params for params in seen if "start" in params]
+    assert len(ranges) == 2
+    assert max((float(p["end"]) - float(p["start"])) / 3600 + 1 for p in ranges) * 4 <= 4 * 4320 - 1
+
+
+def test_the_hourly_run_after_a_first_pull_never_counts_series(prometheus, synthetic_history, tmp_path):
+    end = synthetic_history.last + pd.Timedelta(hours=1)
+    store = HistoryStore(tmp_path / "h.db", retention=400 * DAY)
+    requests_of(prometheus.url, store, end - pd.Timedelta(hours=1), max_samples_per_query=1000)
+    later = requests_of(prometheus.url, store, end, max_samples_per_query=1000)
+    assert [params["query"] for params in later] == ["sb_disk_used_bytes"]
+
+
+def test_a_failed_series_count_leaves_the_usual_chunks(prometheus, synthetic_history, tmp_path):
+    end = synthetic_history.last + pd.Timedelta(hours=1)
+    seen: list[dict[str, str]] = []
+    with FaultProxy(prometheus.url, {"count(sb_disk_used_bytes)": HtmlPage()}, on_request=seen.append) as proxy:
+        pulled = prometheus_source(proxy.url, seed=SEED, store=HistoryStore(tmp_path / "h.db", retention=400 * DAY),
+                                   max_samples_per_query=1000).pull_into_store(SIGNALS[:1], end=end)
+    assert pulled.errors == {} and pulled.samples > 0
+    assert [params["query"] for params in seen] == ["count(sb_disk_used_bytes)", "sb_disk_used_bytes"]
