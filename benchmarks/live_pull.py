@@ -71,7 +71,7 @@ def run_phase(phase: Phase) -> tuple[PhaseCost, int, int, int, int, int]:
     session.hooks["response"].append(traffic.hook)
     store = HistoryStore(phase.store, retention=400 * 86400) if phase.store is not None else None
     source = PrometheusSource(settings, store=store, session=session, rng=random.Random(SEED))
-    signals = [Signal(name=f"bench_{k}", query=f"bench_gauge_{k}", lookback=f"{phase.days}d") for k in range(phase.signals)]
+    signals = [Signal(name=f"bench_{k}", query=f"bench_gauge_{k}", lookback=phase.days * 86400.0) for k in range(phase.signals)]
     with MemoryProbe() as probe:
         if phase.kind == "into_store":
             pulled = source.pull_into_store(signals, end=phase.end)

@@ -31,7 +31,8 @@ from detector.errors import StoreError
 from detector.store_integrity import quick_check
 from detector.store_key import StoreKey
 from detector.store_lock import run_lock
-from detector.store_schema import guard as _guard, prepare as _prepare
+from detector.store_schema import guard as _guard
+from detector.store_schema import prepare as _prepare
 from detector.store_session import StoreSession
 
 __all__ = ["CHECK_EVERY", "HistoryStore", "StoreKey", "StoreSession"]

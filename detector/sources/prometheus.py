@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 import pandas as pd
 import requests
 
+from detector import store_holes
 from detector.config import Signal
 from detector.coverage import young_signal
 from detector.errors import DataError, NoSeries, SourceError
@@ -33,12 +34,16 @@ from detector.http_client import build_session
 from detector.live_settings import PrometheusSettings
 from detector.series import DataNote, SeriesSet
 from detector.sources.base import assemble_signal
-from detector.sources.promql_client import Deadline, PromQLClient, safe_url
-from detector.sources.prometheus_plan import PROBE_ABOVE_POINTS, SignalPlan, fit_to_budget, plan_signal
 from detector.sources.prometheus_intake import Intake, StorePull, in_memory, into_store
+from detector.sources.prometheus_plan import (
+    PROBE_ABOVE_POINTS,
+    SignalPlan,
+    fit_to_budget,
+    plan_signal,
+)
 from detector.sources.prometheus_pull import Query, stream
+from detector.sources.promql_client import Deadline, PromQLClient, safe_url
 from detector.sources.retry_policy import RetryPolicy
-from detector import store_holes
 from detector.store import HistoryStore, StoreSession
 
 log = logging.getLogger(__name__)

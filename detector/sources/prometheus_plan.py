@@ -17,7 +17,13 @@ from detector import store_holes
 from detector.config import Signal
 from detector.errors import ConfigError
 from detector.series import DataNote
-from detector.sources.prometheus_chunks import TimeRange, missing_ranges, plan_chunks, query_window, step_ms_of
+from detector.sources.prometheus_chunks import (
+    TimeRange,
+    missing_ranges,
+    plan_chunks,
+    query_window,
+    step_ms_of,
+)
 from detector.store import HistoryStore, StoreKey, StoreSession
 
 PROBE_ABOVE_POINTS = 256

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Generator, Sequence
 
 from detector.errors import SourceError
 from detector.series import DataNote
@@ -48,7 +48,7 @@ class Delivery:
 def stream(
     client: PromQLClient, queries: Sequence[Query], concurrency: int, deadline: Deadline | None,
     monotonic: Callable[[], float], ahead: int | None = None,
-) -> Iterator[Delivery]:
+) -> Generator[Delivery, None, None]:
     """Every query's ``Delivery`` in query order; a signal stops at its first failure.
 
     ``ahead``: how far beyond the answer the caller waits for the workers may go (default
@@ -93,7 +93,7 @@ def stream(
                 lock.notify_all()
                 while not finished[index]:
                     left = None if deadline is None else deadline.at - monotonic()
-                    if left is not None and left <= 0:
+                    if deadline is not None and left is not None and left <= 0:
                         failed.setdefault(query.signal, SourceError(deadline.message, location=f"{safe_url(client.base_url)} signal {query.signal}"))
                         break
                     lock.wait(timeout=left)

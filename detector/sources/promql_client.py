@@ -24,15 +24,26 @@ from detector.series import DataNote
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_body import parse_range_answer
 from detector.sources.prometheus_chunks import TimeRange, format_seconds
-from detector.sources.promql_failures import Deadline, Permanent as _Permanent, Transient as _Transient, Unreachable as _Unreachable
-from detector.sources.promql_messages import hint as _hint, incomplete as _incomplete, never_connected as _never_connected
-from detector.sources.promql_messages import reason as _reason, server_message as _server_message, warnings_of as _warnings
+from detector.sources.promql_failures import Deadline
+from detector.sources.promql_failures import Permanent as _Permanent
+from detector.sources.promql_failures import Transient as _Transient
+from detector.sources.promql_failures import Unreachable as _Unreachable
+from detector.sources.promql_messages import hint as _hint
+from detector.sources.promql_messages import incomplete as _incomplete
+from detector.sources.promql_messages import never_connected as _never_connected
+from detector.sources.promql_messages import reason as _reason
+from detector.sources.promql_messages import server_message as _server_message
+from detector.sources.promql_messages import warnings_of as _warnings
 from detector.sources.query_deadline import Reachability, Watchdog, track_connections
-from detector.sources.retry_policy import RETRIED_STATUSES, RetryPolicy, parse_retry_after
+from detector.sources.retry_policy import (
+    RETRIED_STATUSES,
+    RetryPolicy,
+    parse_retry_after,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Deadline", "INSTANT_PATH", "PromQLClient", "QUERY_RANGE_PATH", "safe_url"]
+__all__ = ["INSTANT_PATH", "QUERY_RANGE_PATH", "Deadline", "PromQLClient", "safe_url"]
 
 QUERY_RANGE_PATH = "/api/v1/query_range"
 INSTANT_PATH = "/api/v1/query"
