@@ -1,7 +1,7 @@
 """Live pull cost: HTTP requests, bytes, wall and CPU time and memory of a first run and of the next incremental run.
 
 Run: python -m benchmarks.live_pull [--series 1000] [--days 180] [--signals 10] [--max-points 11000] [--no-gzip]
-     [--max-samples N] [--concurrency 4] [--tsdb DIR] [--fetch-runs]
+     [--max-samples N] [--query-deadline 120] [--concurrency 4] [--tsdb DIR] [--fetch-runs]
 
 Backfills ``--series`` seeded hourly series (spread over ``--signals`` metrics) ending at the current
 hour into a TSDB (a temporary directory, or ``--tsdb DIR`` kept and reused by the next run with the
@@ -59,12 +59,13 @@ class Phase:
     max_points: int
     max_samples: int | None
     concurrency: int
+    query_deadline: float
     headers: tuple[tuple[str, str], ...]
 
 
 def run_phase(phase: Phase) -> tuple[PhaseCost, int, int, int, int, int]:
     """Cost, requests, bytes, samples, series and errors of one pull (in the child process)."""
-    settings = PrometheusSettings(url=phase.url, max_points_per_query=phase.max_points, max_samples_per_query=phase.max_samples, timeout=600,
+    settings = PrometheusSettings(url=phase.url, max_points_per_query=phase.max_points, max_samples_per_query=phase.max_samples, timeout=600, query_deadline=phase.query_deadline,
                                   concurrency=phase.concurrency, headers=dict(phase.headers))
     session = build_session(settings, section="prometheus")
     traffic = Traffic()
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-gzip", action="store_true", help="send Accept-Encoding: identity (less CPU, more bytes on the wire)")
     parser.add_argument("--tsdb", type=Path, help="keep the backfilled TSDB here and reuse it next time")
     parser.add_argument("--max-samples", type=int, help="prometheus.max_samples_per_query (default: none)")
+    parser.add_argument("--query-deadline", type=float, default=120.0, help="prometheus.query_deadline in seconds")
     parser.add_argument("--concurrency", type=int, default=4, help="prometheus.concurrency")
     parser.add_argument("--fetch-runs", action="store_true", help="also fetch (pull and read the whole window back) with and without the store")
     args = parser.parse_args(argv)
@@ -122,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         with promstack.start_prometheus(tsdb) as server:
             print(HEADER)
             phase = functools.partial(Phase, url=server.url, days=args.days, signals=args.signals, max_points=args.max_points, max_samples=args.max_samples,
-                                      concurrency=args.concurrency, headers=tuple(headers.items()))
+                                      concurrency=args.concurrency, query_deadline=args.query_deadline, headers=tuple(headers.items()))
             db = work / "history.db"
             measured("first pull", phase("into_store", store=db, end=one_hour_ago))
             measured("incremental", phase("into_store", store=db, end=now))

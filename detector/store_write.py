@@ -32,7 +32,7 @@ class SignalWriter:
         self.key = key
         self.signal_id = signal_id(connection, key)
         self.samples = 0
-        self.series = 0
+        self._series_ids: set[int] = set()
         self.newest: int | None = None
         self.discarded = False
 
@@ -50,12 +50,17 @@ class SignalWriter:
                     bts, bvs = merge_block(decoded(self.path, old[0], old[1]), (bts, bvs))
                 put_block(self._db, series_id, block, bts, bvs)
             written += int(ts_ms.size)
-            self.series += 1
+            self._series_ids.add(series_id)
             if ts_ms.size:
                 newest = int(ts_ms.max())
                 self.newest = newest if self.newest is None else max(self.newest, newest)
         self.samples += written
         return written
+
+    @property
+    def series(self) -> int:
+        """Distinct series written so far (a series in several chunks counts once)."""
+        return len(self._series_ids)
 
     def finish(self, coverage: TimeRange, pulled: Sequence[TimeRange] = ()) -> None:
         """Set the coverage and the holes (see ``StoreSession.write``) once every chunk has been added."""

@@ -25,7 +25,7 @@ from detector.store_session import StoreSession
 @dataclass(frozen=True)
 class Intake:
     """What one signal's chunks brought: its error, the servers' notes, the series kept in memory
-    (without a store), and the samples and series (counted per chunk) written to the store."""
+    (without a store), and the samples and distinct series written to the store."""
 
     error: SourceError | None
     notes: tuple[DataNote, ...]
@@ -94,7 +94,7 @@ def merge_chunks(raw: list[RawSeries]) -> list[RawSeries]:
 @dataclass(frozen=True)
 class StorePull:
     """What ``PrometheusSource.pull_into_store`` did: each failed signal's error, the notes (server
-    warnings, holes, configuration), and the samples and series (counted per chunk) written."""
+    warnings, holes, configuration), and the samples and distinct series written."""
 
     errors: Mapping[str, Exception]
     notes: tuple[DataNote, ...]

@@ -46,7 +46,7 @@ def test_chunks_added_one_by_one_store_exactly_what_one_write_stores(tmp_path):
         for chunk in in_chunks(whole, 97):
             writer.add(chunk)
         writer.finish(everything())
-    assert writer.samples == 3 * HOURS
+    assert writer.samples == 3 * HOURS and writer.series == 3      # 11 chunks of the same 3 series
     a, b = stored(at_once), stored(by_chunk)
     assert a.keys() == b.keys() == {"q0", "q1", "q2"}
     for queue in a:
