@@ -35,12 +35,7 @@ from detector.live_settings import PrometheusSettings
 from detector.series import DataNote, SeriesSet
 from detector.sources.base import assemble_signal
 from detector.sources.prometheus_intake import Intake, StorePull, in_memory, into_store
-from detector.sources.prometheus_plan import (
-    PROBE_ABOVE_POINTS,
-    SignalPlan,
-    fit_to_budget,
-    plan_signal,
-)
+from detector.sources.prometheus_plan import SignalPlan, counts_series, fit_to_budget, plan_signal
 from detector.sources.prometheus_pull import Query, stream
 from detector.sources.promql_client import Deadline, PromQLClient, safe_url
 from detector.sources.retry_policy import RetryPolicy
@@ -171,7 +166,7 @@ class PrometheusSource:
                 deadline = Deadline(self.monotonic() + self.run_deadline, f"run deadline of {self.run_deadline:g} s passed (schedule.run_deadline)")
             for plan in plans:
                 plan.chunk(session, self.settings.max_points_per_query, self.settings.max_range_per_query)
-                if self.settings.max_samples_per_query is not None and plan.points > PROBE_ABOVE_POINTS:
+                if self.settings.max_samples_per_query is not None and counts_series(plan, self.settings.max_samples_per_query):
                     fit_to_budget(plan, self._series_count(plan, deadline), self.settings.max_samples_per_query,
                                   self.settings.max_points_per_query, self.settings.max_range_per_query)
             queries = [Query(plan.signal.name, plan.signal.query or "", chunk, plan.step_ms) for plan in plans for chunk in plan.chunks]

@@ -65,6 +65,12 @@ class SignalPlan:
         self.chunks = [chunk for span in self.ranges for chunk in plan_chunks(span, self.step_ms, max_points, max_range)]
 
 
+def counts_series(plan: SignalPlan, max_samples: int | None) -> bool:
+    """Whether ``plan`` first counts its query's series: a sample budget is set and it asks for more
+    than ``PROBE_ABOVE_POINTS`` points per series."""
+    return max_samples is not None and plan.points > PROBE_ABOVE_POINTS
+
+
 def fit_to_budget(plan: SignalPlan, series: int | None, max_samples: int, max_points: int, max_range: float | None) -> None:
     """Smaller chunks where ``series`` x points would pass ``max_samples`` in one answer (None: unknown, unchanged)."""
     if series is not None and series > 0:
