@@ -11,7 +11,7 @@ pulls chunks as workers free up, so only the chunks in flight hold samples.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ class ChunkPlanner:
     batch_size: int = MAX_CHUNK
     errors: dict[str, Exception] = field(default_factory=dict)
     notes: list[DataNote] = field(default_factory=list)
-    read_notes: dict[str, tuple[DataNote, ...]] = field(default_factory=dict)
+    read_notes: dict[str, Sequence[DataNote]] = field(default_factory=dict)
     states: dict[str, list[SeriesStatus]] = field(default_factory=dict)
     stale: list[tuple[SeriesKey, pd.Timestamp, Verdict]] = field(default_factory=list)
     held: dict[str, str] = field(default_factory=dict)

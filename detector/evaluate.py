@@ -9,6 +9,7 @@ in the parent from the analyses alone.
 from __future__ import annotations
 
 import itertools
+from typing import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
@@ -100,7 +101,7 @@ def evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, 
                       verdicts=verdicts, coverage=coverage)
 
 
-def _read_notes(config: Config, by_signal: dict[str, tuple[DataNote, ...]]) -> list[DataNote]:
+def _read_notes(config: Config, by_signal: dict[str, Sequence[DataNote]]) -> list[DataNote]:
     """The notes of each signal's read, in the configured order of the signals (the order of a whole fetch)."""
     order = {signal.name: i for i, signal in enumerate(config.signals)}
     return [note for name in sorted(by_signal, key=lambda name: order.get(name, len(order))) for note in by_signal[name]]

@@ -13,7 +13,7 @@ one keeps working), ``sources.export_batches.ExportBatches`` (one export file at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Protocol
+from typing import Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,8 @@ class SignalRead:
     count: int
     batches: Iterator[tuple[SeriesWindow, ...]] = field(default_factory=lambda: iter(()))
     error: Exception | None = None
-    notes: tuple[DataNote, ...] = ()
+    notes: Sequence[DataNote] = ()
+    """Complete once ``batches`` is consumed (a paged source notes each page's repairs as it reads it)."""
 
 
 class SeriesBatches(Protocol):
