@@ -113,8 +113,8 @@ class StoreBatches:
         marks = ",".join("?" * len(ids))
         with guard(self.path, "read"):
             rows = connection.execute(
-                f"SELECT series_id, ts, vals, first_ms, last_ms FROM blocks WHERE series_id IN ({marks}) AND first_ms <= ?"
-                " ORDER BY series_id, block", (*ids, end_ms),
+                f"SELECT series_id, ts, vals, first_ms, last_ms FROM blocks WHERE series_id IN ({marks})"
+                " AND last_ms >= ? AND first_ms <= ? ORDER BY series_id, block", (*ids, *span),
             ).fetchall()
         parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
         for series_id, ts_blob, vals_blob, first_ms, last_ms in rows:
