@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from detector.analysis_chunks import AnalysisChunk, AnalysisParams
+from detector.analysis_chunks import AnalysisChunk, AnalysisParams, Judging
 from detector.config import Config, Signal
 from detector.coverage import SeriesStatus, too_young
 from detector.errors import NoSeries
@@ -88,7 +88,9 @@ class ChunkPlanner:
                 self.held[signal.name] = f"not judged: its ceiling signal {signal.ceiling_signal} failed (its alerts are held)"
                 self.notes.append(DataNote(signal.name, self.held[signal.name]))
                 continue
-            params = _params(signal, for_signal(self.policy, signal.model), self.at)
+            signal_policy = for_signal(self.policy, signal.model)
+            params = _params(signal, signal_policy, self.at)
+            judging = None if signal.drivers else Judging(signal, signal_policy, self.at)   # with drivers: judged with the others
             size = chunk_size(read.count, self.workers)
             pending: list[tuple[SeriesKey, np.ndarray, float, float]] = []
             for batch in read.batches:
@@ -97,10 +99,10 @@ class ChunkPlanner:
                     if item is not None:
                         pending.append(item)
                     if len(pending) >= size:
-                        yield self._chunk(params, pending)
+                        yield self._chunk(params, judging, pending)
                         pending = []
             if pending:
-                yield self._chunk(params, pending)
+                yield self._chunk(params, judging, pending)
 
     def _judgeable(self, signal: Signal, window: SeriesWindow, earliest: pd.Timestamp) -> tuple[SeriesKey, np.ndarray, float, float] | None:
         """The series as (key, samples, start, ceiling) when it is judged now; else its state is recorded."""
@@ -121,10 +123,10 @@ class ChunkPlanner:
         ceiling = self._ceiling_value(signal, window.labels, earliest)
         return key, window.values, window.start, float("nan") if ceiling is None else ceiling
 
-    def _chunk(self, params: AnalysisParams, items: list[tuple[SeriesKey, np.ndarray, float, float]]) -> AnalysisChunk:
+    def _chunk(self, params: AnalysisParams, judging: Judging | None, items: list[tuple[SeriesKey, np.ndarray, float, float]]) -> AnalysisChunk:
         keys = tuple(item[0] for item in items)
         self.chunk_keys.append(keys)
-        return AnalysisChunk(params, keys, tuple(np.ascontiguousarray(item[1], dtype=float) for item in items),
+        return AnalysisChunk(params, judging, keys, tuple(np.ascontiguousarray(item[1], dtype=float) for item in items),
                              np.array([item[2] for item in items], dtype=float), np.array([item[3] for item in items], dtype=float))
 
     def _ceiling_map(self, signal: Signal, earliest: pd.Timestamp) -> tuple[dict[Labels, float | None], Exception | None]:

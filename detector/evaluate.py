@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 
-from detector.analysis_chunks import Outcome, analyze_chunk
+from detector.analysis_chunks import Assessed, Outcome, analyze_chunk
 from detector.assess import assess, stopped_reporting
 from detector.chunk_plan import MAX_CHUNK, ChunkPlanner, evidence_spec
 from detector.config import Config
@@ -66,6 +66,7 @@ def evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, 
     notes: list[DataNote] = [*source.notes, *_read_notes(config, planner.read_notes), *planner.notes]
     states = planner.states
     analyses: dict[SeriesKey, SeriesAnalysis] = {}
+    judged: dict[SeriesKey, Assessed] = {}
     lost: dict[str, list[str]] = {}
     for key, outcome in results:
         if isinstance(outcome, LostChunk):
@@ -76,13 +77,19 @@ def evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, 
             notes.append(DataNote(key.signal, f"{key}: not analysed: {outcome}"))
             states[key.signal].append(SeriesStatus(key, "not_analysed", outcome))
         else:
-            analyses[key] = outcome
+            if isinstance(outcome, Assessed):
+                judged[key] = outcome
+            analyses[key] = outcome.analysis if isinstance(outcome, Assessed) else outcome
             states[key.signal].append(SeriesStatus(key, "evaluated"))
     for name, reasons in lost.items():
         errors.setdefault(name, WorkLost(f"{len(reasons)} series not evaluated: {reasons[0]}"))
     findings: list[Finding] = []
     verdicts: dict[SeriesKey, Verdict] = {}
     for key, analysis in analyses.items():
+        if key in judged:                         # judged where it was analysed (no drivers)
+            findings.extend(judged[key].findings)
+            verdicts[key] = judged[key].verdict
+            continue
         signal = config.signal(key.signal)
         signal_policy = for_signal(policy, signal.model)
         driver = best_driver(signal, key, analysis, analyses, signal_policy.drivers)
