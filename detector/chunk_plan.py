@@ -32,6 +32,8 @@ from models.evidence import EvidenceSpec
 MIN_CHUNK = 16
 MAX_CHUNK = 256
 """Series per chunk: enough chunks to keep every worker busy, few enough samples in flight."""
+READ_PAGE = 64
+"""Series per batch read from a source (a page of the store: its blobs, decoded arrays and grid)."""
 
 
 def evidence_spec(policy: DetectionPolicy) -> EvidenceSpec:
@@ -58,7 +60,7 @@ class ChunkPlanner:
     at: pd.Timestamp
     policy: DetectionPolicy
     workers: int = 1
-    batch_size: int = MAX_CHUNK
+    batch_size: int = READ_PAGE
     errors: dict[str, Exception] = field(default_factory=dict)
     notes: list[DataNote] = field(default_factory=list)
     read_notes: dict[str, Sequence[DataNote]] = field(default_factory=dict)

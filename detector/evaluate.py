@@ -16,7 +16,7 @@ import pandas as pd
 
 from detector.analysis_chunks import Assessed, Outcome, analyze_chunk
 from detector.assess import assess, stopped_reporting
-from detector.chunk_plan import MAX_CHUNK, ChunkPlanner, evidence_spec
+from detector.chunk_plan import READ_PAGE, ChunkPlanner, evidence_spec
 from detector.config import Config
 from detector.coverage import SeriesStatus, SignalStatus, YoungSignal, signal_status, SKIP_WORDS
 from detector.drivers import best_driver, shift_driver
@@ -42,7 +42,7 @@ GROUP_PER_WORKER = 8
 
 def evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, *, workers: int = 1, pool: ProcessPoolExecutor | None = None,
              policy: DetectionPolicy = DEFAULT_POLICY, limits: LimitSet | None = None, executor: ChunkExecutor | None = None,
-             batch_size: int = MAX_CHUNK) -> Evaluation:
+             batch_size: int = READ_PAGE) -> Evaluation:
     """Evaluate every configured signal at ``at`` using only samples before ``at``, judged by ``policy``
     (each signal's ``model:`` settings override its per-signal fields). Ceilings given as Kubernetes
     limits come from ``limits`` (their defaults, with a note, without them).
