@@ -24,6 +24,7 @@ from detector.evaluation import Evaluation
 from detector.errors import NoSeries, WorkLost
 from detector.executor import ChunkExecutor, LostChunk, OneShotPool, SerialExecutor, local_executor
 from detector.findings import Finding, iso_utc
+from detector.limits.ceiling_batches import with_limit_ceilings
 from detector.limits.ceilings import apply_limits
 from detector.limits.model import LimitSet
 from detector.policy.gates import Verdict
@@ -55,7 +56,7 @@ def evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, 
             config, data = apply_limits(config, data, limits)
         source: SeriesBatches = MemoryBatches(data)
     elif any(signal.ceiling_limit is not None for signal in config.signals):
-        raise TypeError("ceilings from Kubernetes limits need the series in memory (a SeriesSet)")
+        config, source = with_limit_ceilings(config, data, limits)
     else:
         source = data
     at = pd.Timestamp(at).tz_convert("UTC") if pd.Timestamp(at).tzinfo else pd.Timestamp(at, tz="UTC")

@@ -17,7 +17,6 @@ if TYPE_CHECKING:    # pandas and the engine are imported in execute, so --help 
 
     from detector.config import Config
     from detector.evaluation import Evaluation
-    from detector.series import SeriesSet
 
 HELP = "evaluate every signal once (exported data with --data, else live from Prometheus)"
 
@@ -50,10 +49,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     preflight.require_manifests(config, args.manifests)
     # numpy, pandas and scipy are imported here (with the engine), after the inputs are checked, so --help and input errors are instant
     from detector.evaluate import evaluate
-    from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits, with_configuration_findings
     from detector.render import evaluation_to_json, render_table
-    from detector.sources.export import ExportSource
+    from detector.sources.export_batches import directory_batches
 
     if args.data is None:
         from detector.live import run_live   # the live path pulls in HTTP clients only when used
@@ -61,19 +59,12 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         return run_live(config, args, env)
     known = load_limits(config, args.manifests)
     workers = resolve_workers(args.workers, config.workers)
-    if any(signal.ceiling_limit is not None for signal in config.signals):   # limit ceilings are built on series in memory
-        resolved, data = apply_limits(config, ExportSource(Path(args.data), now=env.now()).fetch(config.signals), known.ceilings)
-        at = _evaluation_time(args, config, data.start, data.end)
-        evaluation = evaluate(resolved, data, at, workers=workers)
-    else:                                                                    # one file at a time, series in bounded batches
-        from detector.sources.export_batches import directory_batches
-
-        files = directory_batches(Path(args.data), config.signals, env.now())
-        if args.at:
-            evaluation = evaluate(config, files, _evaluation_time(args, config, None, None), workers=workers)
-            check_within_data(evaluation.at, *files.extent(), config)
-        else:
-            evaluation = evaluate(config, files, _evaluation_time(args, config, *files.extent()), workers=workers)
+    files = directory_batches(Path(args.data), config.signals, env.now())    # one file at a time, series in bounded batches
+    if args.at:
+        evaluation = evaluate(config, files, _evaluation_time(args, config, None, None), workers=workers, limits=known.ceilings)
+        check_within_data(evaluation.at, *files.extent(), config)
+    else:
+        evaluation = evaluate(config, files, _evaluation_time(args, config, *files.extent()), workers=workers, limits=known.ceilings)
     evaluation = with_configuration_findings(evaluation, known, config)
     table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
     print(render_table(evaluation, min_severity=args.min_severity), file=table_stream)

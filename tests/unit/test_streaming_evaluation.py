@@ -160,3 +160,19 @@ def test_a_bounded_map_takes_the_next_item_only_when_all_but_ahead_of_the_earlie
     with ThreadPoolExecutor(2) as pool:
         assert map_bounded(pool, square, items(), ahead=3) == [i * i for i in range(20)]
     assert max(behind) == 3
+
+
+@pytest.mark.parametrize("manifests", [None, "manifests"])
+def test_the_replicas_read_one_file_at_a_time_with_limit_ceilings_give_the_evaluation_of_the_whole_directory(manifests):
+    from detector.config import load_config
+    from detector.limits.load import load_limits
+
+    root = Path(__file__).resolve().parents[2]
+    config = load_config(root / "config" / "replicas.yaml")
+    directory = root / "data" / "replicas"
+    limits = load_limits(config, str(directory / manifests) if manifests else None).ceilings
+    data = ExportSource(directory).fetch(config.signals)
+    at = data.end + pd.Timedelta(hours=1)
+    assert any(signal.ceiling_limit is not None for signal in config.signals)
+    _same(evaluate(config, ExportBatches(ExportSource(directory), config.signals), at, limits=limits, batch_size=2),
+          evaluate(config, data, at, limits=limits))
