@@ -35,8 +35,11 @@ class LostChunk:
 class ChunkExecutor(Protocol):
     """Runs ``fn`` over chunks and returns one result (or ``LostChunk``) per chunk, in order."""
 
-    workers: int
-    """How many chunks can run at once (the evaluation sizes its chunks by it)."""
+    @property
+    def workers(self) -> int:
+        """How many chunks can run at once (the evaluation sizes its chunks by it)."""
+        ...
+
     # optional: ``streams_chunks: bool`` -- true when ``map_chunks`` accepts a lazy iterable (see above)
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from detector.config import Signal
 from detector.errors import NoSeries
-from detector.series import DataNote
+from detector.series import DataNote, Labels
 from detector.series_batches import SignalRead, windows_in_batches
 from detector.sources.export import ExportSource
 
@@ -54,7 +54,7 @@ class ExportBatches:
         ends = [end for _, end in self._extents.values()]
         return (min(starts) if starts else None, max(ends) if ends else None)
 
-    def _remember_extent(self, name: str, series: Mapping[object, pd.Series]) -> None:
+    def _remember_extent(self, name: str, series: Mapping[Labels, pd.Series]) -> None:
         starts = [s.index[0] for s in series.values() if len(s)]
         ends = [s.index[-1] for s in series.values() if len(s)]
         if starts:
