@@ -66,7 +66,7 @@ def fleet(count: int, days: int, seed: int = SEED) -> tuple[Config, SeriesSet, p
     return fleet_config(days), SeriesSet(series={"fleet_ratio": with_ceiling, "fleet_plain": without}), END
 
 
-def measure(kind: str, count: int, days: int, workers: int, store: str = "") -> dict[str, Any]:
+def measure(kind: str, count: int, days: int, workers: int, store: str = "", repeat: int = REPEAT) -> dict[str, Any]:
     """One measurement in this process: ``evaluate`` once (series in memory), ``stream`` (series read
     in pages from the history store at ``store``, with the numpy floor), or ``step`` (8 replay steps)."""
     if kind == "prepare":
@@ -74,7 +74,7 @@ def measure(kind: str, count: int, days: int, workers: int, store: str = "") -> 
         write_fleet_store(Path(store), count, days, END, SEED)
         return {"kind": kind, "series": count, "days": days, "seconds": time.perf_counter() - t0, "bytes": Path(store).stat().st_size}
     if kind == "stream":
-        return _measure_stream(count, days, workers, Path(store))
+        return _measure_stream(count, days, workers, Path(store), repeat)
     t0 = time.perf_counter()
     config, data, end = fleet(count, days)
     generated = time.perf_counter() - t0
@@ -104,11 +104,11 @@ def measure(kind: str, count: int, days: int, workers: int, store: str = "") -> 
     return out
 
 
-def _measure_stream(count: int, days: int, workers: int, store: Path) -> dict[str, Any]:
+def _measure_stream(count: int, days: int, workers: int, store: Path, repeat: int = REPEAT) -> dict[str, Any]:
     config = fleet_config(days)
     runs = []
     with PssSampler() as sampler:
-        for _ in range(REPEAT):
+        for _ in range(repeat):
             t0, cpu0 = time.perf_counter(), _cpu()
             evaluation = evaluate(config, StoreBatches(store, config.signals), END, workers=workers)
             runs.append((time.perf_counter() - t0, _cpu() - cpu0))
@@ -244,10 +244,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     parser.add_argument("--json", dest="json_out")
     parser.add_argument("--measure", choices=("evaluate", "step", "prepare", "stream"), help=argparse.SUPPRESS)
     parser.add_argument("--store", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=REPEAT, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.series, args.days, args.workers, args.store)))
+        print(json.dumps(measure(args.measure, args.series, args.days, args.workers, args.store, args.repeat)))
         return None
     result = run(args.series, args.days, args.quick)
     print(markdown(result))
