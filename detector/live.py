@@ -19,13 +19,15 @@ import pandas as pd
 
 from detector.config import PROMETHEUS_URL_ENV, Config, with_prometheus_override
 from detector.environment import Environment
-from detector.errors import ConfigError, ExitStatus, SlowburnError, UsageError, status_for_failures
+from detector.errors import ConfigError, ExitStatus, SlowburnError, UsageError, WorkLost, status_for_failures
 from detector.schedule import check_live_config, resend_ttl, run_deadline
 from detector.coverage import SignalStatus
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
+from detector.executor import local_executor
 from detector.http_client import build_session
 from detector.self_metrics import SelfMetrics
+from detector.series import SeriesSet
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.base import DeliveryReport, Sink
 from detector.sinks.json_file import JsonFileSink
@@ -35,6 +37,7 @@ from detector.sources.base import Source
 
 if TYPE_CHECKING:
 
+    from detector.executor_choice import ExecutorChoice
     from detector.limits.load import KnownLimits
 
 STATE_ENV = "SLOWBURN_STATE"
@@ -57,6 +60,7 @@ class RunOutcome:
 def run_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
     """``slowburn run`` against Prometheus: one evaluation at now (or ``--at``), delivered once."""
     from detector.commands.run import resolve_workers
+    from detector.executor_choice import choose_executor, note_unused_workers
     from detector.timeparse import parse_instant
 
     config = with_prometheus_override(config, getattr(args, "prometheus", None), env.environ)
@@ -82,9 +86,12 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
         if alertmanager is not None:
             sinks.append(alertmanager)
         pusher = build_pushgateway(config, metrics, env)
+    choice = choose_executor(getattr(args, "executor", None), config, args.config)
+    note_unused_workers(args.workers, choice, env.stderr)
     outcome = run_once(
         config, env, source=build_source(config, env), sinks=sinks, metrics=metrics, pusher=pusher, at=at,
         workers=resolve_workers(args.workers, config.workers), limits=live_limits(config, getattr(args, "manifests", None)),
+        executor=choice,
     )
     return outcome.status
 
@@ -112,7 +119,7 @@ def live_limits(config: Config, manifests: str | None) -> "KnownLimits | None":
 def run_once(
     config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
     pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-    limits: "KnownLimits | None" = None,
+    limits: "KnownLimits | None" = None, executor: "ExecutorChoice | None" = None,
 ) -> RunOutcome:
     """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source or sink."""
     started = time.monotonic()
@@ -133,7 +140,13 @@ def run_once(
 
         known = limits or KnownLimits()
         resolved, data = apply_limits(config, data, known.ceilings)
-        evaluation = with_configuration_findings(evaluate(resolved, data, at, workers=workers, pool=pool), known, config)
+        try:
+            evaluation = with_configuration_findings(_evaluate(resolved, data, at, workers, pool, executor), known, config)
+        except WorkLost as exc:              # the Dask scheduler could not be reached: every signal held, exit 10
+            print(f"slowburn: error: {exc}", file=env.stderr)
+            held = {s.name: exc for s in config.signals}
+            failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)
+            evaluation = Evaluation(at=at, findings=(), errors=held, coverage=failed)
     statuses.append(status_for_failures(evaluation.errors, len(config.signals)))
     reports = []
     for sink in sinks:
@@ -161,6 +174,15 @@ def run_once(
             print(f"slowburn: {report.done}", file=env.stderr)     # what it did: "sent 3 alert(s) to 2 of 2 Alertmanager(s)"
     status = max(statuses, key=lambda s: _RANK.get(s, 4))
     return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started, evaluated=evaluated)
+
+
+def _evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, workers: int, pool: ProcessPoolExecutor | None,
+              executor: "ExecutorChoice | None") -> Evaluation:
+    local = local_executor(workers, pool)
+    if executor is None:
+        return evaluate(config, data, at, executor=local)
+    with executor.open(local) as chosen:
+        return evaluate(config, data, at, executor=chosen)
 
 
 def build_source(config: Config, env: Environment) -> Source:

@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="json_out", help="also write the findings as JSON to this file ('-' for stdout)")
     parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the table")
     parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
+    parser.add_argument("--executor", type=cli_values.executor, default=None, metavar="local|dask://HOST:PORT",
+                        help="where the models run: the local process pool (default) or a Dask scheduler (default: config 'executor')")
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
@@ -49,6 +51,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     preflight.require_manifests(config, args.manifests)
     # numpy, pandas and scipy are imported here (with the engine), after the inputs are checked, so --help and input errors are instant
     from detector.evaluate import evaluate
+    from detector.executor import local_executor
+    from detector.executor_choice import choose_executor, note_unused_workers
     from detector.limits.load import load_limits, with_configuration_findings
     from detector.render import evaluation_to_json, render_table
     from detector.sources.export_batches import directory_batches
@@ -58,13 +62,15 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
         return run_live(config, args, env)
     known = load_limits(config, args.manifests)
-    workers = resolve_workers(args.workers, config.workers)
     files = directory_batches(Path(args.data), config.signals, env.now())    # one file at a time, series in bounded batches
+    at = _evaluation_time(args, config, None, None) if args.at else _evaluation_time(args, config, *files.extent())
+    local = local_executor(resolve_workers(args.workers, config.workers))
+    choice = choose_executor(args.executor, config, args.config)
+    note_unused_workers(args.workers, choice, env.stderr)
+    with choice.open(local) as executor:
+        evaluation = evaluate(config, files, at, executor=executor, limits=known.ceilings)
     if args.at:
-        evaluation = evaluate(config, files, _evaluation_time(args, config, None, None), workers=workers, limits=known.ceilings)
-        check_within_data(evaluation.at, *files.extent(), config)
-    else:
-        evaluation = evaluate(config, files, _evaluation_time(args, config, *files.extent()), workers=workers, limits=known.ceilings)
+        check_within_data(evaluation.at, *files.extent(), config)   # the extent is known once every file was read
     evaluation = with_configuration_findings(evaluation, known, config)
     table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
     print(render_table(evaluation, min_severity=args.min_severity), file=table_stream)
