@@ -17,10 +17,9 @@ from detector.durations import format_duration, parse_duration
 from detector.errors import ConfigError
 from detector.policy.thresholds import DEFAULT_POLICY
 from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ScheduleSettings, StoreSettings
+from detector.severity_names import SeverityName
 from detector.yaml_locations import load_yaml_file
 
-SEVERITIES = ("info", "warning", "critical")
-Severity = Literal["info", "warning", "critical"]
 
 
 def _duration(value: Any) -> float:
@@ -91,7 +90,7 @@ class SeverityPolicy(_Frozen):
     """When a forecast breach is critical or a warning."""
 
     critical_within: Duration = Field(default=14 * 86400, description="ETA closer than this is critical")
-    max_severity: Severity = "critical"
+    max_severity: SeverityName = "critical"
 
 
 class Signal(_Frozen):

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from detector.durations import parse_duration
+from detector.severity_names import SeverityName
 
 Duration = Annotated[float, BeforeValidator(lambda value: parse_duration(value))]
 
@@ -57,7 +58,7 @@ class PrometheusSettings(HttpClientSettings):
 
 class AlertmanagerSettings(HttpClientSettings):
     url: tuple[str, ...]
-    min_severity: Literal["info", "warning", "critical"] = "warning"
+    min_severity: SeverityName = "warning"
     generator_url: str | None = Field(default=None, description="Prometheus UI base for generatorURL; default: prometheus.url")
     deadline: Duration = Field(
         default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only"

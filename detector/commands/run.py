@@ -11,6 +11,7 @@ from detector import cli_values, preflight
 from detector.config import load_config
 from detector.environment import Environment
 from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
+from detector.severity_names import SEVERITY_NAMES
 
 if TYPE_CHECKING:    # pandas and the engine are imported in execute, so --help and config errors are instant
     import pandas as pd
@@ -27,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", help="directory of exported metrics (NAME.json / NAME.csv); omit to query Prometheus")
     parser.add_argument("--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
     parser.add_argument("--json", dest="json_out", help="also write the findings as JSON to this file ('-' for stdout)")
-    parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the table")
+    parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the table")
     parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")

@@ -27,6 +27,7 @@ from detector.config import Config, load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError
+from detector.severity_names import SEVERITY_NAMES
 
 if TYPE_CHECKING:   # APScheduler, prometheus_client, pandas: imported in execute, so --help and config errors are instant
     from detector.http_server import Health
@@ -42,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON config file")
     parser.add_argument("--listen", help="HOST:PORT for /metrics and /healthz (default: schedule.listen; port 0 picks a free one)")
     parser.add_argument("--state", help="alert state file (default: $SLOWBURN_STATE, else next to the history store)")
-    parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the log table")
+    parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the log table")
     parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--startup-grace", type=cli_values.duration, default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests, re-read every run (limits as ceilings, configuration findings)")

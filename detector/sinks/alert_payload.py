@@ -21,30 +21,30 @@ import pandas as pd
 
 from detector.config import Config, Signal
 from detector.durations import format_duration
-from detector.findings import Finding, iso_utc
+from detector.findings import Finding, Kind, iso_utc
 from detector.units import format_day, format_ratio, format_value
 
-ALERTNAMES = {
-    "breach_forecast": "SlowburnBreachForecast",
-    "at_ceiling": "SlowburnAtCeiling",
-    "sustained_drift": "SlowburnSustainedDrift",
-    "step_change": "SlowburnStepChange",
-    "regime_shift": "SlowburnRegimeShift",
-    "stopped_reporting": "SlowburnStoppedReporting",
-    "latent_default": "SlowburnLatentDefault",
-    "fail_open_risk": "SlowburnFailOpenRisk",
-    "declared_drift": "SlowburnDeclaredDrift",
+ALERTNAMES: dict[Kind, str] = {
+    Kind.BREACH_FORECAST: "SlowburnBreachForecast",
+    Kind.AT_CEILING: "SlowburnAtCeiling",
+    Kind.SUSTAINED_DRIFT: "SlowburnSustainedDrift",
+    Kind.STEP_CHANGE: "SlowburnStepChange",
+    Kind.REGIME_SHIFT: "SlowburnRegimeShift",
+    Kind.STOPPED_REPORTING: "SlowburnStoppedReporting",
+    Kind.LATENT_DEFAULT: "SlowburnLatentDefault",
+    Kind.FAIL_OPEN_RISK: "SlowburnFailOpenRisk",
+    Kind.DECLARED_DRIFT: "SlowburnDeclaredDrift",
 }
-KIND_TEXT = {
-    "breach_forecast": "the trend reaches the ceiling within the horizon",
-    "at_ceiling": "at or past the ceiling now",
-    "sustained_drift": "sustained growth in the bad direction, no ceiling in reach",
-    "step_change": "a level shift in the bad direction started the current regime",
-    "regime_shift": "a sudden level far above everything the series held before, held for hours",
-    "stopped_reporting": "the series stopped reporting; its risk is no longer judged",
-    "latent_default": "a component runs on a default limit known to be too low",
-    "fail_open_risk": "a webhook that fails open is about to time out",
-    "declared_drift": "a declared size differs from what runs",
+KIND_TEXT: dict[Kind, str] = {
+    Kind.BREACH_FORECAST: "the trend reaches the ceiling within the horizon",
+    Kind.AT_CEILING: "at or past the ceiling now",
+    Kind.SUSTAINED_DRIFT: "sustained growth in the bad direction, no ceiling in reach",
+    Kind.STEP_CHANGE: "a level shift in the bad direction started the current regime",
+    Kind.REGIME_SHIFT: "a sudden level far above everything the series held before, held for hours",
+    Kind.STOPPED_REPORTING: "the series stopped reporting; its risk is no longer judged",
+    Kind.LATENT_DEFAULT: "a component runs on a default limit known to be too low",
+    Kind.FAIL_OPEN_RISK: "a webhook that fails open is about to time out",
+    Kind.DECLARED_DRIFT: "a declared size differs from what runs",
 }
 _VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RUNBOOKS = "https://github.com/slowburn/slowburn/blob/main/docs/runbooks.md"
