@@ -14,6 +14,7 @@ import pandas as pd
 
 from detector.config import Signal
 from detector.findings import DriverLink, Finding, Kind, Severity
+from detector.instants import from_day, from_unix
 from detector.policy.gates import Verdict
 from detector.policy.judge import Decision, judge
 from detector.policy.thresholds import DetectionPolicy
@@ -22,8 +23,6 @@ from detector.summary import describe_change, describe_driver, describe_eta, joi
 from detector.units import format_ratio, format_value
 from models.analysis import SeriesAnalysis
 
-DAY = 86400.0
-
 
 def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Timestamp, driver: DriverLink | None,
            policy: DetectionPolicy, shift_driver: DriverLink | None = None) -> tuple[list[Finding], Verdict]:
@@ -31,7 +30,7 @@ def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Time
     a driver whose level jumped just before this series' recent shift (named on a regime_shift)."""
     a = analysis
     decisions, verdict = judge(signal, policy, a)
-    onset = _day(a.onset_day)
+    onset = from_day(a.onset_day)
     common = dict(
         key=key, evaluated_at=at, onset=onset, ceiling=a.ceiling, current=_round(a.current), baseline=_round(a.baseline),
         magnitude=_round(a.magnitude), slope_per_day=_round(a.slope_per_day),
@@ -58,7 +57,7 @@ def _finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, d: Decision, c
                        eta=eta, eta_lower=lower, eta_upper=upper, gates=d.gates, **common)
     if d.kind == Kind.REGIME_SHIFT:
         held = a.held
-        start = pd.Timestamp(held.shift_start, unit="s", tz="UTC").floor("h")
+        start = from_unix(held.shift_start).floor("h")
         jump = format_ratio(held.shift_ratio) if np.isfinite(held.shift_ratio) else "from zero"
         summary = join(f"{name} jumped {jump} to {format_value(held.shift_level, name)} at {start:%Y-%m-%d %H:%M} UTC "
                        f"(highest level held before: {format_value(held.shift_reference, name)}) and stays there", describe_driver(driver))
@@ -73,7 +72,7 @@ def _finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, d: Decision, c
 def _step_finding(signal: Signal, a: SeriesAnalysis, d: Decision, common: dict) -> Finding:
     seg = a.segments[-1]
     before, after, ratio = a.regime_step()
-    when = _day(a.daily.day0 + seg.start)
+    when = from_day(a.daily.day0 + seg.start)
     summary = f"{signal.name} stepped {format_ratio(ratio)} on {when:%Y-%m-%d} ({format_value(before, signal.name)} to {format_value(after, signal.name)})"
     fields = {**common, "onset": when, "magnitude": _round(ratio)}
     return Finding(kind=d.kind, severity=d.severity, summary=summary, gates=d.gates, **fields)
@@ -90,10 +89,6 @@ def _capped(finding: Finding, max_severity: str) -> Finding:
     if finding.severity.rank <= cap.rank:
         return finding
     return replace(finding, severity=cap)
-
-
-def _day(day: float) -> pd.Timestamp:
-    return pd.Timestamp(int(day) * int(DAY), unit="s", tz="UTC")
 
 
 def _after(at: pd.Timestamp, days: float) -> pd.Timestamp | None:

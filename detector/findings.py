@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from detector.instants import iso_utc
 from detector.series import Labels, SeriesKey
 
 class _Word(str, Enum):
@@ -143,12 +144,6 @@ class Finding:
             "driver": self.driver.to_dict() if self.driver else None,
             "gates": [g.to_dict() for g in self.gates],
         }
-
-
-def iso_utc(ts: pd.Timestamp | None) -> str | None:
-    if ts is None or pd.isna(ts):
-        return None
-    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def at_least(findings: list[Finding] | tuple[Finding, ...], severity: Severity | str) -> list[Finding]:

@@ -25,6 +25,7 @@ from detector.coverage import SignalStatus
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.http_client import build_session
+from detector.instants import HOUR
 from detector.self_metrics import SelfMetrics
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.base import DeliveryReport, Sink
@@ -57,7 +58,7 @@ class RunOutcome:
 def run_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
     """``slowburn run`` against Prometheus: one evaluation at now (or ``--at``), delivered once."""
     from detector.commands.run import resolve_workers
-    from detector.timeparse import parse_instant
+    from detector.instants import parse_instant
 
     config = with_prometheus_override(config, getattr(args, "prometheus", None), env.environ)
     check_live_config(config, args.config)
@@ -91,12 +92,12 @@ def run_live(config: Config, args: argparse.Namespace, env: Environment) -> Exit
 
 def check_not_ahead(at: pd.Timestamp, now: pd.Timestamp, config: Config) -> None:
     """``--at`` past now by more than the staleness limit would judge every series stale (alerts resolve): refuse."""
-    from detector.findings import iso_utc
+    from detector.instants import iso_utc
     from detector.policy.thresholds import DEFAULT_POLICY
 
     limit = max(DEFAULT_POLICY.staleness.min_steps * max(s.step for s in config.signals), DEFAULT_POLICY.staleness.stale_after)
     if (at - now).total_seconds() > limit:
-        raise UsageError(f"--at {iso_utc(at)} is more than {limit / 3600:g} h after now ({iso_utc(now)}): Prometheus has no samples "
+        raise UsageError(f"--at {iso_utc(at)} is more than {limit / HOUR:g} h after now ({iso_utc(now)}): Prometheus has no samples "
                          "there yet and every series would look stopped")
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from detector.durations import parse_duration
+from detector.instants import DAY
 from detector.severity_names import SeverityName
 
 Duration = Annotated[float, BeforeValidator(lambda value: parse_duration(value))]
@@ -89,7 +90,7 @@ class PushgatewaySettings(HttpClientSettings):
 
 class StoreSettings(_Frozen):
     path: str
-    retention: Duration = 400 * 86400
+    retention: Duration = 400 * DAY
 
 
 class ScheduleSettings(_Frozen):

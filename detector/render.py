@@ -10,7 +10,8 @@ from typing import Any
 
 from detector.coverage import summary_counts
 from detector.evaluation import Evaluation
-from detector.findings import Severity, iso_utc
+from detector.findings import Severity
+from detector.instants import iso_utc
 
 _SEVERITY_MARK = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "info"}
 

@@ -34,6 +34,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from detector.evaluation import Evaluation
 from detector.findings import Severity
+from detector.instants import DAY
 from detector.series import Labels, SeriesKey, escape_label_value
 from detector.sinks.base import DeliveryReport
 
@@ -73,7 +74,7 @@ class RiskSnapshot:
             verdict = evaluation.verdicts.get(key)
             days = verdict.eta_days if verdict is not None else None
             if key not in eta and days is not None:
-                eta[key] = days * 86400.0
+                eta[key] = days * DAY
         return cls(
             eta=tuple((k.signal, k.labels, v) for k, v in sorted(eta.items())),
             severity=tuple(

@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from detector.errors import StoreError
+from detector.instants import DAY
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
 from detector.store_blocks import BLOCK_STEPS, encode, merge_block, split_into_blocks, trim
@@ -40,7 +41,7 @@ from detector.store_integrity import decoded as _decoded, quick_check
 from detector.store_lock import run_lock
 from detector.store_schema import guard as _guard, prepare as _prepare
 
-CHECK_EVERY = 86400.0
+CHECK_EVERY = DAY
 """Seconds between two ``quick_check`` runs of one long-lived store (``serve``): daily."""
 
 

@@ -62,13 +62,13 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.backtest_summary import detector_scores, render_summary
     from detector.commands.limits import limits_document, render as render_limits
     from detector.evaluate import evaluate
-    from detector.findings import iso_utc
+    from detector.instants import iso_utc
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits
     from detector.progress import ProgressBar
     from detector.scoring import summarize
     from detector.sources.export import ExportSource
-    from detector.timeparse import parse_instant
+    from detector.instants import parse_instant
 
     known = load_limits(original, args.manifests)
     config, data = apply_limits(original, ExportSource(Path(args.data), now=env.now()).fetch(original.signals), known.ceilings)

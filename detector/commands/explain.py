@@ -93,7 +93,7 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
     import pandas as pd
 
     from detector.evaluate import evaluate
-    from detector.timeparse import parse_instant
+    from detector.instants import parse_instant
 
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     if args.data is None:
@@ -122,7 +122,7 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
 
 def explanation(evaluation: Evaluation, key: SeriesKey) -> dict[str, Any]:
     """What was decided on ``key`` and why, as a JSON-ready document."""
-    from detector.findings import iso_utc
+    from detector.instants import iso_utc
 
     verdict = evaluation.verdicts.get(key)
     text = str(key)

@@ -11,6 +11,7 @@ from detector import cli_values, preflight
 from detector.config import load_config
 from detector.environment import Environment
 from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
+from detector.instants import HOUR
 from detector.severity_names import SEVERITY_NAMES
 
 if TYPE_CHECKING:    # pandas and the engine are imported in execute, so --help and config errors are instant
@@ -57,7 +58,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.limits.load import load_limits, with_configuration_findings
     from detector.render import evaluation_to_json, render_table
     from detector.sources.export import ExportSource
-    from detector.timeparse import parse_instant
+    from detector.instants import parse_instant
 
     if args.data is None:
         from detector.live import run_live   # the live path pulls in HTTP clients only when used
@@ -88,7 +89,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def check_within_data(at: pd.Timestamp, data: SeriesSet, config: Config) -> None:
     """``--at`` must fall where the data can be judged: after its first sample, and before every
     series would have stopped reporting (the staleness limit after its last sample)."""
-    from detector.findings import iso_utc
+    from detector.instants import iso_utc
     from detector.policy.thresholds import DEFAULT_POLICY
 
     start, end = data.start, data.end
@@ -100,7 +101,7 @@ def check_within_data(at: pd.Timestamp, data: SeriesSet, config: Config) -> None
     policy = DEFAULT_POLICY.staleness
     limit = max(policy.min_steps * max(s.step for s in config.signals), policy.stale_after)
     if (at - end).total_seconds() > limit:
-        raise UsageError(f"--at {iso_utc(at)} is after the data: {span}, and every series stops being judged {limit / 3600:g} h after its last sample")
+        raise UsageError(f"--at {iso_utc(at)} is after the data: {span}, and every series stops being judged {limit / HOUR:g} h after its last sample")
 
 
 def resolve_workers(cli_value: int | None, config_value: int) -> int:

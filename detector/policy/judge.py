@@ -21,12 +21,11 @@ import numpy as np
 
 from detector.config import Signal
 from detector.findings import Kind, Severity
+from detector.instants import DAY, HOUR
 from detector.policy.gates import Gate, Verdict, flag, gate
 from detector.policy.thresholds import DetectionPolicy
 from detector.policy.worsening import RUN_AGE, in_sigmas, is_worsening, min_regime_days, worsening_gates
 from models.analysis import SeriesAnalysis
-
-DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ def _ceiling_now(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> 
     noise = s.band_noise_sigmas * a.held.short_sigma if np.isfinite(a.held.short_sigma) else 0.0
     band = float(np.clip(noise, s.band_min * abs(c), s.band_max * abs(c))) if c != 0 else noise
     up = signal.direction == "up"
-    context = (f"the level held by {1 - s.held_quantile:.0%} of the last {s.hold / 3600:g} h; "
+    context = (f"the level held by {1 - s.held_quantile:.0%} of the last {s.hold / HOUR:g} h; "
                f"within {band:.3g} of the {c:g} ceiling counts")
     median = gate("median of the last 24 h vs the ceiling", a.current_raw, ">=" if up else "<=", c, context="at or past it")
     if up:
@@ -141,7 +140,7 @@ def _shift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, 
         return None
     s = policy.shift
     shift = gate("held level over the highest held before", ratio, ">=", s.ratio, "x",
-                 f"held by {1 - s.held_quantile:.0%} of the last {s.hold / 3600:g} h: {a.held.shift_level:.3g}; before: {a.held.shift_reference:.3g}")
+                 f"held by {1 - s.held_quantile:.0%} of the last {s.hold / HOUR:g} h: {a.held.shift_level:.3g}; before: {a.held.shift_reference:.3g}")
     trace.append(shift)
     return Decision(Kind.REGIME_SHIFT, Severity.WARNING, (shift,)) if shift.passed else None
 
@@ -149,7 +148,7 @@ def _shift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, 
 def stale_gate(policy: DetectionPolicy, step: float, silent_for: float) -> Gate:
     """Fresh enough to judge: some sample in the last ``max(min_steps x step, stale_after)``."""
     limit = max(policy.staleness.min_steps * step, policy.staleness.stale_after)
-    return gate("time since the last sample", silent_for / 3600.0, "<", limit / 3600.0, "h", "no sample in that long: stopped reporting, not judged")
+    return gate("time since the last sample", silent_for / HOUR, "<", limit / HOUR, "h", "no sample in that long: stopped reporting, not judged")
 
 
 def _drift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:

@@ -21,7 +21,8 @@ import pandas as pd
 
 from detector.config import Config, Signal
 from detector.durations import format_duration
-from detector.findings import Finding, Kind, iso_utc
+from detector.findings import Finding, Kind
+from detector.instants import DAY, HOUR, iso_utc, rfc3339
 from detector.units import format_day, format_ratio, format_value
 
 ALERTNAMES: dict[Kind, str] = {
@@ -104,8 +105,8 @@ def generator_url(base: str | None, signal: Signal | None) -> str:
     """Prometheus graph page of the signal's query over its lookback; '' without a base or a query."""
     if not base or signal is None or not signal.query:
         return ""
-    days = signal.lookback / 86400
-    span = format_duration(signal.lookback) if days < 1 or days == int(days) else f"{max(1, round(signal.lookback / 3600))}h"
+    days = signal.lookback / DAY
+    span = format_duration(signal.lookback) if days < 1 or days == int(days) else f"{max(1, round(signal.lookback / HOUR))}h"
     query = urlencode({"g0.expr": signal.query, "g0.tab": "0", "g0.range_input": span})
     return f"{base.rstrip('/')}/graph?{query}"
 
@@ -212,7 +213,3 @@ def _signed(value: float, name: str) -> str:
 def _label_text(labels: tuple[tuple[str, str], ...]) -> str:
     return "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}" if labels else ""
 
-
-def rfc3339(ts: pd.Timestamp) -> str:
-    """UTC, second precision, 'Z' suffix: the form Alertmanager and people both read."""
-    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -28,6 +28,7 @@ from detector.config import Signal
 from detector.coverage import young_signal
 from detector.errors import ConfigError, DataError, NoSeries, SourceError
 from detector.http_client import build_session
+from detector.instants import DAY, to_utc, unix_ms
 from detector.live_settings import PrometheusSettings
 from detector.series import DataNote, SeriesSet, labels_of
 from detector.sources.base import RawSeries, assemble_signal
@@ -130,7 +131,7 @@ class PrometheusSource:
         StoreError
             The store is locked by another run, unreadable or unwritable (nothing is fetched).
         """
-        end = _utc(end if end is not None else self.clock())
+        end = to_utc(end if end is not None else self.clock())
         result = SeriesSet()
         plans = [plan for plan in (self._plan(signal, end, result) for signal in signals) if plan is not None]
         with self.store.open() if self.store is not None else nullcontext() as session:
@@ -143,7 +144,7 @@ class PrometheusSource:
             for plan in plans:
                 self._finish(plan, pulled[plan.signal.name], session, end, result, deadline)
             if session is not None:
-                session.prune(_ms(self.clock()))
+                session.prune(unix_ms(self.clock()))
         return result
 
     def _plan(self, signal: Signal, end: pd.Timestamp, result: SeriesSet) -> _Plan | None:
@@ -161,8 +162,8 @@ class PrometheusSource:
         if self.store is not None and self.store.retention < signal.lookback:
             result.notes.append(DataNote(
                 signal.name,
-                f"store.retention ({self.store.retention / 86400:g} d) is shorter than the lookback "
-                f"({signal.lookback / 86400:g} d): the older part is pulled again on every run",
+                f"store.retention ({self.store.retention / DAY:g} d) is shorter than the lookback "
+                f"({signal.lookback / DAY:g} d): the older part is pulled again on every run",
                 "store.retention",
             ))
         return _Plan(signal, window, step_ms_of(signal.step))
@@ -225,7 +226,7 @@ class PrometheusSource:
         grid point)? Then the signal is too young, judged from the next grid point + ``min_history``."""
         signal = plan.signal
         try:
-            count = self.client.series_count(signal.query or "", _ms(end) - 1, signal=signal.name, until=deadline)
+            count = self.client.series_count(signal.query or "", unix_ms(end) - 1, signal=signal.name, until=deadline)
         except SourceError as err:
             log.warning("%s: cannot tell whether the signal is new or absent: %s", origin, err)
             return None
@@ -249,12 +250,3 @@ def _merge_chunks(raw: list[RawSeries]) -> list[RawSeries]:
             vs = np.concatenate([e.values for e in entries])
             merged.append(RawSeries(entries[0].labels, ts, vs, entries[0].where))
     return merged
-
-
-def _utc(instant: pd.Timestamp) -> pd.Timestamp:
-    stamp = pd.Timestamp(instant)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def _ms(instant: pd.Timestamp) -> int:
-    return int(_utc(instant).value // 1_000_000)
