@@ -15,9 +15,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from detector.config_errors import describe
 from detector.durations import format_duration, parse_duration
 from detector.errors import ConfigError
+from detector.frozen import FrozenMap
 from detector.instants import DAY, HOUR
 from detector.policy.thresholds import DEFAULT_POLICY
-from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ScheduleSettings, StoreSettings
+from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ReadOnlyStrMap, ScheduleSettings, StoreSettings
 from detector.severity_names import SeverityName
 from detector.yaml_locations import load_yaml_file
 
@@ -109,8 +110,8 @@ class Signal(_Frozen):
     censor_at: float | None = Field(default=None, description="top finite histogram bucket; values at or above it are lower bounds")
     severity: SeverityPolicy = SeverityPolicy()
     model: ModelSettings = ModelSettings()
-    labels: dict[str, str] = Field(default_factory=dict, description="extra alert labels")
-    annotations: dict[str, str] = Field(default_factory=dict, description="extra alert annotations, e.g. runbook_url")
+    labels: ReadOnlyStrMap = Field(default_factory=FrozenMap, description="extra alert labels")
+    annotations: ReadOnlyStrMap = Field(default_factory=FrozenMap, description="extra alert annotations, e.g. runbook_url")
     optional: bool = Field(default=False, description="no series is a note, not an error (a metric this cluster may not have)")
 
     @field_validator("name")
@@ -144,8 +145,8 @@ class Config(_Frozen):
     """The whole configuration file."""
 
     signals: tuple[Signal, ...]
-    labels: dict[str, str] = Field(default_factory=dict, description="alert labels added to every finding")
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: ReadOnlyStrMap = Field(default_factory=FrozenMap, description="alert labels added to every finding")
+    annotations: ReadOnlyStrMap = Field(default_factory=FrozenMap)
     prometheus: PrometheusSettings | None = None
     alertmanager: AlertmanagerSettings | None = None
     pushgateway: PushgatewaySettings | None = None

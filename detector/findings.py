@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from detector.instants import iso_utc
 from detector.series import Labels, SeriesKey
+
+if TYPE_CHECKING:
+    from detector.policy.gates import Gate
 
 class _Word(str, Enum):
     """A str-valued enum whose members print, format and serialise as their plain value
@@ -107,7 +110,7 @@ class Finding:
     slope_interval: tuple[float, float] | None = None
     censored: bool = False
     driver: DriverLink | None = None
-    gates: tuple[Any, ...] = ()           # detector.policy.gates.Gate: the evidence that made it
+    gates: tuple[Gate, ...] = ()          # the evidence that made it
 
     def __post_init__(self) -> None:
         """A kind or severity given as its string value becomes the enum member (an unknown one raises)."""

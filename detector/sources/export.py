@@ -19,7 +19,7 @@ import pandas as pd
 from detector.config import Signal
 from detector.errors import DataError, NoSeries
 from detector.instants import rfc3339_unix
-from detector.series import DataNote, SeriesSet
+from detector.series import DataNote, SeriesSet, SeriesSetDraft
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.export_csv import parse_csv_export
 from detector.sources.export_json import parse_json_export
@@ -54,7 +54,7 @@ class ExportSource:
             Only when the directory itself cannot be listed (missing, not a directory, unreadable).
         """
         files, notes = self._scan({signal.name for signal in signals})
-        result = SeriesSet(notes=notes)
+        result = SeriesSetDraft(notes=notes)
         for signal in signals:
             try:
                 path = self._file_of(signal.name, files.get(signal.name, []))
@@ -68,7 +68,7 @@ class ExportSource:
                 result.series[signal.name] = series
             except DataError as err:
                 result.errors[signal.name] = err
-        return result
+        return result.frozen()
 
     def _scan(self, wanted: set[str]) -> tuple[dict[str, list[Path]], list[DataNote]]:
         """Export files by signal name, and notes on every other visible file."""

@@ -30,7 +30,7 @@ from detector.errors import ConfigError, DataError, NoSeries, SourceError
 from detector.http_client import build_session
 from detector.instants import DAY, to_utc, unix_ms
 from detector.live_settings import PrometheusSettings
-from detector.series import DataNote, SeriesSet, labels_of
+from detector.series import DataNote, SeriesSet, SeriesSetDraft, labels_of
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.prometheus_chunks import TimeRange, missing_ranges, plan_chunks, query_window, step_ms_of
 from detector.sources.promql_client import Deadline, PromQLClient, safe_url
@@ -132,7 +132,7 @@ class PrometheusSource:
             The store is locked by another run, unreadable or unwritable (nothing is fetched).
         """
         end = to_utc(end if end is not None else self.clock())
-        result = SeriesSet()
+        result = SeriesSetDraft()
         plans = [plan for plan in (self._plan(signal, end, result) for signal in signals) if plan is not None]
         with self.store.open() if self.store is not None else nullcontext() as session:
             for plan in plans:
@@ -145,9 +145,9 @@ class PrometheusSource:
                 self._finish(plan, pulled[plan.signal.name], session, end, result, deadline)
             if session is not None:
                 session.prune(unix_ms(self.clock()))
-        return result
+        return result.frozen()
 
-    def _plan(self, signal: Signal, end: pd.Timestamp, result: SeriesSet) -> _Plan | None:
+    def _plan(self, signal: Signal, end: pd.Timestamp, result: SeriesSetDraft) -> _Plan | None:
         if not signal.query:
             result.errors[signal.name] = ConfigError(
                 "no query: reading from Prometheus needs a PromQL 'query' for every signal", location=f"signals.{signal.name}"
@@ -188,7 +188,7 @@ class PrometheusSource:
         pulled: list[tuple[list[RawSeries], list[DataNote]]] | SourceError,
         session: StoreSession | None,
         end: pd.Timestamp,
-        result: SeriesSet,
+        result: SeriesSetDraft,
         deadline: Deadline | None = None,
     ) -> None:
         name = plan.signal.name
