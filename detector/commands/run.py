@@ -45,8 +45,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
         from detector.schedule import check_live_config
 
-        live = with_prometheus_override(config, args.prometheus, env.environ)
-        check_live_config(live, args.config)          # prometheus:, the cron line and deadline, before the heavy imports
+        config = with_prometheus_override(config, args.prometheus, env.environ)
+        check_live_config(config, args.config)          # prometheus:, the cron line and deadline, before the heavy imports
     else:
         preflight.require_data_directory(args.data)
     preflight.require_manifests(config, args.manifests)
@@ -61,9 +61,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.instants import parse_instant
 
     if args.data is None:
-        from detector.live import run_live   # the live path pulls in HTTP clients only when used
-
-        return run_live(config, args, env)
+        return execute_live(config, args, env)
     known = load_limits(config, args.manifests)
     resolved, data = apply_limits(config, ExportSource(Path(args.data), now=env.now()).fetch(config.signals), known.ceilings)
     at = parse_instant(args.at, what="--at", error_type=UsageError) if args.at else data.end
@@ -84,6 +82,25 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.report:
         write_report(args.report, evaluation, config, args.config, env)
     return status_for_failures(evaluation.errors, len(config.signals))
+
+
+def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """The live run: typed options for ``live.run_live``; its outcome printed here, on stderr."""
+    from detector.instants import parse_instant
+    from detector.live import LiveOptions, dry_run_note, outcome_lines, run_live   # HTTP clients only when used
+
+    options = LiveOptions(
+        config_path=args.config, at=parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None,
+        json_out=args.json_out, min_severity=args.min_severity, report=args.report, dry_run=args.dry_run, state=args.state,
+        workers=resolve_workers(args.workers, config.workers), manifests=args.manifests,
+    )
+    note = dry_run_note(config) if options.dry_run else None
+    if note:
+        print(note, file=env.stderr)
+    outcome = run_live(config, options, env)
+    for line in outcome_lines(outcome):
+        print(line, file=env.stderr)
+    return outcome.status
 
 
 def check_within_data(at: pd.Timestamp, data: SeriesSet, config: Config) -> None:

@@ -141,7 +141,7 @@ class _Tick:
         if self.stopping.is_set() or not self.busy.acquire(blocking=False):
             return
         from detector.http_server import LastRun
-        from detector.live import live_limits, run_once
+        from detector.live import live_limits, outcome_lines, run_once
 
         started = self.env.now()
         outcome = None
@@ -160,6 +160,8 @@ class _Tick:
                 self.config, self.env, source=self.source, sinks=self.sinks, metrics=self.metrics,
                 workers=self.workers, pool=self.pool, limits=limits,
             )
+            for line in outcome_lines(outcome):
+                print(line, file=self.env.stderr, flush=True)
             print(f"slowburn: run finished: {outcome.status.name} in {outcome.duration:.1f} s", file=self.env.stderr, flush=True)
         finally:
             finished = self.env.now()
