@@ -11,7 +11,6 @@ from models.analysis import SeriesAnalysis
 from models.drivers import link_driver
 
 import numpy as np
-import pandas as pd
 
 
 def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()) -> DriverLink | None:

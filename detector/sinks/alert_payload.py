@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode
 
-import pandas as pd
 
 from detector.config import Config, Signal
 from detector.durations import format_duration
 from detector.findings import Finding, Kind
-from detector.instants import DAY, HOUR, iso_utc, rfc3339
+from detector.instants import DAY, HOUR, iso_utc
 from detector.units import format_day, format_ratio, format_value
 
 ALERTNAMES: dict[Kind, str] = {
