@@ -19,8 +19,7 @@ from detector.drivers import best_driver, shift_driver
 from detector.evaluation import Evaluation
 from detector.errors import NoSeries, WorkLost
 from detector.executor import ChunkExecutor, LostChunk, OneShotPool, SerialExecutor, local_executor
-from detector.findings import Finding
-from detector.instants import DAY, iso_utc, to_utc
+from detector.findings import Finding, iso_utc
 from detector.limits.ceilings import apply_limits
 from detector.limits.model import LimitSet
 from detector.policy.gates import Verdict
@@ -85,7 +84,7 @@ def evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, *, workers: int 
     limits come from ``limits`` (their defaults, with a note, without them)."""
     if any(signal.ceiling_limit is not None for signal in config.signals):
         config, data = apply_limits(config, data, limits)
-    at = to_utc(at)
+    at = pd.Timestamp(at).tz_convert("UTC") if pd.Timestamp(at).tzinfo else pd.Timestamp(at, tz="UTC")
     notes: list[DataNote] = list(data.notes)
     errors: dict[str, Exception] = dict(data.errors)
     tasks: list[SeriesTask] = []
@@ -197,7 +196,7 @@ def _tasks_for(signal: Signal, policy: DetectionPolicy, data: SeriesSet, at: pd.
                 now=at.timestamp(), censor_at=signal.censor_at, ceiling=ceiling, direction=signal.direction,
                 seasonality=signal.model.seasonality, min_regime_days=min_regime_days(signal),
                 penalty=signal.model.penalty, confidence=signal.model.confidence,
-                drift_window_days=max(7, int(round(policy.drift.window / DAY))), evidence=evidence_spec(policy),
+                drift_window_days=max(7, int(round(policy.drift.window / 86400))), evidence=evidence_spec(policy),
             )
         )
     return tasks
