@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 import pandas as pd
 
-from detector.config import PROMETHEUS_URL_ENV, Config
+from detector.config import Config
 from detector.environment import Environment
 from detector.errors import LIMITS_KEY, ConfigError, ExitStatus, SlowburnError, UsageError, status_for_failures
 from detector.schedule import check_live_config, resend_ttl, run_deadline
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from detector.severity_names import SeverityName
 
 STATE_ENV = "SLOWBURN_STATE"
-PROMETHEUS_HELP = f"Prometheus API root, overriding prometheus.url (default: ${PROMETHEUS_URL_ENV}, else the config)"
 DEFAULT_STATE = "slowburn-alerts.json"
 _RANK = {ExitStatus.OK: 0, ExitStatus.PARTIAL: 1, ExitStatus.SINK: 2, ExitStatus.SOURCE: 3, ExitStatus.STORE: 3}
 
