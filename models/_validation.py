@@ -1,10 +1,13 @@
-"""Small shared checks for the estimators (scikit-learn's ``check_is_fitted`` spirit, no sklearn import)."""
+"""Small shared checks for the estimators: fitted or not, one-dimensional input, fast medians and quantiles."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+
+
+_TWO_PIVOTS_UP_TO = 512     # even lengths up to this take both middle values in one partition
 
 
 class NotFittedError(RuntimeError):
@@ -39,10 +42,36 @@ def median_of(values: np.ndarray) -> float:
     if n == 0:
         return float("nan")
     half = n // 2
+    part = values.copy()                 # ndarray.partition in place: np.partition without its dispatch
     if n % 2:
-        return float(np.partition(values, half)[half])
-    part = np.partition(values, (half - 1, half))
+        part.partition(half)
+        return float(part[half])
+    if n > _TWO_PIVOTS_UP_TO:
+        # numpy selects two pivots far more slowly than one on long arrays (75 us against 19 us for
+        # 4,320 values, 215 against 30 for 16,000): select the upper middle, and the lower is the
+        # largest value before it
+        part.partition(half)
+        return float((part[:half].max() + part[half]) / 2.0)
+    part.partition((half - 1, half))
     return float((part[half - 1] + part[half]) / 2.0)
+
+
+def quantiles_of(values: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """Two quantiles (0 <= low < high <= 1) of a non-empty 1-D array of finite floats; the same
+    numbers as ``np.percentile(values, (100 low, 100 high))`` (linear interpolation) from one
+    partition instead of a sort and numpy's dispatch."""
+    n = values.size
+    positions = (low * (n - 1), high * (n - 1))
+    below = [int(np.floor(p)) for p in positions]
+    above = [min(b + 1, n - 1) for b in below]
+    part = np.partition(values, sorted({*below, *above}))
+    out = []
+    for position, b, a in zip(positions, below, above):
+        t = position - b
+        lower, upper = part[b], part[a]
+        diff = upper - lower
+        out.append(float(upper - diff * (1 - t) if t >= 0.5 else lower + diff * t))     # numpy's _lerp
+    return out[0], out[1]
 
 
 def nanmedian_of(values: np.ndarray) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from models._validation import as_float_array, check_is_fitted, difference_sigma, median_of, robust_sigma
 from models.partition import optimal_partition, prefix_sums, rss
@@ -35,7 +36,7 @@ class Segment:
         return self.intercept + self.slope * index
 
 
-class PiecewiseLinearSegmenter:
+class PiecewiseLinearSegmenter(BaseEstimator):
     """Optimal piecewise-linear segmentation with a BIC-style penalty.
 
     Parameters
@@ -68,7 +69,8 @@ class PiecewiseLinearSegmenter:
         if not sigma > 0:
             spread = np.nanstd(y) if finite.sum() > 1 else 0.0
             sigma = spread * 1e-3 if spread > 0 else 1.0
-        breaks = self._search(y, finite, sigma)
+        prefix = _scaled_prefix(y, finite, sigma)
+        breaks = self._search(prefix, finite)
         for _ in range(_RESCALE_ROUNDS if self.sigma is None else 0):
             if not breaks:
                 break
@@ -77,16 +79,15 @@ class PiecewiseLinearSegmenter:
             # as the yardstick, every wiggle would become a regime. Re-scale by the long-run
             # standard deviation of the first fit's residuals 
             # search again; repeat while the scale still grows (fewer regimes, larger residuals).
-            prefix = prefix_sums(np.where(finite, y / sigma, 0.0), finite)
             long_run = _long_run_sigma(y, _fit_segments(prefix, breaks, sigma, len(y)))
             if long_run <= 1.05 * sigma:
                 break
             sigma = long_run
-            breaks = self._search(y, finite, sigma)
+            prefix = _scaled_prefix(y, finite, sigma)
+            breaks = self._search(prefix, finite)
         n = len(y)
         self.sigma_ = float(sigma)
         self.n_ = n
-        prefix = prefix_sums(np.where(finite, y / sigma, 0.0), finite)
         self.breakpoints_ = np.asarray(breaks, dtype=int)
         self.segments_ = _fit_segments(prefix, breaks, sigma, n)
         bounds = [0, *breaks, n]
@@ -98,12 +99,12 @@ class PiecewiseLinearSegmenter:
     def _beta(self, finite: np.ndarray) -> float:
         return float(self.penalty * 3.0 * np.log(max(int(finite.sum()), 2)))
 
-    def _search(self, y: np.ndarray, finite: np.ndarray, sigma: float) -> list[int]:
-        n = len(y)
+    def _search(self, prefix: np.ndarray, finite: np.ndarray) -> list[int]:
+        """Changepoints of the series whose (noise-scaled) prefix sums are ``prefix``."""
+        n = len(finite)
         min_size = max(3, int(self.min_size))
         if n < 2 * min_size:
             return []
-        prefix = prefix_sums(np.where(finite, y / sigma, 0.0), finite)
         beta = self._beta(finite)
         min_last = min_size if self.min_last_size is None else int(np.clip(self.min_last_size, 3, min_size))
         return optimal_partition(prefix, n, min_size, min_last, beta)
@@ -116,6 +117,11 @@ class PiecewiseLinearSegmenter:
             idx = np.arange(seg.start, min(seg.end, len(out)))
             out[idx] = seg.intercept + seg.slope * idx
         return out
+
+
+def _scaled_prefix(y: np.ndarray, finite: np.ndarray, sigma: float) -> np.ndarray:
+    """Prefix sums of the series in units of ``sigma`` (missing values count as absent)."""
+    return prefix_sums(np.where(finite, y / sigma, 0.0), finite)
 
 
 def _regime_scale_sigma(y: np.ndarray, lag: int) -> float:

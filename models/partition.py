@@ -10,6 +10,8 @@ grows linearly with the series' length.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 FINE_POINTS = 120          # longer series search changepoints on a coarser grid first, then refine
@@ -20,7 +22,7 @@ def optimal_partition(prefix: np.ndarray, n: int, min_size: int, min_last: int, 
     """Changepoints (segment starts after 0) minimising total cost + ``beta`` per segment, every
     segment at least ``min_size`` long except the last, which may be ``min_last`` (<= min_size)."""
     stride = max(1, -(-n // FINE_POINTS))
-    grid = np.r_[np.arange(0, n, stride), n]
+    grid = np.append(np.arange(0, n, stride), n)
     best, last = optimal_partition_grid(prefix, grid, min_size, beta)
     if min_last < min_size:
         # the last segment may be shorter: the optimum before every start is known, so only
@@ -89,9 +91,17 @@ def optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, 
     best[0] = -beta
     last = np.zeros(size, dtype=int)
     sub = prefix[:, grid]
-    # the grid has at most FINE_POINTS + 1 boundaries: every segment's cost in one call (< 1 MiB)
-    costs = rss(sub[:, :, None] - sub[:, None, :]) + beta              # [end, start]
-    costs[grid[None, :] > grid[:, None] - min_size] = np.inf           # too short (or reversed)
+    # the grid has at most FINE_POINTS + 1 boundaries: the cost of every segment long enough in one
+    # call (< 1 MiB); the others (too short, or reversed: more than half the square) stay infinite
+    # [end, start] flattened, end, start: the pairs far enough apart (cached per grid)
+    flat, ends, starts = _long_enough(np.asarray(grid, dtype=np.int64).tobytes(), min_size)
+    differences = np.take(sub, ends, axis=1)
+    differences -= np.take(sub, starts, axis=1)
+    long_enough = rss(differences)
+    long_enough += beta
+    costs = np.full(size * size, np.inf)
+    costs[flat] = long_enough
+    costs = costs.reshape(size, size)                                     # [end, start]
     reach = np.searchsorted(grid, grid + min_size).tolist()               # first end a block may not share
     width_of = np.searchsorted(grid, grid - min_size, side="right").tolist()
     rows = np.arange(_BLOCK)
@@ -107,6 +117,19 @@ def optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, 
     return best, last
 
 
+@lru_cache(maxsize=64)
+def _long_enough(grid_bytes: bytes, min_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (end, start) pairs of a grid (given as its int64 bytes) at least ``min_size`` samples
+    apart: flat indices into the square, and the end and start grid indices (read-only, shared:
+    series of one length share one grid)."""
+    grid = np.frombuffer(grid_bytes, dtype=np.int64)
+    flat = np.flatnonzero(grid[None, :] <= grid[:, None] - min_size)
+    ends, starts = np.divmod(flat, len(grid))
+    for array in (flat, ends, starts):
+        array.flags.writeable = False
+    return flat, ends, starts
+
+
 def _refine(prefix: np.ndarray, breaks: list[int], n: int, min_size: int, min_last: int, stride: int) -> list[int]:
     """Move each changepoint found on the coarse grid to the exact sample (within ``stride``)
     that minimises the cost of its two segments, keeping every segment long enough."""
@@ -118,9 +141,10 @@ def _refine(prefix: np.ndarray, breaks: list[int], n: int, min_size: int, min_la
         if hi <= lo:
             continue
         options = np.arange(lo, hi + 1)
-        before = rss(prefix[:, options] - prefix[:, [bounds[i - 1]]])
-        after = rss(prefix[:, [bounds[i + 1]]] - prefix[:, options])
-        bounds[i] = int(options[np.argmin(before + after)])
+        at = prefix[:, options]
+        # the segments before and after each option, costed in one call
+        both = rss(np.concatenate((at - prefix[:, [bounds[i - 1]]], prefix[:, [bounds[i + 1]]] - at), axis=1))
+        bounds[i] = int(options[np.argmin(both[: len(options)] + both[len(options):])])
     return bounds[1:-1]
 
 

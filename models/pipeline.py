@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
-from models._validation import InsufficientData, as_float_array, difference_sigma, median_of, nanmedian_of
+from models._validation import InsufficientData, as_float_array, difference_sigma, median_of, nanmedian_of, quantiles_of
 from models.analysis import SeriesAnalysis
 from models.changepoints import PiecewiseLinearSegmenter
 from models.daily import DAY, DailyLevels, to_daily
@@ -18,7 +19,7 @@ WIDE_RANGE = 4.0             # a positive series spanning this ratio (p95/p5) is
 PEAK_DAYS = 28               # days over which the typical daily peak above the level is measured
 
 
-class SeriesAnalyzer:
+class SeriesAnalyzer(BaseEstimator):
     """Analyse one regular series at one time; ``analysis_`` holds the read-only result.
 
     Parameters
@@ -138,7 +139,7 @@ class SeriesAnalyzer:
         finite = usable[np.isfinite(usable)]
         candidates = []
         positive = finite.size > 0 and finite.min() > 0
-        low, high = np.percentile(finite, (5, 95)) if positive else (1.0, 1.0)
+        low, high = quantiles_of(finite, 0.05, 0.95) if positive else (1.0, 1.0)
         spread = high / low
         for domain in ("log", "linear") if spread >= WIDE_RANGE else ("linear", "log"):
             if domain == "log" and not positive:
