@@ -48,6 +48,9 @@ class PrometheusSettings(HttpClientSettings):
     url: str
     max_points_per_query: int = Field(default=11000, ge=2)
     max_range_per_query: Duration | None = Field(default=None, description="e.g. Mimir's 32-day cap")
+    max_samples_per_query: int | None = Field(
+        default=None, ge=1, description="samples one answer may hold: long pulls count the series first and cut chunks to fit (bounds memory)"
+    )
     concurrency: int = Field(default=4, ge=1, le=64)
     retries: int = Field(default=3, ge=0, le=10)
     query_deadline: Duration = Field(

@@ -41,20 +41,28 @@ def parse_json_export(text: str, where: str, signal: str) -> tuple[list[RawSerie
     series: list[RawSeries] = []
     notes: list[DataNote] = []
     for index, entry in enumerate(result):
-        at = f"data.result[{index}]"
-        if not isinstance(entry, dict):
-            raise DataError(f"{at}: expected an object with 'metric' and 'values', got {_kind(entry)}", location=where)
-        labels = _labels(entry.get("metric", {}), at, where)
-        if "values" not in entry:
-            if "histograms" in entry:
-                notes.append(DataNote(signal, f"{at}: native histogram samples are not supported; series {labels} skipped", where))
-                continue
-            raise DataError(f"{at}: expected a 'values' list", location=where)
-        timestamps, values = _samples(entry["values"], f"{at}.values", where)
-        series.append(RawSeries(labels, timestamps, values, at))
-        if "histograms" in entry:
-            notes.append(DataNote(signal, f"{at}: native histogram samples are not supported; kept only the float samples", where))
+        one = entry_series(entry, index, where, signal, notes)
+        if one is not None:
+            series.append(one)
     return series, notes
+
+
+def entry_series(entry: Any, index: int, where: str, signal: str, notes: list[DataNote]) -> RawSeries | None:
+    """The series of ``data.result[index]`` (None when it holds only native histograms), its notes
+    appended to ``notes``; ``DataError`` when it is not a series."""
+    at = f"data.result[{index}]"
+    if not isinstance(entry, dict):
+        raise DataError(f"{at}: expected an object with 'metric' and 'values', got {_kind(entry)}", location=where)
+    labels = _labels(entry.get("metric", {}), at, where)
+    if "values" not in entry:
+        if "histograms" in entry:
+            notes.append(DataNote(signal, f"{at}: native histogram samples are not supported; series {labels} skipped", where))
+            return None
+        raise DataError(f"{at}: expected a 'values' list", location=where)
+    timestamps, values = _samples(entry["values"], f"{at}.values", where)
+    if "histograms" in entry:
+        notes.append(DataNote(signal, f"{at}: native histogram samples are not supported; kept only the float samples", where))
+    return RawSeries(labels, timestamps, values, at)
 
 
 def _result_list(document: Any, where: str) -> list[Any]:

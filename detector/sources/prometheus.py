@@ -2,8 +2,10 @@
 
 For each signal: the window ``[end - lookback, end)`` on the step grid; with a store, only the
 part the store has not pulled yet (plus a small overlap); split into chunks within the server's
-limits; chunks of all signals pulled concurrently; then, with a store, merged into it and the
-whole window read back from it, so history builds up beyond the server's retention.
+limits; chunks of all signals pulled concurrently and taken in order, each written to the store
+as it arrives and dropped (``prometheus_intake``); ``fetch`` then reads the whole window back from
+the store, so history builds up beyond the server's retention, while ``pull_into_store`` only
+brings the store up to date (bounded memory, for callers that read the store in pages).
 
 A signal whose query fails (PromQL error, HTTP error after retries, malformed or empty answer,
 ``prometheus.query_deadline`` passed, or the run's deadline passed before its queries finished)
@@ -13,31 +15,32 @@ unreachable every signal carries its own error, and the caller decides the exit 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Callable, Sequence
 
-import numpy as np
 import pandas as pd
 import requests
 
+from detector import store_holes
 from detector.config import Signal
 from detector.coverage import young_signal
-from detector.errors import ConfigError, DataError, NoSeries, SourceError
+from detector.errors import DataError, NoSeries, SourceError
 from detector.http_client import build_session
-from detector.instants import DAY, to_utc, unix_ms
+from detector.instants import to_utc, unix_ms
 from detector.live_settings import PrometheusSettings
-from detector.series import DataNote, SeriesSet, SeriesSetDraft, labels_of
-from detector.sources.base import RawSeries, assemble_signal
-from detector.sources.prometheus_chunks import TimeRange, missing_ranges, plan_chunks, query_window, step_ms_of
+from detector.series import DataNote, SeriesSet, SeriesSetDraft
+from detector.sources.base import assemble_signal
+from detector.sources.prometheus_intake import Intake, StorePull, in_memory, into_store
+from detector.sources.prometheus_plan import SignalPlan, counts_series, fit_to_budget, plan_signal
+from detector.sources.prometheus_pull import Query, stream
 from detector.sources.promql_client import Deadline, PromQLClient, safe_url
-from detector.sources.prometheus_pull import Query, pull
 from detector.sources.retry_policy import RetryPolicy
-from detector import store_holes
-from detector.store import HistoryStore, StoreKey, StoreSession
+from detector.store import HistoryStore, StoreSession
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +49,6 @@ Clock = Callable[[], pd.Timestamp]
 
 def utc_now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
-
-
-@dataclass
-class _Plan:
-    """What one signal needs this run."""
-
-    signal: Signal
-    window: TimeRange
-    step_ms: int
-    chunks: list[TimeRange] = field(default_factory=list)
-    coverage: TimeRange | None = None
-
-    @property
-    def key(self) -> StoreKey:
-        return StoreKey(self.signal.name, self.signal.query or "", self.step_ms)
 
 
 class PrometheusSource:
@@ -133,73 +121,86 @@ class PrometheusSource:
         """
         end = to_utc(end if end is not None else self.clock())
         result = SeriesSetDraft()
-        plans = [plan for plan in (self._plan(signal, end, result) for signal in signals) if plan is not None]
+
+        def finish(plan: SignalPlan, intake: Intake, session: StoreSession | None, deadline: Deadline | None) -> None:
+            self._finish(plan, intake, session, end, result, deadline)
+
+        self._run(signals, end, result.errors, result.notes, finish)
+        return result.frozen()
+
+    def pull_into_store(self, signals: Sequence[Signal], end: pd.Timestamp | None = None) -> StorePull:
+        """Bring the store up to date for ``signals`` as of ``end`` (default now) without reading it back.
+
+        Each answered chunk is written to the store and dropped before the next is taken, so memory
+        stays bounded by a few chunks however long the history (``prometheus_intake``); the caller
+        reads the store in pages afterwards. Raises ``StoreError`` like ``fetch``; ``ValueError``
+        without a store.
+        """
+        if self.store is None:
+            raise ValueError("pull_into_store needs a store")
+        end = to_utc(end if end is not None else self.clock())
+        errors: dict[str, Exception] = {}
+        notes: list[DataNote] = []
+        totals = [0, 0]
+
+        def count(plan: SignalPlan, intake: Intake, session: StoreSession | None, deadline: Deadline | None) -> None:
+            if intake.error is not None:
+                errors[plan.signal.name] = intake.error
+                return
+            notes.extend(intake.notes)
+            totals[0] += intake.samples
+            totals[1] += intake.series
+            if session is not None:
+                holes = store_holes.describe(session.holes(plan.key), plan.window, plan.step_ms)
+                notes.extend([DataNote(plan.signal.name, holes, "store")] if holes is not None else [])
+
+        self._run(signals, end, errors, notes, count)
+        return StorePull(MappingProxyType(errors), tuple(notes), totals[0], totals[1])
+
+    def _run(self, signals: Sequence[Signal], end: pd.Timestamp, errors: dict[str, Exception], notes: list[DataNote],
+             finish: Callable[[SignalPlan, Intake, StoreSession | None, Deadline | None], None]) -> None:
+        """Plan, pull chunk by chunk and hand each signal's ``Intake`` to ``finish``, in signal order."""
+        plans = [plan for plan in (plan_signal(signal, end, self.store, errors, notes) for signal in signals) if plan is not None]
         with self.store.open() if self.store is not None else nullcontext() as session:
-            for plan in plans:
-                self._chunk(plan, session)
             deadline = None
             if self.run_deadline is not None:
                 deadline = Deadline(self.monotonic() + self.run_deadline, f"run deadline of {self.run_deadline:g} s passed (schedule.run_deadline)")
-            pulled = self._pull(plans, deadline)
             for plan in plans:
-                self._finish(plan, pulled[plan.signal.name], session, end, result, deadline)
+                plan.chunk(session, self.settings.max_points_per_query, self.settings.max_range_per_query)
+                if self.settings.max_samples_per_query is not None and counts_series(plan, self.settings.max_samples_per_query):
+                    fit_to_budget(plan, self._series_count(plan, deadline), self.settings.max_samples_per_query,
+                                  self.settings.max_points_per_query, self.settings.max_range_per_query)
+            queries = [Query(plan.signal.name, plan.signal.query or "", chunk, plan.step_ms) for plan in plans for chunk in plan.chunks]
+            deliveries = stream(self.client, queries, self.settings.concurrency, deadline, self.monotonic)
+            try:
+                for plan in plans:
+                    mine = itertools.islice(deliveries, len(plan.chunks))
+                    if session is not None and plan.coverage is not None:
+                        intake = into_store(mine, session, plan.key, plan.coverage, plan.chunks)
+                    else:
+                        intake = in_memory(mine)
+                    finish(plan, intake, session, deadline)
+            finally:
+                deliveries.close()
             if session is not None:
                 session.prune(unix_ms(self.clock()))
-        return result.frozen()
-
-    def _plan(self, signal: Signal, end: pd.Timestamp, result: SeriesSetDraft) -> _Plan | None:
-        if not signal.query:
-            result.errors[signal.name] = ConfigError(
-                "no query: reading from Prometheus needs a PromQL 'query' for every signal", location=f"signals.{signal.name}"
-            )
-            return None
-        window = query_window(end, signal.lookback, signal.step)
-        if window is None:
-            result.errors[signal.name] = ConfigError(
-                f"lookback {signal.lookback:g} s is shorter than one step ({signal.step:g} s)", location=f"signals.{signal.name}"
-            )
-            return None
-        if self.store is not None and self.store.retention < signal.lookback:
-            result.notes.append(DataNote(
-                signal.name,
-                f"store.retention ({self.store.retention / DAY:g} d) is shorter than the lookback "
-                f"({signal.lookback / DAY:g} d): the older part is pulled again on every run",
-                "store.retention",
-            ))
-        return _Plan(signal, window, step_ms_of(signal.step))
-
-    def _chunk(self, plan: _Plan, session: StoreSession | None) -> None:
-        stored = session.coverage(plan.key) if session is not None else None
-        ranges, plan.coverage = missing_ranges(plan.window, plan.step_ms, stored)
-        if session is not None and stored is not None:       # holes the server left: ask again, a few per run
-            ranges += store_holes.to_request(session.holes(plan.key), plan.window, ranges)
-        for span in ranges:
-            plan.chunks += plan_chunks(span, plan.step_ms, self.settings.max_points_per_query, self.settings.max_range_per_query)
-
-    def _pull(self, plans: list[_Plan], deadline: Deadline | None) -> dict[str, list[tuple[list[RawSeries], list[DataNote]]] | SourceError]:
-        """Every chunk of every signal within the run deadline (``prometheus_pull.pull``)."""
-        queries = [Query(plan.signal.name, plan.signal.query or "", chunk, plan.step_ms) for plan in plans for chunk in plan.chunks]
-        answers = pull(self.client, queries, self.settings.concurrency, deadline, self.monotonic)
-        return {plan.signal.name: answers.get(plan.signal.name, []) for plan in plans}
 
     def _finish(
         self,
-        plan: _Plan,
-        pulled: list[tuple[list[RawSeries], list[DataNote]]] | SourceError,
+        plan: SignalPlan,
+        intake: Intake,
         session: StoreSession | None,
         end: pd.Timestamp,
         result: SeriesSetDraft,
         deadline: Deadline | None = None,
     ) -> None:
         name = plan.signal.name
-        if isinstance(pulled, SourceError):
-            result.errors[name] = pulled
+        if intake.error is not None:
+            result.errors[name] = intake.error
             return
-        notes = list(dict.fromkeys(note for _, chunk_notes in pulled for note in chunk_notes))
-        raw = _merge_chunks([series for chunk_series, _ in pulled for series in chunk_series])
-        if session is not None and plan.coverage is not None:
-            if raw:  # an empty answer proves nothing: leave the coverage for the next run to retry
-                session.write(plan.key, raw, plan.coverage, pulled=plan.chunks)
+        notes = list(intake.notes)
+        raw = list(intake.raw)
+        if session is not None and plan.coverage is not None:   # written chunk by chunk (``into_store``)
             holes = store_holes.describe(session.holes(plan.key), plan.window, plan.step_ms)
             if holes is not None:
                 notes.append(DataNote(name, holes, "store"))
@@ -221,7 +222,15 @@ class PrometheusSource:
         result.notes.extend(notes + series_notes)
         log.debug("%s: %d series from %d request(s)", origin, len(series), len(plan.chunks))
 
-    def _young(self, plan: _Plan, end: pd.Timestamp, origin: str, deadline: Deadline | None) -> DataNote | None:
+    def _series_count(self, plan: SignalPlan, deadline: Deadline | None) -> int | None:
+        """The query's series now (one try; None when it fails: the pull goes on with the usual chunks)."""
+        try:
+            return self.client.series_count(plan.signal.query or "", plan.window.end_ms, signal=plan.signal.name, until=deadline, retry=False)
+        except SourceError as err:
+            log.debug("%s: cannot count the series to size the chunks: %s", plan.signal.name, err)
+            return None
+
+    def _young(self, plan: SignalPlan, end: pd.Timestamp, origin: str, deadline: Deadline | None) -> DataNote | None:
         """When the range matched nothing: has the query series *now* (they appeared after the last
         grid point)? Then the signal is too young, judged from the next grid point + ``min_history``."""
         signal = plan.signal
@@ -234,19 +243,3 @@ class PrometheusSource:
             return None
         first = pd.Timestamp(plan.window.end_ms + plan.step_ms, unit="ms", tz="UTC")
         return young_signal(signal.name, count, first + pd.Timedelta(seconds=signal.model.min_history), signal.step, origin)
-
-
-def _merge_chunks(raw: list[RawSeries]) -> list[RawSeries]:
-    """One ``RawSeries`` per label set (chunks return each series once per chunk)."""
-    groups: dict[tuple[tuple[str, str], ...], list[RawSeries]] = {}
-    for entry in raw:
-        groups.setdefault(labels_of(entry.labels), []).append(entry)
-    merged = []
-    for entries in groups.values():
-        if len(entries) == 1:
-            merged.append(entries[0])
-        else:
-            ts = np.concatenate([e.timestamps for e in entries])
-            vs = np.concatenate([e.values for e in entries])
-            merged.append(RawSeries(entries[0].labels, ts, vs, entries[0].where))
-    return merged

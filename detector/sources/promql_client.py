@@ -4,8 +4,8 @@ Plain ``requests`` on an injected session rather than prometheus-api-client: its
 hides the status, the ``Retry-After`` header and the server's ``errorType``/``error`` message, it
 cannot be given a fake clock or sleeper, and it would add a ``dateparser`` code path for times we
 already hold as milliseconds. Here each failure maps to exactly one message and retries are
-testable without real sleeps. The body is parsed by the same reader as exported JSON files, so a
-live pull and a saved ``query_range`` response give identical series.
+testable without real sleeps. The body is parsed series by series by the same code as exported JSON
+files (``prometheus_body``), so a live pull and a saved ``query_range`` response give identical series.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import logging
 import random
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import requests
@@ -23,50 +22,35 @@ from detector.errors import DataError, SourceError
 from detector.redact import redact_text, strip_userinfo
 from detector.series import DataNote
 from detector.sources.base import RawSeries
-from detector.sources.export_json import parse_json_export
+from detector.sources.prometheus_body import parse_range_answer
 from detector.sources.prometheus_chunks import TimeRange, format_seconds
-from detector.sources.promql_messages import hint as _hint, incomplete as _incomplete, never_connected as _never_connected
-from detector.sources.promql_messages import reason as _reason, server_message as _server_message, warnings_of as _warnings
+from detector.sources.promql_failures import Deadline
+from detector.sources.promql_failures import Permanent as _Permanent
+from detector.sources.promql_failures import Transient as _Transient
+from detector.sources.promql_failures import Unreachable as _Unreachable
+from detector.sources.promql_messages import hint as _hint
+from detector.sources.promql_messages import incomplete as _incomplete
+from detector.sources.promql_messages import never_connected as _never_connected
+from detector.sources.promql_messages import reason as _reason
+from detector.sources.promql_messages import server_message as _server_message
+from detector.sources.promql_messages import warnings_of as _warnings
 from detector.sources.query_deadline import Reachability, Watchdog, track_connections
-from detector.sources.retry_policy import RETRIED_STATUSES, RetryPolicy, parse_retry_after
+from detector.sources.retry_policy import (
+    RETRIED_STATUSES,
+    RetryPolicy,
+    parse_retry_after,
+)
 
 log = logging.getLogger(__name__)
+
+__all__ = ["INSTANT_PATH", "QUERY_RANGE_PATH", "Deadline", "PromQLClient", "safe_url"]
 
 QUERY_RANGE_PATH = "/api/v1/query_range"
 INSTANT_PATH = "/api/v1/query"
 
 
-class _Transient(Exception):
-    """A failed attempt that may succeed when retried; ``retry_after`` in seconds if the server said."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-
-class _Permanent(Exception):
-    """A failure that retrying cannot fix (bad query, wrong URL, refused credentials)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class _Unreachable(_Transient):
-    """Could not connect at all (refused, no route, DNS): the verdict is shared by the fetch's queries."""
-
-
 safe_url = strip_userinfo
 """``url`` without any ``user:password@`` part, for messages and logs (``detector.redact``)."""
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A monotonic instant (seconds) after which a query gives up, and the sentence it gives up with."""
-
-    at: float
-    message: str
 
 
 class PromQLClient:
@@ -137,15 +121,15 @@ class PromQLClient:
         where = f"{safe_url(self.base_url)} signal {signal}"
         return self._call(QUERY_RANGE_PATH, params, lambda body: self._parse(body, where, signal), where, until, reach)
 
-    def series_count(self, query: str, at_ms: int, *, signal: str, until: Deadline | None = None) -> int:
+    def series_count(self, query: str, at_ms: int, *, signal: str, until: Deadline | None = None, retry: bool = True) -> int:
         """How many series ``query`` has at ``at_ms`` (``count(query)`` as an instant query), under the
-        same retries and deadlines as ``query_range``; raises ``SourceError`` naming ``signal``."""
+        same retries (none with ``retry=False``) and deadlines as ``query_range``; raises ``SourceError`` naming ``signal``."""
         params = {"query": f"count({query})", "time": format_seconds(at_ms)}
         where = f"{safe_url(self.base_url)} signal {signal}"
-        return self._call(INSTANT_PATH, params, _count_of, where, until, None)
+        return self._call(INSTANT_PATH, params, _count_of, where, until, None, retry=retry)
 
     def _call(self, path: str, params: dict[str, str], parse: Callable[[bytes], Any], where: str,
-              until: Deadline | None, reach: Reachability | None) -> Any:
+              until: Deadline | None, reach: Reachability | None, *, retry: bool = True) -> Any:
         """One API call with retries: ``parse(body)`` of the first good answer, else ``SourceError``."""
         deadline = self._deadline(until)
         attempt = 0
@@ -158,7 +142,7 @@ class PromQLClient:
                 body = self._attempt(path, params, deadline)
                 answer = parse(body)
             except _Transient as failure:
-                wait = self.retry.delay(attempt, self.rng, failure.retry_after)
+                wait = self.retry.delay(attempt, self.rng, failure.retry_after) if retry else None
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
                 if wait is not None and deadline is not None and self.monotonic() + wait >= deadline.at:
                     wait, tries = None, f" (after {attempt + 1} attempt(s); {deadline.message})"
@@ -230,7 +214,7 @@ class PromQLClient:
         error page or a cut connection gives, ``_Permanent`` for JSON that is not a range answer."""
         try:
             text = body.decode("utf-8")
-            series, notes = parse_json_export(text, where, signal)
+            series, notes = parse_range_answer(text, where, signal)
         except UnicodeDecodeError:
             raise _Transient(f"malformed response: not UTF-8 text: {_server_message(body)}") from None
         except RecursionError:

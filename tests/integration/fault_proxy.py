@@ -6,7 +6,8 @@
 
 Faults Prometheus cannot produce itself: an answer trickled one byte at a time (it never trips a
 between-bytes timeout), a body cut off mid-way with the connection closed, a 200 HTML page from
-a misconfigured ingress. Every other query is forwarded unchanged.
+a misconfigured ingress. Every other query is forwarded unchanged. ``on_request(params)`` sees each
+GET as it arrives (a test records the order of requests against other events).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -52,9 +53,10 @@ class HtmlPage:
 class FaultProxy:
     """Forward to ``upstream``; apply ``faults[query]`` to the queries named there."""
 
-    def __init__(self, upstream: str, faults: Mapping[str, object]) -> None:
+    def __init__(self, upstream: str, faults: Mapping[str, object], on_request: Callable[[dict[str, str]], None] | None = None) -> None:
         self.upstream = upstream
         self.faults = dict(faults)
+        self.on_request = on_request
         self.seen: dict[str, int] = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -69,6 +71,8 @@ class FaultProxy:
                 query = params.get("query", "")
                 with outer._lock:
                     count = outer.seen[query] = outer.seen.get(query, 0) + 1
+                if outer.on_request is not None:
+                    outer.on_request(params)      # a GET's query parameters, as it arrives
                 answer = requests.get(outer.upstream + parts.path, params=params, timeout=30)
                 try:
                     outer._answer(self, outer.faults.get(query), count, answer)
