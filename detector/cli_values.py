@@ -41,3 +41,16 @@ def duration(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def executor(text: str) -> str:
+    """``local`` or ``dask://HOST:PORT`` (a Dask scheduler)."""
+    from detector.dask_address import LOCAL, parse_dask_address
+
+    if text.strip() == LOCAL:
+        return text
+    try:
+        parse_dask_address(text, "dask")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (or 'local')") from None
+    return text

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from detector.config_errors import describe
 from detector.durations import format_duration, parse_duration
 from detector.errors import ConfigError
+from detector.executor_settings import ExecutorSettings
 from detector.frozen import FrozenMap
 from detector.instants import DAY, HOUR
 from detector.policy.thresholds import DEFAULT_POLICY
@@ -154,6 +155,7 @@ class Config(_Frozen):
     schedule: ScheduleSettings = ScheduleSettings()
     kubernetes: KubernetesSettings | None = None
     workers: int = Field(default=0, ge=0, description="processes for evaluation; 0 = one per core")
+    executor: ExecutorSettings = ExecutorSettings()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Config":

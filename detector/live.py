@@ -19,14 +19,16 @@ import pandas as pd
 
 from detector.config import Config
 from detector.environment import Environment
-from detector.errors import LIMITS_KEY, ConfigError, ExitStatus, SlowburnError, UsageError, status_for_failures
+from detector.errors import LIMITS_KEY, ConfigError, ExitStatus, SlowburnError, UsageError, WorkLost, status_for_failures
 from detector.schedule import check_live_config, resend_ttl, run_deadline
 from detector.coverage import SignalStatus
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
+from detector.executor import local_executor
 from detector.http_client import build_session
 from detector.instants import HOUR, iso_utc
 from detector.self_metrics import SelfMetrics
+from detector.series import SeriesSet
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.base import DeliveryReport, Sink
 from detector.sinks.json_file import JsonFileSink
@@ -36,6 +38,7 @@ from detector.sources.base import Source
 
 if TYPE_CHECKING:
 
+    from detector.executor_choice import ExecutorChoice
     from detector.limits.load import KnownLimits
     from detector.severity_names import SeverityName
 
@@ -53,7 +56,7 @@ class RunOutcome:
     reports: tuple[DeliveryReport, ...]
     duration: float
     evaluated: bool                              # at least one signal was evaluated
-    fetch_error: SlowburnError | None = None     # why nothing was fetched, when the source failed as a whole
+    run_error: SlowburnError | None = None       # what stopped the run before judging: the source or the executor failed as a whole
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class LiveOptions:
     state: str | None = None                     # alert state file; None: ``state_path_for``'s default
     workers: int = 1
     manifests: str | None = None
+    executor: ExecutorChoice | None = None       # where the models run (``executor_choice.choose_executor``); None: locally
 
 
 def run_live(config: Config, options: LiveOptions, env: Environment) -> RunOutcome:
@@ -93,7 +97,7 @@ def run_live(config: Config, options: LiveOptions, env: Environment) -> RunOutco
         pusher = build_pushgateway(config, metrics, env)
     return run_once(
         config, env, source=build_source(config, env), sinks=sinks, metrics=metrics, pusher=pusher, at=options.at,
-        workers=options.workers, limits=live_limits(config, options.manifests),
+        workers=options.workers, limits=live_limits(config, options.manifests), executor=options.executor,
     )
 
 
@@ -104,10 +108,10 @@ def dry_run_note(config: Config) -> str | None:
 
 
 def outcome_lines(outcome: RunOutcome) -> Iterator[str]:
-    """What a run tells its operator on stderr: why nothing was fetched, then one line per sink
+    """What a run tells its operator on stderr: what stopped it, if anything, then one line per sink
     (its problem, or what it did: "sent 3 alert(s) to 2 of 2 Alertmanager(s)")."""
-    if outcome.fetch_error is not None:
-        yield f"slowburn: error: {outcome.fetch_error}"
+    if outcome.run_error is not None:
+        yield f"slowburn: error: {outcome.run_error}"
     for report in outcome.reports:
         if report.problems or not report.ok:
             yield f"slowburn: {report}"
@@ -137,18 +141,18 @@ def live_limits(config: Config, manifests: str | None) -> "KnownLimits | None":
 def run_once(
     config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
     pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-    limits: "KnownLimits | None" = None,
+    limits: "KnownLimits | None" = None, executor: "ExecutorChoice | None" = None,
 ) -> RunOutcome:
     """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source
     or sink and never prints: what happened is in the ``RunOutcome`` (``outcome_lines`` words it)."""
     started = time.monotonic()
     at = env.now() if at is None else at
     statuses: list[ExitStatus] = []
-    fetch_error: SlowburnError | None = None
+    run_error: SlowburnError | None = None
     try:
         data = source.fetch(config.signals, end=at)
     except SlowburnError as exc:
-        fetch_error = exc
+        run_error = exc
         held: dict[str, Exception] = {s.name: exc for s in config.signals}
         if limits is not None:
             held[LIMITS_KEY] = exc                 # configuration findings need the series too: hold them
@@ -160,7 +164,13 @@ def run_once(
 
         known = limits or KnownLimits()
         resolved, data = apply_limits(config, data, known.ceilings)
-        evaluation = with_configuration_findings(evaluate(resolved, data, at, workers=workers, pool=pool), known, config)
+        try:
+            evaluation = with_configuration_findings(_evaluate(resolved, data, at, workers, pool, executor), known, config)
+        except WorkLost as exc:              # the Dask scheduler could not be reached: every signal held, exit 10
+            run_error = exc
+            held = {s.name: exc for s in config.signals}
+            failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)
+            evaluation = Evaluation(at=at, findings=(), errors=held, coverage=failed)
     statuses.append(status_for_failures(evaluation.errors, len(config.signals)))
     reports = []
     for sink in sinks:
@@ -183,7 +193,16 @@ def run_once(
         reports.append(report)
     status = max(statuses, key=lambda s: _RANK.get(s, 4))
     return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started,
-                      evaluated=evaluated, fetch_error=fetch_error)
+                      evaluated=evaluated, run_error=run_error)
+
+
+def _evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, workers: int, pool: ProcessPoolExecutor | None,
+              executor: "ExecutorChoice | None") -> Evaluation:
+    local = local_executor(workers, pool)
+    if executor is None:
+        return evaluate(config, data, at, executor=local)
+    with executor.open(local) as chosen:
+        return evaluate(config, data, at, executor=chosen)
 
 
 def build_source(config: Config, env: Environment) -> Source:

@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="json_out", help="also write the findings as JSON to this file ('-' for stdout)")
     parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the table")
     parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
+    parser.add_argument("--executor", type=cli_values.executor, default=None, metavar="local|dask://HOST:PORT",
+                        help="where the models run: the local process pool (default) or a Dask scheduler (default: config 'executor')")
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
@@ -54,6 +56,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     import pandas as pd
 
     from detector.evaluate import evaluate
+    from detector.executor import local_executor
+    from detector.executor_choice import choose_executor, note_unused_workers
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits, with_configuration_findings
     from detector.render import evaluation_to_json, render_table
@@ -71,7 +75,11 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         check_within_data(at, data, config)
     else:
         at = at + pd.Timedelta(seconds=min(s.step for s in config.signals))
-    evaluation = evaluate(resolved, data, at, workers=resolve_workers(args.workers, config.workers))
+    local = local_executor(resolve_workers(args.workers, config.workers))
+    choice = choose_executor(args.executor, config, args.config)
+    note_unused_workers(args.workers, choice, env.stderr)
+    with choice.open(local) as executor:
+        evaluation = evaluate(resolved, data, at, executor=executor)
     evaluation = with_configuration_findings(evaluation, known, config)
     table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
     print(render_table(evaluation, min_severity=args.min_severity), file=table_stream)
@@ -86,6 +94,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
     """The live run: typed options for ``live.run_live``; its outcome printed here, on stderr."""
+    from detector.executor_choice import choose_executor, note_unused_workers
     from detector.instants import parse_instant
     from detector.live import LiveOptions, dry_run_note, outcome_lines, run_live   # HTTP clients only when used
 
@@ -93,10 +102,12 @@ def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> 
         config_path=args.config, at=parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None,
         json_out=args.json_out, min_severity=args.min_severity, report=args.report, dry_run=args.dry_run, state=args.state,
         workers=resolve_workers(args.workers, config.workers), manifests=args.manifests,
+        executor=choose_executor(args.executor, config, args.config),
     )
     note = dry_run_note(config) if options.dry_run else None
     if note:
         print(note, file=env.stderr)
+    note_unused_workers(args.workers, options.executor, env.stderr)
     outcome = run_live(config, options, env)
     for line in outcome_lines(outcome):
         print(line, file=env.stderr)

@@ -30,6 +30,7 @@ from detector.errors import ConfigError, ExitStatus, SlowburnError
 from detector.severity_names import SEVERITY_NAMES
 
 if TYPE_CHECKING:   # APScheduler, prometheus_client, pandas: imported in execute, so --help and config errors are instant
+    from detector.executor_choice import ExecutorChoice
     from detector.http_server import Health
     from detector.limits.load import KnownLimits
     from detector.self_metrics import SelfMetrics
@@ -45,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", help="alert state file (default: $SLOWBURN_STATE, else next to the history store)")
     parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the log table")
     parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
+    parser.add_argument("--executor", type=cli_values.executor, default=None, metavar="local|dask://HOST:PORT",
+                        help="where the models run: the local process pool (default) or a Dask scheduler, connected each run (default: config 'executor')")
     parser.add_argument("--startup-grace", type=cli_values.duration, default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests, re-read every run (limits as ceilings, configuration findings)")
     parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
@@ -81,14 +84,18 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         sinks.append(alertmanager)
     if config.pushgateway is not None:
         print("slowburn: serve exposes /metrics; the pushgateway settings are used by one-shot `slowburn run` only", file=env.stderr)
+    from detector.executor_choice import choose_executor, note_unused_workers
+
+    executor = choose_executor(args.executor, config, args.config)
+    note_unused_workers(args.workers, executor, env.stderr)
     workers = resolve_workers(args.workers, config.workers)
-    pool = start_pool(workers) if workers > 1 else None
+    pool = start_pool(workers) if workers > 1 and executor.dask is None else None
     stale_after = config.schedule.unhealthy_after * cron_interval(config.schedule.cron)
     metrics, health = SelfMetrics(), Health(grace, stale_after=stale_after)
     server = HttpServer(make_app(metrics.registry, health), host, port, location=where)
     server.start()
     print(f"slowburn: serving /metrics and /healthz on {host}:{server.port}; schedule {config.schedule.cron!r} (UTC)", file=env.stderr, flush=True)
-    tick = _Tick(config, env, source, sinks, metrics, health, pool, workers, args.manifests)
+    tick = _Tick(config, env, source, sinks, metrics, health, pool, workers, args.manifests, executor)
     scheduler = BackgroundScheduler(timezone=timezone.utc)
     scheduler.add_job(
         tick, trigger, id="slowburn-run", max_instances=1, coalesce=True,
@@ -120,8 +127,9 @@ class _Tick:
     def __init__(
         self, config: Config, env: Environment, source: Source, sinks: list[Sink], metrics: SelfMetrics,
         health: Health, pool: ProcessPoolExecutor | None, workers: int, manifests: str | None = None,
+        executor: ExecutorChoice | None = None,
     ) -> None:
-        self.manifests = manifests
+        self.manifests, self.executor = manifests, executor
         self.last_limits: KnownLimits | None = None       # the last good read, used while the cluster cannot be read
         self.config, self.env, self.source, self.sinks = config, env, source, sinks
         self.metrics, self.health, self.pool, self.workers = metrics, health, pool, workers
@@ -158,7 +166,7 @@ class _Tick:
                 self.last_limits = limits
             outcome = run_once(
                 self.config, self.env, source=self.source, sinks=self.sinks, metrics=self.metrics,
-                workers=self.workers, pool=self.pool, limits=limits,
+                workers=self.workers, pool=self.pool, limits=limits, executor=self.executor,
             )
             for line in outcome_lines(outcome):
                 print(line, file=self.env.stderr, flush=True)

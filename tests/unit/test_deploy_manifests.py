@@ -185,7 +185,7 @@ def test_the_image_is_python_311_slim_installs_the_package_and_runs_as_a_non_roo
     instructions = dockerfile()
     assert instructions[0] == ("FROM", "python:3.11-slim")
     runs = " ".join(arg for op, arg in instructions if op == "RUN")
-    assert re.search(r"pip install (--\S+ )*\.( |$)", runs)
+    assert re.search(r"pip install (--\S+ )*'?\.(\[[\w,]+\])?'?( |$)", runs)   # the package, with extras
     (user,) = [arg for op, arg in instructions if op == "USER"]
     assert user.split(":")[0] not in ("root", "0")
     env = " ".join(arg for op, arg in instructions if op == "ENV")

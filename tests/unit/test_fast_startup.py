@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "replicas.yaml"
-HEAVY = ("pandas", "numpy", "scipy", "matplotlib", "kubernetes", "apscheduler", "prometheus_client")
+HEAVY = ("pandas", "numpy", "scipy", "matplotlib", "kubernetes", "apscheduler", "prometheus_client", "distributed", "dask")
 
 _PROBE = """
 import contextlib, io, json, sys
@@ -62,6 +62,8 @@ def test_an_invalid_config_is_a_config_error_without_the_heavy_libraries(tmp_pat
 @pytest.mark.parametrize("argv", [
     ["run"],                                          # argparse: --config is required
     ["run", "--config", "c.yaml", "--workers", "many"],
+    ["run", "--config", "c.yaml", "--executor", "dask://"],
+    ["serve", "--config", "c.yaml", "--executor", "tcp://scheduler:8786"],
     ["nosuchcommand"],
     ["limits"],                                       # neither --manifests nor --live
 ])
@@ -82,6 +84,16 @@ def test_the_probe_sees_the_heavy_libraries_when_a_command_really_evaluates(tmp_
     status, heavy = heavy_modules_after("run", "--config", str(CONFIG), "--data", str(tmp_path))
     assert status != 0            # an empty data directory: every signal fails, after the models were loaded
     assert {"pandas", "numpy", "scipy"} <= set(heavy)
+
+
+def test_the_probe_sees_distributed_when_a_run_uses_a_dask_scheduler(tmp_path):
+    """Dask is imported only when a cluster is used (here one that does not answer: exit 10)."""
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    config = tmp_path / "c.yaml"
+    config.write_text(CONFIG.read_text() + "\nexecutor: {dask: {address: 'tcp://127.0.0.1:9', connect_timeout: 1s}}\n")
+    status, heavy = heavy_modules_after("run", "--config", str(config), "--data", str(ROOT / "data" / "replicas"))
+    assert status == 10
+    assert "distributed" in heavy
 
 
 @pytest.mark.parametrize("command", ["run", "serve", "explain"])

@@ -1,0 +1,31 @@
+"""Chunk functions for the Dask tests, importable by the worker processes: ``slowly`` marks that a
+worker started a chunk (a file named after its PID) and holds the chunk long enough for the test
+to kill that worker while it runs."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def slowly(fn: Callable[[T], R], marker_dir: str, hold_seconds: float, chunk: T) -> R:
+    Path(marker_dir, f"{os.getpid()}-started").touch()
+    time.sleep(hold_seconds)
+    return fn(chunk)
+
+
+def fails(chunk: object) -> object:
+    raise ZeroDivisionError("a bug in the chunk's code")
+
+
+def crashes_worker_on(poison: str, chunk: str) -> str:
+    """Ends the worker process (as a segfault in native code would) on the chunk ``poison``."""
+    if chunk == poison:
+        os._exit(1)
+    time.sleep(0.2)
+    return chunk.upper()
