@@ -98,16 +98,17 @@ def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> 
     from detector.instants import parse_instant
     from detector.live import LiveOptions, dry_run_note, outcome_lines, run_live   # HTTP clients only when used
 
+    executor = choose_executor(args.executor, config, args.config)
     options = LiveOptions(
         config_path=args.config, at=parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None,
         json_out=args.json_out, min_severity=args.min_severity, report=args.report, dry_run=args.dry_run, state=args.state,
         workers=resolve_workers(args.workers, config.workers), manifests=args.manifests,
-        executor=choose_executor(args.executor, config, args.config),
+        executor=executor,
     )
     note = dry_run_note(config) if options.dry_run else None
     if note:
         print(note, file=env.stderr)
-    note_unused_workers(args.workers, options.executor, env.stderr)
+    note_unused_workers(args.workers, executor, env.stderr)
     outcome = run_live(config, options, env)
     for line in outcome_lines(outcome):
         print(line, file=env.stderr)
