@@ -1,6 +1,12 @@
 """Fleet scale: how fast ``evaluate`` gets through many series, and how much memory it needs.
 
-Run: python -m benchmarks.fleet_scale [--series 10000] [--days 180] [--quick] [--json OUT]
+Run: python -m benchmarks.fleet_scale [--series 10000|50000] [--days 180] [--quick] [--json OUT]
+
+Streaming (the real runs' path): the fleet is first written into a history store file (not
+measured), then ``evaluate`` reads it in pages with 1 and 2 workers; each run reports wall and CPU
+time, the peak PSS of all its processes, and the CPU time per series next to a numpy floor (a few
+vectorised passes over the same samples, ``fleet_store.numpy_floor``) measured in the same process.
+In memory (as before the streaming work, for before/after; skipped above 10,000 series):
 
 Each measurement runs in a fresh Python process so that its peak memory is its own:
 ``ru_maxrss`` of the process (which holds the data) and of its largest pool worker
@@ -17,11 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,15 +33,17 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from benchmarks.fleet_store import fleet_config, numpy_floor, write_fleet_store
 from benchmarks.pipeline_speed import seeded_mix
+from benchmarks.process_usage import MiB, PssSampler, cpu_seconds as _cpu, peak_rss as _peak
 from detector.backtest import replay
 from detector.config import Config
 from detector.evaluate import evaluate
 from detector.series import SeriesSet
+from detector.store_pages import StoreBatches
 
 SEED = 20261121
 END = pd.Timestamp("2026-01-05T00:00:00Z")
-MiB = 1024.0           # ru_maxrss is in KiB on Linux
 REPEAT = 2             # evaluations per measurement; the fastest is reported (others' load only slows a run down)
 
 
@@ -57,96 +63,18 @@ def fleet(count: int, days: int, seed: int = SEED) -> tuple[Config, SeriesSet, p
                 without[labels] = pd.Series(y, index=index)
             else:
                 with_ceiling[labels] = pd.Series(y / ceiling, index=index)
-    lookback = f"{max(days, 180)}d"
-    config = Config.model_validate({"signals": [
-        {"name": "fleet_ratio", "ceiling": 1.0, "lookback": lookback},
-        {"name": "fleet_plain", "lookback": lookback},
-    ]})
-    return config, SeriesSet(series={"fleet_ratio": with_ceiling, "fleet_plain": without}), END
+    return fleet_config(days), SeriesSet(series={"fleet_ratio": with_ceiling, "fleet_plain": without}), END
 
 
-def _cpu() -> float:
-    """User + system CPU seconds of this process, its finished children, and every live descendant
-    with the children it reaped: pool workers forked by a forkserver are its children, not ours,
-    and their time reaches us only through the forkserver's own count (``/proc/PID/stat``)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + sum(_proc_cpu(pid) for pid in descendants(os.getpid()))
-
-
-def _proc_cpu(pid: int) -> float:
-    """utime + stime + cutime + cstime of a live process, in seconds (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` (children, grandchildren: a forkserver's workers)."""
-    found: list[int] = []
-    frontier = [pid]
-    while frontier:
-        parent = frontier.pop()
-        for path in Path(f"/proc/{parent}/task").glob("*/children"):
-            try:
-                kids = [int(p) for p in path.read_text().split()]
-            except OSError:
-                continue
-            found += kids
-            frontier += kids
-    return found
-
-
-class PssSampler:
-    """Samples the proportional set size (shared pages split between sharers) of this process and
-    all its descendants every ``interval`` seconds in a thread; ``peak_mib`` is the largest total seen.
-
-    Unlike ``ru_maxrss``, the sum over processes does not count the pages a forked worker shares
-    with its parent twice. Linux only (reads ``/proc``); elsewhere ``peak_mib`` stays ``None``.
-    """
-
-    def __init__(self, interval: float = 0.1) -> None:
-        self.interval = interval
-        self.peak_mib: float | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self) -> "PssSampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            total = self._pss_kib(os.getpid())
-            if total is None:
-                return
-            for child in descendants(os.getpid()):      # workers of a forkserver are grandchildren
-                total += self._pss_kib(child) or 0
-            self.peak_mib = max(self.peak_mib or 0.0, total / MiB)
-            self._stop.wait(self.interval)
-
-    @staticmethod
-    def _pss_kib(pid: int) -> int | None:
-        try:
-            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
-            return None
-        return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), None)
-
-
-def _peak() -> dict[str, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MiB
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / MiB
-    return {"peak_self_mib": own, "peak_largest_worker_mib": child}
-
-
-def measure(kind: str, count: int, days: int, workers: int) -> dict[str, Any]:
-    """One measurement in this process: ``evaluate`` once, or ``step`` (8 replay steps, one process)."""
+def measure(kind: str, count: int, days: int, workers: int, store: str = "", repeat: int = REPEAT) -> dict[str, Any]:
+    """One measurement in this process: ``evaluate`` once (series in memory), ``stream`` (series read
+    in pages from the history store at ``store``, with the numpy floor), or ``step`` (8 replay steps)."""
+    if kind == "prepare":
+        t0 = time.perf_counter()
+        write_fleet_store(Path(store), count, days, END, SEED)
+        return {"kind": kind, "series": count, "days": days, "seconds": time.perf_counter() - t0, "bytes": Path(store).stat().st_size}
+    if kind == "stream":
+        return _measure_stream(count, days, workers, Path(store), repeat)
     t0 = time.perf_counter()
     config, data, end = fleet(count, days)
     generated = time.perf_counter() - t0
@@ -176,8 +104,28 @@ def measure(kind: str, count: int, days: int, workers: int) -> dict[str, Any]:
     return out
 
 
-def _subprocess(kind: str, count: int, days: int, workers: int, log: TextIO = sys.stderr) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "benchmarks.fleet_scale", "--measure", kind, "--series", str(count), "--days", str(days), "--workers", str(workers)]
+def _measure_stream(count: int, days: int, workers: int, store: Path, repeat: int = REPEAT) -> dict[str, Any]:
+    config = fleet_config(days)
+    runs = []
+    with PssSampler() as sampler:
+        for _ in range(repeat):
+            t0, cpu0 = time.perf_counter(), _cpu()
+            evaluation = evaluate(config, StoreBatches(store, config.signals), END, workers=workers)
+            runs.append((time.perf_counter() - t0, _cpu() - cpu0))
+    seconds, cpu = min(runs)
+    floor_series, floor_cpu = numpy_floor(config, StoreBatches(store, config.signals), END)
+    out: dict[str, Any] = {"kind": "stream", "series": count, "days": days, "workers": workers, "seconds": seconds, "cpu_seconds": cpu,
+                           "all_seconds": [r[0] for r in runs], "peak_pss_total_mib": sampler.peak_mib, "analysed": evaluation.series_evaluated,
+                           "findings": len(evaluation.findings), "series_per_second": count / seconds, "cpu_ms_per_series": 1000 * cpu / count,
+                           "floor_ms_per_series": 1000 * floor_cpu / max(floor_series, 1)}
+    out["ratio_to_floor"] = out["cpu_ms_per_series"] / out["floor_ms_per_series"]
+    out.update(_peak())
+    return out
+
+
+def _subprocess(kind: str, count: int, days: int, workers: int, log: TextIO = sys.stderr, store: str = "") -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.fleet_scale", "--measure", kind, "--series", str(count), "--days", str(days), "--workers", str(workers),
+           "--store", store]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[2:])} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
@@ -186,12 +134,26 @@ def _subprocess(kind: str, count: int, days: int, workers: int, log: TextIO = sy
     return result
 
 
+def run_stream(series: int, days: int, log: TextIO = sys.stderr) -> dict[str, Any]:
+    """The fleet written into a history store (not measured), then evaluated from it with 1 and 2 workers."""
+    with tempfile.TemporaryDirectory(prefix="slowburn-fleet-") as tmp:
+        store = str(Path(tmp) / "fleet.db")
+        prepared = _subprocess("prepare", series, days, 1, log, store)
+        runs = [_subprocess("stream", series, days, w, log, store) for w in (1, 2)]
+    one, two = runs
+    return {"prepare": prepared, "runs": runs, "speedup": one["seconds"] / two["seconds"]}
+
+
 def run(series: int = 10000, days: int = 180, quick: bool = False, log: TextIO = sys.stderr) -> dict[str, Any]:
-    """All fleet measurements; ``quick`` shrinks every size by 5-10x."""
+    """All fleet measurements; ``quick`` shrinks every size by 5-10x. Above 10,000 series only the
+    streaming measurement runs (the in-memory one needs ~70 KiB per series)."""
     curve_count = 200 if quick else 1000
     main_count, main_days = (2000, 90) if quick else (series, days)
     counts = (500, 1000, main_count) if quick else (1000, 5000, main_count)
     print(f"fleet scale: {main_count} series x {main_days} days{' (quick)' if quick else ''}", file=log)
+    stream = run_stream(main_count, main_days, log)
+    if main_count > 10000:
+        return {"quick": quick, "stream": stream}
     main_runs = [_subprocess("evaluate", main_count, main_days, w, log) for w in (1, 2)]
     by_count = [_subprocess("evaluate", c, main_days, 2, log) for c in counts if c != main_count]
     by_count += [r for r in main_runs if r["workers"] == 2]
@@ -200,7 +162,7 @@ def run(series: int = 10000, days: int = 180, quick: bool = False, log: TextIO =
     ms = np.array([r["cpu_seconds"] / r["series"] for r in by_length])
     lengths = np.array([r["days"] for r in by_length], dtype=float)
     slopes = [float(np.log(ms[i + 1] / ms[i]) / np.log(lengths[i + 1] / lengths[i])) for i in range(len(ms) - 1)]
-    return {"quick": quick, "main": main_runs, "by_count": sorted(by_count, key=lambda r: r["series"]), "by_length": by_length,
+    return {"quick": quick, "stream": stream, "main": main_runs, "by_count": sorted(by_count, key=lambda r: r["series"]), "by_length": by_length,
             "length_slopes": slopes, "step": step, "targets": _targets(main_runs, slopes, quick)}
 
 
@@ -223,8 +185,30 @@ def _targets(main_runs: list[dict[str, Any]], slopes: list[float], quick: bool) 
     ]
 
 
+def stream_markdown(stream: dict[str, Any]) -> list[str]:
+    """The streaming measurement: series read in pages from a history store file."""
+    p = stream["prepare"]
+    lines = [f"Streaming from a history store ({p['series']} series x {p['days']} d written in {p['seconds']:.0f} s, "
+             f"{p['bytes'] / 2**20:.0f} MiB on disk, not measured), best of {REPEAT} runs:", "",
+             "| series | workers | wall (s) | CPU (s) | series/s | CPU ms per series | numpy floor ms per series | ratio | findings "
+             "| peak total PSS (MiB) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in stream["runs"]:
+        lines.append(f"| {r['series']} | {r['workers']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['series_per_second']:.0f} "
+                     f"| {r['cpu_ms_per_series']:.2f} | {r['floor_ms_per_series']:.3f} | {r['ratio_to_floor']:.0f}x | {r['findings']} "
+                     f"| {_mib(r['peak_pss_total_mib'])} |")
+    two = stream["runs"][1]
+    peak = max(r["peak_pss_total_mib"] or 0.0 for r in stream["runs"])
+    budget = 1024 if two["series"] > 10000 else 600
+    lines += ["", f"- two workers vs one (wall): {stream['speedup']:.2f}x (target >= 1.8) -> {'met' if stream['speedup'] >= 1.8 else 'NOT met'}",
+              f"- peak PSS {peak:.0f} MiB for {two['series']} series (target < {budget} MiB) -> {'met' if peak < budget else 'NOT met'}",
+              f"- {two['series']} series in {two['seconds']:.1f} s on 2 workers (target for 10,000: < 20 s)", ""]
+    return lines
+
+
 def markdown(result: dict[str, Any]) -> str:
-    lines = [f"`evaluate` at the end of the data, best of {REPEAT} runs in one process: wall seconds, CPU seconds (parent + pool "
+    if "main" not in result:
+        return "\n".join(stream_markdown(result["stream"]))
+    lines = stream_markdown(result["stream"]) + [f"`evaluate` at the end of the data, best of {REPEAT} runs in one process: wall seconds, CPU seconds (parent + pool "
              "workers), peak memory over both runs.", "",
              "| series | days | workers | wall (s) | CPU (s) | series/s | series/s per core | series per CPU-second "
              "| peak total PSS (MiB) | ru_maxrss parent (MiB) | ru_maxrss largest worker (MiB) | parent + workers x largest (MiB) |",
@@ -258,11 +242,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
     parser.add_argument("--json", dest="json_out")
-    parser.add_argument("--measure", choices=("evaluate", "step"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=("evaluate", "step", "prepare", "stream"), help=argparse.SUPPRESS)
+    parser.add_argument("--store", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=REPEAT, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.series, args.days, args.workers)))
+        print(json.dumps(measure(args.measure, args.series, args.days, args.workers, args.store, args.repeat)))
         return None
     result = run(args.series, args.days, args.quick)
     print(markdown(result))

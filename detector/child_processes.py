@@ -13,12 +13,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
 PRELOAD = ["detector.evaluate"]
 """What every worker needs (numpy, pandas, scipy, the models): loaded by the forkserver before it forks."""
+
+AHEAD_PER_WORKER = 2
+"""Items submitted ahead per worker: one running, one waiting in its queue."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -41,17 +45,11 @@ def start_pool(workers: int, *, warm: bool = True) -> ProcessPoolExecutor:
 def map_once(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
     """``fn`` over ``items`` on a pool started for this call only (a one-shot run), the way ``serve``
     runs its pool: workers deaf to Ctrl-C; when the main process is interrupted (or fails), the
-    workers are killed before the exception goes on, so one line is printed and nothing is left behind."""
+    workers are killed before the exception goes on, so one line is printed and nothing is left behind.
+    ``items`` is consumed lazily, a few ahead of the workers (``map_bounded``)."""
     pool = start_pool(workers, warm=False)       # the workers start inside the ``try``: a Ctrl-C then ends them too
     try:
-        # the children start (on the first submissions) with the stop signals blocked: a Ctrl-C in that
-        # moment cannot reach a half-started interpreter; here it waits and arrives once they are up
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
-            futures = [pool.submit(fn, item) for item in items]    # not map: it would cancel them, and 3.11's
-        finally:                                                    # broken-pool handler then raises on those
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        results = [future.result() for future in futures]
+        results = map_bounded(pool, fn, items, AHEAD_PER_WORKER * workers)
     except BaseException:
         queue = getattr(pool, "_call_queue", None)
         if queue is not None:
@@ -62,6 +60,26 @@ def map_once(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
         raise                                     # the forkserver and the resource tracker end with this process
                                                   # (killed now, the tracker would be restarted by the exit's cleanup)
     pool.shutdown(wait=True)
+    return results
+
+
+def map_bounded(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Iterable[T], ahead: int) -> list[R]:
+    """``fn`` over ``items`` on ``pool``, results in order, with at most ``ahead`` items submitted and
+    not yet collected: the next item is taken from ``items`` only when the oldest result is in, so
+    memory holds a few items, not all of them (``items`` may be a generator reading them)."""
+    pending: deque[Future[R]] = deque()
+    results: list[R] = []
+    for item in items:
+        if len(pending) >= max(ahead, 1):
+            results.append(pending.popleft().result())
+        # the children start (on the first submissions) with the stop signals blocked: a Ctrl-C in that
+        # moment cannot reach a half-started interpreter; here it waits and arrives once they are up
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            pending.append(pool.submit(fn, item))    # not map: it would cancel them, and 3.11's broken-pool
+        finally:                                     # handler then raises on those
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    results.extend(future.result() for future in pending)
     return results
 
 

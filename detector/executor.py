@@ -1,7 +1,11 @@
 """Where the per-series models run: the ``ChunkExecutor`` protocol and the local executors.
 
-The evaluation cuts its work into chunks (a chunk is whatever ``fn`` takes: today a list of
-``SeriesTask``) and hands them to an executor, which returns one result per chunk, in order. An
+The evaluation cuts its work into chunks (a chunk is whatever ``fn`` takes: an
+``analysis_chunks.AnalysisChunk`` of compact numpy arrays, picklable and self-contained) and hands
+them to an executor, which returns one result per chunk, in order. An executor whose
+``streams_chunks`` attribute is true takes the chunks as a lazy iterable and pulls the next one only
+when a worker is free (memory holds the chunks in flight, not all of them); others get bounded
+sequences, one call per group. An
 executor that could not compute a chunk (a worker lost and the retries spent) returns a
 ``LostChunk`` in its place: the evaluation then reports each series of that chunk as not
 evaluated, with the reason, and holds its signal's alerts. Nothing is dropped silently.
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence, TypeVar
+from typing import Callable, Iterable, Protocol, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -31,8 +35,12 @@ class LostChunk:
 class ChunkExecutor(Protocol):
     """Runs ``fn`` over chunks and returns one result (or ``LostChunk``) per chunk, in order."""
 
-    workers: int
-    """How many chunks can run at once (the evaluation sizes its chunks by it)."""
+    @property
+    def workers(self) -> int:
+        """How many chunks can run at once (the evaluation sizes its chunks by it)."""
+        ...
+
+    # optional: ``streams_chunks: bool`` -- true when ``map_chunks`` accepts a lazy iterable (see above)
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:
         ...
@@ -43,8 +51,9 @@ class SerialExecutor:
     """Every chunk in this process, one after the other."""
 
     workers: int = 1
+    streams_chunks: bool = True
 
-    def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:
+    def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
         return [fn(chunk) for chunk in chunks]
 
 
@@ -54,8 +63,9 @@ class OneShotPool:
     leaves no worker behind (``detector.child_processes.map_once``)."""
 
     workers: int
+    streams_chunks: bool = True
 
-    def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:
+    def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
         from detector.child_processes import map_once
 
         return list(map_once(fn, chunks, self.workers))
@@ -67,9 +77,12 @@ class StandingPool:
 
     pool: ProcessPoolExecutor
     workers: int
+    streams_chunks: bool = True
 
-    def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:
-        return list(self.pool.map(fn, chunks))
+    def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
+        from detector.child_processes import AHEAD_PER_WORKER, map_bounded
+
+        return list(map_bounded(self.pool, fn, chunks, AHEAD_PER_WORKER * self.workers))
 
 
 def local_executor(workers: int, pool: ProcessPoolExecutor | None = None) -> ChunkExecutor:

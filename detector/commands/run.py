@@ -19,7 +19,6 @@ if TYPE_CHECKING:    # pandas and the engine are imported in execute, so --help 
 
     from detector.config import Config
     from detector.evaluation import Evaluation
-    from detector.series import SeriesSet
 
 HELP = "evaluate every signal once (exported data with --data, else live from Prometheus)"
 
@@ -52,34 +51,26 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     else:
         preflight.require_data_directory(args.data)
     preflight.require_manifests(config, args.manifests)
-    # pandas, numpy and scipy are imported here, after the inputs are checked, so --help and input errors are instant
-    import pandas as pd
-
+    # numpy, pandas and scipy are imported here (with the engine), after the inputs are checked, so --help and input errors are instant
     from detector.evaluate import evaluate
     from detector.executor import local_executor
     from detector.executor_choice import choose_executor, note_unused_workers
-    from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits, with_configuration_findings
     from detector.render import evaluation_to_json, render_table
-    from detector.sources.export import ExportSource
-    from detector.instants import parse_instant
+    from detector.sources.export_batches import directory_batches
 
     if args.data is None:
         return execute_live(config, args, env)
     known = load_limits(config, args.manifests)
-    resolved, data = apply_limits(config, ExportSource(Path(args.data), now=env.now()).fetch(config.signals), known.ceilings)
-    at = parse_instant(args.at, what="--at", error_type=UsageError) if args.at else data.end
-    if at is None:
-        raise DataError("no usable series in the data directory (every signal failed or is absent; see above)", location=args.data)
-    if args.at:
-        check_within_data(at, data, config)
-    else:
-        at = at + pd.Timedelta(seconds=min(s.step for s in config.signals))
+    files = directory_batches(Path(args.data), config.signals, env.now())    # one file at a time, series in bounded batches
+    at = _evaluation_time(args, config, None, None) if args.at else _evaluation_time(args, config, *files.extent())
     local = local_executor(resolve_workers(args.workers, config.workers))
     choice = choose_executor(args.executor, config, args.config)
     note_unused_workers(args.workers, choice, env.stderr)
     with choice.open(local) as executor:
-        evaluation = evaluate(resolved, data, at, executor=executor)
+        evaluation = evaluate(config, files, at, executor=executor, limits=known.ceilings)
+    if args.at:
+        check_within_data(evaluation.at, *files.extent(), config)   # the extent is known once every file was read
     evaluation = with_configuration_findings(evaluation, known, config)
     table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
     print(render_table(evaluation, min_severity=args.min_severity), file=table_stream)
@@ -115,13 +106,28 @@ def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> 
     return outcome.status
 
 
-def check_within_data(at: pd.Timestamp, data: SeriesSet, config: Config) -> None:
+def _evaluation_time(args: argparse.Namespace, config: Config, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.Timestamp:
+    """``--at`` (checked against the data when its extent is known), else one step after the data's last sample."""
+    import pandas as pd
+
+    from detector.instants import parse_instant
+
+    if args.at:
+        at = parse_instant(args.at, what="--at", error_type=UsageError)
+        if start is not None:
+            check_within_data(at, start, end, config)
+        return at
+    if end is None:
+        raise DataError("no usable series in the data directory (every signal failed or is absent; see above)", location=args.data)
+    return end + pd.Timedelta(seconds=min(s.step for s in config.signals))
+
+
+def check_within_data(at: pd.Timestamp, start: pd.Timestamp | None, end: pd.Timestamp | None, config: Config) -> None:
     """``--at`` must fall where the data can be judged: after its first sample, and before every
     series would have stopped reporting (the staleness limit after its last sample)."""
     from detector.instants import iso_utc
     from detector.policy.thresholds import DEFAULT_POLICY
 
-    start, end = data.start, data.end
     if start is None or end is None:
         return
     span = f"the data spans {iso_utc(start)} to {iso_utc(end)}"

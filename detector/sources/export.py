@@ -19,7 +19,7 @@ import pandas as pd
 from detector.config import Signal
 from detector.errors import DataError, NoSeries
 from detector.instants import rfc3339_unix
-from detector.series import DataNote, SeriesSet, SeriesSetDraft
+from detector.series import DataNote, Labels, SeriesSet, SeriesSetDraft
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.export_csv import parse_csv_export
 from detector.sources.export_json import parse_json_export
@@ -56,19 +56,35 @@ class ExportSource:
         files, notes = self._scan({signal.name for signal in signals})
         result = SeriesSetDraft(notes=notes)
         for signal in signals:
-            try:
-                path = self._file_of(signal.name, files.get(signal.name, []))
-                raw, read_notes = PARSERS[path.suffix](_read_text(path), str(path), signal.name)
-                result.notes.extend(read_notes)
-                if self.now is not None:
-                    raw, future_notes = without_future(signal.name, raw, self.now, str(path))
-                    result.notes.extend(future_notes)
-                series, series_notes = assemble_signal(signal.name, raw, signal.step, origin=str(path), end=end)
-                result.notes.extend(series_notes)
+            series, error, read_notes = self.read_signal(signal, files, end)
+            result.notes.extend(read_notes)
+            if error is not None:
+                result.errors[signal.name] = error
+            else:
                 result.series[signal.name] = series
-            except DataError as err:
-                result.errors[signal.name] = err
         return result.frozen()
+
+    def scan(self, signals: Sequence[Signal]) -> tuple[dict[str, list[Path]], list[DataNote]]:
+        """The export files of ``signals`` by name, and notes on every other visible file (``DataError``
+        when the directory cannot be listed)."""
+        return self._scan({signal.name for signal in signals})
+
+    def read_signal(self, signal: Signal, files: dict[str, list[Path]], end: pd.Timestamp | None = None
+                    ) -> tuple[dict[Labels, pd.Series], DataError | None, list[DataNote]]:
+        """One signal's file (from ``scan``) on its ``step`` grid: its series, or its error, and its notes."""
+        notes: list[DataNote] = []
+        try:
+            path = self._file_of(signal.name, files.get(signal.name, []))
+            raw, read_notes = PARSERS[path.suffix](_read_text(path), str(path), signal.name)
+            notes.extend(read_notes)
+            if self.now is not None:
+                raw, future_notes = without_future(signal.name, raw, self.now, str(path))
+                notes.extend(future_notes)
+            series, series_notes = assemble_signal(signal.name, raw, signal.step, origin=str(path), end=end)
+            notes.extend(series_notes)
+            return series, None, notes
+        except DataError as err:
+            return {}, err, notes
 
     def _scan(self, wanted: set[str]) -> tuple[dict[str, list[Path]], list[DataNote]]:
         """Export files by signal name, and notes on every other visible file."""
