@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from detector.instants import DAY
 from detector.policy.gates import Gate, all_passed, flag, gate
 from detector.policy.thresholds import DetectionPolicy
 from models.analysis import SeriesAnalysis
@@ -15,7 +16,6 @@ from models.analysis import SeriesAnalysis
 if TYPE_CHECKING:
     from detector.config import Signal  # for annotations only: config imports the policy's defaults
 
-DAY = 86400.0
 RUN_AGE = "age of a run that began with the data"
 
 

@@ -34,8 +34,9 @@ import pandas as pd
 
 from detector.atomic_file import write_atomic
 from detector.errors import StoreError
+from detector.instants import rfc3339
 from detector.sinks.alert_hold import Hold
-from detector.sinks.alert_payload import AlertDraft, rfc3339
+from detector.sinks.alert_payload import AlertDraft
 
 VERSION = 1
 SHOWN = 3
@@ -106,7 +107,7 @@ def load_state(path: Path) -> AlertState:
 
 def _alert(item: object) -> Alert:
     """An alert as this module writes it: non-empty string labels, RFC 3339 times (else ``ValueError``)."""
-    alert = dict(item)  # type: ignore[call-overload]  # item is unchecked JSON: dict() raises TypeError/ValueError if it is no mapping
+    alert = dict(item)  # type: ignore[call-overload]
     labels = alert.get("labels")
     if not isinstance(labels, dict) or not labels or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
         raise ValueError(f"an alert without a set of string labels: {str(labels)[:80]}")

@@ -1,4 +1,4 @@
-"""What every source shares: the ``Source`` protocol and the assembly of raw series into series.
+"""What every source shares: the ``Source`` protocol, raw series, and their assembly into series.
 
 A reader (file or HTTP) turns its input into ``RawSeries`` (labels plus unsorted samples);
 ``assemble_signal`` applies the rules common to all sources: entries with identical labels are
@@ -16,6 +16,7 @@ import pandas as pd
 
 from detector.config import Signal
 from detector.errors import DataError, NoSeries
+from detector.instants import to_utc
 from detector.raw_series import RawSeries  # its home; imported from here too by the readers
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet, labels_of
 from detector.sources.regular import regularize
@@ -80,7 +81,7 @@ def assemble_signal(
     end_s = None if end is None else _seconds(end)
     out: dict[Labels, pd.Series] = {}
     reasons: list[str] = []
-    for full, identity in sorted(zip(merged, identities, strict=True), key=lambda pair: pair[1]):
+    for full, identity in sorted(zip(merged, identities, strict=False), key=lambda pair: pair[1]):
         ts, vs = merged[full]
         if end_s is not None:
             before = ts < end_s
@@ -146,7 +147,4 @@ def _nothing_left(total: int, reasons: list[str], end: pd.Timestamp | None) -> s
 
 
 def _seconds(instant: pd.Timestamp) -> float:
-    stamp = pd.Timestamp(instant)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return stamp.timestamp()
+    return to_utc(instant).timestamp()

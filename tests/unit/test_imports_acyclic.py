@@ -17,12 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("detector", "models")
 
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset({
-    # commands/run.py imports live.run_live and live.py imports commands.run.resolve_workers (inside a
-    # function). The `types` branch gives live.py typed options and removes it: the lead deletes
-    # this entry after merging it.
-    frozenset({"detector.commands.run", "detector.live"}),
-})
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()   # run <-> live went with the types branch
 """Module pairs allowed to import each other for now, each with the branch that removes it."""
 
 Graph = Mapping[str, frozenset[str]]
