@@ -26,7 +26,7 @@ from typing import Any, TextIO
 
 from benchmarks.calibrate_suites import SUITES, SweepSettings
 from benchmarks.realops_data import DEFAULT_DIR
-from detector.durations import parse_duration
+from detector.configuration.durations import parse_duration
 from detector.errors import SlowburnError
 from detector.policy.thresholds import DEFAULT_POLICY, describe, field_paths
 

@@ -8,8 +8,8 @@ the registry the CLI dispatches from. Every suite reuses the benchmark's own sco
   false alarms per 100 quiet series-years, share of incident series flagged at or before the
   incident, median first-flag lead (days);
 - ``replicas``: data/replicas replayed daily and scored like ``slowburn backtest`` and
-  ``benchmarks.replica_targets`` (``detector.backtest_summary.detector_scores``,
-  ``detector.scoring.summarize``, the targets of ``replica_targets.targets``);
+  ``benchmarks.replica_targets`` (``detector.backtest.summary.detector_scores``,
+  ``detector.backtest.scoring.summarize``, the targets of ``replica_targets.targets``);
 - ``realops``: the NAB real series (``benchmarks.realops``): false alarms, their rate per 100
   series-years, labeled windows flagged.
 """
@@ -30,13 +30,13 @@ from benchmarks.replica_targets import REPLICAS, ROOT, targets
 from benchmarks.scenario_scoring import score, summarize
 from benchmarks.scenario_shapes import make_scenarios
 from benchmarks.scenarios import SEED, build, evaluation_grid, run_slowburn
-from detector.backtest import evaluation_times, replay
-from detector.backtest_baseline import baseline_scores
-from detector.backtest_summary import detector_scores
-from detector.config import load_config
-from detector.incidents import load_incidents
+from detector.backtest.incidents import load_incidents
+from detector.backtest.replay import evaluation_times, replay
+from detector.backtest.rule_replay import baseline_scores
+from detector.backtest.scoring import summarize as summarize_replay
+from detector.backtest.summary import detector_scores
+from detector.configuration.schema import load_config
 from detector.policy.thresholds import DetectionPolicy
-from detector.scoring import summarize as summarize_replay
 from detector.sources.export import ExportSource
 
 Measure = Callable[[DetectionPolicy], dict[str, Any]]

@@ -22,16 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.fleet_scale import fleet
-from detector.evaluate import evaluate
-from detector.executor import OneShotPool
-from detector.executor_settings import DaskSettings
+from detector.configuration.executor_settings import DaskSettings
+from detector.engine.evaluate import evaluate
+from detector.engine.executor import OneShotPool
 
 WORKERS = 2
 
 
 def run(series: int, days: int, log: Any = sys.stderr) -> dict[str, Any]:
     """Both evaluations of ``series`` x ``days``, their wall seconds and whether they agree."""
-    from detector.dask_executor import dask_executor
+    from detector.engine.dask_executor import dask_executor
     from tests.integration.dask_cluster import start_dask_cluster
 
     config, data, end = fleet(series, days)

@@ -3,7 +3,7 @@
 Run: python -m benchmarks.eta_coverage [--incidents 200] [--quiet 0] [--workers 2] [--every 1d] [--json OUT]
 
 The incident series of the seeded scenario suite (``benchmarks.scenarios``) are replayed
-walk-forward with ``detector.backtest.replay_findings``. Every evaluation before a series' incident
+walk-forward with ``detector.backtest.replay.replay_findings``. Every evaluation before a series' incident
 that carries a ``breach_forecast`` finding is one *forecast*: the true incident time (the first
 sample at or above the ceiling) is *inside* when ``eta_lower <= incident <= eta_upper``, *early*
 when it comes before ``eta_lower`` and *late* when after ``eta_upper``; an ``eta_upper`` of
@@ -26,11 +26,11 @@ import pandas as pd
 from benchmarks.scenario_shapes import Scenario, make_scenarios
 from benchmarks.scenarios import SEED, build, evaluation_grid
 from benchmarks.suite_cli import report, suite_parser
-from detector.backtest import replay_findings
-from detector.config import Config
-from detector.durations import parse_duration
-from detector.findings import Finding
-from detector.series import SeriesKey
+from detector.backtest.replay import replay_findings
+from detector.configuration.durations import parse_duration
+from detector.configuration.schema import Config
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey
 
 DAY = pd.Timedelta(days=1)
 HORIZONS = (("< 14 d", 0.0, 14.0), ("14-45 d", 14.0, 45.0), ("> 45 d", 45.0, float("inf")))

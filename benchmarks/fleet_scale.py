@@ -38,11 +38,11 @@ from benchmarks.pipeline_speed import seeded_mix
 from benchmarks.process_usage import PssSampler
 from benchmarks.process_usage import cpu_seconds as _cpu
 from benchmarks.process_usage import peak_rss as _peak
-from detector.backtest import replay
-from detector.config import Config
-from detector.evaluate import evaluate
-from detector.series import SeriesSet
-from detector.store_pages import StoreBatches
+from detector.backtest.replay import replay
+from detector.configuration.schema import Config
+from detector.core.series import SeriesSet
+from detector.engine.evaluate import evaluate
+from detector.sources.store_pages import StoreBatches
 
 SEED = 20261121
 END = pd.Timestamp("2026-01-05T00:00:00Z")

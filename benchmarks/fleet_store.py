@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.pipeline_speed import seeded_mix
-from detector.config import Config
-from detector.series_batches import SeriesBatches
+from detector.configuration.schema import Config
+from detector.core.series_batches import SeriesBatches
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
-from detector.store import HistoryStore, StoreKey
+from detector.store.history import HistoryStore, StoreKey
 
 WRITE_GROUP = 1000
 """Series per write transaction."""

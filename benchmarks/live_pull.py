@@ -34,11 +34,11 @@ import pandas as pd
 
 from benchmarks.live_pull_tsdb import SEED, prepared_tsdb
 from benchmarks.memory_probe import MIB, MemoryProbe, PhaseCost
-from detector.config import Signal
-from detector.http_client import build_session
-from detector.live_settings import PrometheusSettings
+from detector.configuration.live_settings import PrometheusSettings
+from detector.configuration.schema import Signal
 from detector.sources.prometheus import PrometheusSource
-from detector.store import HistoryStore
+from detector.store.history import HistoryStore
+from detector.transport.http_client import build_session
 from tests.integration import promstack
 from tests.integration.promstack import Traffic
 

@@ -30,7 +30,7 @@ from benchmarks.scenario_scoring import MIN_HISTORY, score, summarize
 from benchmarks.scenario_shapes import Scenario, make_scenarios
 from benchmarks.scenarios import SEED, build, evaluation_grid, run_slowburn
 from benchmarks.suite_cli import report, suite_parser
-from detector.durations import parse_duration
+from detector.configuration.durations import parse_duration
 
 LOOKBACK = pd.Timedelta(days=180)
 HORIZON = pd.Timedelta(days=90)

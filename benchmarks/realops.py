@@ -9,7 +9,7 @@ family with the settings of a user watching short 5-minute data (``benchmarks.re
 step 5m (1h for the ad exchange), lookback = the family's data length, min_history 3d,
 min_regime 3d, direction up, no ceiling, everything else the project default.
 
-Replay: ``detector.backtest.replay_findings`` every 6 hours (on the UTC 00/06/12/18 grid), from
+Replay: ``detector.backtest.replay.replay_findings`` every 6 hours (on the UTC 00/06/12/18 grid), from
 min_history after each series' first sample to one step after its last; each evaluation sees only
 the samples before it. 6 hours resolves a shift within a day (the models judge daily levels)
 while keeping the replay under a minute on 2 cores. Scoring (``benchmarks.realops_scoring``):
@@ -34,13 +34,13 @@ import pandas as pd
 
 from benchmarks.realops_data import DEFAULT_DIR, RealSeries, build, evaluation_span, load_nab
 from benchmarks.realops_scoring import finding_rows, score_series, totals
-from detector.backtest import replay_findings
-from detector.config import Config
-from detector.durations import parse_duration
+from detector.backtest.replay import replay_findings
+from detector.configuration.durations import parse_duration
+from detector.configuration.schema import Config
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey
 from detector.errors import SlowburnError
-from detector.findings import Finding
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
-from detector.series import SeriesKey
 
 EVERY = 6 * 3600.0
 Replayed = dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]

@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from detector.config import Config
+from detector.configuration.schema import Config
+from detector.core.series import Labels, SeriesKey, SeriesSet
 from detector.errors import DataError
-from detector.series import Labels, SeriesKey, SeriesSet
 from detector.sources.regular import regularize
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "realops"

@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from detector.findings import SEVERITY_RANK, Finding
-from detector.instants import iso_utc
-from detector.scoring import YEAR_DAYS
+from detector.backtest.scoring import YEAR_DAYS
+from detector.core.findings import SEVERITY_RANK, Finding
+from detector.core.instants import iso_utc
 
 Window = tuple[pd.Timestamp, pd.Timestamp]
 FLAG_RANK = SEVERITY_RANK["warning"]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from detector.cli import main as slowburn
-from detector.environment import Environment
+from detector.core.environment import Environment
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLICAS = ROOT / "data" / "replicas"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.scenario_shapes import END, INCIDENT_SHAPES, QUIET_SHAPES, Scenario
-from detector.scoring import YEAR_DAYS, count_episodes
+from detector.backtest.scoring import YEAR_DAYS, count_episodes
 
 MIN_HISTORY = pd.Timedelta(days=21)
 

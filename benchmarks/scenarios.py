@@ -3,9 +3,9 @@
 Run: python -m benchmarks.scenarios [--incidents 200] [--quiet 200] [--workers 2] [--every 1d] [--json OUT]
 
 Every method sees the same series in the same run. slowburn is replayed walk-forward with
-``detector.backtest.replay`` (each evaluation sees only samples before its time). The rules are
+``detector.backtest.replay.replay`` (each evaluation sees only samples before its time). The rules are
 evaluated at every hourly sample, as Prometheus would: ``predict_linear(x[6h], 4d)`` past the
-ceiling for 1h (``detector.baseline``), the same with kubernetes-mixin's "more than 85 % full"
+ceiling for 1h (``detector.backtest.predict_linear_rule``), the same with kubernetes-mixin's "more than 85 % full"
 guard, and a one-week z-score band (``benchmarks.zscore_rule``). For every method a flag is one
 flagged evaluation (slowburn: a finding of warning or worse; rules: the alert firing), an alert
 episode is a maximal run of flags, and all scoring starts once a series has 21 days of history
@@ -27,12 +27,12 @@ from benchmarks.scenario_scoring import MIN_HISTORY, by_shape, score, summarize,
 from benchmarks.scenario_shapes import END, Scenario, make_scenarios
 from benchmarks.suite_cli import report, suite_parser
 from benchmarks.zscore_rule import hold_for, zscore_firing
-from detector.backtest import replay
-from detector.baseline import predict_linear_firing
-from detector.config import Config
-from detector.durations import parse_duration
+from detector.backtest.predict_linear_rule import predict_linear_firing
+from detector.backtest.replay import replay
+from detector.configuration.durations import parse_duration
+from detector.configuration.schema import Config
+from detector.core.series import SeriesKey, SeriesSet
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
-from detector.series import SeriesKey, SeriesSet
 
 SEED = 20261121
 METHODS = ("slowburn", "predict_linear", "predict_linear_85pct", "zscore_2sigma")
@@ -175,7 +175,7 @@ DEFINITIONS = (
     "scale, daily/weekly seasonality, AR(1) noise (0.3-12 %), spikes, counter-like resets and scrape gaps. "
     "**Flag**: slowburn finding of warning or worse at an evaluation; a rule's alert firing at a sample. "
     "**Episode**: a maximal run of flags (counted the same way for every method). "
-    "**First-flag lead**: incident - first flag at or before it (the definition of `detector.scoring`); a flag long before "
+    "**First-flag lead**: incident - first flag at or before it (the definition of `detector.backtest.scoring`); a flag long before "
     "the growth even began counts, which is why the *alarms before onset* column matters. "
     "**Sustained lead**: how long the alert had been on without interruption when the incident happened (none if it was "
     "off). p10 leads are over the detected incidents. Scoring starts once a series has 21 days of history, for every method."

@@ -63,7 +63,7 @@ class TcpdSeries(NamedTuple):
 def default_segmenter() -> Segmenter:
     """The segmenter exactly as the detector runs it with its default model settings
     (``ModelSettings``: shortest regime ``min_regime`` at one sample per day, ``penalty``)."""
-    from detector.config import ModelSettings
+    from detector.configuration.schema import ModelSettings
     from models.pipeline import regime_segmenter
 
     settings = ModelSettings()

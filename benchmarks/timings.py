@@ -66,7 +66,7 @@ def export() -> list[tuple[str, float, str]]:
 
     import numpy as np
 
-    from detector.config import Signal
+    from detector.configuration.schema import Signal
     from detector.sources.export import ExportSource
 
     rng = np.random.default_rng(20250601)
@@ -101,7 +101,7 @@ def store() -> list[tuple[str, float, str]]:
 
     from detector.sources.base import RawSeries
     from detector.sources.prometheus_chunks import TimeRange
-    from detector.store import HistoryStore, StoreKey
+    from detector.store.history import HistoryStore, StoreKey
 
     hour, day, t0 = 3600.0, 86_400.0, 1_772_236_800.0
     ts = t0 + hour * np.arange(180 * 24)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from detector import __version__
 from detector.commands import backtest, explain, limits, run, serve
-from detector.environment import Environment
+from detector.core.environment import Environment
 from detector.errors import ExitStatus, SlowburnError
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ def examples(text: str) -> list[Example]:
 def produce(command: str) -> str:
     """Run ``slowburn ARGS`` in-process from the repository root; its standard output."""
     from detector.cli import main
-    from detector.environment import Environment
+    from detector.core.environment import Environment
 
     argv = shlex.split(command.replace("\\\n", " "))
     if argv[0] != "slowburn":

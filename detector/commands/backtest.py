@@ -7,11 +7,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from detector import cli_values, preflight
+from detector.commands import cli_values
 from detector.commands.run import resolve_workers, write_json
-from detector.config import Config, load_config
-from detector.durations import format_duration, parse_duration
-from detector.environment import Environment
+from detector.configuration import preflight
+from detector.configuration.durations import format_duration, parse_duration
+from detector.configuration.schema import Config, load_config
+from detector.core.environment import Environment
 from detector.errors import ConfigError, DataError, ExitStatus, UsageError, status_for_failures
 
 HELP = "replay exported metrics walk-forward (no look-ahead) and score lead time and false alarms"
@@ -39,7 +40,7 @@ def check_every(every: float, config: Config, text: str) -> None:
 
 def check_replay_size(count: int, every_text: str) -> None:
     """Refuse replays of more than ``MAX_EVALUATIONS`` evaluations, saying how many were asked."""
-    from detector.backtest import MAX_EVALUATIONS
+    from detector.backtest.replay import MAX_EVALUATIONS
 
     if count > MAX_EVALUATIONS:
         raise UsageError(f"{every_text} gives {count} evaluations, more than the {MAX_EVALUATIONS} a replay may have; "
@@ -52,23 +53,23 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     check_every(every, original, args.every)
     preflight.require_data_directory(args.data)
     preflight.require_manifests(original, args.manifests)
-    from detector.incidents import load_incidents
+    from detector.backtest.incidents import load_incidents
 
     incidents = load_incidents(args.incidents, {s.name for s in original.signals}) if args.incidents else []
     # pandas, numpy and scipy are imported here, after the inputs are checked, so --help and input errors are instant
     import pandas as pd
 
-    from detector.backtest import evaluation_count, evaluation_times, replay
-    from detector.backtest_baseline import baseline_scores
-    from detector.backtest_summary import detector_scores, render_summary
+    from detector.backtest.replay import evaluation_count, evaluation_times, replay
+    from detector.backtest.rule_replay import baseline_scores
+    from detector.backtest.scoring import summarize
+    from detector.backtest.summary import detector_scores, render_summary
     from detector.commands.limits import limits_document
     from detector.commands.limits import render as render_limits
-    from detector.evaluate import evaluate
-    from detector.instants import iso_utc, parse_instant
+    from detector.commands.progress import ProgressBar
+    from detector.core.instants import iso_utc, parse_instant
+    from detector.engine.evaluate import evaluate
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits
-    from detector.progress import ProgressBar
-    from detector.scoring import summarize
     from detector.sources.export import ExportSource
 
     known = load_limits(original, args.manifests)

@@ -11,15 +11,16 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from detector import cli_values, preflight
+from detector.commands import cli_values
 from detector.commands.run import write_json
-from detector.config import Config, load_config
-from detector.environment import Environment
+from detector.configuration import preflight
+from detector.configuration.schema import Config, load_config
+from detector.core.environment import Environment
 from detector.errors import ConfigError, DataError, ExitStatus, UsageError
 
 if TYPE_CHECKING:   # pandas and the models are imported where used, so --help and config errors are instant
-    from detector.evaluation import Evaluation
-    from detector.series import SeriesKey
+    from detector.core.evaluation import Evaluation
+    from detector.core.series import SeriesKey
 
 HELP = "explain the decision on one series: every gate with its evidence and threshold, and the verdict"
 _SELECTOR = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{(.*)\})?\s*$')
@@ -39,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_selector(text: str) -> SeriesKey:
     """``name{a="x",b="y"}`` (exact label values, PromQL string escapes) -> SeriesKey."""
-    from detector.series import SeriesKey, labels_of  # pandas: only once the selector is known to be good
+    from detector.core.series import SeriesKey, labels_of  # pandas: only once the selector is known to be good
 
     name, labels = selector_parts(text)
     return SeriesKey(name, labels_of(labels))
@@ -71,7 +72,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         raise UsageError(f"--series: no signal named {name!r} in {args.config}; expected one of "
                          f"{', '.join(s.name for s in config.signals)}") from None
     if args.data is None:
-        from detector.config import with_prometheus_override
+        from detector.configuration.schema import with_prometheus_override
 
         preflight.require_prometheus(with_prometheus_override(config, args.prometheus, env.environ), args.config)
     else:
@@ -92,14 +93,14 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Evaluation:
     import pandas as pd
 
-    from detector.evaluate import evaluate
-    from detector.instants import parse_instant
+    from detector.core.instants import parse_instant
+    from detector.engine.evaluate import evaluate
 
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     if args.data is None:
-        from detector.config import with_prometheus_override
-        from detector.live import build_source
-        from detector.schedule import check_live_config
+        from detector.configuration.schema import with_prometheus_override
+        from detector.service.live import build_source
+        from detector.service.schedule import check_live_config
 
         config = with_prometheus_override(config, args.prometheus, env.environ)
         check_live_config(config, args.config)
@@ -122,7 +123,7 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
 
 def explanation(evaluation: Evaluation, key: SeriesKey) -> dict[str, Any]:
     """What was decided on ``key`` and why, as a JSON-ready document."""
-    from detector.instants import iso_utc
+    from detector.core.instants import iso_utc
 
     verdict = evaluation.verdicts.get(key)
     text = str(key)

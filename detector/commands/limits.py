@@ -6,14 +6,14 @@ import argparse
 from typing import TYPE_CHECKING
 
 from detector.commands.run import write_json
-from detector.config import Config, KubernetesSettings
-from detector.environment import Environment
+from detector.configuration.schema import Config, KubernetesSettings
+from detector.core.environment import Environment
 from detector.errors import ExitStatus, UsageError
 
 if TYPE_CHECKING:   # pandas and the limits modules are imported where used, so --help and usage errors are instant
     import pandas as pd
 
-    from detector.evaluation import Evaluation
+    from detector.core.evaluation import Evaluation
     from detector.limits.load import KnownLimits
 
 HELP = "list the latent limits in Kubernetes objects (manifests or the cluster) and the findings from configuration alone"
@@ -49,7 +49,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def limits_document(known: KnownLimits, at: pd.Timestamp, config: Config | None = None, evaluation: Evaluation | None = None) -> dict:
     """Limits and configuration findings; with ``evaluation`` (of ``config``), the findings that depend
     on the series too (a latent default with its component's series flagged, a fail-open webhook)."""
-    from detector.instants import iso_utc
+    from detector.core.instants import iso_utc
     from detector.limits.configuration import configuration_findings, declared_vs_live
 
     shown = known.ceilings

@@ -7,18 +7,19 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detector import cli_values, preflight
-from detector.config import load_config
-from detector.environment import Environment
+from detector.commands import cli_values
+from detector.configuration import preflight
+from detector.configuration.schema import load_config
+from detector.core.environment import Environment
+from detector.core.instants import HOUR
+from detector.core.severity_names import SEVERITY_NAMES
 from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
-from detector.instants import HOUR
-from detector.severity_names import SEVERITY_NAMES
 
 if TYPE_CHECKING:    # pandas and the engine are imported in execute, so --help and config errors are instant
     import pandas as pd
 
-    from detector.config import Config
-    from detector.evaluation import Evaluation
+    from detector.configuration.schema import Config
+    from detector.core.evaluation import Evaluation
 
 HELP = "evaluate every signal once (exported data with --data, else live from Prometheus)"
 
@@ -42,8 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     config = load_config(args.config)
     if args.data is None:
-        from detector.config import with_prometheus_override
-        from detector.schedule import check_live_config
+        from detector.configuration.schema import with_prometheus_override
+        from detector.service.schedule import check_live_config
 
         config = with_prometheus_override(config, args.prometheus, env.environ)
         check_live_config(config, args.config)          # prometheus:, the cron line and deadline, before the heavy imports
@@ -51,11 +52,11 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         preflight.require_data_directory(args.data)
     preflight.require_manifests(config, args.manifests)
     # numpy, pandas and scipy are imported here (with the engine), after the inputs are checked, so --help and input errors are instant
-    from detector.evaluate import evaluate
-    from detector.executor import local_executor
-    from detector.executor_choice import choose_executor, note_unused_workers
+    from detector.engine.evaluate import evaluate
+    from detector.engine.executor import local_executor
+    from detector.engine.executor_choice import choose_executor, note_unused_workers
     from detector.limits.load import load_limits, with_configuration_findings
-    from detector.render import evaluation_to_json, render_table
+    from detector.sinks.render import evaluation_to_json, render_table
     from detector.sources.export_batches import directory_batches
 
     if args.data is None:
@@ -84,9 +85,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
     """The live run: typed options for ``live.run_live``; its outcome printed here, on stderr."""
-    from detector.executor_choice import choose_executor, note_unused_workers
-    from detector.instants import parse_instant
-    from detector.live import LiveOptions, dry_run_note, outcome_lines, run_live  # HTTP clients only when used
+    from detector.core.instants import parse_instant
+    from detector.engine.executor_choice import choose_executor, note_unused_workers
+    from detector.service.live import LiveOptions, dry_run_note, outcome_lines, run_live  # HTTP clients only when used
 
     executor = choose_executor(args.executor, config, args.config)
     options = LiveOptions(
@@ -109,7 +110,7 @@ def _evaluation_time(args: argparse.Namespace, config: Config, start: pd.Timesta
     """``--at`` (checked against the data when its extent is known), else one step after the data's last sample."""
     import pandas as pd
 
-    from detector.instants import parse_instant
+    from detector.core.instants import parse_instant
 
     if args.at:
         at = parse_instant(args.at, what="--at", error_type=UsageError)
@@ -124,7 +125,7 @@ def _evaluation_time(args: argparse.Namespace, config: Config, start: pd.Timesta
 def check_within_data(at: pd.Timestamp, start: pd.Timestamp | None, end: pd.Timestamp | None, config: Config) -> None:
     """``--at`` must fall where the data can be judged: after its first sample, and before every
     series would have stopped reporting (the staleness limit after its last sample)."""
-    from detector.instants import iso_utc
+    from detector.core.instants import iso_utc
     from detector.policy.thresholds import DEFAULT_POLICY
 
     if start is None or end is None:

@@ -22,18 +22,19 @@ from datetime import datetime, timezone
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from detector import cli_values, preflight
-from detector.config import Config, load_config
-from detector.durations import parse_duration
-from detector.environment import Environment
+from detector.commands import cli_values
+from detector.configuration import preflight
+from detector.configuration.durations import parse_duration
+from detector.configuration.schema import Config, load_config
+from detector.core.environment import Environment
+from detector.core.severity_names import SEVERITY_NAMES
 from detector.errors import ConfigError, ExitStatus, SlowburnError
-from detector.severity_names import SEVERITY_NAMES
 
 if TYPE_CHECKING:   # APScheduler, prometheus_client, pandas: imported in execute, so --help and config errors are instant
-    from detector.executor_choice import ExecutorChoice
-    from detector.http_server import Health
+    from detector.engine.executor_choice import ExecutorChoice
     from detector.limits.load import KnownLimits
-    from detector.self_metrics import SelfMetrics
+    from detector.service.http_server import Health
+    from detector.service.self_metrics import SelfMetrics
     from detector.sinks.base import Sink
     from detector.sources.base import Source
 
@@ -58,21 +59,21 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.commands.run import resolve_workers
 
     config = load_config(args.config)
-    from detector.config import with_prometheus_override
+    from detector.configuration.schema import with_prometheus_override
 
     config = with_prometheus_override(config, args.prometheus, env.environ)
     preflight.require_prometheus(config, args.config)
     preflight.require_manifests(config, args.manifests)
-    from detector.schedule import check_live_config, cron_interval
+    from detector.service.schedule import check_live_config, cron_interval
 
     trigger = check_live_config(config, args.config)      # a bad cron line or deadline: a config error before the heavy imports
     grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from detector.child_processes import end_children, start_pool
-    from detector.http_server import Health, HttpServer, make_app, parse_listen
-    from detector.live import build_alertmanager, build_source, state_path_for
-    from detector.self_metrics import SelfMetrics
+    from detector.engine.child_processes import end_children, start_pool
+    from detector.service.http_server import Health, HttpServer, make_app, parse_listen
+    from detector.service.live import build_alertmanager, build_source, state_path_for
+    from detector.service.self_metrics import SelfMetrics
     from detector.sinks.stdout import StdoutSink
 
     where = "--listen" if args.listen else f"{args.config}: schedule.listen"
@@ -84,7 +85,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         sinks.append(alertmanager)
     if config.pushgateway is not None:
         print("slowburn: serve exposes /metrics; the pushgateway settings are used by one-shot `slowburn run` only", file=env.stderr)
-    from detector.executor_choice import choose_executor, note_unused_workers
+    from detector.engine.executor_choice import choose_executor, note_unused_workers
 
     executor = choose_executor(args.executor, config, args.config)
     note_unused_workers(args.workers, executor, env.stderr)
@@ -148,8 +149,8 @@ class _Tick:
     def __call__(self) -> None:
         if self.stopping.is_set() or not self.busy.acquire(blocking=False):
             return
-        from detector.http_server import LastRun
-        from detector.live import live_limits, outcome_lines, run_once
+        from detector.service.http_server import LastRun
+        from detector.service.live import live_limits, outcome_lines, run_once
 
         started = self.env.now()
         outcome = None
@@ -199,7 +200,7 @@ def _wait_for_run(tick: _Tick, timeout: float) -> bool:
 def _abandon(env: Environment, pool: ProcessPoolExecutor | None) -> None:
     """Leave now: a run's writes are atomic, and waiting on its worker processes could take minutes.
     Every child process (workers, forkserver, resource tracker) ends first: no orphan keeps the pipes."""
-    from detector.child_processes import end_children
+    from detector.engine.child_processes import end_children
 
     end_children(pool)
     for stream in (env.stdout, env.stderr, sys.stdout, sys.stderr):

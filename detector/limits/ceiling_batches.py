@@ -14,11 +14,11 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from detector.config import Config, LimitCeiling
+from detector.configuration.schema import Config, LimitCeiling
+from detector.core.series import DataNote, SeriesKey, SeriesSet
+from detector.core.series_batches import SeriesBatches, SeriesWindow, SignalRead
 from detector.limits.ceilings import _ceiling_for, apply_limits, ceiling_signal_name
 from detector.limits.model import LimitSet
-from detector.series import DataNote, SeriesKey, SeriesSet
-from detector.series_batches import SeriesBatches, SeriesWindow, SignalRead
 
 
 class LimitCeilingBatches:

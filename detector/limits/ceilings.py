@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from detector.config import Config, LimitCeiling, SignalCeiling
+from detector.configuration.schema import Config, LimitCeiling, SignalCeiling
+from detector.core.series import DataNote, Labels, SeriesKey, SeriesSet
 from detector.limits.model import Limit, LimitSet
-from detector.series import DataNote, Labels, SeriesKey, SeriesSet
 
 SUFFIX = "__limit"
 

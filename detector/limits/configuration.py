@@ -11,14 +11,14 @@ from collections import defaultdict
 
 import pandas as pd
 
-from detector.config import Config
-from detector.evaluation import Evaluation
-from detector.findings import Finding, Kind, Severity, at_least
+from detector.configuration.schema import Config
+from detector.core.evaluation import Evaluation
+from detector.core.findings import Finding, Kind, Severity, at_least
+from detector.core.series import SeriesKey
+from detector.core.units import format_value
 from detector.limits.model import Limit, LimitSet
 from detector.policy.gates import Gate, flag, gate
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
-from detector.series import SeriesKey
-from detector.units import format_value
 
 SIGNAL = "kubernetes"
 

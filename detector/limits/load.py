@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detector.config import Config, KubernetesSettings
+from detector.configuration.schema import Config, KubernetesSettings
 from detector.errors import SlowburnError
 from detector.limits.model import LimitSet
 
 if TYPE_CHECKING:   # pandas only where findings are made: reading limits (and a missing directory) needs none
-    from detector.evaluation import Evaluation
+    from detector.core.evaluation import Evaluation
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def load_limits(config: Config, manifests: str | None = None, *, strict: bool = 
 
 def with_configuration_findings(evaluation: Evaluation, known: KnownLimits, config: Config) -> Evaluation:
     """The evaluation plus the findings from configuration alone and the problems met reading it."""
+    from detector.core.series import DataNote
     from detector.limits.configuration import configuration_findings, declared_vs_live
-    from detector.series import DataNote
 
     limits = known.ceilings
     notes = tuple(DataNote("kubernetes", problem) for problem in known.problems)

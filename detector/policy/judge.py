@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from detector.findings import Kind, Severity
-from detector.instants import DAY, HOUR
+from detector.core.findings import Kind, Severity
+from detector.core.instants import DAY, HOUR
 from detector.policy.gates import Gate, Verdict, flag, gate
 from detector.policy.thresholds import DetectionPolicy
 from detector.policy.worsening import RUN_AGE, in_sigmas, is_worsening, min_regime_days, worsening_gates
 from models.analysis import SeriesAnalysis
 
 if TYPE_CHECKING:
-    from detector.config import Signal  # for annotations only: config imports the policy's defaults
+    from detector.configuration.schema import Signal  # for annotations only: config imports the policy's defaults
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from detector.instants import DAY, HOUR
+from detector.core.instants import DAY, HOUR
 
 
 def _t(default: Any, unit: str, origin: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from detector.instants import DAY, HOUR
+from detector.core.instants import DAY, HOUR
 
 _BINARY = (("TiB", 2.0**40), ("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10))
 _DECIMAL = (("billions", 1e9), ("millions", 1e6), ("thousands", 1e3))

@@ -12,19 +12,19 @@ from typing import Any
 import pandas as pd
 
 from detector import __version__
-from detector.backtest import SeriesTimeline
-from detector.backtest_summary import render_summary
-from detector.config import Config
+from detector.backtest.incidents import Incident, incident_for
+from detector.backtest.replay import SeriesTimeline
+from detector.backtest.summary import render_summary
+from detector.configuration.schema import Config
+from detector.core.instants import from_day
+from detector.core.series import SeriesKey, SeriesSet
+from detector.engine.evaluate import evaluate
 from detector.errors import SinkError
-from detector.evaluate import evaluate
-from detector.incidents import Incident, incident_for
-from detector.instants import from_day
 from detector.report.output import write_page
 from detector.report.page import SignalFacts, risk_body
 from detector.report.plot import Event, plot_series
 from detector.report.ranking import RiskRow, rank_risks
 from detector.report.shell import PageFacts, esc, page, severity_badge
-from detector.series import SeriesKey, SeriesSet
 
 
 def write_report(

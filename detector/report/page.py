@@ -10,14 +10,14 @@ from typing import Any
 
 import pandas as pd
 
-from detector.evaluation import Evaluation
-from detector.instants import iso_utc
+from detector.core.evaluation import Evaluation
+from detector.core.instants import iso_utc
+from detector.core.units import format_value
 from detector.report import cells
 from detector.report.output import write_page
 from detector.report.plot import plot_series
 from detector.report.ranking import RiskRow, driver_text, quiet_rows, rank_risks
 from detector.report.shell import PageFacts, esc, page, severity_badge
-from detector.units import format_value
 
 PlotFor = Callable[[RiskRow], str | None]
 MAX_PLOTS = 50          # plots for the most urgent rows only: a fleet with hundreds at risk still gets a light page

@@ -16,10 +16,10 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-from detector.findings import Finding
-from detector.instants import DAY
+from detector.core.findings import Finding
+from detector.core.instants import DAY
+from detector.core.series import SeriesKey
 from detector.report.axis_units import axis_unit
-from detector.series import SeriesKey
 
 COLOURS = {
     "samples": "#c7c7c7", "level": "#1f77b4", "regime": "#08306b", "onset": "#c51b7d", "ceiling": "#d62728",
@@ -92,7 +92,7 @@ def _draw_ceiling(ax: Any, key: SeriesKey, a: Any, ceiling_series: pd.Series | N
         return float(np.nanmax(ceiling_series.to_numpy(dtype=float)))
     if a.ceiling is None or not np.isfinite(a.ceiling):
         return None
-    from detector.units import format_value
+    from detector.core.units import format_value
 
     ax.axhline(a.ceiling, color=COLOURS["ceiling"], lw=1.6, ls="-.", label=f"ceiling {format_value(a.ceiling, unit_name)}")
     return float(a.ceiling)

@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from detector.evaluation import Evaluation
-from detector.findings import DriverLink, Finding, Severity
-from detector.series import SeriesKey
+from detector.core.evaluation import Evaluation
+from detector.core.findings import DriverLink, Finding, Severity
+from detector.core.series import SeriesKey
 
 _NO_ETA = pd.Timestamp.max.tz_localize("UTC")
 

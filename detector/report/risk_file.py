@@ -10,7 +10,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from detector import __version__
-from detector.evaluation import Evaluation
+from detector.core.evaluation import Evaluation
 from detector.report.page import SignalFacts, write_risk_report
 from detector.report.shell import PageFacts
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from detector.config import Config
+from detector.configuration.schema import Config
 
 KUBERNETES = "kubernetes"
 """The errors key of the Kubernetes limits (``detector.limits``); also the signal of configuration findings."""

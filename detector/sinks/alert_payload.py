@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from detector.config import Config, Signal
-from detector.durations import format_duration
-from detector.findings import Finding, Kind
-from detector.instants import DAY, HOUR, iso_utc
-from detector.units import format_day, format_ratio, format_value
+from detector.configuration.durations import format_duration
+from detector.configuration.schema import Config, Signal
+from detector.core.findings import Finding, Kind
+from detector.core.instants import DAY, HOUR, iso_utc
+from detector.core.units import format_day, format_ratio, format_value
 
 ALERTNAMES: dict[Kind, str] = {
     Kind.BREACH_FORECAST: "SlowburnBreachForecast",

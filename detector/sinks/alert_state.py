@@ -32,11 +32,11 @@ from typing import Any
 
 import pandas as pd
 
-from detector.atomic_file import write_atomic
+from detector.core.instants import rfc3339
 from detector.errors import StoreError
-from detector.instants import rfc3339
 from detector.sinks.alert_hold import Hold
 from detector.sinks.alert_payload import AlertDraft
+from detector.transport.atomic_file import write_atomic
 
 VERSION = 1
 SHOWN = 3

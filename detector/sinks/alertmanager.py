@@ -15,16 +15,16 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from detector.config import Config
-from detector.evaluation import Evaluation
-from detector.http_client import redacted
-from detector.live_settings import AlertmanagerSettings
-from detector.redact import strip_userinfo
+from detector.configuration.live_settings import AlertmanagerSettings
+from detector.configuration.schema import Config
+from detector.core.evaluation import Evaluation
+from detector.core.redact import strip_userinfo
 from detector.sinks.alert_hold import holds
 from detector.sinks.alert_payload import build_alert
 from detector.sinks.alert_state import Alert, AlertState, merge_outbox, reconcile, recover_state, save_state
 from detector.sinks.base import DeliveryReport
 from detector.sinks.bounded_request import DeadlinePassed, send_within
+from detector.transport.http_client import redacted
 
 BATCH = 500
 """Alerts per POST; Alertmanager has no hard limit, this keeps one request body small."""
@@ -38,7 +38,7 @@ class AlertmanagerSink:
     ----------
     config : the whole config (labels, annotations, the signals' queries for generatorURL).
     state_path : the alert state file (read and rewritten on every ``send``).
-    session : a ``requests.Session`` with auth and TLS applied (``detector.http_client.build_session``).
+    session : a ``requests.Session`` with auth and TLS applied (``detector.transport.http_client.build_session``).
     clock : returns "now" (UTC); used for startsAt/endsAt, never the evaluation time.
     ttl_seconds : endsAt of a firing alert is now + this (3 schedule intervals, at least 1 h).
     """

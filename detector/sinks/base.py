@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from detector.evaluation import Evaluation
+from detector.core.evaluation import Evaluation
 
 
 @dataclass(frozen=True)

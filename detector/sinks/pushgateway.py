@@ -19,10 +19,10 @@ from collections.abc import Callable
 import requests
 from prometheus_client import CollectorRegistry, push_to_gateway, pushadd_to_gateway
 
-from detector.http_client import redacted
-from detector.live_settings import PushgatewaySettings
+from detector.configuration.live_settings import PushgatewaySettings
 from detector.sinks.base import DeliveryReport
 from detector.sinks.bounded_request import DeadlinePassed, send_within
+from detector.transport.http_client import redacted
 
 
 class _Refused(Exception):

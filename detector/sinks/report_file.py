@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from detector.evaluation import Evaluation
+from detector.core.evaluation import Evaluation
 from detector.sinks.base import DeliveryReport
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from detector.evaluation import Evaluation
-from detector.findings import Severity
-from detector.render import render_table
+from detector.core.evaluation import Evaluation
+from detector.core.findings import Severity
 from detector.sinks.base import DeliveryReport
+from detector.sinks.render import render_table
 
 
 class StdoutSink:

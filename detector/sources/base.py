@@ -14,11 +14,11 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from detector.config import Signal
+from detector.configuration.schema import Signal
+from detector.core.instants import to_utc
+from detector.core.raw_series import RawSeries  # its home; imported from here too by the readers
+from detector.core.series import DataNote, Labels, SeriesKey, SeriesSet, labels_of
 from detector.errors import DataError, NoSeries
-from detector.instants import to_utc
-from detector.raw_series import RawSeries  # its home; imported from here too by the readers
-from detector.series import DataNote, Labels, SeriesKey, SeriesSet, labels_of
 from detector.sources.regular import regularize
 
 NAME_LABEL = "__name__"

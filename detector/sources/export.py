@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from detector.config import Signal
+from detector.configuration.schema import Signal
+from detector.core.instants import rfc3339_unix
+from detector.core.series import DataNote, Labels, SeriesSet, SeriesSetDraft
 from detector.errors import DataError, NoSeries
-from detector.instants import rfc3339_unix
-from detector.series import DataNote, Labels, SeriesSet, SeriesSetDraft
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.export_csv import parse_csv_export
 from detector.sources.export_json import parse_json_export

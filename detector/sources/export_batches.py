@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.config import Signal
+from detector.configuration.schema import Signal
+from detector.core.series import DataNote, Labels
+from detector.core.series_batches import SignalRead, windows_in_batches
 from detector.errors import NoSeries
-from detector.series import DataNote, Labels
-from detector.series_batches import SignalRead, windows_in_batches
 from detector.sources.export import ExportSource
 
 

@@ -22,8 +22,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from detector.core.series import DataNote
 from detector.errors import DataError
-from detector.series import DataNote
 from detector.sources.base import RawSeries
 
 TIMESTAMP, VALUE = "timestamp", "value"

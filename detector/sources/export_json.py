@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from detector.core.series import DataNote
 from detector.errors import DataError
-from detector.series import DataNote
 from detector.sources.base import RawSeries
 
 NUMBER_TYPES = frozenset({str, int, float})

@@ -26,21 +26,21 @@ from types import MappingProxyType
 import pandas as pd
 import requests
 
-from detector import store_holes
-from detector.config import Signal
-from detector.coverage import young_signal
+from detector.configuration.live_settings import PrometheusSettings
+from detector.configuration.schema import Signal
+from detector.core.coverage import young_signal
+from detector.core.instants import to_utc, unix_ms
+from detector.core.series import DataNote, SeriesSet, SeriesSetDraft
 from detector.errors import DataError, NoSeries, SourceError
-from detector.http_client import build_session
-from detector.instants import to_utc, unix_ms
-from detector.live_settings import PrometheusSettings
-from detector.series import DataNote, SeriesSet, SeriesSetDraft
 from detector.sources.base import assemble_signal
 from detector.sources.prometheus_intake import Intake, StorePull, in_memory, into_store
 from detector.sources.prometheus_plan import SignalPlan, counts_series, fit_to_budget, plan_signal
 from detector.sources.prometheus_pull import Query, stream
 from detector.sources.promql_client import Deadline, PromQLClient, safe_url
 from detector.sources.retry_policy import RetryPolicy
-from detector.store import HistoryStore, StoreSession
+from detector.store import holes as store_holes
+from detector.store.history import HistoryStore, StoreSession
+from detector.transport.http_client import build_session
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import re
 
+from detector.core.series import DataNote
 from detector.errors import DataError
-from detector.series import DataNote
 from detector.sources.base import RawSeries
 from detector.sources.export_json import entry_series, parse_json_export
 

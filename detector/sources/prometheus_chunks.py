@@ -12,8 +12,8 @@ import math
 
 import pandas as pd
 
-from detector.instants import unix_ms
-from detector.time_range import TimeRange  # its home; imported from here too by the source's modules
+from detector.core.instants import unix_ms
+from detector.core.time_range import TimeRange  # its home; imported from here too by the source's modules
 
 OVERLAP_STEPS = 2
 """Steps re-pulled before the stored coverage ends: the newest points of the previous run may have

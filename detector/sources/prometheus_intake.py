@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detector.core.series import DataNote, labels_of
 from detector.errors import SourceError
-from detector.series import DataNote, labels_of
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
 from detector.sources.prometheus_pull import Delivery
-from detector.store_key import StoreKey
-from detector.store_session import StoreSession
+from detector.store.key import StoreKey
+from detector.store.session import StoreSession
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from detector import store_holes
-from detector.config import Signal
+from detector.configuration.schema import Signal
+from detector.core.instants import DAY
+from detector.core.series import DataNote
 from detector.errors import ConfigError
-from detector.instants import DAY
-from detector.series import DataNote
 from detector.sources.prometheus_chunks import (
     TimeRange,
     missing_ranges,
@@ -25,7 +24,8 @@ from detector.sources.prometheus_chunks import (
     query_window,
     step_ms_of,
 )
-from detector.store import HistoryStore, StoreKey, StoreSession
+from detector.store import holes as store_holes
+from detector.store.history import HistoryStore, StoreKey, StoreSession
 
 PROBE_ABOVE_POINTS = 256
 """Points per series above which a pull first counts the query's series (one store block, ~10 days hourly)."""

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
+from detector.core.series import DataNote
 from detector.errors import SourceError
-from detector.series import DataNote
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
 from detector.sources.promql_client import Deadline, PromQLClient, safe_url

@@ -19,9 +19,9 @@ from typing import Any
 
 import requests
 
+from detector.core.redact import redact_text, strip_userinfo
+from detector.core.series import DataNote
 from detector.errors import DataError, SourceError
-from detector.redact import redact_text, strip_userinfo
-from detector.series import DataNote
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_body import parse_range_answer
 from detector.sources.prometheus_chunks import TimeRange, format_seconds
@@ -51,7 +51,7 @@ INSTANT_PATH = "/api/v1/query"
 
 
 safe_url = strip_userinfo
-"""``url`` without any ``user:password@`` part, for messages and logs (``detector.redact``)."""
+"""``url`` without any ``user:password@`` part, for messages and logs (``detector.core.redact``)."""
 
 
 class PromQLClient:
@@ -62,7 +62,7 @@ class PromQLClient:
     base_url : str
         API root without ``/api/v1`` (e.g. ``http://prometheus:9090`` or ``https://mimir/prometheus``).
     session : requests.Session
-        Carries auth, headers and TLS options (``detector.http_client.build_session``).
+        Carries auth, headers and TLS options (``detector.transport.http_client.build_session``).
     timeout : float
         Seconds to wait for the connection and between bytes of the response.
     retry : RetryPolicy

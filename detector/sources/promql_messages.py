@@ -7,7 +7,7 @@ import re
 
 import requests
 
-from detector.redact import redact_text
+from detector.core.redact import redact_text
 
 
 def incomplete(body: bytes) -> str | None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detector.core.instants import rfc3339, rfc3339_unix
+from detector.core.series import DataNote
 from detector.errors import DataError
-from detector.instants import rfc3339, rfc3339_unix
-from detector.series import DataNote
 
 MAX_POINTS = 10_000_000
 """Refuse grids longer than this (e.g. millisecond timestamps read as seconds, or a tiny step)."""

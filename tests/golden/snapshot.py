@@ -18,9 +18,9 @@ import pandas as pd
 
 from benchmarks.scenario_shapes import make_scenarios
 from benchmarks.scenarios import build, evaluation_grid
-from detector.backtest import replay_findings
-from detector.config import load_config
-from detector.instants import iso_utc
+from detector.backtest.replay import replay_findings
+from detector.configuration.schema import load_config
+from detector.core.instants import iso_utc
 from detector.sources.export import ExportSource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def snapshot(workers: int = 2) -> dict[str, Any]:
     out: dict[str, Any] = {}
     config = load_config(ROOT / "config" / "replicas.yaml")
     data = ExportSource(ROOT / "data" / "replicas").fetch(config.signals)
-    from detector.backtest import evaluation_times
+    from detector.backtest.replay import evaluation_times
 
     times = evaluation_times(data, config, 86400.0)
     out["replicas"] = {str(k): episodes(v) for k, v in sorted(replay_findings(config, data, times, workers=workers).items())}

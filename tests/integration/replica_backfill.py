@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from detector.config import Config, Signal, load_config
+from detector.configuration.schema import Config, Signal, load_config
 from detector.sources.export import PARSERS
 from tests.integration.promstack import BackfillSeries
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 
-from detector.config import Signal
-from detector.http_client import build_session
-from detector.live_settings import PrometheusSettings
+from detector.configuration.live_settings import PrometheusSettings
+from detector.configuration.schema import Signal
 from detector.sources.prometheus import PrometheusSource
-from detector.store import HistoryStore
+from detector.store.history import HistoryStore
+from detector.transport.http_client import build_session
 from tests.integration.promstack import Traffic
 
 SIGNALS = (

@@ -15,7 +15,7 @@ import requests
 import yaml
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 from tests.integration.loopback_http import LoopbackHTTPServer, Recorded
 from tests.integration.promstack import ALERTMANAGER, missing_binaries, start_alertmanager, write_alertmanager_config
 from tests.integration.replica_backfill import REPLICA_CONFIG

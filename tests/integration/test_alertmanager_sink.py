@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import requests
 
-from detector.config import Config
-from detector.evaluation import Evaluation
-from detector.findings import Finding
-from detector.http_client import build_session
-from detector.series import SeriesKey, labels_of
+from detector.configuration.schema import Config
+from detector.core.evaluation import Evaluation
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey, labels_of
 from detector.sinks.alertmanager import AlertmanagerSink
+from detector.transport.http_client import build_session
 from tests.integration.promstack import ALERTMANAGER, missing_binaries, start_alertmanager, write_alertmanager_config
 
 pytestmark = [

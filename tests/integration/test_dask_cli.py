@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 from detector.errors import ExitStatus
 from tests.integration.dask_cluster import DaskCluster, dask_missing, start_dask_cluster
 from tests.integration.promstack import free_port, missing_binaries

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.config import Config
+from detector.configuration.executor_settings import DaskSettings
+from detector.configuration.schema import Config
+from detector.core.series import SeriesSet
+from detector.engine.evaluate import evaluate
+from detector.engine.executor import LostChunk, SerialExecutor
 from detector.errors import WorkLost
-from detector.evaluate import evaluate
-from detector.executor import LostChunk, SerialExecutor
-from detector.executor_settings import DaskSettings
-from detector.series import SeriesSet
 from tests.integration.dask_cluster import (
     DaskCluster,
     dask_missing,
@@ -68,7 +68,7 @@ def fresh_cluster() -> Iterator[DaskCluster]:
 
 
 def _dask(cluster: DaskCluster, worker_wait: float = 30.0):
-    from detector.dask_executor import dask_executor
+    from detector.engine.dask_executor import dask_executor
 
     return dask_executor(DaskSettings(address=cluster.address, connect_timeout=20, worker_wait=worker_wait), "--executor")
 
@@ -166,7 +166,7 @@ def test_a_scheduler_killed_mid_run_leaves_every_chunk_not_computed_reported_as_
 
 
 def test_a_scheduler_without_any_worker_is_work_lost_naming_the_setting_after_worker_wait():
-    from detector.dask_executor import dask_executor
+    from detector.engine.dask_executor import dask_executor
 
     with start_dask_cluster(workers=0) as empty:
         settings = DaskSettings(address=empty.address, connect_timeout=20, worker_wait=1)
@@ -176,7 +176,7 @@ def test_a_scheduler_without_any_worker_is_work_lost_naming_the_setting_after_wo
 
 
 def test_a_chunk_that_kills_more_workers_than_the_scheduler_allows_is_lost_and_the_other_chunks_are_computed():
-    from detector.dask_executor import dask_executor
+    from detector.engine.dask_executor import dask_executor
 
     with start_dask_cluster(workers=2, allowed_failures=0) as strict:
         settings = DaskSettings(address=strict.address, connect_timeout=20, worker_wait=5)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from detector.config import Signal, load_config
+from detector.configuration.schema import Signal, load_config
 from tests.integration.openmetrics_text import BackfillSeries
 from tests.integration.promstack import Server, backfill, missing_binaries, start_prometheus
 from tests.integration.synthetic_source import prometheus_source

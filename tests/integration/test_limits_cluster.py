@@ -233,7 +233,7 @@ def test_a_run_reads_the_limits_from_the_cluster_and_a_forbidden_resource_is_a_n
     import yaml
 
     from detector.cli import main
-    from detector.environment import Environment
+    from detector.core.environment import Environment
 
     root = Path(__file__).resolve().parents[2]
     document = yaml.safe_load((root / "config" / "replicas.yaml").read_text())
@@ -255,8 +255,8 @@ def test_a_cluster_that_cannot_be_read_holds_the_configuration_alerts_and_the_ru
     so the alert sinks hold (not resolve) the configuration alerts of earlier runs."""
     import pandas as pd
 
-    from detector.config import Config
-    from detector.evaluation import Evaluation
+    from detector.configuration.schema import Config
+    from detector.core.evaluation import Evaluation
     from detector.limits.load import load_limits, with_configuration_findings
 
     port = socket.socket()
@@ -278,7 +278,7 @@ def test_limits_from_both_the_manifests_and_the_cluster_lists_both_and_compares_
     from pathlib import Path
 
     from detector.cli import main
-    from detector.environment import Environment
+    from detector.core.environment import Environment
 
     manifests = Path(__file__).resolve().parents[2] / "data" / "replicas" / "manifests"
     out, err = io.StringIO(), io.StringIO()

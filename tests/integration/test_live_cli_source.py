@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from detector.config import load_config
+from detector.configuration.schema import load_config
 from tests.integration.fault_proxy import FaultProxy
 from tests.integration.promstack import free_port, missing_binaries
 

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICA_CONFIG = ROOT / "config" / "replicas.yaml"

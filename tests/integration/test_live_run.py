@@ -11,8 +11,8 @@ import requests
 import yaml
 
 from detector.cli import main
-from detector.config import load_config
-from detector.environment import Environment
+from detector.configuration.schema import load_config
+from detector.core.environment import Environment
 from detector.sources.export import ExportSource
 from tests.integration.promstack import (
     BackfillSeries,

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 import requests
 
-from detector.config import Signal
+from detector.configuration.live_settings import PrometheusSettings
+from detector.configuration.schema import Signal
 from detector.errors import ConfigError, SourceError, StoreError
-from detector.live_settings import PrometheusSettings
 from detector.sources.prometheus import PrometheusSource
 from detector.sources.prometheus_chunks import step_ms_of
-from detector.store import HistoryStore, StoreKey
+from detector.store.history import HistoryStore, StoreKey
 from tests.integration import promstack
 from tests.integration.loopback_http import LoopbackHTTPServer, Recorded
 from tests.integration.promstack import Traffic

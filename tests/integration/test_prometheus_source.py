@@ -7,11 +7,11 @@ import shutil
 import numpy as np
 import pandas as pd
 
-from detector.series import SeriesSet
+from detector.core.series import SeriesSet
 from detector.sources.export import ExportSource
 from detector.sources.prometheus import PrometheusSource
 from detector.sources.prometheus_chunks import OVERLAP_STEPS
-from detector.store import HistoryStore
+from detector.store.history import HistoryStore
 from tests.integration import promstack
 from tests.integration.promstack import BackfillSeries, Traffic
 from tests.integration.replica_backfill import REPLICA_DIR, backfilled_signals

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from detector.store import HistoryStore
+from detector.store.history import HistoryStore
 from tests.integration.fault_proxy import FaultProxy, HtmlPage
 from tests.integration.synthetic_source import SIGNALS, prometheus_source
 

@@ -5,14 +5,14 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from detector.configuration.live_settings import PushgatewaySettings
+from detector.core.evaluation import Evaluation
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey, labels_of
 from detector.errors import SourceError
-from detector.evaluation import Evaluation
-from detector.findings import Finding
-from detector.http_client import build_session
-from detector.live_settings import PushgatewaySettings
-from detector.self_metrics import SelfMetrics
-from detector.series import SeriesKey, labels_of
+from detector.service.self_metrics import SelfMetrics
 from detector.sinks.pushgateway import PushgatewaySink
+from detector.transport.http_client import build_session
 from tests.integration.promstack import PUSHGATEWAY, free_port, missing_binaries, start_pushgateway
 
 pytestmark = [

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from detector.cli import main
-from detector.config import load_config
-from detector.environment import Environment
-from detector.evaluate import evaluate
+from detector.configuration.schema import load_config
+from detector.core.environment import Environment
+from detector.engine.evaluate import evaluate
 from detector.report.ranking import rank_risks
 from detector.sources.export import ExportSource
 

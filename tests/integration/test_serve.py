@@ -15,7 +15,7 @@ import requests
 import yaml
 
 from detector.errors import ConfigError
-from detector.http_server import Health, LastRun, parse_listen
+from detector.service.http_server import Health, LastRun, parse_listen
 from tests.integration.filling_disk import start_filling_disk_prometheus
 from tests.integration.promstack import (
     free_port,

@@ -10,13 +10,13 @@ import threading
 import pandas as pd
 import pytest
 
-from detector.config import Config
-from detector.evaluation import Evaluation
-from detector.http_client import build_session
-from detector.live_settings import PushgatewaySettings
-from detector.self_metrics import SelfMetrics
+from detector.configuration.live_settings import PushgatewaySettings
+from detector.configuration.schema import Config
+from detector.core.evaluation import Evaluation
+from detector.service.self_metrics import SelfMetrics
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.pushgateway import PushgatewaySink
+from detector.transport.http_client import build_session
 from tests.integration.fault_proxy import FaultProxy, TrickleHeaders
 from tests.integration.promstack import (
     ALERTMANAGER,

@@ -18,10 +18,10 @@ import pandas as pd
 import yaml
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 from detector.sources.prometheus_chunks import step_ms_of
-from detector.store import HistoryStore, StoreKey
-from detector.store_holes import HOLE_CHUNKS_PER_RUN
+from detector.store.history import HistoryStore, StoreKey
+from detector.store.holes import HOLE_CHUNKS_PER_RUN
 from tests.integration.loopback_http import LoopbackHTTPServer, Recorded
 from tests.integration.promstack import Server
 from tests.integration.synthetic_source import SIGNALS, prometheus_source

@@ -7,7 +7,7 @@ from functools import cache
 
 import numpy as np
 
-from detector.config import Signal
+from detector.configuration.schema import Signal
 from detector.policy.gates import Gate, Verdict
 from detector.policy.judge import Decision, judge
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.config import Config
+from detector.configuration.schema import Config
+from detector.core.evaluation import Evaluation
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey, labels_of
 from detector.errors import SourceError
-from detector.evaluation import Evaluation
-from detector.findings import Finding
-from detector.series import SeriesKey, labels_of
 from detector.sinks.alert_hold import holds
 from detector.sinks.alertmanager import AlertmanagerSink
 from tests.unit.test_alert_state import AM_A, HOUR, T0, TTL, Clock, FakeAlertmanagers
@@ -131,8 +131,8 @@ def test_each_dependency_holds_with_its_reason(failed, signal, reason, judged):
 
 
 def test_a_series_whose_ceiling_signal_failed_is_not_judged_without_it():
-    from detector.evaluate import evaluate
-    from detector.series import SeriesSet
+    from detector.core.series import SeriesSet
+    from detector.engine.evaluate import evaluate
 
     rng = np.random.default_rng(5)
     index = pd.date_range("2025-01-01", periods=90 * 24, freq="h", tz="UTC")

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 import requests
 
-from detector.config import Config
+from detector.configuration.schema import Config
+from detector.core.evaluation import Evaluation
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey, labels_of
 from detector.errors import SourceError, StoreError
-from detector.evaluation import Evaluation
-from detector.findings import Finding
-from detector.live import state_path_for
-from detector.schedule import resend_ttl
-from detector.series import SeriesKey, labels_of
+from detector.service.live import state_path_for
+from detector.service.schedule import resend_ttl
 from detector.sinks.alert_state import load_state
 from detector.sinks.alertmanager import AlertmanagerSink
 

@@ -5,9 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
-from detector.config import Config
-from detector.findings import KINDS, DriverLink, Finding
-from detector.series import SeriesKey, labels_of
+from detector.configuration.schema import Config
+from detector.core.findings import KINDS, DriverLink, Finding
+from detector.core.series import SeriesKey, labels_of
 from detector.sinks.alert_payload import ALERTNAMES, build_alert, identity_of
 
 AT = pd.Timestamp("2025-03-01T00:00:00Z")

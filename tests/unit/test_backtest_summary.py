@@ -1,6 +1,6 @@
 """The backtest summary table names every series in full: long identities are never cut."""
 
-from detector.backtest_summary import render_summary
+from detector.backtest.summary import render_summary
 
 NAMESPACE = "payments-production-eu-west-1"
 

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.backtest import MAX_EVALUATIONS
+from detector.backtest.replay import MAX_EVALUATIONS
 from detector.cli import main
 from detector.commands.backtest import check_every, check_replay_size
-from detector.config import Config, Signal
-from detector.environment import Environment
+from detector.configuration.schema import Config, Signal
+from detector.core.environment import Environment
 from detector.errors import DataError, ExitStatus, UsageError
 from detector.sources.export import ExportSource
 
@@ -130,7 +130,7 @@ def test_a_malformed_option_value_is_a_usage_error_naming_the_option(argv, optio
 
 
 def test_zero_workers_still_means_one_per_core():
-    from detector import cli_values
+    from detector.commands import cli_values
 
     assert cli_values.workers("0") == 0 and cli_values.workers("3") == 3
 

@@ -6,12 +6,12 @@ import textwrap
 import pytest
 import yaml
 
-from detector.config import Config, load_config, with_prometheus_url
-from detector.durations import MAX_DURATION, parse_duration
+from detector.backtest.incidents import load_incidents
+from detector.configuration.durations import MAX_DURATION, parse_duration
+from detector.configuration.schema import Config, load_config, with_prometheus_url
+from detector.configuration.yaml_guards import MAX_DEPTH, MAX_EXPANDED_VALUES, MAX_FILE_BYTES
+from detector.configuration.yaml_locations import load_yaml_with_locations
 from detector.errors import ConfigError, IncidentsError
-from detector.incidents import load_incidents
-from detector.yaml_guards import MAX_DEPTH, MAX_EXPANDED_VALUES, MAX_FILE_BYTES
-from detector.yaml_locations import load_yaml_with_locations
 
 BASE = """\
 signals:

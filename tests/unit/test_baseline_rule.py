@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from detector.baseline import predict_linear_firing
-from detector.scoring import count_episodes
+from detector.backtest.predict_linear_rule import predict_linear_firing
+from detector.backtest.scoring import count_episodes
 from tests.synthetic import hourly_index
 
 

@@ -14,9 +14,9 @@ from benchmarks.realops import main as realops_main
 from benchmarks.realops import series_times
 from benchmarks.realops_data import build, load_nab, nab_dir
 from benchmarks.realops_scoring import alert_episodes, score_series, totals
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey
 from detector.errors import DataError
-from detector.findings import Finding
-from detector.series import SeriesKey
 
 KEY = SeriesKey("nab_tweets", (("series", "Twitter_volume_TEST"),))
 T0 = pd.Timestamp("2015-03-01T00:00:00Z")

@@ -3,8 +3,8 @@
 import threading
 from types import SimpleNamespace
 
-from detector.child_processes import descendants
 from detector.commands.serve import _wait_for_run
+from detector.engine.child_processes import descendants
 
 
 def fake_proc(tmp_path, processes):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 from detector.errors import ExitStatus
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@ import textwrap
 
 import pytest
 
-from detector.config import load_config
+from detector.configuration.schema import load_config
 from detector.errors import ConfigError, ExitStatus
 
 MINIMAL = """
@@ -94,7 +94,7 @@ def test_yaml_tags_that_construct_objects_are_refused(tmp_path):
 
 
 def test_a_misspelt_limit_ceiling_names_the_limit_kinds_not_a_number(tmp_path):
-    from detector.config import load_config
+    from detector.configuration.schema import load_config
     from detector.errors import ConfigError
 
     path = tmp_path / "c.yaml"

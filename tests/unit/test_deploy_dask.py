@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from detector.cli import build_parser
-from detector.dask_address import parse_dask_address
+from detector.configuration.dask_address import parse_dask_address
 
 ROOT = Path(__file__).resolve().parents[2]
 DASK = ROOT / "deploy" / "dask"

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from detector.cli import build_parser
-from detector.config import Config
-from detector.durations import parse_duration
-from detector.live import state_path_for
+from detector.configuration.durations import parse_duration
+from detector.configuration.schema import Config
+from detector.service.live import state_path_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -233,8 +233,8 @@ def test_pip_install_puts_every_package_of_the_cli_into_the_image():
 def test_the_liveness_probe_restarts_only_a_wedged_or_stale_pod_and_the_deadlines_fit_inside_the_schedule():
     from prometheus_client import CollectorRegistry
 
-    from detector.http_server import Health, LastRun, make_app
-    from detector.schedule import check_live_config, cron_interval, run_deadline
+    from detector.service.http_server import Health, LastRun, make_app
+    from detector.service.schedule import check_live_config, cron_interval, run_deadline
 
     main = container("Deployment")
     path = main["livenessProbe"]["httpGet"]["path"]

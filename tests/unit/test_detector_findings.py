@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.config import Config
-from detector.evaluate import evaluate
-from detector.series import SeriesSet
+from detector.configuration.schema import Config
+from detector.core.series import SeriesSet
+from detector.engine.evaluate import evaluate
 from tests.synthetic import START, fill_series, hourly_index, quiet_series
 
 SEED = 99

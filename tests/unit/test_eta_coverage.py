@@ -6,9 +6,9 @@ import pytest
 
 from benchmarks.eta_coverage import Forecast, breakdown, collect, horizon_bucket, outcome, summarize
 from benchmarks.scenario_shapes import Scenario
-from detector.config import Config
-from detector.findings import Finding
-from detector.series import SeriesKey
+from detector.configuration.schema import Config
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey
 from models.forecast import forecast_to_ceiling
 
 T0 = pd.Timestamp("2026-01-01T00:00:00Z")

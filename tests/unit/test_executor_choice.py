@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from detector.cli import main
-from detector.config import Config
-from detector.dask_address import parse_dask_address
-from detector.environment import Environment
+from detector.configuration.dask_address import parse_dask_address
+from detector.configuration.schema import Config
+from detector.core.environment import Environment
+from detector.engine.executor_choice import choose_executor
 from detector.errors import ExitStatus
-from detector.executor_choice import choose_executor
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "replicas.yaml"
@@ -109,7 +109,7 @@ def test_executor_local_on_the_command_line_overrides_a_cluster_in_the_config():
 
 
 def test_workers_given_with_a_dask_cluster_are_named_as_unused_and_without_one_nothing_is_said():
-    from detector.executor_choice import note_unused_workers
+    from detector.engine.executor_choice import note_unused_workers
 
     config = _config(dask={"address": "tcp://scheduler:8786"})
     said = io.StringIO()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from detector.config import Config
+from detector.configuration.schema import Config
+from detector.core.series import SeriesSet
+from detector.engine.evaluate import evaluate
+from detector.engine.executor import LostChunk, SerialExecutor
 from detector.errors import ExitStatus, WorkLost, status_for_failures
-from detector.evaluate import evaluate
-from detector.executor import LostChunk, SerialExecutor
-from detector.series import SeriesSet
 
 END = pd.Timestamp("2026-03-01T00:00:00Z")
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 from detector.errors import ExitStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ def test_ok_0_when_every_signal_was_evaluated(tmp_path, data):
 
 def test_error_1_when_a_bug_escapes_with_its_traceback(tmp_path, data):
     probe = (
-        "import sys\nfrom detector.cli import main\nfrom detector.environment import Environment\n"
+        "import sys\nfrom detector.cli import main\nfrom detector.core.environment import Environment\n"
         "def broken_clock():\n    raise RuntimeError('a bug')\n"
         f"sys.exit(main(['run', '--config', {str(write_config(tmp_path))!r}, '--data', {str(data)!r}], Environment(now=broken_clock)))\n"
     )

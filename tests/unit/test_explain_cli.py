@@ -8,9 +8,9 @@ import pytest
 
 from detector.cli import main
 from detector.commands.explain import parse_selector
-from detector.environment import Environment
+from detector.core.environment import Environment
+from detector.core.series import SeriesKey
 from detector.errors import UsageError
-from detector.series import SeriesKey
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ["explain", "--config", str(ROOT / "config" / "replicas.yaml"), "--data", str(ROOT / "data" / "replicas")]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.config import Signal
+from detector.configuration.schema import Signal
 from detector.errors import DataError
 from detector.sources.export import ExportSource
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.backtest import replay
-from detector.config import Config
-from detector.scoring import count_episodes
-from detector.series import SeriesSet
+from detector.backtest.replay import replay
+from detector.backtest.scoring import count_episodes
+from detector.configuration.schema import Config
+from detector.core.series import SeriesSet
 from tests.synthetic import hourly_index, quiet_series
 
 SEED = 20261121

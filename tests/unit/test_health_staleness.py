@@ -3,8 +3,8 @@ to restart, a process with no successful run for `unhealthy_after` intervals is.
 
 import pytest
 
-from detector.http_server import Health, LastRun
-from detector.schedule import cron_interval
+from detector.service.http_server import Health, LastRun
+from detector.service.schedule import cron_interval
 
 HOUR = 3600.0
 
@@ -96,7 +96,7 @@ def test_the_schedule_interval_is_the_longest_gap_between_runs():
 
 
 def schedule_config(tmp_path, schedule: str):
-    from detector.config import load_config
+    from detector.configuration.schema import load_config
 
     path = tmp_path / "c.yaml"
     path.write_text(f"prometheus: {{url: 'http://prom:9090'}}\nschedule: {schedule}\nsignals: [{{name: up, query: up}}]\n")
@@ -104,7 +104,7 @@ def schedule_config(tmp_path, schedule: str):
 
 
 def test_a_run_deadline_just_shorter_than_the_interval_is_accepted(tmp_path):
-    from detector.schedule import check_live_config, run_deadline
+    from detector.service.schedule import check_live_config, run_deadline
 
     config, path = schedule_config(tmp_path, "{cron: '*/5 * * * *', run_deadline: 299s}")
     check_live_config(config, path)
@@ -115,7 +115,7 @@ def test_a_run_deadline_as_long_as_the_interval_is_a_config_error_naming_the_fie
     import pytest
 
     from detector.errors import ConfigError
-    from detector.schedule import check_live_config
+    from detector.service.schedule import check_live_config
 
     config, path = schedule_config(tmp_path, "{cron: '*/5 * * * *', run_deadline: 300s}")
     with pytest.raises(ConfigError, match=r"schedule.run_deadline.*shorter than the schedule interval \(300 s\), got 300 s"):
@@ -124,7 +124,7 @@ def test_a_run_deadline_as_long_as_the_interval_is_a_config_error_naming_the_fie
 
 @pytest.mark.parametrize("cron, expected", [("0 * * * *", 900.0), ("*/10 * * * *", 300.0)])
 def test_the_default_run_deadline_is_15_minutes_or_half_a_short_interval(tmp_path, cron, expected):
-    from detector.live import run_deadline
+    from detector.service.live import run_deadline
 
     config, _ = schedule_config(tmp_path, f"{{cron: '{cron}'}}")
     assert run_deadline(config) == expected

@@ -7,10 +7,10 @@ import typing
 import pandas as pd
 import pytest
 
-from detector import config as config_module
-from detector.findings import KINDS, Finding, Kind, Severity, at_least
-from detector.series import SeriesKey
-from detector.severity_names import SEVERITY_NAMES, SeverityName
+from detector.configuration import schema as config_module
+from detector.core.findings import KINDS, Finding, Kind, Severity, at_least
+from detector.core.series import SeriesKey
+from detector.core.severity_names import SEVERITY_NAMES, SeverityName
 
 AT = pd.Timestamp("2026-02-20T10:00:00Z")
 

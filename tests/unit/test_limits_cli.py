@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = str(ROOT / "data" / "replicas" / "manifests")

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.config import Config
-from detector.evaluate import evaluate
+from detector.configuration.schema import Config
+from detector.core.series import SeriesSet
+from detector.engine.evaluate import evaluate
 from detector.limits.ceilings import apply_limits, ceiling_signal_name
 from detector.limits.configuration import configuration_findings, declared_vs_live
 from detector.limits.model import Limit, LimitSet
-from detector.series import SeriesSet
 from tests.synthetic import hourly_index
 
 AT = pd.Timestamp("2026-01-01T00:00:00Z")

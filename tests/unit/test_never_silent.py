@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 from detector.errors import ExitStatus
 
 HOUR = 3600

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from detector.config import load_config
-from detector.evaluate import evaluate
+from detector.configuration.schema import load_config
+from detector.engine.evaluate import evaluate
 from detector.sources.export import ExportSource
 
 ROOT = Path(__file__).resolve().parents[2]

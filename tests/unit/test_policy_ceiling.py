@@ -100,7 +100,7 @@ def test_the_median_of_the_last_day_at_the_ceiling_is_at_ceiling_for_a_noisy_ser
 
 @pytest.mark.parametrize("hold", ["3h", "12h"])
 def test_the_hold_is_configurable_per_signal(hold):
-    from detector.evaluate import evidence_spec
+    from detector.engine.evaluate import evidence_spec
     from detector.policy.thresholds import DEFAULT_POLICY, for_signal
 
     spec = evidence_spec(for_signal(DEFAULT_POLICY, signal(model={"at_ceiling_hold": hold}).model))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.config import ModelSettings
+from detector.configuration.schema import ModelSettings
 from detector.policy.document import markdown
 from detector.policy.thresholds import DEFAULT_POLICY, describe, field_paths, for_signal
 
@@ -35,7 +35,7 @@ def test_only_the_model_settings_a_user_wrote_override_the_policy():
 def test_the_models_defaults_are_the_policys_so_a_policy_change_reaches_every_path():
     import inspect
 
-    from detector.evaluate import evidence_spec
+    from detector.engine.evaluate import evidence_spec
     from models.drivers import link_driver
     from models.evidence import EvidenceSpec
     from models.trend import RobustTrend

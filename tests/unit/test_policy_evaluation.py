@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.config import Config
-from detector.evaluate import evaluate
+from detector.configuration.schema import Config
+from detector.core.series import SeriesSet
+from detector.engine.evaluate import evaluate
 from detector.policy.thresholds import DEFAULT_POLICY
-from detector.series import SeriesSet
 from models.drivers import link_driver
 from models.trend import RobustTrend
 from tests.synthetic import fill_series, hourly_index
@@ -111,7 +111,7 @@ def test_the_trend_noise_is_at_least_three_quarters_of_the_standard_deviation():
 
 
 def test_the_exported_eta_follows_the_verdict():
-    from detector.self_metrics import RiskSnapshot
+    from detector.service.self_metrics import RiskSnapshot
 
     days = 200
     evaluation = run([{"name": "disk", "ceiling": 100.0}], {"disk": {(): disk_that_stopped(0, days)}}, pd.Timedelta(days=days), days)

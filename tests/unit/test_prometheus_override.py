@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.config import PROMETHEUS_URL_ENV, load_config, with_prometheus_override
+from detector.configuration.schema import PROMETHEUS_URL_ENV, load_config, with_prometheus_override
 from detector.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from detector.config import Signal
+from detector.configuration.schema import Signal
 from detector.sources.prometheus_chunks import TimeRange
 from detector.sources.prometheus_plan import PROBE_ABOVE_POINTS, SignalPlan, counts_series, fit_to_budget
 

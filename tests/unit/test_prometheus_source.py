@@ -11,11 +11,11 @@ import pandas as pd
 import requests
 from requests.adapters import HTTPAdapter
 
-from detector.config import Signal
+from detector.configuration.live_settings import PrometheusSettings
+from detector.configuration.schema import Signal
 from detector.errors import ConfigError, SourceError
-from detector.live_settings import PrometheusSettings
 from detector.sources.prometheus import PrometheusSource
-from detector.store import HistoryStore
+from detector.store.history import HistoryStore
 
 SEED = 3
 END = pd.Timestamp("2026-02-28T00:30:00Z")

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.config import Config, load_config
+from detector.configuration.schema import Config, load_config
+from detector.core.evaluation import Evaluation
+from detector.core.frozen import FrozenMap
+from detector.core.series import DataNote, SeriesKey, SeriesSet
+from detector.engine.evaluate import evaluate
 from detector.errors import SourceError
-from detector.evaluate import evaluate
-from detector.evaluation import Evaluation
-from detector.frozen import FrozenMap
-from detector.series import DataNote, SeriesKey, SeriesSet
 from detector.sources.export import ExportSource
 from models.daily import to_daily
 

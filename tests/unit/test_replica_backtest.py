@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from detector.cli import main
-from detector.environment import Environment
+from detector.core.environment import Environment
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = ROOT / "data" / "replicas"

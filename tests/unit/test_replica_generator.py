@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
-from detector.config import load_config
+from detector.configuration.schema import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATE = ROOT / "data" / "generate.py"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from detector.cli import main
-from detector.config import load_config
-from detector.environment import Environment
+from detector.configuration.schema import load_config
+from detector.core.environment import Environment
+from detector.core.evaluation import Evaluation
 from detector.errors import ExitStatus
-from detector.evaluation import Evaluation
 from detector.sinks.report_file import ReportFileSink
 
 ROOT = Path(__file__).resolve().parents[2]

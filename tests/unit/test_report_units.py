@@ -4,10 +4,10 @@ gives the date, the days left and the interval."""
 import pandas as pd
 import pytest
 
-from detector.findings import Finding
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey
 from detector.report import cells
 from detector.report.axis_units import axis_unit
-from detector.series import SeriesKey
 
 AT = pd.Timestamp("2026-02-28T00:00:00Z")
 

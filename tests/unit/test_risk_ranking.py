@@ -4,10 +4,10 @@ share of the ceiling used; series with only informational findings are quiet, no
 import pandas as pd
 import pytest
 
-from detector.evaluation import Evaluation
-from detector.findings import DriverLink, Finding
+from detector.core.evaluation import Evaluation
+from detector.core.findings import DriverLink, Finding
+from detector.core.series import SeriesKey
 from detector.report.ranking import driver_text, rank_risks, used_percent
-from detector.series import SeriesKey
 
 AT = pd.Timestamp("2026-02-28T00:00:00Z")
 
@@ -72,8 +72,8 @@ def test_a_driver_reads_as_the_series_with_its_lead_and_correlation():
 
 
 def test_the_backtest_history_shows_series_at_risk_now_first_then_by_first_flag_severity_then_incidents_never_flagged():
-    from detector.backtest import SeriesTimeline
-    from detector.incidents import Incident
+    from detector.backtest.incidents import Incident
+    from detector.backtest.replay import SeriesTimeline
     from detector.report.backtest_page import history_order
 
     def line(name, severity=None, days_before=0):

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.config import load_config
-from detector.evaluate import evaluate
+from detector.configuration.schema import load_config
+from detector.engine.evaluate import evaluate
 from detector.report.page import SignalFacts, write_risk_report
 from detector.report.plot import COLOURS, figure_for
 from detector.report.ranking import rank_risks

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.config import Config
-from detector.environment import Environment
+from detector.configuration.schema import Config
+from detector.core.environment import Environment
 from detector.errors import DataError, ExitStatus
-from detector.live import outcome_lines, run_once
-from detector.self_metrics import SelfMetrics
+from detector.service.live import outcome_lines, run_once
+from detector.service.self_metrics import SelfMetrics
 from detector.sinks.json_file import JsonFileSink
 from detector.sources.export import ExportSource
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from detector.findings import KINDS
+from detector.core.findings import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNBOOKS = ROOT / "docs" / "runbooks.md"
@@ -83,9 +83,9 @@ def test_every_promql_example_parses(tmp_path):
 def test_an_alert_without_a_configured_runbook_links_to_its_kinds_section(kind):
     import pandas as pd
 
-    from detector.config import Config
-    from detector.findings import Finding
-    from detector.series import SeriesKey
+    from detector.configuration.schema import Config
+    from detector.core.findings import Finding
+    from detector.core.series import SeriesKey
     from detector.sinks.alert_payload import build_alert
 
     config = Config.model_validate({"signals": [{"name": "disk", "query": "disk", "ceiling": 1.0}]})

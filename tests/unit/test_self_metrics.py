@@ -8,17 +8,17 @@ import requests
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from detector.config import Config
+from detector.configuration.live_settings import PushgatewaySettings
+from detector.configuration.schema import Config
+from detector.core.evaluation import Evaluation
+from detector.core.findings import Finding
+from detector.core.series import SeriesKey, SeriesSet, labels_of
+from detector.engine.evaluate import evaluate
 from detector.errors import SourceError
-from detector.evaluate import evaluate
-from detector.evaluation import Evaluation
-from detector.findings import Finding
-from detector.http_client import build_session
-from detector.live_settings import PushgatewaySettings
-from detector.self_metrics import SelfMetrics, series_selector
-from detector.series import SeriesKey, SeriesSet, labels_of
+from detector.service.self_metrics import SelfMetrics, series_selector
 from detector.sinks.base import DeliveryReport
 from detector.sinks.pushgateway import PushgatewaySink
+from detector.transport.http_client import build_session
 from tests.synthetic import fill_series, hourly_index, quiet_series
 
 SEED = 7

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import requests
 
-from detector.config import Config
-from detector.coverage import young_signal
+from detector.configuration.schema import Config
+from detector.core.coverage import young_signal
+from detector.core.series import SeriesSet
+from detector.engine.evaluate import evaluate
 from detector.errors import SourceError, status_for_failures
-from detector.evaluate import evaluate
-from detector.series import SeriesSet
 from tests.unit.test_promql_client import client_with
 
 AT_MS = 1_772_236_800_000

@@ -15,7 +15,7 @@ import pytest
 from detector.errors import StoreError
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
-from detector.store import HistoryStore, StoreKey
+from detector.store.history import HistoryStore, StoreKey
 
 SEED = 11
 HOUR = 3600.0
@@ -135,7 +135,7 @@ CRASHING_WRITER = textwrap.dedent("""
     import numpy as np
     from detector.sources.base import RawSeries
     from detector.sources.prometheus_chunks import TimeRange
-    from detector.store import HistoryStore, StoreKey
+    from detector.store.history import HistoryStore, StoreKey
 
     key = StoreKey(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     ts = float(sys.argv[5]) + 3600.0 * np.arange(24 * 30)
@@ -186,7 +186,7 @@ def test_a_second_run_gets_a_clear_error_while_the_first_holds_the_store(tmp_pat
 
 LOCK_HOLDER = textwrap.dedent("""
     import sys, time
-    from detector.store import HistoryStore
+    from detector.store.history import HistoryStore
     with HistoryStore(sys.argv[1], 86400).open():
         print("locked", flush=True)
         time.sleep(120)

@@ -8,8 +8,8 @@ import pytest
 
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
-from detector.store import HistoryStore, StoreKey
-from detector.store_holes import HOLE_CHUNKS_PER_RUN, Hole, SeriesExtent, describe, new_holes, subtract, to_request
+from detector.store.history import HistoryStore, StoreKey
+from detector.store.holes import HOLE_CHUNKS_PER_RUN, Hole, SeriesExtent, describe, new_holes, subtract, to_request
 
 H = 3_600_000
 DAY = 86_400.0

@@ -11,8 +11,8 @@ import pytest
 from detector.errors import ExitStatus, StoreError
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
-from detector.store import HistoryStore, StoreKey
-from detector.store_blocks import block_problem, encode
+from detector.store.blocks import block_problem, encode
+from detector.store.history import HistoryStore, StoreKey
 
 HOUR = 3600.0
 DAY = 86_400.0
@@ -59,7 +59,7 @@ def test_a_healthy_store_is_checked_on_the_first_open_only_and_again_when_asked(
     path = tmp_path / "h.db"
     store = filled(path)
     checks = []
-    monkeypatch.setattr("detector.store.quick_check", lambda connection, where: checks.append(where))
+    monkeypatch.setattr("detector.store.history.quick_check", lambda connection, where: checks.append(where))
     store = HistoryStore(path, 400 * DAY)
     for _ in range(3):
         with store.open():
@@ -115,7 +115,7 @@ def test_a_long_lived_store_checks_itself_again_once_a_day_not_before(tmp_path, 
     path = tmp_path / "h.db"
     filled(path)
     checks = []
-    monkeypatch.setattr("detector.store.quick_check", lambda connection, where: checks.append(where))
+    monkeypatch.setattr("detector.store.history.quick_check", lambda connection, where: checks.append(where))
     now = [1000.0]
     store = HistoryStore(path, 400 * DAY, clock=lambda: now[0])          # serve keeps one store for its lifetime
     with store.open():

@@ -7,7 +7,7 @@ import pytest
 
 from detector.sources.base import RawSeries
 from detector.sources.prometheus_chunks import TimeRange
-from detector.store import HistoryStore, StoreKey
+from detector.store.history import HistoryStore, StoreKey
 
 SEED = 23
 HOUR = 3600.0

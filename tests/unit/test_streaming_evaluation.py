@@ -12,17 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.child_processes import map_bounded
-from detector.config import Config
-from detector.evaluate import evaluate
-from detector.evaluation import Evaluation
-from detector.series import SeriesSet, SeriesSetDraft
+from detector.configuration.schema import Config
+from detector.core.evaluation import Evaluation
+from detector.core.series import SeriesSet, SeriesSetDraft
+from detector.engine.child_processes import map_bounded
+from detector.engine.evaluate import evaluate
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.export import ExportSource
 from detector.sources.export_batches import ExportBatches
 from detector.sources.prometheus_chunks import TimeRange
-from detector.store import HistoryStore, StoreKey
-from detector.store_pages import StoreBatches
+from detector.sources.store_pages import StoreBatches
+from detector.store.history import HistoryStore, StoreKey
 
 END = pd.Timestamp("2026-03-01T00:00:00Z")
 DAYS = 100
@@ -164,7 +164,7 @@ def test_a_bounded_map_takes_the_next_item_only_when_all_but_ahead_of_the_earlie
 
 @pytest.mark.parametrize("manifests", [None, "manifests"])
 def test_the_replicas_read_one_file_at_a_time_with_limit_ceilings_give_the_evaluation_of_the_whole_directory(manifests):
-    from detector.config import load_config
+    from detector.configuration.schema import load_config
     from detector.limits.load import load_limits
 
     root = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from detector.child_processes import end_children, start_pool
+from detector.engine.child_processes import end_children, start_pool
 
 
 def test_a_pool_worker_starts_with_the_forkservers_objects_frozen():

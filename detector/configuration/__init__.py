@@ -1,0 +1,1 @@
+"""The configuration: the YAML file's schema and loading, durations, live settings, located errors."""

@@ -1,0 +1,125 @@
+"""Series in bounded batches: the protocol the evaluation reads its input through.
+
+The evaluation never needs every series of every signal at once: per signal it needs each
+series' window ``[earliest, at)`` (the samples the model fits), when it last reported before the
+window (to say "outside the lookback"), and, for a ceiling taken from another signal, only that
+signal's latest value per labels. A ``SeriesBatches`` source hands out exactly that, a batch of
+at most ``size`` series at a time, so memory holds one batch (plus the compact analyses), not
+the fleet. Implementations: ``MemoryBatches`` (an in-memory ``SeriesSet``: every caller that has
+one keeps working), ``sources.export_batches.ExportBatches`` (one export file at a time) and
+``store_pages.StoreBatches`` (the history store, read in pages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from detector.core.series import DataNote, Labels, SeriesSet
+
+
+@dataclass(frozen=True)
+class SeriesWindow:
+    """One series cut to ``[earliest, at)``.
+
+    ``values``: the samples in the window (NaN for gaps), ``start``: unix seconds of the window's
+    first grid point; ``first``/``last``: the first and last finite sample in the window and
+    ``last_before``: the last finite sample before it (``None`` when there is none).
+    """
+
+    labels: Labels
+    values: np.ndarray
+    start: float
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    last_before: pd.Timestamp | None
+
+
+@dataclass(frozen=True)
+class SignalRead:
+    """What reading one signal gave: its error (then no batches), notes, series count and batches."""
+
+    signal: str
+    count: int
+    batches: Iterator[tuple[SeriesWindow, ...]] = field(default_factory=lambda: iter(()))
+    error: Exception | None = None
+    notes: Sequence[DataNote] = ()
+    """Complete once ``batches`` is consumed (a paged source notes each page's repairs as it reads it)."""
+
+
+class SeriesBatches(Protocol):
+    """A chunked series source. ``errors``/``notes``: what is known before any signal is read."""
+
+    errors: Mapping[str, Exception]
+    notes: tuple[DataNote, ...]
+
+    def read(self, name: str, earliest: pd.Timestamp, at: pd.Timestamp, size: int) -> SignalRead:
+        """Signal ``name``'s series cut to ``[earliest, at)``, ``size`` series per batch, sorted by labels
+        within the source's order; every series of the signal appears once (an empty window too)."""
+        ...
+
+
+class MemoryBatches:
+    """``SeriesBatches`` over an in-memory ``SeriesSet`` (the windows are views, nothing is copied)."""
+
+    def __init__(self, data: SeriesSet) -> None:
+        self.data = data
+        self.errors: Mapping[str, Exception] = dict(data.errors)
+        self.notes: tuple[DataNote, ...] = tuple(data.notes)
+
+    def read(self, name: str, earliest: pd.Timestamp, at: pd.Timestamp, size: int) -> SignalRead:
+        error = self.data.errors.get(name)
+        if error is not None:
+            return SignalRead(name, 0, error=error)
+        by_labels = self.data.of(name)
+        return SignalRead(name, len(by_labels), windows_in_batches(by_labels, earliest, at, size))
+
+
+def windows_in_batches(by_labels: Mapping[Labels, pd.Series], earliest: pd.Timestamp, at: pd.Timestamp,
+                       size: int) -> Iterator[tuple[SeriesWindow, ...]]:
+    """``by_labels`` cut to ``[earliest, at)``, ``size`` series at a time, in the mapping's order."""
+    batch: list[SeriesWindow] = []
+    for labels, series in by_labels.items():
+        batch.append(window_of(labels, series, earliest, at))
+        if len(batch) >= size:
+            yield tuple(batch)
+            batch = []
+    if batch:
+        yield tuple(batch)
+
+
+def window_of(labels: Labels, series: pd.Series, earliest: pd.Timestamp, at: pd.Timestamp) -> SeriesWindow:
+    window = _window(series, earliest, at)
+    values = window.to_numpy(dtype=float)
+    finite = np.flatnonzero(np.isfinite(values))
+    if len(finite) == 0:
+        return SeriesWindow(labels, values, float("nan"), None, None, _last_before(series, earliest))
+    return SeriesWindow(labels, values, window.index[0].timestamp(), window.index[finite[0]], window.index[finite[-1]], None)
+
+
+def latest_values(read: SignalRead) -> dict[Labels, float | None]:
+    """Per labels, the latest non-NaN value in the window (``None``: no sample in it), batch by batch."""
+    out: dict[Labels, float | None] = {}
+    for batch in read.batches:
+        for window in batch:
+            present = np.flatnonzero(~np.isnan(window.values))
+            out[window.labels] = float(window.values[present[-1]]) if len(present) else None
+    return out
+
+
+def _last_before(series: pd.Series, earliest: pd.Timestamp) -> pd.Timestamp | None:
+    """The newest finite sample before ``earliest``, if any."""
+    before = series.iloc[: series.index.searchsorted(earliest, "left")].dropna() if series.index.is_monotonic_increasing else series.loc[series.index < earliest].dropna()
+    return before.index[-1] if len(before) else None
+
+
+def _window(series: pd.Series, earliest: pd.Timestamp, at: pd.Timestamp) -> pd.Series:
+    """Samples at ``earliest`` <= t < ``at`` (binary search on the sorted index of a regular series)."""
+    index = series.index
+    if not index.is_monotonic_increasing:
+        return series.loc[(index >= earliest) & (index < at)]
+    return series.iloc[index.searchsorted(earliest, "left"): index.searchsorted(at, "left")]

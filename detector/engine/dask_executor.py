@@ -1,0 +1,153 @@
+"""``DaskExecutor``: the evaluation's chunks on a Dask distributed cluster (``--executor dask://HOST:PORT``).
+
+Each chunk is one task that carries its own data (the chunks are picklable and self-contained), so
+the scheduler can hand it to another worker when the one running it dies: a worker lost mid-run
+costs time, not results. A chunk comes back as ``LostChunk`` (its series reported as not
+evaluated) when the scheduler gave up on it (``KilledWorker``: the workers it was given to died
+more often than the scheduler's ``allowed-failures``), when the cluster had no worker for
+``worker_wait`` seconds, or when the scheduler itself went away. An exception raised by the chunk's own code is a bug and is raised here.
+
+``distributed`` is imported only when a Dask executor is opened: ``slowburn --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from detector.configuration.executor_settings import DaskSettings
+from detector.engine.executor import LostChunk
+from detector.errors import WorkLost
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+POLL_SECONDS = 0.5
+"""How often a waiting ``map_chunks`` looks at the cluster (workers present, scheduler reachable)."""
+_QUIET = ("distributed", "tornado")
+"""Loggers that would print a worker's death or a large task as a traceback-like log line; the
+outcome is reported through ``LostChunk`` instead."""
+
+
+@dataclass(frozen=True)
+class DaskExecutor:
+    """Runs chunks on the cluster behind ``client``; ``workers`` is its total number of threads."""
+
+    client: Client
+    workers: int
+    settings: DaskSettings
+    reads_local_files: bool = False
+    """The workers may run on other machines: a chunk must carry its data, not a local path."""
+
+    def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*[Ll]arge.*")   # a chunk's samples travel with its task on purpose
+            futures = [self.client.submit(fn, chunk, pure=False) for chunk in chunks]
+        results: dict[int, R | LostChunk] = {}
+        without_workers_since: float | None = None
+        while len(results) < len(futures):
+            self._collect(futures, results)
+            if len(results) == len(futures):
+                break
+            try:
+                alive = len(self.client.nthreads())
+            except (OSError, TimeoutError, CancelledError):
+                self._give_up(futures, results, self._connection_lost().reason)
+                break
+            now = time.monotonic()
+            without_workers_since = None if alive else (without_workers_since or now)
+            if without_workers_since is not None and now - without_workers_since >= self.settings.worker_wait:
+                self._give_up(futures, results, f"no Dask worker left in {self.settings.scheduler} for {self.settings.worker_wait:g} s")
+                break
+            self._wait_a_moment(futures, results)
+        return [results[index] for index in range(len(futures))]
+
+    def _collect(self, futures: list[Future], results: dict[int, R | LostChunk]) -> None:
+        from distributed import KilledWorker
+
+        for index, future in enumerate(futures):
+            if index in results or not future.done():
+                continue
+            if future.status == "finished":
+                try:
+                    results[index] = future.result()
+                except CancelledError:                   # the scheduler went away before the result was fetched
+                    results[index] = self._connection_lost()
+            elif future.status == "error":
+                error = future.exception()
+                if not isinstance(error, KilledWorker):
+                    raise error                          # the chunk's own code failed: a bug, not lost work
+                results[index] = LostChunk(f"the Dask workers it was given to died more often than {self.settings.scheduler} allows "
+                                           "(distributed.scheduler.allowed-failures)")
+            else:                                        # cancelled: the client lost the scheduler
+                results[index] = self._connection_lost()
+
+    def _connection_lost(self) -> LostChunk:
+        return LostChunk(f"the connection to the Dask scheduler {self.settings.scheduler} was lost")
+
+    def _wait_a_moment(self, futures: list[Future], results: dict[int, Any]) -> None:
+        from distributed import wait
+
+        pending = [future for index, future in enumerate(futures) if index not in results]
+        try:
+            with self.client.as_current():
+                wait(pending, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+        except (TimeoutError, CancelledError):
+            pass                                         # cancelled futures are collected as lost next
+
+    def _give_up(self, futures: list[Future], results: dict[int, R | LostChunk], reason: str) -> None:
+        pending = [future for index, future in enumerate(futures) if index not in results]
+        with contextlib.suppress(OSError, TimeoutError):   # the scheduler is gone: nothing left to cancel
+            self.client.cancel(pending)
+        for index in range(len(futures)):
+            results.setdefault(index, LostChunk(reason))
+
+
+@contextmanager
+def dask_executor(settings: DaskSettings, location: str) -> Iterator[DaskExecutor]:
+    """A ``DaskExecutor`` on the scheduler of ``settings``, closed afterwards. ``WorkLost`` (exit 10,
+    one line naming ``location``) when the scheduler does not answer within ``connect_timeout`` or
+    has no worker within ``worker_wait``."""
+    from distributed import Client  # first: importing it sets its loggers' levels
+
+    with _quiet_logs():
+        address = settings.scheduler
+        try:
+            client = Client(address.tcp, timeout=settings.connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError):
+            raise WorkLost(f"cannot reach the Dask scheduler at {address} within {settings.connect_timeout:g} s "
+                           "(connect_timeout)", location=location) from None
+        try:
+            try:
+                client.wait_for_workers(1, timeout=settings.worker_wait)
+            except (OSError, TimeoutError):
+                raise WorkLost(f"the Dask scheduler at {address} has no worker after {settings.worker_wait:g} s (worker_wait)",
+                               location=location) from None
+            yield DaskExecutor(client, sum(client.nthreads().values()), settings)
+        finally:
+            with contextlib.suppress(OSError, TimeoutError):   # the scheduler is gone already
+                client.close(timeout=settings.connect_timeout)
+
+
+@contextmanager
+def _quiet_logs() -> Iterator[None]:
+    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] in _QUIET]
+    loggers = [logging.getLogger(name) for name in {*_QUIET, *names}]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=False):
+            logger.setLevel(level)
