@@ -21,7 +21,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from detector.findings import SEVERITY_RANK, Finding, iso_utc
+from detector.findings import SEVERITY_RANK, Finding
+from detector.instants import iso_utc
 from detector.scoring import YEAR_DAYS
 
 Window = tuple[pd.Timestamp, pd.Timestamp]

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from detector.config import Signal
-from detector.findings import SEVERITY_RANK, DriverLink, Finding
+from detector.findings import DriverLink, Finding, Kind, Severity
+from detector.instants import from_day, from_unix
 from detector.policy.gates import Verdict
 from detector.policy.judge import Decision, judge
 from detector.policy.thresholds import DetectionPolicy
@@ -22,8 +23,6 @@ from detector.summary import describe_change, describe_driver, describe_eta, joi
 from detector.units import format_ratio, format_value
 from models.analysis import SeriesAnalysis
 
-DAY = 86400.0
-
 
 def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Timestamp, driver: DriverLink | None,
            policy: DetectionPolicy, shift_driver: DriverLink | None = None) -> tuple[list[Finding], Verdict]:
@@ -31,13 +30,13 @@ def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Time
     a driver whose level jumped just before this series' recent shift (named on a regime_shift)."""
     a = analysis
     decisions, verdict = judge(signal, policy, a)
-    onset = _day(a.onset_day)
+    onset = from_day(a.onset_day)
     common = dict(
         key=key, evaluated_at=at, onset=onset, ceiling=a.ceiling, current=_round(a.current), baseline=_round(a.baseline),
         magnitude=_round(a.magnitude), slope_per_day=_round(a.slope_per_day),
         slope_interval=(_round(a.slope_interval[0]), _round(a.slope_interval[1])), censored=a.censored_now, driver=driver,
     )
-    findings = [_finding(signal, a, at, d, {**common, "driver": shift_driver or driver} if d.kind == "regime_shift" else common)
+    findings = [_finding(signal, a, at, d, {**common, "driver": shift_driver or driver} if d.kind == Kind.REGIME_SHIFT else common)
                 for d in decisions]
     return [_capped(f, signal.severity.max_severity) for f in findings], verdict
 
@@ -46,25 +45,25 @@ def _finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, d: Decision, c
     name = signal.name
     change = describe_change(name, a.magnitude, common["onset"], signal.direction)
     driver = common["driver"]
-    if d.kind == "at_ceiling":
+    if d.kind == Kind.AT_CEILING:
         summary = join(f"{name} at {format_value(a.current_raw, name)}, at or past its {format_value(a.ceiling, name)} ceiling", change)
         return Finding(kind=d.kind, severity=d.severity, summary=summary, eta=at, eta_lower=at, eta_upper=at, gates=d.gates, **common)
-    if d.kind == "breach_forecast" and d.eta_days is not None:
+    if d.kind == Kind.BREACH_FORECAST and d.eta_days is not None:
         eta, lower, upper = (_after(at, days) for days in d.eta_days)
         text = describe_eta(name, a.ceiling, eta, lower, upper, signal.model.confidence)
         if d.pinned:
             change = join(f"{name} at least {format_value(signal.censor_at, name)} (pinned at the top histogram bucket)", change)
         return Finding(kind=d.kind, severity=d.severity, summary=join(change, text, describe_driver(driver)),
                        eta=eta, eta_lower=lower, eta_upper=upper, gates=d.gates, **common)
-    if d.kind == "regime_shift":
+    if d.kind == Kind.REGIME_SHIFT:
         held = a.held
-        start = pd.Timestamp(held.shift_start, unit="s", tz="UTC").floor("h")
+        start = from_unix(held.shift_start).floor("h")
         jump = format_ratio(held.shift_ratio) if np.isfinite(held.shift_ratio) else "from zero"
         summary = join(f"{name} jumped {jump} to {format_value(held.shift_level, name)} at {start:%Y-%m-%d %H:%M} UTC "
                        f"(highest level held before: {format_value(held.shift_reference, name)}) and stays there", describe_driver(driver))
         return Finding(kind=d.kind, severity=d.severity, summary=summary, gates=d.gates,
                        **{**common, "onset": start, "magnitude": _round(held.shift_ratio), "current": _round(held.shift_level)})
-    if d.kind == "sustained_drift":
+    if d.kind == Kind.SUSTAINED_DRIFT:
         note = "ceiling not reached within the horizon" if a.ceiling is not None else ""
         return Finding(kind=d.kind, severity=d.severity, summary=join(change, note, describe_driver(driver)), gates=d.gates, **common)
     return _step_finding(signal, a, d, common)
@@ -73,7 +72,7 @@ def _finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, d: Decision, c
 def _step_finding(signal: Signal, a: SeriesAnalysis, d: Decision, common: dict) -> Finding:
     seg = a.segments[-1]
     before, after, ratio = a.regime_step()
-    when = _day(a.daily.day0 + seg.start)
+    when = from_day(a.daily.day0 + seg.start)
     summary = f"{signal.name} stepped {format_ratio(ratio)} on {when:%Y-%m-%d} ({format_value(before, signal.name)} to {format_value(after, signal.name)})"
     fields = {**common, "onset": when, "magnitude": _round(ratio)}
     return Finding(kind=d.kind, severity=d.severity, summary=summary, gates=d.gates, **fields)
@@ -82,17 +81,14 @@ def _step_finding(signal: Signal, a: SeriesAnalysis, d: Decision, common: dict) 
 def stopped_reporting(signal: Signal, key: SeriesKey, at: pd.Timestamp, last: pd.Timestamp, verdict: Verdict) -> Finding:
     """The optional info finding for a series that stopped reporting (policy ``staleness.info_finding``)."""
     summary = f"{signal.name} stopped reporting at {last:%Y-%m-%d %H:%M} UTC; not judged until it reports again"
-    return Finding(key=key, kind="stopped_reporting", severity="info", evaluated_at=at, summary=summary, onset=last, gates=verdict.gates)
+    return Finding(key=key, kind=Kind.STOPPED_REPORTING, severity=Severity.INFO, evaluated_at=at, summary=summary, onset=last, gates=verdict.gates)
 
 
 def _capped(finding: Finding, max_severity: str) -> Finding:
-    if SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[max_severity]:
+    cap = Severity(max_severity)
+    if finding.severity.rank <= cap.rank:
         return finding
-    return replace(finding, severity=max_severity)
-
-
-def _day(day: float) -> pd.Timestamp:
-    return pd.Timestamp(int(day) * int(DAY), unit="s", tz="UTC")
+    return replace(finding, severity=cap)
 
 
 def _after(at: pd.Timestamp, days: float) -> pd.Timestamp | None:

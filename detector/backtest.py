@@ -16,7 +16,7 @@ import pandas as pd
 from detector.config import Config
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from detector.evaluate import evaluate
-from detector.findings import SEVERITY_RANK, Finding
+from detector.findings import Finding, Severity
 from detector.series import SeriesKey, SeriesSet
 
 _WORKER_STATE: dict[str, object] = {}
@@ -151,11 +151,11 @@ def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp], po
             line = timelines.setdefault(key, SeriesTimeline(key))
             found = by_key.get(key, [])
             line.ranks[at] = max((f.rank for f in found), default=-1)
-            flagged = [f for f in found if f.rank >= SEVERITY_RANK["warning"]]
+            flagged = [f for f in found if f.rank >= Severity.WARNING.rank]
             if flagged and line.first_flag is None:
                 line.first_flag = max(flagged, key=lambda f: f.rank)
                 line.first_flag_analysis = analysis
-            critical = [f for f in found if f.rank >= SEVERITY_RANK["critical"]]
+            critical = [f for f in found if f.rank >= Severity.CRITICAL.rank]
             if critical and line.first_critical is None:
                 line.first_critical = critical[0]
             line.last_findings = tuple(found)

@@ -6,6 +6,7 @@ import pandas as pd
 
 from detector.baseline import predict_linear_firing
 from detector.config import Config
+from detector.findings import Severity
 from detector.incidents import Incident
 from detector.scoring import SeriesScore, score_flags
 from detector.series import SeriesKey, SeriesSet
@@ -16,7 +17,7 @@ def baseline_scores(config: Config, data: SeriesSet, times: list[pd.Timestamp], 
     first, last = times[0], times[-1]
     scores = []
     for signal in config.signals:
-        if signal.ceiling is None or signal.severity.max_severity == "info":
+        if signal.ceiling is None or signal.severity.max_severity == Severity.INFO:
             continue
         for labels, series in data.of(signal.name).items():
             ceiling = _ceiling(config, data, signal.name, labels)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DEFAULT_WINDOW = 6 * 3600.0
-DEFAULT_AHEAD = 4 * 86400.0
-DEFAULT_FOR = 3600.0
+from detector.instants import DAY, HOUR
+
+DEFAULT_WINDOW = 6 * HOUR
+DEFAULT_AHEAD = 4 * DAY
+DEFAULT_FOR = HOUR
 
 
 def predict_linear_firing(

@@ -20,7 +20,7 @@ from detector.analysis_chunks import AnalysisChunk, AnalysisParams, Judging
 from detector.config import Config, Signal
 from detector.coverage import SeriesStatus, too_young
 from detector.errors import NoSeries
-from detector.findings import iso_utc
+from detector.instants import DAY, iso_utc
 from detector.policy.gates import Verdict
 from detector.policy.judge import stale_gate
 from detector.policy.thresholds import DetectionPolicy, for_signal
@@ -172,5 +172,5 @@ def _params(signal: Signal, policy: DetectionPolicy, at: pd.Timestamp) -> Analys
     return AnalysisParams(
         step=float(signal.step), now=at.timestamp(), censor_at=signal.censor_at, direction=signal.direction,
         seasonality=signal.model.seasonality, min_regime_days=min_regime_days(signal), penalty=signal.model.penalty,
-        confidence=signal.model.confidence, drift_window_days=max(7, int(round(policy.drift.window / 86400))), evidence=evidence_spec(policy),
+        confidence=signal.model.confidence, drift_window_days=max(7, int(round(policy.drift.window / DAY))), evidence=evidence_spec(policy),
     )

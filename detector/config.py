@@ -16,12 +16,13 @@ from detector.config_errors import describe
 from detector.durations import format_duration, parse_duration
 from detector.errors import ConfigError
 from detector.executor_settings import ExecutorSettings
+from detector.frozen import FrozenMap
+from detector.instants import DAY, HOUR
 from detector.policy.thresholds import DEFAULT_POLICY
-from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ScheduleSettings, StoreSettings
+from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ReadOnlyStrMap, ScheduleSettings, StoreSettings
+from detector.severity_names import SeverityName
 from detector.yaml_locations import load_yaml_file
 
-SEVERITIES = ("info", "warning", "critical")
-Severity = Literal["info", "warning", "critical"]
 
 
 def _duration(value: Any) -> float:
@@ -76,12 +77,12 @@ class ModelSettings(_Frozen):
     """Per-signal model settings. Defaults are the ones every benchmark uses."""
 
     seasonality: Literal["auto", "none"] = "auto"
-    min_regime: Duration = Field(default=14 * 86400, description="shortest regime a changepoint may create")
+    min_regime: Duration = Field(default=14 * DAY, description="shortest regime a changepoint may create")
     penalty: float = Field(default=1.0, gt=0, description="multiplier on the changepoint penalty (higher: fewer)")
     confidence: float = Field(default=0.8, gt=0.5, lt=1.0, description="central mass of the ETA interval")
     drift_ratio: float = Field(default=DEFAULT_POLICY.drift.warning_ratio, gt=1.0, description="growth within drift_window that makes a drift a warning")
     drift_window: Duration = Field(default=DEFAULT_POLICY.drift.window, description="window over which drift_ratio is measured")
-    min_history: Duration = Field(default=21 * 86400, description="history needed before any finding")
+    min_history: Duration = Field(default=21 * DAY, description="history needed before any finding")
     at_ceiling_hold: Duration = Field(default=DEFAULT_POLICY.saturation.hold, description="time within noise of the ceiling that makes at_ceiling")
     stale_after: Duration = Field(default=DEFAULT_POLICY.staleness.stale_after, description="no sample for this long: stopped reporting, no risk finding")
     shift_ratio: float = Field(default=DEFAULT_POLICY.shift.ratio, ge=2.0, description="held level over the highest held before that makes a regime_shift")
@@ -91,8 +92,8 @@ class ModelSettings(_Frozen):
 class SeverityPolicy(_Frozen):
     """When a forecast breach is critical or a warning."""
 
-    critical_within: Duration = Field(default=14 * 86400, description="ETA closer than this is critical")
-    max_severity: Severity = "critical"
+    critical_within: Duration = Field(default=14 * DAY, description="ETA closer than this is critical")
+    max_severity: SeverityName = "critical"
 
 
 class Signal(_Frozen):
@@ -103,15 +104,15 @@ class Signal(_Frozen):
     description: str = ""
     ceiling: float | SignalCeiling | LimitCeiling | None = None
     direction: Literal["up", "down"] = "up"
-    horizon: Duration = 90 * 86400
+    horizon: Duration = 90 * DAY
     drivers: tuple[str, ...] = ()
-    step: Duration = 3600
-    lookback: Duration = 180 * 86400
+    step: Duration = HOUR
+    lookback: Duration = 180 * DAY
     censor_at: float | None = Field(default=None, description="top finite histogram bucket; values at or above it are lower bounds")
     severity: SeverityPolicy = SeverityPolicy()
     model: ModelSettings = ModelSettings()
-    labels: dict[str, str] = Field(default_factory=dict, description="extra alert labels")
-    annotations: dict[str, str] = Field(default_factory=dict, description="extra alert annotations, e.g. runbook_url")
+    labels: ReadOnlyStrMap = Field(default_factory=FrozenMap, description="extra alert labels")
+    annotations: ReadOnlyStrMap = Field(default_factory=FrozenMap, description="extra alert annotations, e.g. runbook_url")
     optional: bool = Field(default=False, description="no series is a note, not an error (a metric this cluster may not have)")
 
     @field_validator("name")
@@ -145,8 +146,8 @@ class Config(_Frozen):
     """The whole configuration file."""
 
     signals: tuple[Signal, ...]
-    labels: dict[str, str] = Field(default_factory=dict, description="alert labels added to every finding")
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: ReadOnlyStrMap = Field(default_factory=FrozenMap, description="alert labels added to every finding")
+    annotations: ReadOnlyStrMap = Field(default_factory=FrozenMap)
     prometheus: PrometheusSettings | None = None
     alertmanager: AlertmanagerSettings | None = None
     pushgateway: PushgatewaySettings | None = None

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from detector.findings import iso_utc
+from detector.instants import DAY, HOUR, iso_utc
 from detector.series import DataNote, SeriesKey
 
 SignalState = Literal["evaluated", "skipped", "absent", "failed"]
@@ -121,11 +121,11 @@ def too_young(key: SeriesKey, first: pd.Timestamp, at: pd.Timestamp, needs_secon
 def duration_words(seconds: float) -> str:
     """A short human duration: '27 min', '5 h', '21 d'."""
     seconds = max(0.0, float(seconds))
-    if seconds < 3600:
+    if seconds < HOUR:
         return f"{int(seconds // 60)} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} d"
+    if seconds < 2 * DAY:
+        return f"{seconds / HOUR:.0f} h"
+    return f"{seconds / DAY:.0f} d"
 
 
 def summary_counts(statuses: tuple[SignalStatus, ...]) -> tuple[dict[str, int], dict[str, int]]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from detector.config import Signal
 from detector.findings import DriverLink
+from detector.instants import from_day, from_unix
 from detector.series import SeriesKey
 from detector.policy.thresholds import Drivers
 from models.analysis import SeriesAnalysis
 from models.drivers import link_driver
 
 import numpy as np
-import pandas as pd
 
 
 def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()) -> DriverLink | None:
@@ -35,7 +35,7 @@ def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analys
             day = evidence.coincident_day
             link = DriverLink(
                 signal=driver_name, labels=driver_key.labels,
-                changepoint=pd.Timestamp(day * 86400, unit="s", tz="UTC") if day is not None else None,
+                changepoint=from_day(day) if day is not None else None,
                 step_ratio=evidence.step_ratio, lag_days=evidence.lag_days, correlation=evidence.correlation,
             )
             rank = (1 if day is not None else 0, day or 0, abs(evidence.correlation))
@@ -66,7 +66,7 @@ def shift_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analy
             ratio = held.shift_ratio
             if not (np.isfinite(held.shift_start) and held.shift_start <= start and ratio >= policy.recent_step_ratio):
                 continue
-            link = DriverLink(signal=driver_name, labels=driver_key.labels, changepoint=pd.Timestamp(held.shift_start, unit="s", tz="UTC").floor("h"),
+            link = DriverLink(signal=driver_name, labels=driver_key.labels, changepoint=from_unix(held.shift_start).floor("h"),
                               step_ratio=float(ratio) if np.isfinite(ratio) else None, lag_days=0, correlation=0.0)
             if best is None or ratio > best[0]:
                 best = (float(ratio), link)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+from detector.instants import DAY, HOUR, MINUTE, WEEK
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": HOUR, "d": DAY, "w": WEEK, "y": 365 * DAY}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 
-MAX_DURATION = 10 * 365 * 86400.0
+MAX_DURATION = 10 * 365 * DAY
 """The longest duration accepted anywhere (10 years): longer windows, steps or horizons are typos
 (``1.0e+20``) that would overflow the time index or make a query run for ever."""
 
@@ -42,7 +44,7 @@ def parse_duration(text: str | int | float) -> float:
 
 def format_duration(seconds: float) -> str:
     """Short human form: '36d', '5h', '90s'."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("d", DAY), ("h", HOUR), ("m", MINUTE)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"

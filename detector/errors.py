@@ -18,7 +18,7 @@ class ExitStatus(IntEnum):
     USAGE = 2              # bad command line (argparse's own code)
     CONFIG = 3             # the config file is missing, malformed or invalid
     DATA = 4               # an input data file is missing, malformed or unusable
-    PARTIAL = 5            # some signals failed, the others ran
+    PARTIAL = 5            # some signals failed, the others ran (status_for_failures; no exception carries it)
     SOURCE = 6             # the metrics source (Prometheus) could not be used at all
     SINK = 7               # findings could not be delivered (Alertmanager, Pushgateway)
     STORE = 8              # the history store could not be read or written
@@ -90,17 +90,6 @@ class WorkLost(SlowburnError):
     or the executor (a Dask scheduler) could not be reached. Their signal's alerts are held."""
 
     exit_status = ExitStatus.EXECUTOR
-
-
-class PartialFailure(SlowburnError):
-    """Some signals failed while others ran; carries the per-signal errors."""
-
-    exit_status = ExitStatus.PARTIAL
-
-    def __init__(self, failures: dict[str, SlowburnError]) -> None:
-        self.failures = dict(failures)
-        names = ", ".join(sorted(self.failures))
-        super().__init__(f"{len(self.failures)} signal(s) failed: {names}")
 
 
 LIMITS_KEY = "kubernetes"

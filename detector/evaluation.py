@@ -3,29 +3,45 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Mapping
 
 import pandas as pd
 
 from detector.coverage import SignalStatus
-from detector.findings import Finding, at_least
+from detector.findings import Finding, Severity, at_least
+from detector.frozen import read_only
 from detector.series import DataNote, SeriesKey
+
+if TYPE_CHECKING:
+    from detector.policy.gates import Verdict
+    from models.analysis import SeriesAnalysis
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Read-only outcome of ``evaluate``. ``errors`` maps signal name -> the error that stopped it."""
+    """Read-only outcome of ``evaluate``. ``errors`` maps signal name -> the error that stopped it.
+
+    The mappings given are copied into read-only mappings (``detector.frozen``: writing into them raises).
+    """
 
     at: pd.Timestamp
     findings: tuple[Finding, ...]
-    analyses: dict[SeriesKey, Any] = field(default_factory=dict)   # SeriesKey -> models.pipeline.SeriesAnalysis
-    errors: dict[str, Exception] = field(default_factory=dict)
+    analyses: Mapping[SeriesKey, SeriesAnalysis] = field(default_factory=dict)
+    errors: Mapping[str, Exception] = field(default_factory=dict)
     notes: tuple[DataNote, ...] = ()
     series_evaluated: int = 0
-    verdicts: dict[SeriesKey, Any] = field(default_factory=dict)     # SeriesKey -> detector.policy.gates.Verdict
+    verdicts: Mapping[SeriesKey, Verdict] = field(default_factory=dict)
     coverage: tuple[SignalStatus, ...] = ()                          # a state for every configured signal and series
 
-    def at_least(self, severity: str) -> list[Finding]:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", tuple(self.findings))
+        object.__setattr__(self, "analyses", read_only(self.analyses))
+        object.__setattr__(self, "errors", read_only(self.errors))
+        object.__setattr__(self, "notes", tuple(self.notes))
+        object.__setattr__(self, "verdicts", read_only(self.verdicts))
+        object.__setattr__(self, "coverage", tuple(self.coverage))
+
+    def at_least(self, severity: Severity | str) -> list[Finding]:
         return at_least(self.findings, severity)
 
     @property

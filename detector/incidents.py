@@ -34,7 +34,7 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
     path = Path(path)
     document, locate = load_yaml_file(path, IncidentsError)
     from detector.series import SeriesKey, labels_of
-    from detector.timeparse import parse_instant
+    from detector.instants import parse_instant
     if document is None:
         raise IncidentsError("empty file; expected a list of {signal, labels, at}", location=str(path))
     prefix: tuple[str, ...] = ()

@@ -1,31 +1,32 @@
 """The live path: fetch from Prometheus, evaluate at now, deliver to the sinks.
 
-``run_live`` is ``slowburn run`` without ``--data``; ``run_once`` is one tick, shared with
-``slowburn serve``. Exit status of a run, worst first: STORE/SOURCE (nothing could be evaluated),
-SINK (findings could not be delivered; undelivered alerts are kept for the next run), PARTIAL
-(some signals failed), OK.
+``run_live`` is ``slowburn run`` without ``--data`` (its options come typed in ``LiveOptions``,
+built by the command); ``run_once`` is one tick, shared with ``slowburn serve``. Neither prints:
+the command prints ``outcome_lines`` of the ``RunOutcome`` they return. Exit status of a run, worst
+first: STORE/SOURCE (nothing could be evaluated), SINK (findings could not be delivered;
+undelivered alerts are kept for the next run), PARTIAL (some signals failed), OK.
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 import pandas as pd
 
-from detector.config import PROMETHEUS_URL_ENV, Config, with_prometheus_override
+from detector.config import Config
 from detector.environment import Environment
-from detector.errors import ConfigError, ExitStatus, SlowburnError, UsageError, WorkLost, status_for_failures
+from detector.errors import LIMITS_KEY, ConfigError, ExitStatus, SlowburnError, UsageError, WorkLost, status_for_failures
 from detector.schedule import check_live_config, resend_ttl, run_deadline
 from detector.coverage import SignalStatus
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.executor import local_executor
 from detector.http_client import build_session
+from detector.instants import HOUR, iso_utc
 from detector.self_metrics import SelfMetrics
 from detector.series import SeriesSet
 from detector.series_batches import SeriesBatches
@@ -41,9 +42,9 @@ if TYPE_CHECKING:
     from detector.executor_choice import ExecutorChoice
     from detector.limits.load import KnownLimits
     from detector.limits.model import LimitSet
+    from detector.severity_names import SeverityName
 
 STATE_ENV = "SLOWBURN_STATE"
-PROMETHEUS_HELP = f"Prometheus API root, overriding prometheus.url (default: ${PROMETHEUS_URL_ENV}, else the config)"
 DEFAULT_STATE = "slowburn-alerts.json"
 _RANK = {ExitStatus.OK: 0, ExitStatus.PARTIAL: 1, ExitStatus.SINK: 2, ExitStatus.SOURCE: 3, ExitStatus.STORE: 3}
 
@@ -56,56 +57,77 @@ class RunOutcome:
     evaluation: Evaluation
     reports: tuple[DeliveryReport, ...]
     duration: float
-    evaluated: bool          # at least one signal was evaluated
+    evaluated: bool                              # at least one signal was evaluated
+    run_error: SlowburnError | None = None       # what stopped the run before judging: the source or the executor failed as a whole
 
 
-def run_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """``slowburn run`` against Prometheus: one evaluation at now (or ``--at``), delivered once."""
-    from detector.commands.run import resolve_workers
-    from detector.executor_choice import choose_executor, note_unused_workers
-    from detector.timeparse import parse_instant
+@dataclass(frozen=True)
+class LiveOptions:
+    """What ``slowburn run`` (live) was asked, checked and typed by the command."""
 
-    config = with_prometheus_override(config, getattr(args, "prometheus", None), env.environ)
-    check_live_config(config, args.config)
-    at = parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None
-    if at is not None:
-        check_not_ahead(at, env.now(), config)
-    sinks: list[Sink] = [StdoutSink(env.stderr if args.json_out == "-" else env.stdout, args.min_severity)]   # '--json -': JSON only
-    if args.json_out:
-        sinks.append(JsonFileSink(args.json_out, env.stdout))
-    if getattr(args, "report", None):
+    config_path: str
+    at: pd.Timestamp | None = None               # evaluation time; None: now
+    json_out: str | None = None                  # '-': stdout (the table goes to stderr)
+    min_severity: SeverityName = "info"
+    report: str | None = None
+    dry_run: bool = False
+    state: str | None = None                     # alert state file; None: ``state_path_for``'s default
+    workers: int = 1
+    manifests: str | None = None
+    executor: ExecutorChoice | None = None       # where the models run (``executor_choice.choose_executor``); None: locally
+
+
+def run_live(config: Config, options: LiveOptions, env: Environment) -> RunOutcome:
+    """``slowburn run`` against Prometheus: one evaluation at now (or ``options.at``), delivered once.
+    ``config`` already carries any ``--prometheus`` override."""
+    check_live_config(config, options.config_path)
+    if options.at is not None:
+        check_not_ahead(options.at, env.now(), config)
+    sinks: list[Sink] = [StdoutSink(env.stderr if options.json_out == "-" else env.stdout, options.min_severity)]   # '--json -': JSON only
+    if options.json_out:
+        sinks.append(JsonFileSink(options.json_out, env.stdout))
+    if options.report:
         from detector.sinks.report_file import ReportFileSink
 
-        sinks.append(ReportFileSink(args.report, config, args.config, env.now, env.stderr))
+        sinks.append(ReportFileSink(options.report, config, options.config_path, env.now, env.stderr))
     metrics = SelfMetrics()
     pusher = None
-    if args.dry_run:
-        skipped = [name for name, on in (("Alertmanager", config.alertmanager), ("Pushgateway", config.pushgateway)) if on]
-        if skipped:
-            print(f"slowburn: dry run: nothing sent to {' or '.join(skipped)}", file=env.stderr)
-    else:
-        alertmanager = build_alertmanager(config, state_path_for(config, args.state, env.environ), env)
+    if not options.dry_run:
+        alertmanager = build_alertmanager(config, state_path_for(config, options.state, env.environ), env)
         if alertmanager is not None:
             sinks.append(alertmanager)
         pusher = build_pushgateway(config, metrics, env)
-    choice = choose_executor(getattr(args, "executor", None), config, args.config)
-    note_unused_workers(args.workers, choice, env.stderr)
-    outcome = run_once(
-        config, env, source=build_source(config, env), sinks=sinks, metrics=metrics, pusher=pusher, at=at,
-        workers=resolve_workers(args.workers, config.workers), limits=live_limits(config, getattr(args, "manifests", None)),
-        executor=choice,
+    return run_once(
+        config, env, source=build_source(config, env), sinks=sinks, metrics=metrics, pusher=pusher, at=options.at,
+        workers=options.workers, limits=live_limits(config, options.manifests), executor=options.executor,
     )
-    return outcome.status
+
+
+def dry_run_note(config: Config) -> str | None:
+    """The line a dry run prints when the config names destinations it will not send to."""
+    skipped = [name for name, on in (("Alertmanager", config.alertmanager), ("Pushgateway", config.pushgateway)) if on]
+    return f"slowburn: dry run: nothing sent to {' or '.join(skipped)}" if skipped else None
+
+
+def outcome_lines(outcome: RunOutcome) -> Iterator[str]:
+    """What a run tells its operator on stderr: what stopped it, if anything, then one line per sink
+    (its problem, or what it did: "sent 3 alert(s) to 2 of 2 Alertmanager(s)")."""
+    if outcome.run_error is not None:
+        yield f"slowburn: error: {outcome.run_error}"
+    for report in outcome.reports:
+        if report.problems or not report.ok:
+            yield f"slowburn: {report}"
+        elif report.done:
+            yield f"slowburn: {report.done}"
 
 
 def check_not_ahead(at: pd.Timestamp, now: pd.Timestamp, config: Config) -> None:
     """``--at`` past now by more than the staleness limit would judge every series stale (alerts resolve): refuse."""
-    from detector.findings import iso_utc
     from detector.policy.thresholds import DEFAULT_POLICY
 
     limit = max(DEFAULT_POLICY.staleness.min_steps * max(s.step for s in config.signals), DEFAULT_POLICY.staleness.stale_after)
     if (at - now).total_seconds() > limit:
-        raise UsageError(f"--at {iso_utc(at)} is more than {limit / 3600:g} h after now ({iso_utc(now)}): Prometheus has no samples "
+        raise UsageError(f"--at {iso_utc(at)} is more than {limit / HOUR:g} h after now ({iso_utc(now)}): Prometheus has no samples "
                          "there yet and every series would look stopped")
 
 
@@ -123,7 +145,8 @@ def run_once(
     pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
     limits: "KnownLimits | None" = None, executor: "ExecutorChoice | None" = None, stream: bool = True,
 ) -> RunOutcome:
-    """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source or sink.
+    """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source
+    or sink and never prints: what happened is in the ``RunOutcome`` (``outcome_lines`` words it).
 
     With a store (and ``stream``) the store is brought up to date and evaluated page by page
     (``live_batches``); without one (or ``stream=False``) every series is fetched into memory.
@@ -131,13 +154,14 @@ def run_once(
     started = time.monotonic()
     at = env.now() if at is None else at
     statuses: list[ExitStatus] = []
+    run_error: SlowburnError | None = None
     try:
         evaluation = _fetch_and_evaluate(config, source, at, limits, workers, pool, executor, stream)
     except SlowburnError as exc:      # the source or store failed, or the Dask scheduler could not be reached (exit 10)
-        print(f"slowburn: error: {exc}", file=env.stderr)
-        held = {s.name: exc for s in config.signals}
+        run_error = exc
+        held: dict[str, Exception] = {s.name: exc for s in config.signals}
         if limits is not None and not isinstance(exc, WorkLost):
-            held["kubernetes"] = exc                 # configuration findings need the series too: hold them
+            held[LIMITS_KEY] = exc                 # configuration findings need the series too: hold them
         failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)   # never silent
         evaluation = Evaluation(at=at, findings=(), errors=held, coverage=failed)
     statuses.append(status_for_failures(evaluation.errors, len(config.signals)))
@@ -160,13 +184,9 @@ def run_once(
         report = pusher.push(replace_group=evaluated)
         statuses.append(ExitStatus.OK if report.ok else ExitStatus.SINK)
         reports.append(report)
-    for report in reports:
-        if report.problems or not report.ok:
-            print(f"slowburn: {report}", file=env.stderr)
-        elif report.done:
-            print(f"slowburn: {report.done}", file=env.stderr)     # what it did: "sent 3 alert(s) to 2 of 2 Alertmanager(s)"
     status = max(statuses, key=lambda s: _RANK.get(s, 4))
-    return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started, evaluated=evaluated)
+    return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started,
+                      evaluated=evaluated, run_error=run_error)
 
 
 def _fetch_and_evaluate(config: Config, source: Source, at: pd.Timestamp, limits: "KnownLimits | None", workers: int,

@@ -6,13 +6,20 @@ read when a client is built, never stored in these objects and never logged.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Mapping
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator
 
 from detector.durations import parse_duration
+from detector.frozen import FrozenMap
+from detector.instants import DAY
+from detector.severity_names import SeverityName
 
 Duration = Annotated[float, BeforeValidator(lambda value: parse_duration(value))]
+ReadOnlyStrMap = Annotated[
+    Mapping[str, str], AfterValidator(lambda value: FrozenMap(value)), PlainSerializer(lambda value: dict(value), return_type=dict[str, str]),
+]
+"""A str -> str map (labels, annotations, headers, a grouping key) that cannot be changed after validation."""
 
 
 class _Frozen(BaseModel):
@@ -28,7 +35,7 @@ class BasicAuth(_Frozen):
 class HttpClientSettings(_Frozen):
     """Connection options shared by every HTTP endpoint."""
 
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: ReadOnlyStrMap = Field(default_factory=FrozenMap)
     bearer_token_file: str | None = None
     bearer_token_env: str | None = None
     basic_auth: BasicAuth | None = None
@@ -60,7 +67,7 @@ class PrometheusSettings(HttpClientSettings):
 
 class AlertmanagerSettings(HttpClientSettings):
     url: tuple[str, ...]
-    min_severity: Literal["info", "warning", "critical"] = "warning"
+    min_severity: SeverityName = "warning"
     generator_url: str | None = Field(default=None, description="Prometheus UI base for generatorURL; default: prometheus.url")
     deadline: Duration = Field(
         default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only"
@@ -83,7 +90,7 @@ class AlertmanagerSettings(HttpClientSettings):
 class PushgatewaySettings(HttpClientSettings):
     url: str
     job: str = "slowburn"
-    grouping_key: dict[str, str] = Field(default_factory=dict)
+    grouping_key: ReadOnlyStrMap = Field(default_factory=FrozenMap)
     deadline: Duration = Field(
         default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only"
     )
@@ -91,7 +98,7 @@ class PushgatewaySettings(HttpClientSettings):
 
 class StoreSettings(_Frozen):
     path: str
-    retention: Duration = 400 * 86400
+    retention: Duration = 400 * DAY
 
 
 class ScheduleSettings(_Frozen):

@@ -10,14 +10,15 @@ from typing import Any
 
 from detector.coverage import summary_counts
 from detector.evaluation import Evaluation
-from detector.findings import iso_utc
+from detector.findings import Severity
+from detector.instants import iso_utc
 
-_SEVERITY_MARK = {"critical": "CRIT", "warning": "WARN", "info": "info"}
+_SEVERITY_MARK = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "info"}
 
 
 def summary_line(evaluation: Evaluation) -> str:
     """``slowburn evaluation at T: signals 3 evaluated, 1 skipped, ...; series ...; N warning or worse``."""
-    warnings = len(evaluation.at_least("warning"))
+    warnings = len(evaluation.at_least(Severity.WARNING))
     head = f"slowburn evaluation at {iso_utc(evaluation.at)}"
     if not evaluation.coverage:        # nothing was fetched (the source failed before any signal)
         return f"{head}: {evaluation.series_evaluated} series, {warnings} warning or worse, {len(evaluation.errors)} failed signal(s)"
@@ -27,7 +28,7 @@ def summary_line(evaluation: Evaluation) -> str:
     return f"{head}: signals {signal_part}; series {series_part}; {warnings} warning or worse"
 
 
-def render_table(evaluation: Evaluation, *, min_severity: str = "info") -> str:
+def render_table(evaluation: Evaluation, *, min_severity: Severity | str = Severity.INFO) -> str:
     """The summary line, one line per finding (most severe first), the signals not evaluated, errors, notes."""
     lines = [summary_line(evaluation)]
     shown = evaluation.at_least(min_severity)
@@ -82,7 +83,7 @@ def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
     return {
         "evaluated_at": iso_utc(evaluation.at),
         "series_evaluated": evaluation.series_evaluated,
-        "summary": {"signals": signals, "series": series, "warning_or_worse": len(evaluation.at_least("warning"))},
+        "summary": {"signals": signals, "series": series, "warning_or_worse": len(evaluation.at_least(Severity.WARNING))},
         "findings": [f.to_dict() for f in evaluation.findings],
         "signals": [s.to_dict() for s in evaluation.coverage],
         "series": [x.to_dict() for s in evaluation.coverage for x in s.series],

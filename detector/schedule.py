@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from detector.config import Config
 from detector.errors import ConfigError
+from detector.instants import HOUR
 from detector.preflight import require_prometheus
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
-MIN_TTL = 3600.0
+MIN_TTL = HOUR
 DEFAULT_RUN_DEADLINE = 900.0
 
 

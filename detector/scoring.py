@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detector.findings import iso_utc
+from detector.instants import DAY, iso_utc
 from detector.incidents import Incident, incident_for
 from detector.series import SeriesKey
 
@@ -71,7 +71,7 @@ class SeriesScore:
 def _days_before(incident: pd.Timestamp | None, flag: pd.Timestamp | None) -> float | None:
     if incident is None or flag is None or flag > incident:
         return None
-    return round((incident - flag).total_seconds() / 86400.0, 2)
+    return round((incident - flag).total_seconds() / DAY, 2)
 
 
 def episodes(flagged: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -93,7 +93,7 @@ def score_flags(key: SeriesKey, flagged: pd.Series, critical: pd.Series | None, 
     first = _first_true(flagged)
     first_crit = _first_true(critical) if critical is not None else None
     runs = episodes(flagged)
-    total_days = (flagged.index[-1] - flagged.index[0]).total_seconds() / 86400.0 if len(flagged) > 1 else 0.0
+    total_days = (flagged.index[-1] - flagged.index[0]).total_seconds() / DAY if len(flagged) > 1 else 0.0
     sustained = None
     if incident is None:
         alarms, scored = len(runs), total_days
@@ -104,7 +104,7 @@ def score_flags(key: SeriesKey, flagged: pd.Series, critical: pd.Series | None, 
         active = [s for s, e in before if e >= at - MERGE_GAP]
         sustained = active[0] if active else None
         alarms = len(before) - len(active)
-        scored = max(0.0, (min(at, flagged.index[-1]) - flagged.index[0]).total_seconds() / 86400.0) if len(flagged) else 0.0
+        scored = max(0.0, (min(at, flagged.index[-1]) - flagged.index[0]).total_seconds() / DAY) if len(flagged) else 0.0
     return SeriesScore(key, first, first_crit, at, incident.role if incident else None, alarms, scored, sustained, **extra)
 
 

@@ -33,7 +33,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from detector.evaluation import Evaluation
-from detector.findings import SEVERITY_RANK
+from detector.findings import Severity
+from detector.instants import DAY
 from detector.series import Labels, SeriesKey, escape_label_value
 from detector.sinks.base import DeliveryReport
 
@@ -73,11 +74,11 @@ class RiskSnapshot:
             verdict = evaluation.verdicts.get(key)
             days = verdict.eta_days if verdict is not None else None
             if key not in eta and days is not None:
-                eta[key] = days * 86400.0
+                eta[key] = days * DAY
         return cls(
             eta=tuple((k.signal, k.labels, v) for k, v in sorted(eta.items())),
             severity=tuple(
-                (f.key.signal, f.kind, f.key.labels, float(SEVERITY_RANK[f.severity])) for f in evaluation.findings
+                (f.key.signal, f.kind, f.key.labels, float(f.rank)) for f in evaluation.findings
             ),
             slope=tuple(slope),
             last_success=finished_at.timestamp(),
@@ -140,7 +141,7 @@ class SelfMetrics:
             self.signal_failed.labels(name).set(1.0 if name in evaluation.errors else 0.0)
         self.series_evaluated.set(evaluation.series_evaluated)
         if evaluated:
-            for severity in SEVERITY_RANK:
+            for severity in Severity:
                 self.findings.labels(severity).set(sum(1 for f in evaluation.findings if f.severity == severity))
             self._risk.snapshot = RiskSnapshot.of(evaluation, finished_at)
         for report in reports:

@@ -2,7 +2,8 @@
 
 A series is a float ``pandas.Series`` on a regular UTC ``DatetimeIndex`` at the signal's step,
 with NaN for gaps. A ``SeriesSet`` holds, per signal, its series keyed by labels, plus the per-signal
-errors and data-quality notes of the source that produced it (nothing is dropped silently).
+errors and data-quality notes of the source that produced it (nothing is dropped silently). It is
+read-only once made: a source fills a ``SeriesSetDraft`` and returns ``draft.frozen()``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
 import pandas as pd
+
+from detector.frozen import FrozenMap, read_only
 
 Labels = tuple[tuple[str, str], ...]
 """Sorted (name, value) pairs: hashable, stable label identity."""
@@ -54,16 +57,22 @@ class DataNote:
         return f"{self.location}: {self.message}" if self.location else self.message
 
 
-@dataclass
+@dataclass(frozen=True)
 class SeriesSet:
-    """Per signal: ``{labels: series}``; per failed signal: its error; and data notes."""
+    """Per signal: ``{labels: series}``; per failed signal: its error; and data notes. Read-only:
+    the mappings given are copied into read-only mappings and the notes into a tuple."""
 
-    series: dict[str, dict[Labels, pd.Series]] = field(default_factory=dict)
-    errors: dict[str, Exception] = field(default_factory=dict)
-    notes: list[DataNote] = field(default_factory=list)
+    series: Mapping[str, Mapping[Labels, pd.Series]] = field(default_factory=dict)
+    errors: Mapping[str, Exception] = field(default_factory=dict)
+    notes: tuple[DataNote, ...] = ()
 
-    def of(self, signal: str) -> dict[Labels, pd.Series]:
-        return self.series.get(signal, {})
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "series", read_only({name: read_only(by) for name, by in self.series.items()}))
+        object.__setattr__(self, "errors", read_only(self.errors))
+        object.__setattr__(self, "notes", tuple(self.notes))
+
+    def of(self, signal: str) -> Mapping[Labels, pd.Series]:
+        return self.series.get(signal, _NONE)
 
     def keys(self) -> Iterator[SeriesKey]:
         for signal, by_labels in self.series.items():
@@ -76,7 +85,7 @@ class SeriesSet:
             name: {labels: s.loc[s.index < at] for labels, s in by_labels.items()}
             for name, by_labels in self.series.items()
         }
-        return SeriesSet(series=cut, errors=dict(self.errors), notes=list(self.notes))
+        return SeriesSet(series=cut, errors=self.errors, notes=self.notes)
 
     @property
     def start(self) -> pd.Timestamp | None:
@@ -89,3 +98,19 @@ class SeriesSet:
         """Time just after the last sample of any series (the natural 'now' of exported data)."""
         ends = [s.index[-1] for by in self.series.values() for s in by.values() if len(s)]
         return max(ends) if ends else None
+
+
+_NONE: Mapping[Labels, pd.Series] = FrozenMap()
+
+
+@dataclass
+class SeriesSetDraft:
+    """What a source fills while it fetches (``series``, ``errors``, ``notes``); ``frozen()`` is the
+    read-only ``SeriesSet`` it returns."""
+
+    series: dict[str, Mapping[Labels, pd.Series]] = field(default_factory=dict)
+    errors: dict[str, Exception] = field(default_factory=dict)
+    notes: list[DataNote] = field(default_factory=list)
+
+    def frozen(self) -> SeriesSet:
+        return SeriesSet(series=self.series, errors=self.errors, notes=tuple(self.notes))

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from detector.errors import StoreError
+from detector.instants import DAY
 from detector.store_integrity import quick_check
 from detector.store_key import StoreKey
 from detector.store_lock import run_lock
@@ -37,7 +38,7 @@ from detector.store_session import StoreSession
 
 __all__ = ["CHECK_EVERY", "HistoryStore", "StoreKey", "StoreSession"]
 
-CHECK_EVERY = 86400.0
+CHECK_EVERY = DAY
 """Seconds between two ``quick_check`` runs of one long-lived store (``serve``): daily."""
 
 

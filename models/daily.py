@@ -23,6 +23,12 @@ class DailyLevels:
     coverage: np.ndarray
     peaks: np.ndarray | None = None     # daily maximum of the ``peaks_of`` samples, if given
 
+    def __post_init__(self) -> None:
+        """The arrays are read-only: a result never changes after it is made (writing raises)."""
+        for array in (self.values, self.censored, self.coverage, self.peaks):
+            if array is not None:
+                array.setflags(write=False)
+
 
 def to_daily(
     values: np.ndarray, start: float, step: float, censored: np.ndarray | None = None, min_coverage: float = 0.25,

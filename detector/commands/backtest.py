@@ -11,7 +11,7 @@ from detector.commands.run import resolve_workers, write_json
 from detector.config import Config, load_config
 from detector.durations import format_duration, parse_duration
 from detector.environment import Environment
-from detector.errors import ConfigError, DataError, ExitStatus, UsageError
+from detector.errors import ConfigError, DataError, ExitStatus, UsageError, status_for_failures
 
 HELP = "replay exported metrics walk-forward (no look-ahead) and score lead time and false alarms"
 
@@ -62,13 +62,13 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.backtest_summary import detector_scores, render_summary
     from detector.commands.limits import limits_document, render as render_limits
     from detector.evaluate import evaluate
-    from detector.findings import iso_utc
+    from detector.instants import iso_utc
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits
     from detector.progress import ProgressBar
     from detector.scoring import summarize
     from detector.sources.export import ExportSource
-    from detector.timeparse import parse_instant
+    from detector.instants import parse_instant
 
     known = load_limits(original, args.manifests)
     config, data = apply_limits(original, ExportSource(Path(args.data), now=env.now()).fetch(original.signals), known.ceilings)
@@ -106,6 +106,4 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         from detector.report import write_report   # matplotlib only when a report is asked for
 
         write_report(Path(args.report), document, timelines, data, config, incidents, pd.Timestamp(times[-1]), config_path=args.config, now=env.now)
-    if data.errors:
-        return ExitStatus.PARTIAL if len(data.errors) < len(config.signals) else ExitStatus.DATA
-    return ExitStatus.OK
+    return status_for_failures(data.errors, len(config.signals))

@@ -15,7 +15,7 @@ from detector import cli_values, preflight
 from detector.commands.run import write_json
 from detector.config import Config, load_config
 from detector.environment import Environment
-from detector.errors import ConfigError, ExitStatus, UsageError
+from detector.errors import ConfigError, DataError, ExitStatus, UsageError
 
 if TYPE_CHECKING:   # pandas and the models are imported where used, so --help and config errors are instant
     from detector.evaluation import Evaluation
@@ -93,7 +93,7 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
     import pandas as pd
 
     from detector.evaluate import evaluate
-    from detector.timeparse import parse_instant
+    from detector.instants import parse_instant
 
     at = parse_instant(args.at, what="--at", error_type=ConfigError) if args.at else None
     if args.data is None:
@@ -111,7 +111,7 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
         data = ExportSource(Path(args.data), now=env.now()).fetch(config.signals)
         if at is None:
             if data.end is None:
-                raise UsageError(f"--data {args.data}: no usable series for {', '.join(s.name for s in config.signals)}")
+                raise DataError(f"no usable series for {', '.join(s.name for s in config.signals)} in the data directory", location=args.data)
             at = data.end + pd.Timedelta(seconds=min(s.step for s in config.signals))
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits
@@ -122,7 +122,7 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
 
 def explanation(evaluation: Evaluation, key: SeriesKey) -> dict[str, Any]:
     """What was decided on ``key`` and why, as a JSON-ready document."""
-    from detector.findings import iso_utc
+    from detector.instants import iso_utc
 
     verdict = evaluation.verdicts.get(key)
     text = str(key)

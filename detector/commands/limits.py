@@ -49,7 +49,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def limits_document(known: KnownLimits, at: pd.Timestamp, config: Config | None = None, evaluation: Evaluation | None = None) -> dict:
     """Limits and configuration findings; with ``evaluation`` (of ``config``), the findings that depend
     on the series too (a latent default with its component's series flagged, a fail-open webhook)."""
-    from detector.findings import iso_utc
+    from detector.instants import iso_utc
     from detector.limits.configuration import configuration_findings, declared_vs_live
 
     shown = known.ceilings

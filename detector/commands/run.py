@@ -11,6 +11,8 @@ from detector import cli_values, preflight
 from detector.config import load_config
 from detector.environment import Environment
 from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
+from detector.instants import HOUR
+from detector.severity_names import SEVERITY_NAMES
 
 if TYPE_CHECKING:    # pandas and the engine are imported in execute, so --help and config errors are instant
     import pandas as pd
@@ -26,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", help="directory of exported metrics (NAME.json / NAME.csv); omit to query Prometheus")
     parser.add_argument("--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
     parser.add_argument("--json", dest="json_out", help="also write the findings as JSON to this file ('-' for stdout)")
-    parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the table")
+    parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the table")
     parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--executor", type=cli_values.executor, default=None, metavar="local|dask://HOST:PORT",
                         help="where the models run: the local process pool (default) or a Dask scheduler (default: config 'executor')")
@@ -44,8 +46,8 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
         from detector.schedule import check_live_config
 
-        live = with_prometheus_override(config, args.prometheus, env.environ)
-        check_live_config(live, args.config)          # prometheus:, the cron line and deadline, before the heavy imports
+        config = with_prometheus_override(config, args.prometheus, env.environ)
+        check_live_config(config, args.config)          # prometheus:, the cron line and deadline, before the heavy imports
     else:
         preflight.require_data_directory(args.data)
     preflight.require_manifests(config, args.manifests)
@@ -58,9 +60,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.sources.export_batches import directory_batches
 
     if args.data is None:
-        from detector.live import run_live   # the live path pulls in HTTP clients only when used
-
-        return run_live(config, args, env)
+        return execute_live(config, args, env)
     known = load_limits(config, args.manifests)
     files = directory_batches(Path(args.data), config.signals, env.now())    # one file at a time, series in bounded batches
     at = _evaluation_time(args, config, None, None) if args.at else _evaluation_time(args, config, *files.extent())
@@ -83,11 +83,34 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     return status_for_failures(evaluation.errors, len(config.signals))
 
 
+def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """The live run: typed options for ``live.run_live``; its outcome printed here, on stderr."""
+    from detector.executor_choice import choose_executor, note_unused_workers
+    from detector.instants import parse_instant
+    from detector.live import LiveOptions, dry_run_note, outcome_lines, run_live   # HTTP clients only when used
+
+    executor = choose_executor(args.executor, config, args.config)
+    options = LiveOptions(
+        config_path=args.config, at=parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None,
+        json_out=args.json_out, min_severity=args.min_severity, report=args.report, dry_run=args.dry_run, state=args.state,
+        workers=resolve_workers(args.workers, config.workers), manifests=args.manifests,
+        executor=executor,
+    )
+    note = dry_run_note(config) if options.dry_run else None
+    if note:
+        print(note, file=env.stderr)
+    note_unused_workers(args.workers, executor, env.stderr)
+    outcome = run_live(config, options, env)
+    for line in outcome_lines(outcome):
+        print(line, file=env.stderr)
+    return outcome.status
+
+
 def _evaluation_time(args: argparse.Namespace, config: Config, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.Timestamp:
     """``--at`` (checked against the data when its extent is known), else one step after the data's last sample."""
     import pandas as pd
 
-    from detector.timeparse import parse_instant
+    from detector.instants import parse_instant
 
     if args.at:
         at = parse_instant(args.at, what="--at", error_type=UsageError)
@@ -102,7 +125,7 @@ def _evaluation_time(args: argparse.Namespace, config: Config, start: pd.Timesta
 def check_within_data(at: pd.Timestamp, start: pd.Timestamp | None, end: pd.Timestamp | None, config: Config) -> None:
     """``--at`` must fall where the data can be judged: after its first sample, and before every
     series would have stopped reporting (the staleness limit after its last sample)."""
-    from detector.findings import iso_utc
+    from detector.instants import iso_utc
     from detector.policy.thresholds import DEFAULT_POLICY
 
     if start is None or end is None:
@@ -113,7 +136,7 @@ def check_within_data(at: pd.Timestamp, start: pd.Timestamp | None, end: pd.Time
     policy = DEFAULT_POLICY.staleness
     limit = max(policy.min_steps * max(s.step for s in config.signals), policy.stale_after)
     if (at - end).total_seconds() > limit:
-        raise UsageError(f"--at {iso_utc(at)} is after the data: {span}, and every series stops being judged {limit / 3600:g} h after its last sample")
+        raise UsageError(f"--at {iso_utc(at)} is after the data: {span}, and every series stops being judged {limit / HOUR:g} h after its last sample")
 
 
 def resolve_workers(cli_value: int | None, config_value: int) -> int:

@@ -27,6 +27,7 @@ from detector.config import Config, load_config
 from detector.durations import parse_duration
 from detector.environment import Environment
 from detector.errors import ConfigError, ExitStatus, SlowburnError
+from detector.severity_names import SEVERITY_NAMES
 
 if TYPE_CHECKING:   # APScheduler, prometheus_client, pandas: imported in execute, so --help and config errors are instant
     from detector.executor_choice import ExecutorChoice
@@ -43,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON config file")
     parser.add_argument("--listen", help="HOST:PORT for /metrics and /healthz (default: schedule.listen; port 0 picks a free one)")
     parser.add_argument("--state", help="alert state file (default: $SLOWBURN_STATE, else next to the history store)")
-    parser.add_argument("--min-severity", default="info", choices=["info", "warning", "critical"], help="lowest severity shown in the log table")
+    parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the log table")
     parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
     parser.add_argument("--executor", type=cli_values.executor, default=None, metavar="local|dask://HOST:PORT",
                         help="where the models run: the local process pool (default) or a Dask scheduler, connected each run (default: config 'executor')")
@@ -148,7 +149,7 @@ class _Tick:
         if self.stopping.is_set() or not self.busy.acquire(blocking=False):
             return
         from detector.http_server import LastRun
-        from detector.live import live_limits, run_once
+        from detector.live import live_limits, outcome_lines, run_once
 
         started = self.env.now()
         outcome = None
@@ -167,6 +168,8 @@ class _Tick:
                 self.config, self.env, source=self.source, sinks=self.sinks, metrics=self.metrics,
                 workers=self.workers, pool=self.pool, limits=limits, executor=self.executor,
             )
+            for line in outcome_lines(outcome):
+                print(line, file=self.env.stderr, flush=True)
             print(f"slowburn: run finished: {outcome.status.name} in {outcome.duration:.1f} s", file=self.env.stderr, flush=True)
         finally:
             finished = self.env.now()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from detector.config import Config
 from detector.evaluation import Evaluation
-from detector.findings import Finding, at_least
+from detector.findings import Finding, Kind, Severity, at_least
 from detector.limits.model import Limit, LimitSet
 from detector.policy.gates import Gate, flag, gate
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
@@ -48,7 +48,7 @@ def _latent_defaults(limits: LimitSet, evaluation: Evaluation | None, at: pd.Tim
         limit_text = f"{qps.value:g}" + (f" / burst {burst.value:g}" if burst is not None and isinstance(burst.value, (int, float)) else "")
         summary = (f"{qps.object} container {qps.target} runs on the default client QPS {limit_text} ({qps.detail or 'built-in default'}); "
                    f"set its QPS/burst flags explicitly" + (f"; {', '.join(rising)} already worsening" if rising else ""))
-        out.append(Finding(key=key_of(qps), kind="latent_default", severity="warning" if rising else "info", evaluated_at=at,
+        out.append(Finding(key=key_of(qps), kind=Kind.LATENT_DEFAULT, severity=Severity.WARNING if rising else Severity.INFO, evaluated_at=at,
                            summary=summary, current=float(qps.value), gates=gates))
     return out
 
@@ -58,7 +58,7 @@ def _rising_tied_series(limit: Limit, evaluation: Evaluation | None) -> list[str
     if evaluation is None:
         return []
     names = {limit.object.rsplit("/", 1)[-1], limit.target}
-    return sorted({str(f.key) for f in at_least(evaluation.findings, "warning")
+    return sorted({str(f.key) for f in at_least(evaluation.findings, Severity.WARNING)
                    if f.key.signal != SIGNAL and names & {value for _, value in f.key.labels}})
 
 
@@ -72,16 +72,16 @@ def _fail_open(limits: LimitSet, config: Config, evaluation: Evaluation | None, 
         if policy_limit.value != "Ignore":
             continue
         timeout = timeouts.get((policy_limit.object, policy_limit.target))
-        for f in at_least(evaluation.findings, "warning"):
-            if f.key.signal not in tied or dict(f.key.labels).get("name") != policy_limit.target or f.kind not in ("breach_forecast", "at_ceiling"):
+        for f in at_least(evaluation.findings, Severity.WARNING):
+            if f.key.signal not in tied or dict(f.key.labels).get("name") != policy_limit.target or f.kind not in (Kind.BREACH_FORECAST, Kind.AT_CEILING):
                 continue
             gates: tuple[Gate, ...] = (flag("failurePolicy is Ignore", True, policy_limit.source), *f.gates)
             limit_text = format_value(float(timeout.value), f.key.signal) if timeout is not None and isinstance(timeout.value, (int, float)) else "its"
-            when = f"is at the {limit_text} timeout" if f.kind == "at_ceiling" else \
+            when = f"is at the {limit_text} timeout" if f.kind == Kind.AT_CEILING else \
                 f"reaches the {limit_text} timeout" + (f" around {f.eta:%Y-%m-%d}" if f.eta is not None else "")
             summary = (f"webhook {policy_limit.target} fails open (failurePolicy: Ignore): {f.key.signal} {when}; "
                        "slow answers will silently skip the webhook (mutations lost, no error)")
-            out.append(Finding(key=key_of(policy_limit), kind="fail_open_risk", severity=f.severity, evaluated_at=at, summary=summary,
+            out.append(Finding(key=key_of(policy_limit), kind=Kind.FAIL_OPEN_RISK, severity=f.severity, evaluated_at=at, summary=summary,
                                eta=f.eta, eta_lower=f.eta_lower, eta_upper=f.eta_upper, ceiling=f.ceiling, current=f.current, gates=gates))
     return out
 
@@ -107,12 +107,12 @@ def _template_drift(limits: LimitSet, at: pd.Timestamp) -> list[Finding]:
             smaller = gate("template size vs the largest PVC it owns", float(template.value), "<", largest, "bytes")
             summary = (f"{owner} template {name} asks {_gib(float(template.value))} while its PVCs hold {_gib(largest)}: "
                        f"the next replica or recreate gets {_gib(float(template.value))} (the PVCs were resized, the template was not)")
-            out.append(Finding(key=key_of(template), kind="declared_drift", severity="warning", evaluated_at=at, summary=summary,
+            out.append(Finding(key=key_of(template), kind=Kind.DECLARED_DRIFT, severity=Severity.WARNING, evaluated_at=at, summary=summary,
                                current=float(template.value), ceiling=largest, gates=(smaller,)))
         elif len(set(sizes.values())) > 1:
             spread = gate("PVC sizes of one StatefulSet", len(set(sizes.values())), ">", 1, "distinct sizes")
             listing = ", ".join(f"{k} {_gib(v)}" for k, v in sorted(sizes.items()))
-            out.append(Finding(key=SeriesKey(SIGNAL, (("object", owner), ("target", name))), kind="declared_drift", severity="warning",
+            out.append(Finding(key=SeriesKey(SIGNAL, (("object", owner), ("target", name))), kind=Kind.DECLARED_DRIFT, severity=Severity.WARNING,
                                evaluated_at=at, summary=f"{owner} PVCs from template {name} differ: {listing}", gates=(spread,)))
     return out
 
@@ -127,7 +127,7 @@ def declared_vs_live(declared: LimitSet, live: LimitSet, at: pd.Timestamp) -> li
         if other is None or other.value == limit.value or limit.kind == "pvc_capacity":
             continue
         summary = f"{limit.object} {limit.target}: {limit.kind} is {limit.value} in the cluster but {other.value} in the manifests"
-        out.append(Finding(key=key_of(limit), kind="declared_drift", severity="warning", evaluated_at=at, summary=summary,
+        out.append(Finding(key=key_of(limit), kind=Kind.DECLARED_DRIFT, severity=Severity.WARNING, evaluated_at=at, summary=summary,
                            gates=(flag("declared equals live", False, f"{other.value} vs {limit.value}"),)))
     return out
 

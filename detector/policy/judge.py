@@ -20,20 +20,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from detector.config import Signal
+from detector.findings import Kind, Severity
+from detector.instants import DAY, HOUR
 from detector.policy.gates import Gate, Verdict, flag, gate
 from detector.policy.thresholds import DetectionPolicy
 from detector.policy.worsening import RUN_AGE, in_sigmas, is_worsening, min_regime_days, worsening_gates
 from models.analysis import SeriesAnalysis
-
-DAY = 86400.0
 
 
 @dataclass(frozen=True)
 class Decision:
     """One finding to make: its kind, severity, the gates behind it and (for ceilings) the ETA in days."""
 
-    kind: str
-    severity: str
+    kind: Kind
+    severity: Severity
     gates: tuple[Gate, ...]
     eta_days: tuple[float, float, float] | None = None     # median, earliest, latest
     pinned: bool = False
@@ -82,7 +82,7 @@ def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis
     trace.extend(now)
     passed = [g for g in now if g.passed]
     if passed:
-        return Decision("at_ceiling", "critical", tuple(passed), (0.0, 0.0, 0.0))
+        return Decision(Kind.AT_CEILING, Severity.CRITICAL, tuple(passed), (0.0, 0.0, 0.0))
     if a.forecast is None:
         return None
     f = a.forecast
@@ -112,7 +112,7 @@ def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis
                     "critical when passed; an imminent breach is judged by its slope alone (no age gates)")
         trace.append(soon)
         used.append(soon)
-    return Decision("breach_forecast", "critical" if critical else "warning", tuple(used),
+    return Decision(Kind.BREACH_FORECAST, Severity.CRITICAL if critical else Severity.WARNING, tuple(used),
                     (f.eta_days, f.eta_lower_days, f.eta_upper_days), pinned)
 
 
@@ -125,7 +125,7 @@ def _ceiling_now(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> 
     noise = s.band_noise_sigmas * a.held.short_sigma if np.isfinite(a.held.short_sigma) else 0.0
     band = float(np.clip(noise, s.band_min * abs(c), s.band_max * abs(c))) if c != 0 else noise
     up = signal.direction == "up"
-    context = (f"the level held by {1 - s.held_quantile:.0%} of the last {s.hold / 3600:g} h; "
+    context = (f"the level held by {1 - s.held_quantile:.0%} of the last {s.hold / HOUR:g} h; "
                f"within {band:.3g} of the {c:g} ceiling counts")
     median = gate("median of the last 24 h vs the ceiling", a.current_raw, ">=" if up else "<=", c, context="at or past it")
     if up:
@@ -140,15 +140,15 @@ def _shift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, 
         return None
     s = policy.shift
     shift = gate("held level over the highest held before", ratio, ">=", s.ratio, "x",
-                 f"held by {1 - s.held_quantile:.0%} of the last {s.hold / 3600:g} h: {a.held.shift_level:.3g}; before: {a.held.shift_reference:.3g}")
+                 f"held by {1 - s.held_quantile:.0%} of the last {s.hold / HOUR:g} h: {a.held.shift_level:.3g}; before: {a.held.shift_reference:.3g}")
     trace.append(shift)
-    return Decision("regime_shift", "warning", (shift,)) if shift.passed else None
+    return Decision(Kind.REGIME_SHIFT, Severity.WARNING, (shift,)) if shift.passed else None
 
 
 def stale_gate(policy: DetectionPolicy, step: float, silent_for: float) -> Gate:
     """Fresh enough to judge: some sample in the last ``max(min_steps x step, stale_after)``."""
     limit = max(policy.staleness.min_steps * step, policy.staleness.stale_after)
-    return gate("time since the last sample", silent_for / 3600.0, "<", limit / 3600.0, "h", "no sample in that long: stopped reporting, not judged")
+    return gate("time since the last sample", silent_for / HOUR, "<", limit / HOUR, "h", "no sample in that long: stopped reporting, not judged")
 
 
 def _drift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:
@@ -163,7 +163,7 @@ def _drift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, 
         return None
     fast = gate("growth within the drift window", a.window_magnitude, ">=", d.warning_ratio, "x", f"last {d.window / DAY:g} days")
     trace.append(fast)
-    return Decision("sustained_drift", "warning" if fast.passed else "info", (*gates, size, noise, fast))
+    return Decision(Kind.SUSTAINED_DRIFT, Severity.WARNING if fast.passed else Severity.INFO, (*gates, size, noise, fast))
 
 
 def _step_decision(policy: DetectionPolicy, a: SeriesAnalysis, trace: list[Gate]) -> Decision | None:
@@ -185,7 +185,7 @@ def _step_decision(policy: DetectionPolicy, a: SeriesAnalysis, trace: list[Gate]
         used.append(ratio_gate)
         if not ratio_gate.passed:
             return None
-    return Decision("step_change", "info", tuple(used))
+    return Decision(Kind.STEP_CHANGE, Severity.INFO, tuple(used))
 
 
 def _reason(decisions: list[Decision], trace: list[Gate]) -> str:
@@ -193,9 +193,9 @@ def _reason(decisions: list[Decision], trace: list[Gate]) -> str:
     or, when nothing was flagged, every gate that failed."""
     failed = [g for g in trace if not g.passed]
     if decisions:
-        top = max(decisions, key=lambda d: ("info", "warning", "critical").index(d.severity))
+        top = max(decisions, key=lambda d: d.severity.rank)
         made = "; ".join(g.short() for g in top.gates if g.passed)
-        held = f"; not more: {'; '.join(g.short() for g in failed)}" if failed and top.severity != "critical" else ""
+        held = f"; not more: {'; '.join(g.short() for g in failed)}" if failed and top.severity != Severity.CRITICAL else ""
         return f"{top.kind} ({top.severity}) because {made}{held}"
     if not failed:
         return "not flagged: nothing worsening"

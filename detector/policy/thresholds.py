@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-DAY = 86400.0
-HOUR = 3600.0
+from detector.instants import DAY, HOUR
+
 
 
 def _t(default: Any, unit: str, origin: str) -> Any:

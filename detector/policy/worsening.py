@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 
 from detector.config import Signal
+from detector.instants import DAY
 from detector.policy.gates import Gate, all_passed, flag, gate
 from detector.policy.thresholds import DetectionPolicy
 from models.analysis import SeriesAnalysis
 
-DAY = 86400.0
 RUN_AGE = "age of a run that began with the data"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from detector.instants import DAY, HOUR
+
 _BINARY = (("TiB", 2.0**40), ("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10))
 _DECIMAL = (("billions", 1e9), ("millions", 1e6), ("thousands", 1e3))
 
@@ -33,10 +35,10 @@ def axis_unit(signal: str, largest: float) -> AxisUnit:
     """The unit that keeps ``largest`` (the biggest absolute value on the axis) between 1 and 1024/1000."""
     largest = abs(largest) if math.isfinite(largest) else 0.0
     if signal.endswith("_seconds"):
-        if largest >= 86400 * 2:
-            return AxisUnit("days", 86400.0)
+        if largest >= 2 * DAY:
+            return AxisUnit("days", DAY)
         if largest >= 7200:
-            return AxisUnit("hours", 3600.0)
+            return AxisUnit("hours", HOUR)
         return AxisUnit("s", 1.0) if largest >= 1 or largest == 0 else AxisUnit("ms", 1e-3)
     if signal.endswith("_bytes"):
         for label, size in _BINARY:

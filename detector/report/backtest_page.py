@@ -17,6 +17,7 @@ from detector.config import Config
 from detector.errors import SinkError
 from detector.evaluate import evaluate
 from detector.incidents import Incident, incident_for
+from detector.instants import from_day
 from detector.report.output import write_page
 from detector.report.page import SignalFacts, risk_body
 from detector.report.plot import Event, plot_series
@@ -83,7 +84,7 @@ def _history(document: dict[str, Any], timelines: dict[SeriesKey, SeriesTimeline
         incident = incident_for(key, incidents)
         if incident is not None:
             events.append(Event(incident.at, "incident", f"incident {incident.at:%Y-%m-%d} ({incident.role})"))
-        at = flag.evaluated_at if flag is not None else pd.Timestamp(analysis.now_day * 86400, unit="s", tz="UTC")
+        at = flag.evaluated_at if flag is not None else from_day(analysis.now_day)
         samples, ceiling = _series(key, data, config)
         image = plot_series(key, analysis, flag, at, confidence=signals.confidence_of(key.signal), samples=samples,
                             ceiling_series=ceiling, events=events)

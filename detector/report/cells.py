@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from detector.findings import Finding
+from detector.findings import Finding, Kind
 from detector.report.shell import esc
 from detector.units import format_day, format_value
 
@@ -46,7 +46,7 @@ def eta(finding: Finding, at: pd.Timestamp, confidence: float) -> str:
     """'2026-03-06 (in 6 d)' and its interval below; 'now (at the ceiling)'; '—' without an ETA."""
     if finding.eta is None:
         return "—"
-    if finding.kind == "at_ceiling" or finding.eta_upper is not None and finding.eta_upper <= at:
+    if finding.kind == Kind.AT_CEILING or finding.eta_upper is not None and finding.eta_upper <= at:
         return "<strong>now</strong> (at the ceiling)"
     days = (finding.eta - at) / pd.Timedelta(days=1)
     when = f"in {days:.0f} d" if days >= 1 else "now" if days <= 0 else "within a day"

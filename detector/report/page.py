@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 
 from detector.evaluation import Evaluation
-from detector.findings import iso_utc
+from detector.instants import iso_utc
 from detector.report import cells
 from detector.report.output import write_page
 from detector.report.plot import plot_series

@@ -16,10 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from detector.findings import Finding
+from detector.instants import DAY
 from detector.report.axis_units import axis_unit
 from detector.series import SeriesKey
 
-DAY = 86400
 COLOURS = {
     "samples": "#c7c7c7", "level": "#1f77b4", "regime": "#08306b", "onset": "#c51b7d", "ceiling": "#d62728",
     "cone": "#9467bd", "eta": "#e08214", "now": "#4d4d4d", "first_flag": "#1a9850", "baseline": "#8c564b", "incident": "#000000",

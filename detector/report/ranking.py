@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from detector.evaluation import Evaluation
-from detector.findings import SEVERITY_RANK, DriverLink, Finding
+from detector.findings import DriverLink, Finding, Severity
 from detector.series import SeriesKey
 
 _NO_ETA = pd.Timestamp.max.tz_localize("UTC")
@@ -54,7 +54,7 @@ class QuietRow:
 def urgency(finding: Finding, used_pct: float | None) -> tuple[pd.Timestamp, int, float]:
     """Sort key, smallest most urgent: ETA (none last), then severity (high first), then % used."""
     eta = finding.eta if finding.eta is not None else _NO_ETA
-    return eta, -SEVERITY_RANK[finding.severity], -(used_pct if used_pct is not None else -1.0)
+    return eta, -finding.rank, -(used_pct if used_pct is not None else -1.0)
 
 
 def used_percent(current: float | None, ceiling: float | None, direction: str = "up") -> float | None:
@@ -70,7 +70,7 @@ def rank_risks(evaluation: Evaluation, runbooks: Mapping[str, str] | None = None
     """The series at risk, most urgent first (see the module docstring)."""
     runbooks = runbooks or {}
     by_key: dict[SeriesKey, list[Finding]] = {}
-    for finding in evaluation.at_least("warning"):
+    for finding in evaluation.at_least(Severity.WARNING):
         by_key.setdefault(finding.key, []).append(finding)
     rows = []
     for key, found in by_key.items():
@@ -88,7 +88,7 @@ def rank_risks(evaluation: Evaluation, runbooks: Mapping[str, str] | None = None
 
 def quiet_rows(evaluation: Evaluation) -> list[QuietRow]:
     """Analysed series without a finding of warning or worse, highest share of ceiling first."""
-    at_risk = {f.key for f in evaluation.at_least("warning")}
+    at_risk = {f.key for f in evaluation.at_least(Severity.WARNING)}
     infos: dict[SeriesKey, list[Finding]] = {}
     for finding in evaluation.findings:
         infos.setdefault(finding.key, []).append(finding)

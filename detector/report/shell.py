@@ -8,7 +8,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from detector.findings import iso_utc
+from detector.instants import iso_utc
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em 2em;color:#1b1b1b;background:#fff}

@@ -17,34 +17,34 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode
 
-import pandas as pd
 
 from detector.config import Config, Signal
 from detector.durations import format_duration
-from detector.findings import Finding, iso_utc
+from detector.findings import Finding, Kind
+from detector.instants import DAY, HOUR, iso_utc
 from detector.units import format_day, format_ratio, format_value
 
-ALERTNAMES = {
-    "breach_forecast": "SlowburnBreachForecast",
-    "at_ceiling": "SlowburnAtCeiling",
-    "sustained_drift": "SlowburnSustainedDrift",
-    "step_change": "SlowburnStepChange",
-    "regime_shift": "SlowburnRegimeShift",
-    "stopped_reporting": "SlowburnStoppedReporting",
-    "latent_default": "SlowburnLatentDefault",
-    "fail_open_risk": "SlowburnFailOpenRisk",
-    "declared_drift": "SlowburnDeclaredDrift",
+ALERTNAMES: dict[Kind, str] = {
+    Kind.BREACH_FORECAST: "SlowburnBreachForecast",
+    Kind.AT_CEILING: "SlowburnAtCeiling",
+    Kind.SUSTAINED_DRIFT: "SlowburnSustainedDrift",
+    Kind.STEP_CHANGE: "SlowburnStepChange",
+    Kind.REGIME_SHIFT: "SlowburnRegimeShift",
+    Kind.STOPPED_REPORTING: "SlowburnStoppedReporting",
+    Kind.LATENT_DEFAULT: "SlowburnLatentDefault",
+    Kind.FAIL_OPEN_RISK: "SlowburnFailOpenRisk",
+    Kind.DECLARED_DRIFT: "SlowburnDeclaredDrift",
 }
-KIND_TEXT = {
-    "breach_forecast": "the trend reaches the ceiling within the horizon",
-    "at_ceiling": "at or past the ceiling now",
-    "sustained_drift": "sustained growth in the bad direction, no ceiling in reach",
-    "step_change": "a level shift in the bad direction started the current regime",
-    "regime_shift": "a sudden level far above everything the series held before, held for hours",
-    "stopped_reporting": "the series stopped reporting; its risk is no longer judged",
-    "latent_default": "a component runs on a default limit known to be too low",
-    "fail_open_risk": "a webhook that fails open is about to time out",
-    "declared_drift": "a declared size differs from what runs",
+KIND_TEXT: dict[Kind, str] = {
+    Kind.BREACH_FORECAST: "the trend reaches the ceiling within the horizon",
+    Kind.AT_CEILING: "at or past the ceiling now",
+    Kind.SUSTAINED_DRIFT: "sustained growth in the bad direction, no ceiling in reach",
+    Kind.STEP_CHANGE: "a level shift in the bad direction started the current regime",
+    Kind.REGIME_SHIFT: "a sudden level far above everything the series held before, held for hours",
+    Kind.STOPPED_REPORTING: "the series stopped reporting; its risk is no longer judged",
+    Kind.LATENT_DEFAULT: "a component runs on a default limit known to be too low",
+    Kind.FAIL_OPEN_RISK: "a webhook that fails open is about to time out",
+    Kind.DECLARED_DRIFT: "a declared size differs from what runs",
 }
 _VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RUNBOOKS = "https://github.com/slowburn/slowburn/blob/main/docs/runbooks.md"
@@ -104,8 +104,8 @@ def generator_url(base: str | None, signal: Signal | None) -> str:
     """Prometheus graph page of the signal's query over its lookback; '' without a base or a query."""
     if not base or signal is None or not signal.query:
         return ""
-    days = signal.lookback / 86400
-    span = format_duration(signal.lookback) if days < 1 or days == int(days) else f"{max(1, round(signal.lookback / 3600))}h"
+    days = signal.lookback / DAY
+    span = format_duration(signal.lookback) if days < 1 or days == int(days) else f"{max(1, round(signal.lookback / HOUR))}h"
     query = urlencode({"g0.expr": signal.query, "g0.tab": "0", "g0.range_input": span})
     return f"{base.rstrip('/')}/graph?{query}"
 
@@ -212,7 +212,3 @@ def _signed(value: float, name: str) -> str:
 def _label_text(labels: tuple[tuple[str, str], ...]) -> str:
     return "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}" if labels else ""
 
-
-def rfc3339(ts: pd.Timestamp) -> str:
-    """UTC, second precision, 'Z' suffix: the form Alertmanager and people both read."""
-    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")

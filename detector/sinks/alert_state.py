@@ -32,8 +32,9 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from detector.errors import StoreError
+from detector.instants import rfc3339
 from detector.sinks.alert_hold import Hold
-from detector.sinks.alert_payload import AlertDraft, rfc3339
+from detector.sinks.alert_payload import AlertDraft
 from detector.sinks.files import write_atomic
 
 VERSION = 1

@@ -4,6 +4,12 @@ A run that evaluated something replaces the whole group (PUT), so series that di
 disappear there too. A run that evaluated nothing adds only its run-level families (POST), so the
 last known risk and ``slowburn_last_success_timestamp_seconds`` stay as they were and a staleness
 alert (``time() - slowburn_last_success_timestamp_seconds > 3h``) can fire.
+
+Not a ``Sink`` (``send(evaluation)``), on purpose: what it delivers is the own-metrics registry,
+not the evaluation, and that registry records every other sink's delivery report, so the push
+must come after them and after ``SelfMetrics.record``; whether to replace the group depends on the
+run (anything evaluated?), which an evaluation alone does not say. ``live.run_once`` calls
+``push`` last and counts a failed push as ``SINK`` like any sink.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from detector.evaluation import Evaluation
+from detector.findings import Severity
 from detector.render import render_table
 from detector.sinks.base import DeliveryReport
 
@@ -14,7 +15,7 @@ class StdoutSink:
 
     name = "stdout"
 
-    def __init__(self, stream: TextIO, min_severity: str = "info") -> None:
+    def __init__(self, stream: TextIO, min_severity: Severity | str = Severity.INFO) -> None:
         self.stream = stream
         self.min_severity = min_severity
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from detector.config import Signal
 from detector.errors import DataError, NoSeries
+from detector.instants import to_utc
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet, labels_of
 from detector.sources.regular import regularize
 
@@ -159,7 +160,4 @@ def _nothing_left(total: int, reasons: list[str], end: pd.Timestamp | None) -> s
 
 
 def _seconds(instant: pd.Timestamp) -> float:
-    stamp = pd.Timestamp(instant)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return stamp.timestamp()
+    return to_utc(instant).timestamp()

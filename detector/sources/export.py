@@ -18,7 +18,8 @@ import pandas as pd
 
 from detector.config import Signal
 from detector.errors import DataError, NoSeries
-from detector.series import DataNote, Labels, SeriesSet
+from detector.instants import rfc3339_unix
+from detector.series import DataNote, Labels, SeriesSet, SeriesSetDraft
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.export_csv import parse_csv_export
 from detector.sources.export_json import parse_json_export
@@ -53,7 +54,7 @@ class ExportSource:
             Only when the directory itself cannot be listed (missing, not a directory, unreadable).
         """
         files, notes = self._scan({signal.name for signal in signals})
-        result = SeriesSet(notes=notes)
+        result = SeriesSetDraft(notes=notes)
         for signal in signals:
             series, error, read_notes = self.read_signal(signal, files, end)
             result.notes.extend(read_notes)
@@ -61,7 +62,7 @@ class ExportSource:
                 result.errors[signal.name] = error
             else:
                 result.series[signal.name] = series
-        return result
+        return result.frozen()
 
     def scan(self, signals: Sequence[Signal]) -> tuple[dict[str, list[Path]], list[DataNote]]:
         """The export files of ``signals`` by name, and notes on every other visible file (``DataError``
@@ -123,7 +124,7 @@ def without_future(signal: str, raw: list[RawSeries], now: pd.Timestamp, where: 
     Raises ``DataError`` (located at ``where``) when every series has samples in the future.
     """
     limit = pd.Timestamp(now).timestamp()
-    clock = _iso(limit)
+    clock = rfc3339_unix(limit)
     kept: list[RawSeries] = []
     notes: list[DataNote] = []
     earliest = np.inf
@@ -137,15 +138,11 @@ def without_future(signal: str, raw: list[RawSeries], now: pd.Timestamp, where: 
         earliest = min(earliest, first)
         labels = ",".join(f'{k}="{v}"' for k, v in sorted(entry.labels.items()))
         notes.append(DataNote(signal, f"series {{{labels}}} ({entry.where}) skipped: {int(future.sum())} of {ts.size} sample(s) are after "
-                              f"the current time {clock} (first at {_iso(first)}); check the export's timestamps or the clock", where))
+                              f"the current time {clock} (first at {rfc3339_unix(first)}); check the export's timestamps or the clock", where))
     if raw and not kept:
-        raise DataError(f"every series has samples after the current time {clock} (first at {_iso(earliest)}); "
+        raise DataError(f"every series has samples after the current time {clock} (first at {rfc3339_unix(earliest)}); "
                         "check the export's timestamps or the clock", location=where)
     return kept, notes
-
-
-def _iso(seconds: float) -> str:
-    return pd.Timestamp(seconds, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _read_text(path: Path) -> str:

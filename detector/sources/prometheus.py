@@ -31,8 +31,9 @@ from detector.config import Signal
 from detector.coverage import young_signal
 from detector.errors import DataError, NoSeries, SourceError
 from detector.http_client import build_session
+from detector.instants import to_utc, unix_ms
 from detector.live_settings import PrometheusSettings
-from detector.series import DataNote, SeriesSet
+from detector.series import DataNote, SeriesSet, SeriesSetDraft
 from detector.sources.base import assemble_signal
 from detector.sources.prometheus_intake import Intake, StorePull, in_memory, into_store
 from detector.sources.prometheus_plan import SignalPlan, counts_series, fit_to_budget, plan_signal
@@ -118,14 +119,14 @@ class PrometheusSource:
         StoreError
             The store is locked by another run, unreadable or unwritable (nothing is fetched).
         """
-        end = _utc(end if end is not None else self.clock())
-        result = SeriesSet()
+        end = to_utc(end if end is not None else self.clock())
+        result = SeriesSetDraft()
 
         def finish(plan: SignalPlan, intake: Intake, session: StoreSession | None, deadline: Deadline | None) -> None:
             self._finish(plan, intake, session, end, result, deadline)
 
         self._run(signals, end, result.errors, result.notes, finish)
-        return result
+        return result.frozen()
 
     def pull_into_store(self, signals: Sequence[Signal], end: pd.Timestamp | None = None) -> StorePull:
         """Bring the store up to date for ``signals`` as of ``end`` (default now) without reading it back.
@@ -137,7 +138,7 @@ class PrometheusSource:
         """
         if self.store is None:
             raise ValueError("pull_into_store needs a store")
-        end = _utc(end if end is not None else self.clock())
+        end = to_utc(end if end is not None else self.clock())
         errors: dict[str, Exception] = {}
         planned: list[DataNote] = []
         by_signal: dict[str, list[DataNote]] = {}
@@ -172,7 +173,7 @@ class PrometheusSource:
 
         assert self.store is not None
         pages = StoreBatches(self.store.path, [plan.signal])
-        if pages.series_with_samples(plan.signal, plan.window.start_ms, min(plan.window.end_ms, _ms(end) - 1), enough=1):
+        if pages.series_with_samples(plan.signal, plan.window.start_ms, min(plan.window.end_ms, unix_ms(end) - 1), enough=1):
             return
         origin = f"{safe_url(self.settings.url)} signal {plan.signal.name}"
         total = pages.series_with_samples(plan.signal, plan.window.start_ms, plan.window.end_ms)
@@ -208,7 +209,7 @@ class PrometheusSource:
             finally:
                 deliveries.close()
             if session is not None:
-                session.prune(_ms(self.clock()))
+                session.prune(unix_ms(self.clock()))
 
     def _finish(
         self,
@@ -216,7 +217,7 @@ class PrometheusSource:
         intake: Intake,
         session: StoreSession | None,
         end: pd.Timestamp,
-        result: SeriesSet,
+        result: SeriesSetDraft,
         deadline: Deadline | None = None,
     ) -> None:
         name = plan.signal.name
@@ -260,7 +261,7 @@ class PrometheusSource:
         grid point)? Then the signal is too young, judged from the next grid point + ``min_history``."""
         signal = plan.signal
         try:
-            count = self.client.series_count(signal.query or "", _ms(end) - 1, signal=signal.name, until=deadline)
+            count = self.client.series_count(signal.query or "", unix_ms(end) - 1, signal=signal.name, until=deadline)
         except SourceError as err:
             log.warning("%s: cannot tell whether the signal is new or absent: %s", origin, err)
             return None
@@ -268,12 +269,3 @@ class PrometheusSource:
             return None
         first = pd.Timestamp(plan.window.end_ms + plan.step_ms, unit="ms", tz="UTC")
         return young_signal(signal.name, count, first + pd.Timedelta(seconds=signal.model.min_history), signal.step, origin)
-
-
-def _utc(instant: pd.Timestamp) -> pd.Timestamp:
-    stamp = pd.Timestamp(instant)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def _ms(instant: pd.Timestamp) -> int:
-    return int(_utc(instant).value // 1_000_000)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from detector.instants import unix_ms
+
 OVERLAP_STEPS = 2
 """Steps re-pulled before the stored coverage ends: the newest points of the previous run may have
 been computed from incomplete data (late scrapes, rule evaluation lag); the store replaces them."""
@@ -51,7 +53,7 @@ def query_window(end: pd.Timestamp, lookback_seconds: float, step_seconds: float
     Returns None when no grid point falls in the window (a lookback shorter than one step).
     """
     step = step_ms_of(step_seconds)
-    end_ms = _ms(end)
+    end_ms = unix_ms(end)
     last = (end_ms - 1) // step * step  # the last multiple strictly before `end`
     first = -(-(end_ms - round(lookback_seconds * 1000)) // step) * step  # ceil to the grid
     if first > last:
@@ -131,10 +133,3 @@ def format_seconds(ms: int) -> str:
     """Milliseconds as the decimal seconds string the Prometheus API takes (``1717200000.5``)."""
     whole, frac = divmod(ms, 1000)
     return f"{whole}" if frac == 0 else f"{whole}.{frac:03d}".rstrip("0")
-
-
-def _ms(instant: pd.Timestamp) -> int:
-    stamp = pd.Timestamp(instant)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return int(stamp.value // 1_000_000)

@@ -16,6 +16,7 @@ import pandas as pd
 from detector import store_holes
 from detector.config import Signal
 from detector.errors import ConfigError
+from detector.instants import DAY
 from detector.series import DataNote
 from detector.sources.prometheus_chunks import (
     TimeRange,
@@ -94,8 +95,8 @@ def plan_signal(signal: Signal, end: pd.Timestamp, store: HistoryStore | None,
     if store is not None and store.retention < signal.lookback:
         notes.append(DataNote(
             signal.name,
-            f"store.retention ({store.retention / 86400:g} d) is shorter than the lookback "
-            f"({signal.lookback / 86400:g} d): the older part is pulled again on every run",
+            f"store.retention ({store.retention / DAY:g} d) is shorter than the lookback "
+            f"({signal.lookback / DAY:g} d): the older part is pulled again on every run",
             "store.retention",
         ))
     return SignalPlan(signal, window, step_ms_of(signal.step))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from detector.errors import DataError
+from detector.instants import rfc3339, rfc3339_unix
 from detector.series import DataNote
 
 MAX_POINTS = 10_000_000
@@ -88,7 +89,7 @@ def regularize(
         notes.append(DataNote(
             signal,
             f"{count} infinite value(s) ({positive} +Inf, {count - positive} -Inf) treated as gaps, "
-            f"first at {_iso(ts[infinite][0])}",
+            f"first at {rfc3339_unix(ts[infinite][0])}",
             location,
         ))
         vs = np.where(infinite, np.nan, vs)
@@ -97,11 +98,11 @@ def regularize(
     n_finite = int(finite.sum())
     n_nan = ts.size - n_finite - int(infinite.sum())
     if n_nan and n_finite:
-        notes.append(DataNote(signal, f"{n_nan} NaN value(s) read as gaps, first at {_iso(ts[np.isnan(vs) & ~infinite][0])}", location))
+        notes.append(DataNote(signal, f"{n_nan} NaN value(s) read as gaps, first at {rfc3339_unix(ts[np.isnan(vs) & ~infinite][0])}", location))
     if n_finite == 0:
         raise DataError(f"all {ts.size} value(s) are NaN/Inf", location=location)
     if n_finite < min_samples:
-        raise DataError(f"only one finite sample (at {_iso(ts[finite][0])}): a single point cannot show a trend", location=location)
+        raise DataError(f"only one finite sample (at {rfc3339_unix(ts[finite][0])}): a single point cannot show a trend", location=location)
 
     series, counts, first = _bin_means(ts[finite], vs[finite], step_seconds, location)
     return series, notes + _grid_notes(series, counts, np.floor(ts / step_seconds).astype(np.int64) - first, step_seconds, location, signal)
@@ -116,7 +117,7 @@ def _grid_notes(series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step
         notes.append(DataNote(
             signal,
             f"{int(counts[crowded].sum())} samples averaged into {int(crowded.sum())} step(s) of {step_seconds:g} s "
-            f"(several samples per step), first at {series.index[np.argmax(crowded)].strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            f"(several samples per step), first at {rfc3339(series.index[np.argmax(crowded)])}",
             location,
         ))
     empty = np.ones(counts.size, dtype=bool)
@@ -126,7 +127,7 @@ def _grid_notes(series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step
         notes.append(DataNote(
             signal,
             f"{int(empty.sum())} missing step(s) in {runs} gap(s) left as NaN (not filled), "
-            f"first at {series.index[np.argmax(empty)].strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            f"first at {rfc3339(series.index[np.argmax(empty)])}",
             location,
         ))
     return notes
@@ -158,7 +159,7 @@ def _resolve_duplicates(
         note = DataNote(
             signal,
             f"{conflicting.size} timestamp(s) with different values; kept the last value of each, "
-            f"first at {_iso(conflicting[0])}",
+            f"first at {rfc3339_unix(conflicting[0])}",
             location,
         )
     return ts[keep], vs[keep], note
@@ -172,7 +173,7 @@ def _bin_means(ts: np.ndarray, vs: np.ndarray, step_seconds: float, location: st
     length = last - first + 1
     if length > MAX_POINTS:
         raise DataError(
-            f"the samples span {_iso(ts[0])} to {_iso(ts[-1])}: {length} points at a step of "
+            f"the samples span {rfc3339_unix(ts[0])} to {rfc3339_unix(ts[-1])}: {length} points at a step of "
             f"{step_seconds:g} s is more than {MAX_POINTS}; check the timestamps or the step",
             location=location,
         )
@@ -188,8 +189,3 @@ def _bin_means(ts: np.ndarray, vs: np.ndarray, step_seconds: float, location: st
         freq=pd.Timedelta(step_ns, unit="ns"),
     )
     return pd.Series(means.astype(np.float64), index=index, dtype=np.float64), counts, first
-
-
-def _iso(seconds: float) -> str:
-    """RFC 3339 UTC, whole seconds: ``2025-06-01T00:00:00Z``."""
-    return pd.Timestamp(float(seconds), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")

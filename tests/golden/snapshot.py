@@ -20,7 +20,7 @@ from benchmarks.scenario_shapes import make_scenarios
 from benchmarks.scenarios import build, evaluation_grid
 from detector.backtest import replay_findings
 from detector.config import load_config
-from detector.findings import iso_utc
+from detector.instants import iso_utc
 from detector.sources.export import ExportSource
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -277,6 +277,6 @@ def test_a_series_born_after_end_is_simply_absent_and_a_signal_with_nothing_befo
     (tmp_path / "x.json").write_text(body)
     data = ExportSource(tmp_path).fetch([Signal(name="x")], end=pd.Timestamp(T0 + 5 * HOUR, unit="s", tz="UTC"))
     assert list(data.of("x")) == [(("pod", "old"),)]
-    assert data.notes == []
+    assert data.notes == ()
     early = ExportSource(tmp_path).fetch([Signal(name="x")], end=pd.Timestamp(T0, unit="s", tz="UTC"))
     assert "no samples before" in str(early.errors["x"])

@@ -15,7 +15,7 @@ from detector.errors import DataError, NoSeries, SourceError
 from detector.evaluate import evaluate
 from detector.live_batches import PulledStoreBatches
 from detector.render import evaluation_to_json
-from detector.series import DataNote, SeriesSet
+from detector.series import DataNote, SeriesSet, SeriesSetDraft
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.prometheus_chunks import TimeRange
 from detector.sources.prometheus_intake import StorePull
@@ -66,7 +66,7 @@ def _pull() -> StorePull:
 
 def _fetched(store: HistoryStore, pull: StorePull) -> SeriesSet:
     """What ``PrometheusSource.fetch`` builds from the same store and pull (``_finish``, signal by signal)."""
-    result = SeriesSet(errors={}, notes=list(pull.planned))
+    result = SeriesSetDraft(notes=list(pull.planned))
     window = TimeRange(int((END - pd.Timedelta(days=60)).timestamp() * 1000), int(END.timestamp() * 1000) - 1)
     with store.open() as session:
         for signal in CONFIG.signals:
@@ -88,7 +88,7 @@ def _fetched(store: HistoryStore, pull: StorePull) -> SeriesSet:
                 continue
             result.series[name] = series
             result.notes.extend([*own, *notes])
-    return result
+    return result.frozen()
 
 
 def _paged(store: HistoryStore, pull: StorePull) -> PulledStoreBatches:

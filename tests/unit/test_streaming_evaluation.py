@@ -16,7 +16,7 @@ from detector.child_processes import map_bounded
 from detector.config import Config
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
-from detector.series import SeriesSet
+from detector.series import SeriesSet, SeriesSetDraft
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.export import ExportSource
 from detector.sources.export_batches import ExportBatches
@@ -58,11 +58,11 @@ def _config() -> Config:
 
 
 def _in_memory(raw: dict[str, list[RawSeries]], *, min_samples: int = 2) -> SeriesSet:
-    data = SeriesSet()
+    data = SeriesSetDraft()                 # a SeriesSet is read-only: fill a draft, then freeze it
     for name, series in raw.items():
         data.series[name], notes = assemble_signal(name, series, HOUR, origin=name, end=END, min_samples=min_samples)
         data.notes.extend(notes)
-    return data
+    return data.frozen()
 
 
 def _same(streamed: Evaluation, whole: Evaluation, *, notes: bool = True) -> None:

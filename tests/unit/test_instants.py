@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from detector.errors import UsageError
-from detector.timeparse import parse_datetime, parse_instant
+from detector.instants import parse_datetime, parse_instant
 
 UTC = timezone.utc
 
@@ -36,3 +36,33 @@ def test_parse_instant_is_the_same_time_as_a_utc_timestamp():
     stamp = parse_instant("2026-02-20T12:30:00+02:00", what="--at", error_type=UsageError)
     assert stamp == pd.Timestamp("2026-02-20T10:30:00Z")
     assert str(stamp.tz) == "UTC"
+
+
+def test_an_instant_is_written_as_rfc3339_in_utc_to_the_second():
+    from detector.instants import rfc3339
+
+    assert rfc3339(pd.Timestamp("2026-02-20T12:30:59.9+02:00")) == "2026-02-20T10:30:59Z"
+
+
+def test_a_missing_instant_is_written_as_none():
+    from detector.instants import iso_utc
+
+    assert iso_utc(None) is None
+    assert iso_utc(pd.NaT) is None
+
+
+def test_unix_seconds_and_epoch_days_become_utc_timestamps():
+    from detector.instants import DAY, from_day, from_unix, rfc3339_unix
+
+    assert from_unix(1771583400) == pd.Timestamp("2026-02-20T10:30:00Z")
+    assert from_day(1771583400 // DAY) == pd.Timestamp("2026-02-20T00:00:00Z")
+    assert rfc3339_unix(1771583400.5) == "2026-02-20T10:30:00Z"
+
+
+def test_a_naive_instant_is_read_as_utc_and_an_aware_one_converted():
+    from detector.instants import to_utc, unix_ms
+
+    assert to_utc(pd.Timestamp("2026-02-20 10:30")) == pd.Timestamp("2026-02-20T10:30:00Z")
+    assert str(to_utc(pd.Timestamp("2026-02-20T12:30:00+02:00")).tz) == "UTC"
+    assert to_utc(pd.Timestamp("2026-02-20T12:30:00+02:00")).hour == 10
+    assert unix_ms(pd.Timestamp("2026-02-20 10:30:00.0019")) == 1771583400001
