@@ -29,7 +29,6 @@ from benchmarks.memory_probe import MIB, MemoryProbe, PhaseCost
 from detector.config import Config
 from detector.environment import Environment
 from detector.http_client import build_session
-from detector.live_settings import PrometheusSettings
 from detector.self_metrics import SelfMetrics
 from detector.sinks.stdout import StdoutSink
 from detector.sources.prometheus import PrometheusSource
