@@ -59,11 +59,16 @@ def pvc_limits() -> KnownLimits:
 
 
 def live_run(config: Config, at: pd.Timestamp, *, stream: bool, source: PrometheusSource | None = None) -> tuple[RunOutcome, str]:
+    """The outcome, and the table followed by the own metrics (without the run's duration and the counters' creation times)."""
+    from prometheus_client import generate_latest
+
     table = io.StringIO()
     env = Environment(stdout=table, stderr=io.StringIO(), now=lambda: at, environ={})
-    outcome = run_once(config, env, source=source or build_source(config, env), sinks=[StdoutSink(table, "info")], metrics=SelfMetrics(),
+    metrics = SelfMetrics()
+    outcome = run_once(config, env, source=source or build_source(config, env), sinks=[StdoutSink(table, "info")], metrics=metrics,
                        at=at, limits=pvc_limits(), stream=stream)
-    return outcome, table.getvalue()
+    own = [line for line in generate_latest(metrics.registry).decode().splitlines() if "duration" not in line and "_created" not in line]
+    return outcome, table.getvalue() + "\n".join(own)
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +88,10 @@ def test_a_streamed_live_run_gives_the_json_of_the_in_memory_run(both_paths):
     assert evaluation_to_json(streamed.evaluation) == evaluation_to_json(fetched.evaluation)
 
 
-def test_a_streamed_live_run_prints_the_table_and_exits_as_the_in_memory_run(both_paths):
-    (fetched, fetched_table), (streamed, streamed_table) = both_paths
-    assert streamed_table == fetched_table and "disk" in streamed_table
+def test_a_streamed_live_run_prints_the_table_exposes_the_own_metrics_and_exits_as_the_in_memory_run(both_paths):
+    (fetched, fetched_output), (streamed, streamed_output) = both_paths
+    assert streamed_output == fetched_output
+    assert "slowburn_risk_severity{" in streamed_output and "disk" in streamed_output
     assert streamed.status == fetched.status
 
 
@@ -119,3 +125,16 @@ def test_a_streamed_live_run_never_reads_every_series_back_at_once(prometheus, s
     source.fetch = no_fetch  # type: ignore[method-assign]
     outcome, _ = live_run(config, at, stream=True, source=source)
     assert outcome.evaluation.series_evaluated > 10
+
+
+def test_a_streamed_live_run_writes_the_risk_report_of_the_in_memory_run(both_paths, prometheus, synthetic_history, tmp_path):
+    from detector.report.risk_file import write_and_confirm
+
+    (fetched, _), (streamed, _) = both_paths
+    config = streamed_config(tmp_path / "c.yaml", prometheus.url, tmp_path / "c.db", synthetic_history.last)
+    pages = []
+    for name, outcome in (("fetched", fetched), ("streamed", streamed)):
+        target = tmp_path / f"{name}.html"
+        write_and_confirm(str(target), outcome.evaluation, config, "slowburn.yaml", lambda: outcome.evaluation.at, io.StringIO())
+        pages.append(target.read_text())
+    assert pages[0] == pages[1] and "disk" in pages[0]
