@@ -138,3 +138,20 @@ def test_a_streamed_live_run_writes_the_risk_report_of_the_in_memory_run(both_pa
         write_and_confirm(str(target), outcome.evaluation, config, "slowburn.yaml", lambda: outcome.evaluation.at, io.StringIO())
         pages.append(target.read_text())
     assert pages[0] == pages[1] and "disk" in pages[0]
+
+
+def test_a_live_run_without_a_store_fetches_every_series_into_memory_as_before(prometheus, synthetic_history, tmp_path):
+    at = synthetic_history.last + pd.Timedelta(hours=1)
+    config = streamed_config(tmp_path / "c.yaml", prometheus.url, tmp_path / "c.db", synthetic_history.last).model_copy(update={"store": None})
+    source = build_source(config, Environment(environ={}))
+    fetched: list[int] = []
+    whole = source.fetch
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        fetched.append(1)
+        return whole(*args, **kwargs)
+
+    source.fetch = counted  # type: ignore[method-assign]
+    outcome, _ = live_run(config, at, stream=True, source=source)
+    assert fetched == [1] and outcome.evaluation.series_evaluated > 10
+    assert not (tmp_path / "c.db").exists()
