@@ -157,7 +157,7 @@ class PrometheusSource:
                 notes.extend([DataNote(plan.signal.name, holes, "store")] if holes is not None else [])
             pulled.append((plan, deadline))
 
-        self._run(signals, end, errors, planned, count)
+        self._run(signals, end, errors, planned, count, keep_windows=True)
         for plan, deadline in pulled:          # as ``fetch``: nothing stored in the window is absent, or too young
             self._absent_or_young(plan, end, deadline, errors, by_signal[plan.signal.name])
         own = {name: tuple(notes) for name, notes in by_signal.items()}
@@ -184,8 +184,9 @@ class PrometheusSource:
             notes.append(young)
 
     def _run(self, signals: Sequence[Signal], end: pd.Timestamp, errors: dict[str, Exception], notes: list[DataNote],
-             finish: Callable[[SignalPlan, Intake, StoreSession | None, Deadline | None], None]) -> None:
-        """Plan, pull chunk by chunk and hand each signal's ``Intake`` to ``finish``, in signal order."""
+             finish: Callable[[SignalPlan, Intake, StoreSession | None, Deadline | None], None], keep_windows: bool = False) -> None:
+        """Plan, pull chunk by chunk and hand each signal's ``Intake`` to ``finish``, in signal order; then prune the
+        store (``keep_windows``: not what the windows of this run hold, they are read afterwards)."""
         plans = [plan for plan in (plan_signal(signal, end, self.store, errors, notes) for signal in signals) if plan is not None]
         with self.store.open() if self.store is not None else nullcontext() as session:
             deadline = None
@@ -209,7 +210,10 @@ class PrometheusSource:
             finally:
                 deliveries.close()
             if session is not None:
-                session.prune(unix_ms(self.clock()))
+                now_ms = unix_ms(self.clock())
+                if keep_windows and plans and self.store is not None:   # read after this: keep what this run's windows need
+                    now_ms = min(now_ms, min(plan.window.start_ms for plan in plans) + round(self.store.retention * 1000))
+                session.prune(now_ms)
 
     def _finish(
         self,
