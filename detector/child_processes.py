@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-PRELOAD = ["detector.evaluate"]
+PRELOAD = ["detector.evaluate", "detector.freeze_heap"]
 """What every worker needs (numpy, pandas, scipy, the models): loaded by the forkserver before it forks."""
 
 AHEAD_PER_WORKER = 2
