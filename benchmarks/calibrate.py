@@ -20,8 +20,9 @@ import argparse
 import difflib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from benchmarks.calibrate_suites import SUITES, SweepSettings
 from benchmarks.realops_data import DEFAULT_DIR
@@ -108,9 +109,9 @@ def table(info: dict[str, Any], rows: list[dict[str, Any]], suites: list[str]) -
     cells = [[repr(row["value"])] + [get(row[suite]) for suite in suites for _, get in COLUMNS[suite]] for row in rows]
     widths = [max(len(title), *(len(c[i]) for c in cells)) for i, title in enumerate(titles)]
     lines = [f"{info['field']}: unit {info.get('unit', '?')}; default {info['default']!r}; origin: {info.get('origin', '?')}", "",
-             " | ".join(title.ljust(w) for title, w in zip(titles, widths)),
+             " | ".join(title.ljust(w) for title, w in zip(titles, widths, strict=True)),
              "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     lines += ["", "scen: seeded scenario suite (FA = false-alarm episodes on quiet series, per 100 series-years; flagged = at or before",
               "the incident; lead = median first-flag lead). repl: data/replicas replayed daily (causes flagged before their incident,",
               "lead, false-alarm episodes and per series-year, replica targets met). real: NAB series every 6 h (false alarms, windows flagged)."]

@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from benchmarks import realops
 from benchmarks.realops_data import DEFAULT_DIR, load_nab
@@ -85,7 +86,7 @@ def prepare_replicas(settings: SweepSettings) -> Measure:
         started = time.perf_counter()
         ours = detector_scores(replay(config, data, times, workers=settings.workers, policy=policy), times, incidents)
         seconds = time.perf_counter() - started
-        document = {"series": [s.to_dict() for s in ours], "baseline": [s.to_dict() for s in theirs],
+        document: dict[str, Any] = {"series": [s.to_dict() for s in ours], "baseline": [s.to_dict() for s in theirs],
                     "summary": {"slowburn": summarize_replay(ours), "predict_linear": summarize_replay(theirs)}}
         s = document["summary"]["slowburn"]
         met = targets(document, truth, seconds)

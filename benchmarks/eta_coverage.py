@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Iterable, NamedTuple, TextIO
+from collections.abc import Iterable
+from typing import Any, NamedTuple, TextIO
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.suite_cli import report, suite_parser
-
 from benchmarks.scenario_shapes import Scenario, make_scenarios
 from benchmarks.scenarios import SEED, build, evaluation_grid
+from benchmarks.suite_cli import report, suite_parser
 from detector.backtest import replay_findings
 from detector.config import Config
 from detector.durations import parse_duration
@@ -114,7 +114,7 @@ def summarize(forecasts: Iterable[Forecast]) -> dict[str, Any]:
     out["coverage"] = out["inside"]
     out["coverage_per_series"] = float(np.mean([np.mean(v) for v in per_series.values()])) if per_series else None
     out["median_width_days"] = float(np.median(widths)) if widths else None
-    out["median_relative_width"] = float(np.median([r.width_days / max(r.horizon_days, 1.0) for r in rows if r.upper is not None])) if widths else None
+    out["median_relative_width"] = float(np.median([r.width_days / max(r.horizon_days, 1.0) for r in rows if r.width_days is not None])) if widths else None
     out["unbounded"] = n - len(widths)
     out["claimed"] = sorted({r.claimed for r in rows})
     return out

@@ -35,7 +35,9 @@ import pandas as pd
 
 from benchmarks.fleet_store import fleet_config, numpy_floor, write_fleet_store
 from benchmarks.pipeline_speed import seeded_mix
-from benchmarks.process_usage import MiB, PssSampler, cpu_seconds as _cpu, peak_rss as _peak
+from benchmarks.process_usage import PssSampler
+from benchmarks.process_usage import cpu_seconds as _cpu
+from benchmarks.process_usage import peak_rss as _peak
 from detector.backtest import replay
 from detector.config import Config
 from detector.evaluate import evaluate

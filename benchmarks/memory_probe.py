@@ -66,7 +66,7 @@ class MemoryProbe:
         while not self._stop.wait(self.interval):
             self._peak = max(self._peak, rss_bytes())
 
-    def __enter__(self) -> "MemoryProbe":
+    def __enter__(self) -> MemoryProbe:
         self._before = self._peak = rss_bytes()
         self._started = (time.perf_counter(), time.process_time())
         self._thread.start()

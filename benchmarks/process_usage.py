@@ -61,7 +61,7 @@ class PssSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def __enter__(self) -> "PssSampler":
+    def __enter__(self) -> PssSampler:
         self._thread.start()
         return self
 

@@ -26,10 +26,10 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from benchmarks.suite_cli import report, suite_parser
-from benchmarks.scenario_shapes import Scenario, make_scenarios
 from benchmarks.scenario_scoring import MIN_HISTORY, score, summarize
+from benchmarks.scenario_shapes import Scenario, make_scenarios
 from benchmarks.scenarios import SEED, build, evaluation_grid, run_slowburn
+from benchmarks.suite_cli import report, suite_parser
 from detector.durations import parse_duration
 
 LOOKBACK = pd.Timedelta(days=180)
@@ -58,6 +58,7 @@ def prophet_walk(task: tuple[Scenario, list[pd.Timestamp]]) -> dict[str, Any]:
     sc, grid = task
     series = pd.Series(sc.values, index=sc.index.tz_localize(None))
     ceiling = pd.Series(sc.ceiling, index=series.index)
+    flags: list[bool]
     times, flags, fits, predicts, failures = [], [], [], [], 0
     onset = None if sc.onset is None else sc.onset.tz_convert(None)
     for at in grid:
@@ -121,7 +122,7 @@ def run(incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, worker
     prophet_seconds = time.perf_counter() - t0
     theirs = {w["name"]: (w["times"], w["flags"]) for w in walks}
     fits = np.array([f for w in walks for f in w["fit_seconds"]])
-    totals = np.array([f + p for w in walks for f, p in zip(w["fit_seconds"], w["predict_seconds"])])
+    totals = np.array([f + p for w in walks for f, p in zip(w["fit_seconds"], w["predict_seconds"], strict=True)])
     rows = {"slowburn": [score(sc, *ours[sc.name]) for sc in scenarios], "prophet": [score(sc, *theirs[sc.name]) for sc in scenarios]}
     for row in rows["prophet"]:
         row["sustained_lead_days"] = None        # not measured: Prophet stops at its first alarm

@@ -67,6 +67,7 @@ def run(policy: DetectionPolicy = DEFAULT_POLICY, workers: int = 2, directory: P
     times = sorted({t for ts in per_series.values() for t in ts})
     print(f"realops: {len(series)} series, {len(times)} evaluation times every {every / 3600:g} h, workers={workers}", file=log)
     replayed: Replayed = replay_findings(config, data, times, workers=workers, policy=policy)
+    findings: list[dict[str, Any]]
     rows, findings = [], []
     for s in series:
         at, by_time = per_series[s.key], replayed.get(s.key, {})
@@ -75,7 +76,7 @@ def run(policy: DetectionPolicy = DEFAULT_POLICY, workers: int = 2, directory: P
         found = finding_rows(s.name, by_time, at, s.windows)
         findings.extend({"family": s.family.folder, **row} for row in found)
         if plots is not None:
-            from benchmarks.realops_plots import plot_series   # matplotlib only when plots are asked for
+            from benchmarks.realops_plots import plot_series  # matplotlib only when plots are asked for
 
             marks = [(pd.Timestamp(r["time"]), r["false_alarm"], f"{r['kind']} {r['severity']}") for r in found]
             plot_series(s, at, list(by_time), marks, Path(plots) / f"{s.family.folder}_{s.name}.png")

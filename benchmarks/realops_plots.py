@@ -9,8 +9,8 @@ few samples per day). Uses matplotlib's Agg backend (no display needed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
@@ -35,8 +35,8 @@ def plot_series(series: RealSeries, times: Sequence[pd.Timestamp], analysed: Seq
                 label=f"value ({series.family.step / 60:g} min bins)")
         for number, window in enumerate(series.windows):
             lo, hi = extended(window)
-            ax.axvspan(window[0], window[1], color="orange", alpha=0.35, lw=0, label="labeled window" if number == 0 else None)
-            ax.axvspan(window[1], hi, color="orange", alpha=0.12, lw=0, label="window + its length" if number == 0 else None)
+            ax.axvspan(window[0], window[1], color="orange", alpha=0.35, lw=0, label="labeled window" if number == 0 else None)  # type: ignore[arg-type]  # matplotlib's stub says float; its date converter takes a Timestamp
+            ax.axvspan(window[1], hi, color="orange", alpha=0.12, lw=0, label="window + its length" if number == 0 else None)  # type: ignore[arg-type]  # matplotlib's stub says float; its date converter takes a Timestamp
         finite = values.to_numpy()[np.isfinite(values.to_numpy())]
         top = float(np.nanmax(finite)) if finite.size else 1.0
         bottom = float(np.nanmin(finite)) if finite.size else 0.0
@@ -45,11 +45,11 @@ def plot_series(series: RealSeries, times: Sequence[pd.Timestamp], analysed: Seq
         for subset, colour, text in (([t for t in times if t in done], "dimgrey", "evaluation"),
                                      ([t for t in times if t not in done], "#cccccc", "evaluation, not analysed")):
             if subset:
-                ax.plot(subset, [bottom - 0.04 * pad] * len(subset), "|", color=colour, ms=4, label=text)
+                ax.plot(subset, [bottom - 0.04 * pad] * len(subset), "|", color=colour, ms=4, label=text)  # type: ignore[arg-type]  # date converter, as above
         for false_alarm, colour, text in ((True, "red", "flag: false alarm"), (False, "green", "flag: inside window")):
             at = [t for t, f, _ in flags if f == false_alarm]
             if at:
-                ax.plot(at, [top + 0.05 * pad] * len(at), "v", color=colour, ms=7, label=text)
+                ax.plot(at, [top + 0.05 * pad] * len(at), "v", color=colour, ms=7, label=text)  # type: ignore[arg-type]  # date converter, as above
         kinds = sorted({k for _, _, k in flags})
         title = f"{series.family.folder}/{series.name}: {len(flags)} flagged evaluations"
         ax.set_title(title + (f" ({', '.join(kinds)})" if kinds else ""), fontsize=10)

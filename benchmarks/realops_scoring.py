@@ -16,8 +16,9 @@ Rules (the same for every series):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -79,7 +80,7 @@ def score_series(times: Sequence[pd.Timestamp], by_time: Mapping[pd.Timestamp, t
     flagged = flags_of(times, by_time)
     episodes = alert_episodes(times, flagged)
     false = [e for e in episodes if not inside_any(e.start, windows)]
-    flag_times = [t for t, f in zip(times, flagged) if f]
+    flag_times = [t for t, f in zip(times, flagged, strict=True) if f]
     analysed = sum(1 for t in times if t in by_time)
     first, last = (times[0], times[-1]) if len(times) else (None, None)
     evaluable = [w for w in windows if first is not None and extended(w)[0] <= last and extended(w)[1] >= first]

@@ -28,6 +28,8 @@ def score(sc: Scenario, at: np.ndarray, flagged: np.ndarray) -> dict[str, Any]:
         out["episodes"] = count_episodes(flagged)
         out["exposure_days"] = float((END.to_datetime64() - span0) / np.timedelta64(1, "D"))
         return out
+    if sc.onset is None:
+        raise ValueError(f"scenario {sc.name}: an incident without an onset")   # the generator sets both or neither
     incident = sc.incident.to_datetime64()
     before = flagged & (at <= incident)
     out["lead_days"] = _days(incident - at[np.argmax(before)]) if before.any() else None

@@ -9,8 +9,8 @@ is drawn per series (1 to 1e11), the ceiling being that scale.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -17,14 +17,15 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.suite_cli import report, suite_parser
 from benchmarks.scenario_scoring import MIN_HISTORY, by_shape, score, summarize, targets
 from benchmarks.scenario_shapes import END, Scenario, make_scenarios
+from benchmarks.suite_cli import report, suite_parser
 from benchmarks.zscore_rule import hold_for, zscore_firing
 from detector.backtest import replay
 from detector.baseline import predict_linear_firing
@@ -142,11 +143,12 @@ def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float =
     times = evaluation_grid(scenarios, every)
     print(f"scenarios: {incidents} incident + {quiet} quiet series generated in {time.perf_counter() - t0:.1f} s; "
           f"{len(times)} evaluation times, workers={workers}", file=log)
-    flags = {"slowburn": run_slowburn(config, data, keys, times, workers, _progress(len(times), log))}
+    slowburn = run_slowburn(config, data, keys, times, workers, _progress(len(times), log))
+    flags: dict[str, tuple[Flags, float, float]] = {"slowburn": slowburn[:3]}
     for name in RULES:
         flags[name] = run_rule(name, scenarios)
     rows = {m: [score(sc, *flags[m][0][sc.name]) for sc in scenarios] for m in METHODS}
-    first_flags = flags["slowburn"][3]
+    first_flags = slowburn[3]
     for row in rows["slowburn"]:
         if row["name"] in first_flags:
             row["first_flag"] = first_flags[row["name"]]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 def suite_parser(description: str, seed: int, quiet: int, quiet_help: str = "quiet controls") -> argparse.ArgumentParser:

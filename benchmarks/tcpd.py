@@ -49,7 +49,7 @@ DAY_SECONDS = 86400
 class Segmenter(Protocol):
     breakpoints_: Any
 
-    def fit(self, y: np.ndarray) -> "Segmenter": ...
+    def fit(self, y: np.ndarray) -> Segmenter: ...
 
 
 class TcpdSeries(NamedTuple):

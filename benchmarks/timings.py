@@ -28,8 +28,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +56,7 @@ def startup() -> list[tuple[str, float, str]]:
     rows = []
     for name, argv in cases.items():
         command = [sys.executable, "-m", "detector", *argv] if argv else [sys.executable, "-c", "import pandas, scipy.stats"]
-        best = min(_seconds(lambda: subprocess.run(command, cwd=ROOT, capture_output=True, timeout=120)) for _ in range(3))
+        best = min(_seconds(partial(subprocess.run, command, cwd=ROOT, capture_output=True, timeout=120)) for _ in range(3))
         rows.append((name, best, "< 1 s" if argv else ""))
     return rows
 

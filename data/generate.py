@@ -14,12 +14,11 @@ import argparse
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
-
 import replica_controls as controls
 import replica_shapes as shapes
 from replica_shapes import Grid, Shape, seconds
@@ -93,7 +92,7 @@ def add_quirks(rng: np.random.Generator, series: list[Shape], g: Grid) -> None:
 
 def rows_of(shape: Shape, g: Grid) -> list[tuple[int, str]]:
     keep = ~shape.missing
-    return [(int(t), format_value(v, shape.digits)) for t, v in zip(g.seconds[keep], shape.values[keep])]
+    return [(int(t), format_value(v, shape.digits)) for t, v in zip(g.seconds[keep], shape.values[keep], strict=True)]
 
 
 def write_json(path: Path, series: list[Shape], g: Grid) -> None:

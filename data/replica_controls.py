@@ -7,7 +7,6 @@ Ceilings (in ``config/replicas.yaml``) are listed in ``CEILINGS``; units as in e
 from __future__ import annotations
 
 import numpy as np
-
 from replica_shapes import GIB, Grid, Shape, ar1, daily, lognoise, seconds, spikes, weekly
 
 SHIFT_DOWN = "2025-11-01T00:00:00Z"
@@ -72,10 +71,10 @@ def gappy_surge(rng: np.random.Generator, g: Grid) -> list[Shape]:
     chosen = rng.choice(np.arange(10, days - 10), size=8, replace=False)
     surge_days, gap_days = chosen[:3], chosen[3:]
     bump = np.sin(np.pi * (np.arange(24) + 0.5) / 24.0)
-    for day, factor in zip(surge_days, (1.6, 2.0, 3.0)):
+    for day, factor in zip(surge_days, (1.6, 2.0, 3.0), strict=True):
         value[day * 24: day * 24 + 24] *= 1.0 + (factor - 1.0) * bump
     missing = np.zeros(g.n, dtype=bool)
-    for day, hours in zip(gap_days, (6, 12, 20, 30, 48)):
+    for day, hours in zip(gap_days, (6, 12, 20, 30, 48), strict=True):
         first = day * 24 + int(rng.integers(0, 24))
         missing[first: first + hours] = True
     return [Shape("control_gappy_surge_rps", {"service": "api"}, value, missing=missing)]

@@ -16,17 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models._validation import InsufficientData
-from models.analysis import SeriesAnalysis
-from models.evidence import EvidenceSpec
-from models.pipeline import SeriesAnalyzer
-
 from detector.assess import assess
 from detector.config import Signal
 from detector.findings import Finding
 from detector.policy.gates import Verdict
 from detector.policy.thresholds import DetectionPolicy
 from detector.series import SeriesKey
+from models._validation import InsufficientData
+from models.analysis import SeriesAnalysis
+from models.evidence import EvidenceSpec
+from models.pipeline import SeriesAnalyzer
+
 
 @dataclass(frozen=True)
 class Assessed:
@@ -88,7 +88,7 @@ def analyze_chunk(chunk: AnalysisChunk) -> list[tuple[SeriesKey, Outcome]]:
     """Run the model on every series of ``chunk``, in order."""
     p = chunk.params
     out: list[tuple[SeriesKey, Outcome]] = []
-    for key, values, start, ceiling in zip(chunk.keys, chunk.values, chunk.starts, chunk.ceilings):
+    for key, values, start, ceiling in zip(chunk.keys, chunk.values, chunk.starts, chunk.ceilings, strict=False):
         analyzer = SeriesAnalyzer(p.seasonality, p.min_regime_days, p.penalty, p.confidence, p.drift_window_days, p.evidence)
         try:
             analyzer.fit(values, float(start), p.step, censor_at=p.censor_at, ceiling=None if np.isnan(ceiling) else float(ceiling),

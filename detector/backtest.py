@@ -7,19 +7,21 @@ first flag, which is what the scoring and the report need.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import cast
 
 import pandas as pd
 
 from detector.config import Config
-from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from detector.evaluate import evaluate
 from detector.findings import Finding, Severity
+from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from detector.series import SeriesKey, SeriesSet
+from models.analysis import SeriesAnalysis
 
-_WORKER_STATE: dict[str, object] = {}
+_WORKER_STATE: dict[str, tuple[Config, SeriesSet, DetectionPolicy]] = {}   # "inputs": set in each worker by _init_worker
 
 MAX_EVALUATIONS = 10_000
 """The most evaluation times one replay may have (10,000: a daily replay of 27 years, an hourly
@@ -33,10 +35,10 @@ class SeriesTimeline:
     key: SeriesKey
     ranks: dict[pd.Timestamp, int] = field(default_factory=dict)          # evaluation time -> max severity rank
     first_flag: Finding | None = None                                     # first finding of warning or worse
-    first_flag_analysis: object | None = None
+    first_flag_analysis: SeriesAnalysis | None = None
     first_critical: Finding | None = None
     last_findings: tuple[Finding, ...] = ()
-    last_analysis: object | None = None
+    last_analysis: SeriesAnalysis | None = None
 
 
 def evaluation_times(data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> list[pd.Timestamp]:
@@ -54,7 +56,8 @@ def evaluation_count(data: SeriesSet, config: Config, every: float, start: pd.Ti
 
 
 def _span(data: SeriesSet, config: Config, start: pd.Timestamp | None, end: pd.Timestamp | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    firsts = [s.first_valid_index() for by in data.series.values() for s in by.values() if s.first_valid_index() is not None]
+    firsts = [cast(pd.Timestamp, s.first_valid_index())       # a label of a series' DatetimeIndex
+              for by in data.series.values() for s in by.values() if s.first_valid_index() is not None]
     if not firsts or data.end is None:
         return None
     first = min(firsts) + pd.Timedelta(seconds=min(s.model.min_history for s in config.signals))
@@ -79,14 +82,14 @@ def replay(
     merged: dict[SeriesKey, SeriesTimeline] = {}
     if workers <= 1 or len(chunks) < 2:
         results: Iterable[dict[SeriesKey, SeriesTimeline]] = (_replay_chunk(config, data, chunk, policy) for chunk in chunks)
-        for chunk, result in zip(chunks, results):
+        for chunk, result in zip(chunks, results, strict=False):
             _merge(merged, result)
             done += len(chunk)
             if progress:
                 progress(done, len(times))
         return merged
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data, policy)) as pool:
-        for chunk, result in zip(chunks, pool.map(_replay_chunk_in_worker, chunks)):
+        for chunk, result in zip(chunks, pool.map(_replay_chunk_in_worker, chunks), strict=False):
             _merge(merged, result)
             done += len(chunk)
             if progress:
@@ -110,7 +113,8 @@ def replay_findings(config: Config, data: SeriesSet, times: list[pd.Timestamp], 
 
 
 def _findings_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
-    return _findings_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk, _WORKER_STATE["policy"])  # type: ignore[arg-type]
+    config, data, policy = _WORKER_STATE["inputs"]
+    return _findings_chunk(config, data, chunk, policy)
 
 
 def _findings_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
@@ -131,13 +135,12 @@ def _merge_findings(merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ..
 
 
 def _init_worker(config: Config, data: SeriesSet, policy: DetectionPolicy = DEFAULT_POLICY) -> None:
-    _WORKER_STATE["config"] = config
-    _WORKER_STATE["data"] = data
-    _WORKER_STATE["policy"] = policy
+    _WORKER_STATE["inputs"] = (config, data, policy)
 
 
 def _replay_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, SeriesTimeline]:
-    return _replay_chunk(_WORKER_STATE["config"], _WORKER_STATE["data"], chunk, _WORKER_STATE["policy"])  # type: ignore[arg-type]
+    config, data, policy = _WORKER_STATE["inputs"]
+    return _replay_chunk(config, data, chunk, policy)
 
 
 def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy = DEFAULT_POLICY) -> dict[SeriesKey, SeriesTimeline]:

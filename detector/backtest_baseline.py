@@ -35,7 +35,7 @@ def _ceiling(config: Config, data: SeriesSet, name: str, labels: tuple) -> pd.Se
     signal = config.signal(name)
     other = signal.ceiling_signal
     if other is None:
-        return float(signal.ceiling)  # type: ignore[arg-type]
+        return float(signal.ceiling)  # type: ignore[arg-type]  # apply_limits made every limit ceiling a signal one: a number here
     candidates = data.of(other)
     if labels in candidates:
         return candidates[labels]

@@ -7,6 +7,8 @@ fires when the projection is past the ceiling for ``for_`` (mixin: 1 h) in a row
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -35,7 +37,7 @@ def predict_linear_firing(
     step = (series.index[1] - series.index[0]).total_seconds()
     k = max(2, int(round(window / step)))
     y = series.to_numpy(dtype=float)
-    t = series.index.as_unit("s").asi8.astype(float)
+    t = cast(pd.DatetimeIndex, series.index).as_unit("s").asi8.astype(float)   # a time series: its index is a DatetimeIndex
     t = t - t[0]
     finite = np.isfinite(y)
     w = finite.astype(float)

@@ -10,13 +10,15 @@ stop, and on the way out it ends every descendant it has.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 PRELOAD = ["detector.evaluate", "detector.freeze_heap"]
 """What every worker needs (numpy, pandas, scipy, the models): loaded by the forkserver before it forks."""
@@ -88,10 +90,8 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
     me = os.getpid()
     pids = [*(getattr(pool, "_processes", None) or {}), *(pid for pid in descendants(me) if _parent(pid) != me)]
     for pid in dict.fromkeys(pids):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def _parent(pid: int, proc: Path = Path("/proc")) -> int | None:
@@ -141,8 +141,6 @@ def end_children(pool: ProcessPoolExecutor | None = None) -> int:
         except (ProcessLookupError, PermissionError):
             pass
     for pid in pids:
-        try:
+        with contextlib.suppress(ChildProcessError):   # a grandchild: its parent (or init) reaps it
             os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass                                  # a grandchild: its parent (or init) reaps it
     return killed

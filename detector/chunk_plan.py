@@ -10,8 +10,8 @@ pulls chunks as workers free up, so only the chunks in flight hold samples.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -151,7 +151,7 @@ class ChunkPlanner:
         if signal.ceiling is None:
             return None
         if not isinstance(signal.ceiling_signal, str):
-            return float(signal.ceiling)  # type: ignore[arg-type]
+            return float(signal.ceiling)  # type: ignore[arg-type]  # apply_limits made every limit ceiling a signal one: a number here
         candidates = self._ceiling_map(signal, earliest)[0]
         if labels in candidates:
             value = candidates[labels]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from types import ModuleType
-from typing import IO, NoReturn, Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from detector import __version__
 from detector.commands import backtest, explain, limits, run, serve
 from detector.environment import Environment
 from detector.errors import ExitStatus, SlowburnError
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite  # what argparse's own _print_message takes
 
 COMMANDS: dict[str, ModuleType] = {"run": run, "backtest": backtest, "serve": serve, "explain": explain, "limits": limits}
 """Each command module has HELP, ``add_arguments(parser)`` and ``execute(args, env) -> ExitStatus``."""
@@ -25,7 +29,7 @@ def build_parser(env: Environment | None = None) -> argparse.ArgumentParser:
         def error(self, message: str) -> NoReturn:  # one line, exit 2, like every other user error
             self.exit(ExitStatus.USAGE, f"slowburn: error: {message} (see --help)\n")
 
-        def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
             if message:
                 (out if file is sys.stdout else err).write(message)
 

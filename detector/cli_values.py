@@ -21,7 +21,7 @@ def workers(text: str) -> int:
 def instant(text: str) -> str:
     """An RFC 3339 time or unix seconds (not empty)."""
     from detector.errors import UsageError
-    from detector.instants import parse_datetime   # the standard library only: a bad value never waits for pandas
+    from detector.instants import parse_datetime  # the standard library only: a bad value never waits for pandas
 
     if not text.strip():
         raise argparse.ArgumentTypeError("expected an RFC 3339 time such as 2026-02-20T10:30:00Z or unix seconds, got an empty value")

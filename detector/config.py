@@ -7,8 +7,9 @@ and what was expected. Loading never touches anything but the given file.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -18,11 +19,17 @@ from detector.errors import ConfigError
 from detector.executor_settings import ExecutorSettings
 from detector.frozen import FrozenMap
 from detector.instants import DAY, HOUR
+from detector.live_settings import (
+    AlertmanagerSettings,
+    PrometheusSettings,
+    PushgatewaySettings,
+    ReadOnlyStrMap,
+    ScheduleSettings,
+    StoreSettings,
+)
 from detector.policy.thresholds import DEFAULT_POLICY
-from detector.live_settings import AlertmanagerSettings, PrometheusSettings, PushgatewaySettings, ReadOnlyStrMap, ScheduleSettings, StoreSettings
 from detector.severity_names import SeverityName
 from detector.yaml_locations import load_yaml_file
-
 
 
 def _duration(value: Any) -> float:
@@ -123,7 +130,7 @@ class Signal(_Frozen):
         return value
 
     @model_validator(mode="after")
-    def _windows_fit(self) -> "Signal":
+    def _windows_fit(self) -> Signal:
         """A step must fit in the lookback, and the lookback must hold ``model.min_history``."""
         if self.step > self.lookback:
             raise ValueError(f"lookback: expected at least one step ({format_duration(self.step)}), got {format_duration(self.lookback)}")
@@ -158,7 +165,7 @@ class Config(_Frozen):
     executor: ExecutorSettings = ExecutorSettings()
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> "Config":
+    def _references_resolve(self) -> Config:
         names = [s.name for s in self.signals]
         if not names:
             raise ValueError("expected at least one signal")

@@ -14,13 +14,15 @@ more often than the scheduler's ``allowed-failures``), when the cluster had no w
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from detector.errors import WorkLost
 from detector.executor import LostChunk
@@ -127,10 +129,8 @@ class DaskExecutor:
     def _give_up(self, futures: list[Future | None], results: dict[int, R | LostChunk], untaken: Iterator[T], reason: str) -> None:
         """Every chunk not computed, on the cluster or not taken yet, is lost with ``reason`` (its series reported, not dropped)."""
         pending = [future for index, future in enumerate(futures) if index not in results and future is not None]
-        try:
+        with contextlib.suppress(OSError, TimeoutError):   # the scheduler is gone: nothing left to cancel
             self.client.cancel(pending)
-        except (OSError, TimeoutError):
-            pass                                         # the scheduler is gone: nothing left to cancel
         for _ in untaken:
             futures.append(None)
         for index in range(len(futures)):
@@ -142,7 +142,7 @@ def dask_executor(settings: DaskSettings, location: str) -> Iterator[DaskExecuto
     """A ``DaskExecutor`` on the scheduler of ``settings``, closed afterwards. ``WorkLost`` (exit 10,
     one line naming ``location``) when the scheduler does not answer within ``connect_timeout`` or
     has no worker within ``worker_wait``."""
-    from distributed import Client                      # first: importing it sets its loggers' levels
+    from distributed import Client  # first: importing it sets its loggers' levels
 
     with _quiet_logs():
         address = settings.scheduler
@@ -159,10 +159,8 @@ def dask_executor(settings: DaskSettings, location: str) -> Iterator[DaskExecuto
                                location=location) from None
             yield DaskExecutor(client, sum(client.nthreads().values()), settings)
         finally:
-            try:
+            with contextlib.suppress(OSError, TimeoutError):   # the scheduler is gone already
                 client.close(timeout=settings.connect_timeout)
-            except (OSError, TimeoutError):
-                pass                                 # the scheduler is gone already
 
 
 @contextmanager
@@ -175,5 +173,5 @@ def _quiet_logs() -> Iterator[None]:
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=False):
             logger.setLevel(level)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from detector.config import Signal
 from detector.findings import DriverLink
 from detector.instants import from_day, from_unix
-from detector.series import SeriesKey
 from detector.policy.thresholds import Drivers
+from detector.series import SeriesKey
 from models.analysis import SeriesAnalysis
 from models.drivers import link_driver
-
-import numpy as np
 
 
 def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()) -> DriverLink | None:

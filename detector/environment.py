@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
 def _utc_now() -> pd.Timestamp:
-    import pandas as pd   # imported when a command first asks the time, not at startup (fast --help)
+    import pandas as pd  # imported when a command first asks the time, not at startup (fast --help)
 
     return pd.Timestamp.now(tz="UTC")
 

@@ -6,8 +6,8 @@ catches broad exceptions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
-from typing import Mapping
 
 
 class ExitStatus(IntEnum):

@@ -9,7 +9,7 @@ in the parent from the analyses alone.
 from __future__ import annotations
 
 import itertools
-from typing import Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
@@ -18,10 +18,10 @@ from detector.analysis_chunks import Assessed, Outcome, analyze_chunk
 from detector.assess import assess, stopped_reporting
 from detector.chunk_plan import READ_PAGE, ChunkPlanner, evidence_spec
 from detector.config import Config
-from detector.coverage import SeriesStatus, SignalStatus, YoungSignal, signal_status, SKIP_WORDS
+from detector.coverage import SKIP_WORDS, SeriesStatus, SignalStatus, YoungSignal, signal_status
 from detector.drivers import best_driver, shift_driver
-from detector.evaluation import Evaluation
 from detector.errors import NoSeries, WorkLost
+from detector.evaluation import Evaluation
 from detector.executor import ChunkExecutor, LostChunk, OneShotPool, SerialExecutor, local_executor
 from detector.findings import Finding, iso_utc
 from detector.limits.ceiling_batches import with_limit_ceilings

@@ -3,9 +3,10 @@ without either the models run in the local process pool (``workers`` processes).
 
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import ContextManager, Iterator, TextIO
+from typing import TextIO
 
 from detector.config import Config
 from detector.dask_address import LOCAL, parse_dask_address
@@ -23,7 +24,7 @@ class ExecutorChoice:
     dask: DaskSettings | None
     location: str
 
-    def open(self, local: ChunkExecutor) -> ContextManager[ChunkExecutor]:
+    def open(self, local: ChunkExecutor) -> AbstractContextManager[ChunkExecutor]:
         """The executor for one evaluation: ``local`` unless a Dask cluster was chosen."""
         if self.dask is None:
             return nullcontext(local)
@@ -50,7 +51,7 @@ def note_unused_workers(workers_flag: int | None, choice: ExecutorChoice, stream
 
 @contextmanager
 def _dask(settings: DaskSettings, location: str) -> Iterator[ChunkExecutor]:
-    from detector.dask_executor import dask_executor   # distributed is imported only when a cluster is used
+    from detector.dask_executor import dask_executor  # distributed is imported only when a cluster is used
 
     with dask_executor(settings, location) as executor:
         yield executor

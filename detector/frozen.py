@@ -7,7 +7,8 @@ standard library (the config uses it before pandas is imported).
 
 from __future__ import annotations
 
-from typing import Any, ItemsView, Iterator, KeysView, Mapping, TypeVar, ValuesView, overload
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+from typing import Any, TypeVar, overload
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -7,8 +7,8 @@ Secrets are read here from files or environment variables and live only inside t
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import requests
 

@@ -33,8 +33,8 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
     """Read and check the incidents file; every entry must name a configured signal."""
     path = Path(path)
     document, locate = load_yaml_file(path, IncidentsError)
-    from detector.series import SeriesKey, labels_of
     from detector.instants import parse_instant
+    from detector.series import SeriesKey, labels_of
     if document is None:
         raise IncidentsError("empty file; expected a list of {signal, labels, at}", location=str(path))
     prefix: tuple[str, ...] = ()

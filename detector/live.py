@@ -10,23 +10,32 @@ undelivered alerts are kept for the next run), PARTIAL (some signals failed), OK
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from detector.config import Config
-from detector.environment import Environment
-from detector.errors import LIMITS_KEY, ConfigError, ExitStatus, SlowburnError, UsageError, WorkLost, status_for_failures
-from detector.schedule import check_live_config, resend_ttl, run_deadline
 from detector.coverage import SignalStatus
+from detector.environment import Environment
+from detector.errors import (
+    LIMITS_KEY,
+    ConfigError,
+    ExitStatus,
+    SlowburnError,
+    UsageError,
+    WorkLost,
+    status_for_failures,
+)
 from detector.evaluate import evaluate
 from detector.evaluation import Evaluation
 from detector.executor import local_executor
 from detector.http_client import build_session
 from detector.instants import HOUR, iso_utc
+from detector.schedule import check_live_config, resend_ttl, run_deadline
 from detector.self_metrics import SelfMetrics
 from detector.series import SeriesSet
 from detector.series_batches import SeriesBatches
@@ -131,7 +140,7 @@ def check_not_ahead(at: pd.Timestamp, now: pd.Timestamp, config: Config) -> None
                          "there yet and every series would look stopped")
 
 
-def live_limits(config: Config, manifests: str | None) -> "KnownLimits | None":
+def live_limits(config: Config, manifests: str | None) -> KnownLimits | None:
     """The latent limits a live run reads (``--manifests`` and/or ``kubernetes:``), None when it asks for none."""
     if not manifests and config.kubernetes is None:
         return None
@@ -143,7 +152,7 @@ def live_limits(config: Config, manifests: str | None) -> "KnownLimits | None":
 def run_once(
     config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
     pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-    limits: "KnownLimits | None" = None, executor: "ExecutorChoice | None" = None, stream: bool = True,
+    limits: KnownLimits | None = None, executor: ExecutorChoice | None = None, stream: bool = True,
 ) -> RunOutcome:
     """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source
     or sink and never prints: what happened is in the ``RunOutcome`` (``outcome_lines`` words it).
@@ -189,8 +198,8 @@ def run_once(
                       evaluated=evaluated, run_error=run_error)
 
 
-def _fetch_and_evaluate(config: Config, source: Source, at: pd.Timestamp, limits: "KnownLimits | None", workers: int,
-                        pool: ProcessPoolExecutor | None, executor: "ExecutorChoice | None", stream: bool) -> Evaluation:
+def _fetch_and_evaluate(config: Config, source: Source, at: pd.Timestamp, limits: KnownLimits | None, workers: int,
+                        pool: ProcessPoolExecutor | None, executor: ExecutorChoice | None, stream: bool) -> Evaluation:
     """With a store (and ``stream``): pull into it, then evaluate its pages; else fetch every series, then evaluate."""
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import KnownLimits, with_configuration_findings
@@ -205,7 +214,7 @@ def _fetch_and_evaluate(config: Config, source: Source, at: pd.Timestamp, limits
 
 
 def _evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, workers: int, pool: ProcessPoolExecutor | None,
-              executor: "ExecutorChoice | None", limits: "LimitSet | None" = None) -> Evaluation:
+              executor: ExecutorChoice | None, limits: LimitSet | None = None) -> Evaluation:
     local = local_executor(workers, pool)
     if executor is None:
         return evaluate(config, data, at, executor=local, limits=limits)

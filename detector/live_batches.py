@@ -12,7 +12,8 @@ notes in the place ``fetch`` gives them (before its series' repairs), and the sa
 from __future__ import annotations
 
 import itertools
-from typing import Iterator, Mapping, Sequence, overload
+from collections.abc import Iterator, Mapping, Sequence
+from typing import overload
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ def streams(source: object) -> bool:
     return isinstance(source, PrometheusSource) and source.store is not None
 
 
-def pulled_batches(source: PrometheusSource, signals: Sequence[Signal], end: pd.Timestamp) -> "PulledStoreBatches":
+def pulled_batches(source: PrometheusSource, signals: Sequence[Signal], end: pd.Timestamp) -> PulledStoreBatches:
     """Pull ``signals`` into ``source``'s store as of ``end``; the store to read in pages. Raises as ``pull_into_store``."""
     if source.store is None:
         raise ValueError("a streamed live run needs a store")

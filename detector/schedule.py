@@ -22,7 +22,7 @@ MIN_TTL = HOUR
 DEFAULT_RUN_DEADLINE = 900.0
 
 
-def check_live_config(config: Config, config_path: str) -> "CronTrigger":
+def check_live_config(config: Config, config_path: str) -> CronTrigger:
     """What the live path needs beyond the schema: a Prometheus and a valid cron line (its trigger)."""
     require_prometheus(config, config_path)
     trigger = cron_trigger(config.schedule.cron, location=f"{config_path}: schedule.cron")
@@ -63,7 +63,7 @@ def cron_interval(cron: str) -> float:
     return longest
 
 
-def cron_trigger(cron: str, location: str = "schedule.cron") -> "CronTrigger":
+def cron_trigger(cron: str, location: str = "schedule.cron") -> CronTrigger:
     """A UTC CronTrigger from a 5-field crontab line; ``ConfigError`` at ``location`` if invalid."""
     from apscheduler.triggers.cron import CronTrigger
 

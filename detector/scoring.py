@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detector.instants import DAY, iso_utc
 from detector.incidents import Incident, incident_for
+from detector.instants import DAY, iso_utc
 from detector.series import SeriesKey
 
 YEAR_DAYS = 365.25
@@ -119,7 +119,7 @@ def count_episodes(flags: np.ndarray) -> int:
 def _first_true(flags: pd.Series | None) -> pd.Timestamp | None:
     if flags is None or not flags.any():
         return None
-    return flags.index[np.argmax(flags.to_numpy())]
+    return flags.index[int(np.argmax(flags.to_numpy()))]
 
 
 def summarize(scores: list[SeriesScore]) -> dict[str, Any]:

@@ -25,8 +25,8 @@ as they were when a run fails entirely, so a Prometheus outage does not blank th
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 import pandas as pd
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -37,7 +37,6 @@ from detector.findings import Severity
 from detector.instants import DAY
 from detector.series import Labels, SeriesKey, escape_label_value
 from detector.sinks.base import DeliveryReport
-
 
 RESERVED = frozenset({"signal", "series", "kind", "job", "instance"})
 
@@ -62,7 +61,7 @@ class RiskSnapshot:
     last_success: float | None = None                           # unix seconds
 
     @classmethod
-    def of(cls, evaluation: Evaluation, finished_at: pd.Timestamp) -> "RiskSnapshot":
+    def of(cls, evaluation: Evaluation, finished_at: pd.Timestamp) -> RiskSnapshot:
         eta: dict[SeriesKey, float] = {}
         for finding in evaluation.findings:
             if finding.eta is not None and finding.key not in eta:

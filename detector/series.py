@@ -8,8 +8,8 @@ read-only once made: a source fills a ``SeriesSetDraft`` and returns ``draft.fro
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
 
 import pandas as pd
 
@@ -79,7 +79,7 @@ class SeriesSet:
             for labels in by_labels:
                 yield SeriesKey(signal, labels)
 
-    def before(self, at: pd.Timestamp) -> "SeriesSet":
+    def before(self, at: pd.Timestamp) -> SeriesSet:
         """The same set with every sample at or after ``at`` removed (no look-ahead)."""
         cut = {
             name: {labels: s.loc[s.index < at] for labels, s in by_labels.items()}

@@ -12,8 +12,9 @@ one keeps working), ``sources.export_batches.ExportBatches`` (one export file at
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd

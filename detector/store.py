@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from detector.errors import StoreError
 from detector.instants import DAY
@@ -81,7 +81,7 @@ class HistoryStore:
             pass
 
     @contextmanager
-    def open(self, *, check: bool | None = None) -> Iterator["StoreSession"]:
+    def open(self, *, check: bool | None = None) -> Iterator[StoreSession]:
         """Lock the store, open it (creating the schema on first use) and close it after the block.
 
         ``check``: run ``quick_check`` first (default: on the first open, then once per ``check_every``).

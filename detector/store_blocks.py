@@ -5,7 +5,7 @@ Pure numpy helpers of the history store (``detector.store``): no I/O here.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -19,7 +19,7 @@ def split_into_blocks(ts_ms: np.ndarray, values: np.ndarray, block_ms: int) -> I
     ts_ms, values = ts_ms[order], values[order]
     blocks = ts_ms // block_ms
     cuts = np.flatnonzero(np.diff(blocks)) + 1
-    for part_ts, part_vs in zip(np.split(ts_ms, cuts), np.split(values, cuts)):
+    for part_ts, part_vs in zip(np.split(ts_ms, cuts), np.split(values, cuts), strict=True):
         if part_ts.size:
             yield int(part_ts[0] // block_ms), (part_ts, part_vs)
 

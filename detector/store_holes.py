@@ -13,12 +13,12 @@ SQLite side is in ``detector.store``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
-from detector.sources.prometheus_chunks import TimeRange
+from detector.time_range import TimeRange
 
 HOLE_CHUNKS_PER_RUN = 4
 """Hole ranges re-requested per signal and run: a server that keeps a long gap costs a few small

@@ -39,4 +39,4 @@ def decoded(path: Path, ts_blob: object, vals_blob: object, first_ms: object = N
     problem = block_problem(ts_blob, vals_blob, first_ms, last_ms)
     if problem is not None:
         raise damaged(path, f"a block of samples is unreadable: {problem}")
-    return decode(ts_blob, vals_blob)  # type: ignore[arg-type]
+    return decode(ts_blob, vals_blob)  # type: ignore[arg-type]  # block_problem returned None: both blobs are bytes

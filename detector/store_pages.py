@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -110,7 +110,7 @@ class StoreBatches:
             connection.close()
         full = [labels_of(dict(json.loads(labels))) for _, labels in rows]
         identities, notes = _identities(key.signal, full, self.origins.get(key.signal, str(self.path)))
-        return sorted(((int(row[0]), identity) for row, identity in zip(rows, identities)), key=lambda pair: pair[1]), notes
+        return sorted(((int(row[0]), identity) for row, identity in zip(rows, identities, strict=False)), key=lambda pair: pair[1]), notes
 
     def _pages(self, signal: Signal, series: list[tuple[int, Labels]], earliest: pd.Timestamp, at: pd.Timestamp, size: int,
                notes: list[DataNote]) -> Iterator[tuple[SeriesWindow, ...]]:

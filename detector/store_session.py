@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from detector.sources.base import RawSeries
-from detector.sources.prometheus_chunks import TimeRange
+from detector.raw_series import RawSeries
 from detector.store_blocks import trim
 from detector.store_holes import Hole
 from detector.store_integrity import decoded as _decoded
 from detector.store_key import StoreKey
 from detector.store_schema import guard as _guard
 from detector.store_write import SignalWriter, put_block
+from detector.time_range import TimeRange
 
 
 class StoreSession:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
-from detector.sources.base import RawSeries
-from detector.sources.prometheus_chunks import TimeRange
+from detector.raw_series import RawSeries
 from detector.store_blocks import BLOCK_STEPS, encode, merge_block, split_into_blocks
 from detector.store_holes import SeriesExtent, new_holes, subtract
 from detector.store_integrity import decoded
 from detector.store_key import StoreKey
+from detector.time_range import TimeRange
 
 
 class SignalWriter:

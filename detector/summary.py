@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from detector.findings import DriverLink
 from detector.units import format_day, format_ratio, format_value
-
-import pandas as pd
 
 
 def describe_change(signal: str, magnitude: float | None, onset: pd.Timestamp | None, direction: str) -> str:

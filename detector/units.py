@@ -20,9 +20,9 @@ def format_value(value: float | None, signal_name: str) -> str:
             if abs(value) >= size:
                 return f"{value / size:.3g} {unit}"
         return f"{value:.3g} B"
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= size:
-            return f"{value / size:.3g}{unit}"
+    for prefix, factor in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g}{prefix}"
     return f"{value:.3g}"
 
 

@@ -6,8 +6,9 @@ expansion, duplicate keys, valid dates); every violation is the caller's error t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -16,7 +17,7 @@ from detector.yaml_guards import MAX_FILE_BYTES, GuardedLoader, GuardError, chec
 
 
 def load_yaml_with_locations(
-    text: str, filename: str, error_type: type[Exception]
+    text: str, filename: str, error_type: type[SlowburnError]
 ) -> tuple[Any, Callable[[tuple[Any, ...]], str]]:
     """Parse ``text`` safely; return the document and a function mapping a field path to 'file:line'.
 

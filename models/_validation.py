@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-
 _TWO_PIVOTS_UP_TO = 512     # even lengths up to this take both middle values in one partition
 
 
@@ -66,7 +65,7 @@ def quantiles_of(values: np.ndarray, low: float, high: float) -> tuple[float, fl
     above = [min(b + 1, n - 1) for b in below]
     part = np.partition(values, sorted({*below, *above}))
     out = []
-    for position, b, a in zip(positions, below, above):
+    for position, b, a in zip(positions, below, above, strict=True):
         t = position - b
         lower, upper = part[b], part[a]
         diff = upper - lower

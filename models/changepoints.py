@@ -62,7 +62,7 @@ class PiecewiseLinearSegmenter(BaseEstimator):
         self.sigma = sigma
         self.min_last_size = min_last_size
 
-    def fit(self, values: np.ndarray) -> "PiecewiseLinearSegmenter":
+    def fit(self, values: np.ndarray) -> PiecewiseLinearSegmenter:
         y = as_float_array(values)
         finite = np.isfinite(y)
         sigma = self.sigma if self.sigma is not None else _regime_scale_sigma(y, max(3, int(self.min_size)))
@@ -77,7 +77,7 @@ class PiecewiseLinearSegmenter(BaseEstimator):
             # Serially correlated noise (a wandering level, an unmodelled cycle) makes short-run
             # differences understate the scale a segment's residuals really have; with white noise
             # as the yardstick, every wiggle would become a regime. Re-scale by the long-run
-            # standard deviation of the first fit's residuals 
+            # standard deviation of the first fit's residuals
             # search again; repeat while the scale still grows (fewer regimes, larger residuals).
             long_run = _long_run_sigma(y, _fit_segments(prefix, breaks, sigma, len(y)))
             if long_run <= 1.05 * sigma:
@@ -154,7 +154,7 @@ def _long_run_sigma(y: np.ndarray, segments: tuple[Segment, ...]) -> float:
 
 def _fit_segments(prefix: np.ndarray, breaks: list[int], sigma: float, n: int) -> tuple[Segment, ...]:
     bounds = [0, *breaks, n]
-    return tuple(_fit_segment(prefix, a, b, sigma, n) for a, b in zip(bounds[:-1], bounds[1:]))
+    return tuple(_fit_segment(prefix, a, b, sigma, n) for a, b in zip(bounds[:-1], bounds[1:], strict=True))
 
 
 def _fit_segment(prefix: np.ndarray, start: int, end: int, sigma: float, n: int) -> Segment:

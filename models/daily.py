@@ -51,9 +51,9 @@ def to_daily(
     lead = int(round((start - day0 * DAY) / step))
     total = lead + len(values)
     ndays = -(-total // per_day)
-    grid = np.full(ndays * per_day, np.nan)
+    grid: np.ndarray = np.full(ndays * per_day, np.nan)   # flat, then one row per day
     grid[lead: lead + len(values)] = values
-    cgrid = np.zeros(ndays * per_day, dtype=bool)
+    cgrid: np.ndarray = np.zeros(ndays * per_day, dtype=bool)
     cgrid[lead: lead + len(values)] = cens
     grid = grid.reshape(ndays, per_day)
     cgrid = cgrid.reshape(ndays, per_day)

@@ -31,11 +31,11 @@ class CeilingForecast:
     target: float
     z: float
 
-    def with_upper(self, eta_upper_days: float) -> "CeilingForecast":
+    def with_upper(self, eta_upper_days: float) -> CeilingForecast:
         """The same forecast with a later (wider) upper ETA bound."""
         return replace(self, eta_upper_days=eta_upper_days)
 
-    def with_lower(self, eta_lower_days: float) -> "CeilingForecast":
+    def with_lower(self, eta_lower_days: float) -> CeilingForecast:
         """The same forecast with an earlier (wider) lower ETA bound, in days (>= 0); the median is unchanged."""
         return replace(self, eta_lower_days=max(eta_lower_days, 0.0))
 

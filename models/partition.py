@@ -99,7 +99,7 @@ def optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, 
     differences -= np.take(sub, starts, axis=1)
     long_enough = rss(differences)
     long_enough += beta
-    costs = np.full(size * size, np.inf)
+    costs: np.ndarray = np.full(size * size, np.inf)                    # flat, then [end, start]
     costs[flat] = long_enough
     costs = costs.reshape(size, size)                                     # [end, start]
     reach = np.searchsorted(grid, grid + min_size).tolist()               # first end a block may not share

@@ -9,8 +9,8 @@ from models._validation import InsufficientData, as_float_array, difference_sigm
 from models.analysis import SeriesAnalysis
 from models.changepoints import PiecewiseLinearSegmenter
 from models.daily import DAY, DailyLevels, to_daily
-from models.forecast import CeilingForecast, forecast_to_ceiling
 from models.evidence import EvidenceSpec, TrendEvidence, held_evidence
+from models.forecast import CeilingForecast, forecast_to_ceiling
 from models.regimes import baseline_level, highest_held, onset_index, recent_trend, window_level
 from models.seasonality import SeasonalProfile
 from models.trend import RobustTrend
@@ -54,7 +54,7 @@ class SeriesAnalyzer(BaseEstimator):
     def fit(
         self, values: np.ndarray, start: float, step: float, *, censor_at: float | None = None,
         ceiling: float | None = None, direction: str = "up", now: float | None = None,
-    ) -> "SeriesAnalyzer":
+    ) -> SeriesAnalyzer:
         """Fit on ``values`` sampled every ``step`` s from unix time ``start``; ``now`` defaults to the end.
 
         ``censor_at``: samples at or above it are lower bounds (a histogram's top finite bucket).

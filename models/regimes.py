@@ -10,6 +10,7 @@ from models.changepoints import Segment
 from models.evidence import TrendEvidence
 from models.trend import RobustTrend
 
+
 def onset_index(segments: tuple[Segment, ...], regime: int, sigma: float) -> int:
     """Start of the contiguous run of worsening segments (rising, or stepping up) that ends with
     the current regime; the regime's own start when it is not worsening."""

@@ -35,7 +35,7 @@ class SeasonalProfile(BaseEstimator):
         self.mode = mode
         self.min_strength = min_strength
 
-    def fit(self, values: np.ndarray, start: float, step: float, exclude: np.ndarray | None = None) -> "SeasonalProfile":
+    def fit(self, values: np.ndarray, start: float, step: float, exclude: np.ndarray | None = None) -> SeasonalProfile:
         """Fit on ``values`` sampled every ``step`` seconds from unix time ``start``.
 
         ``exclude`` marks samples (e.g. censored ones) that must not shape the profile.

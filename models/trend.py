@@ -37,7 +37,7 @@ class RobustTrend(BaseEstimator):
         self.confidence = confidence
         self.heavy_tail_share = heavy_tail_share
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> "RobustTrend":
+    def fit(self, x: np.ndarray, y: np.ndarray) -> RobustTrend:
         """Fit ``y ~ a + b x`` on the finite points; ``x`` in days (any origin)."""
         x = as_float_array(x, "x")
         y = as_float_array(y)

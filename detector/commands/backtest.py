@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from detector import cli_values, preflight
 from detector.commands.run import resolve_workers, write_json
@@ -60,15 +61,15 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from detector.backtest import evaluation_count, evaluation_times, replay
     from detector.backtest_baseline import baseline_scores
     from detector.backtest_summary import detector_scores, render_summary
-    from detector.commands.limits import limits_document, render as render_limits
+    from detector.commands.limits import limits_document
+    from detector.commands.limits import render as render_limits
     from detector.evaluate import evaluate
-    from detector.instants import iso_utc
+    from detector.instants import iso_utc, parse_instant
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits
     from detector.progress import ProgressBar
     from detector.scoring import summarize
     from detector.sources.export import ExportSource
-    from detector.instants import parse_instant
 
     known = load_limits(original, args.manifests)
     config, data = apply_limits(original, ExportSource(Path(args.data), now=env.now()).fetch(original.signals), known.ceilings)
@@ -82,7 +83,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     timelines = replay(config, data, times, workers=resolve_workers(args.workers, config.workers), progress=progress)
     ours = detector_scores(timelines, times, incidents)
     theirs = baseline_scores(config, data, times, incidents)
-    document = {
+    document: dict[str, Any] = {
         "evaluations": len(times),
         "first_evaluation": iso_utc(times[0]),
         "last_evaluation": iso_utc(times[-1]),
@@ -103,7 +104,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.json_out:
         write_json(document, args.json_out, env)
     if args.report:
-        from detector.report import write_report   # matplotlib only when a report is asked for
+        from detector.report import write_report  # matplotlib only when a report is asked for
 
         write_report(Path(args.report), document, timelines, data, config, incidents, pd.Timestamp(times[-1]), config_path=args.config, now=env.now)
     return status_for_failures(data.errors, len(config.signals))

@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_selector(text: str) -> SeriesKey:
     """``name{a="x",b="y"}`` (exact label values, PromQL string escapes) -> SeriesKey."""
-    from detector.series import SeriesKey, labels_of   # pandas: only once the selector is known to be good
+    from detector.series import SeriesKey, labels_of  # pandas: only once the selector is known to be good
 
     name, labels = selector_parts(text)
     return SeriesKey(name, labels_of(labels))

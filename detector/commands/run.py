@@ -43,7 +43,6 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     config = load_config(args.config)
     if args.data is None:
         from detector.config import with_prometheus_override
-
         from detector.schedule import check_live_config
 
         config = with_prometheus_override(config, args.prometheus, env.environ)
@@ -87,7 +86,7 @@ def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> 
     """The live run: typed options for ``live.run_live``; its outcome printed here, on stderr."""
     from detector.executor_choice import choose_executor, note_unused_workers
     from detector.instants import parse_instant
-    from detector.live import LiveOptions, dry_run_note, outcome_lines, run_live   # HTTP clients only when used
+    from detector.live import LiveOptions, dry_run_note, outcome_lines, run_live  # HTTP clients only when used
 
     executor = choose_executor(args.executor, config, args.config)
     options = LiveOptions(
@@ -158,7 +157,7 @@ def write_json(document: dict, target: str, env: Environment) -> None:
 
 
 def write_report(target: str, evaluation: Evaluation, config: Config, config_path: str, env: Environment) -> None:
-    from detector.report.risk_file import write_and_confirm   # matplotlib only when a report is asked for
+    from detector.report.risk_file import write_and_confirm  # matplotlib only when a report is asked for
 
     try:
         write_and_confirm(target, evaluation, config, config_path, env.now, env.stderr)

@@ -9,7 +9,7 @@ notes): the same ceilings and notes as ``apply_limits``, and no ceiling series a
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd

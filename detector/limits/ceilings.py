@@ -42,7 +42,7 @@ def apply_limits(config: Config, data: SeriesSet, limits: LimitSet | None) -> tu
         series[name] = ceilings
         signals.append(signal.model_copy(update={"ceiling": SignalCeiling(signal=name)}))
     resolved = config.model_copy(update={"signals": tuple(signals)})
-    return resolved, SeriesSet(series=series, errors=dict(data.errors), notes=notes)
+    return resolved, SeriesSet(series=series, errors=dict(data.errors), notes=tuple(notes))
 
 
 def matching(spec: LimitCeiling, labels: Labels, limits: LimitSet) -> list[Limit]:

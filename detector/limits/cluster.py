@@ -149,6 +149,7 @@ def _list_all(api: Any, resource: Resource, namespace: str | None, page_size: in
     """Every item of one list, following ``continue`` tokens; and the list's resourceVersion. A token
     that expired meanwhile (410 Gone) restarts the list once, as the API documentation advises."""
     api_class = getattr(client, resource.api)(api)
+    scope: dict[str, str]
     if not resource.namespaced:
         lister, scope = getattr(api_class, f"list_{resource.lister}"), {}
     elif namespace is None:

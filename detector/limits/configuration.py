@@ -92,9 +92,9 @@ def _template_drift(limits: LimitSet, at: pd.Timestamp) -> list[Finding]:
     owned: dict[tuple[str, str], list[Limit]] = defaultdict(list)
     for pvc in (*limits.of_kind("pvc_capacity"), *limits.of_kind("pvc_request")):
         labels = dict(pvc.labels)
-        owner, template = labels.get("statefulset"), labels.get("template")
-        if owner and template:
-            owned[(owner, template)].append(pvc)
+        owner, template_name = labels.get("statefulset"), labels.get("template")
+        if owner and template_name:
+            owned[(owner, template_name)].append(pvc)
     out = []
     for (owner, name), pvcs in sorted(owned.items()):
         template = templates.get((owner, name))

@@ -8,8 +8,9 @@ not a number) is one problem naming the object and the field; the other values s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from detector.limits.client_defaults import ClientSetting, client_limits
 from detector.limits.model import KubeObject, Limit, LimitSet, ObjectBatch

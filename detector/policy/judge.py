@@ -16,16 +16,19 @@ decelerating, not back on old ground, and old enough to judge.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from detector.config import Signal
 from detector.findings import Kind, Severity
 from detector.instants import DAY, HOUR
 from detector.policy.gates import Gate, Verdict, flag, gate
 from detector.policy.thresholds import DetectionPolicy
 from detector.policy.worsening import RUN_AGE, in_sigmas, is_worsening, min_regime_days, worsening_gates
 from models.analysis import SeriesAnalysis
+
+if TYPE_CHECKING:
+    from detector.config import Signal  # for annotations only: config imports the policy's defaults
 
 
 @dataclass(frozen=True)

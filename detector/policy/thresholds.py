@@ -15,7 +15,6 @@ from typing import Any
 from detector.instants import DAY, HOUR
 
 
-
 def _t(default: Any, unit: str, origin: str) -> Any:
     return field(default=default, metadata={"unit": unit, "origin": origin})
 
@@ -35,7 +34,7 @@ class Significance:
     def rise_sigmas(self) -> float:
         """Rise of a worsening run, in long-run sigmas, that a daily test at the budget allows:
         the one-sided quantile of the difference of two levels (sqrt 2) at the daily false-alarm rate."""
-        from models.trend import normal_quantile   # scipy: not at import, so a config error returns at once
+        from models.trend import normal_quantile  # scipy: not at import, so a config error returns at once
 
         return float(normal_quantile(1.0 - self.daily_false_alarm_rate) * 2**0.5)
 
@@ -158,7 +157,7 @@ class DetectionPolicy:
     trend: Trend = Trend()
     configuration: Configuration = Configuration()
 
-    def with_field(self, path: str, value: Any) -> "DetectionPolicy":
+    def with_field(self, path: str, value: Any) -> DetectionPolicy:
         """A copy with ``group.field`` set (type-converted like the default)."""
         group_name, _, name = path.partition(".")
         group = getattr(self, group_name, None)

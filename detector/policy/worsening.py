@@ -4,13 +4,17 @@ is a gate (``detector.policy.judge`` turns them, with the ceiling gates, into de
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from detector.config import Signal
 from detector.instants import DAY
 from detector.policy.gates import Gate, all_passed, flag, gate
 from detector.policy.thresholds import DetectionPolicy
 from models.analysis import SeriesAnalysis
+
+if TYPE_CHECKING:
+    from detector.config import Signal  # for annotations only: config imports the policy's defaults
 
 RUN_AGE = "age of a run that began with the data"
 

@@ -5,8 +5,9 @@ sentence, our first flag, the predict_linear rule's first alert and the incident
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 

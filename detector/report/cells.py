@@ -8,7 +8,6 @@ from detector.findings import Finding, Kind
 from detector.report.shell import esc
 from detector.units import format_day, format_value
 
-
 HIGH_SHARE = 90.0       # % of the ceiling from which the bar is red
 MID_SHARE = 50.0        # ... orange; grey below
 

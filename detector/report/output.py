@@ -11,7 +11,7 @@ import errno
 import stat
 from pathlib import Path
 
-from detector.sinks.files import write_atomic
+from detector.atomic_file import write_atomic
 
 
 def write_page(path: Path, text: str) -> Path:

@@ -3,9 +3,10 @@ with a plot each, then the quiet series, then the skipped and failed signals and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +31,7 @@ class SignalFacts:
     confidence: Mapping[str, float]
 
     @classmethod
-    def of(cls, config: Any) -> "SignalFacts":
+    def of(cls, config: Any) -> SignalFacts:
         return cls({s.name: s.annotations["runbook_url"] for s in config.signals if s.annotations.get("runbook_url")},
                    {s.name: s.model.confidence for s in config.signals})
 
@@ -99,7 +100,7 @@ def quiet_table(evaluation: Evaluation) -> str:
 
 def skipped_table(evaluation: Evaluation) -> str:
     """Every signal not evaluated (skipped, absent, failed) with its reason, every skipped series, then the notes."""
-    items = [(status.state, status.signal, status.reason) for status in evaluation.coverage if status.state != "evaluated"]
+    items: list[tuple[str, str, str]] = [(status.state, status.signal, status.reason) for status in evaluation.coverage if status.state != "evaluated"]
     items += [(series.state.replace("_", " "), str(series.key), series.reason)
               for status in evaluation.coverage for series in status.series if series.state != "evaluated"]
     covered = {status.signal for status in evaluation.coverage}

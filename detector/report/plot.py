@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,10 +63,10 @@ def figure_for(
     ceiling = _draw_ceiling(ax, key, analysis, ceiling_series)
     _draw_forecast(ax, key, analysis, finding, evaluated_at, confidence)     # clipped to the data's range, never widening it
     _draw_onset(ax, analysis, finding)
-    ax.axvline(evaluated_at, color=COLOURS["now"], lw=1, label=f"evaluated {evaluated_at:%Y-%m-%d %H:%M} UTC")
+    ax.axvline(evaluated_at, color=COLOURS["now"], lw=1, label=f"evaluated {evaluated_at:%Y-%m-%d %H:%M} UTC")  # type: ignore[arg-type]  # matplotlib's stub says float; its date converter takes a Timestamp
     for event in events:
         style = "--" if event.kind == "baseline" else "-"
-        ax.axvline(event.at, color=COLOURS[event.kind], lw=1.8, ls=style, label=event.label)
+        ax.axvline(event.at, color=COLOURS[event.kind], lw=1.8, ls=style, label=event.label)  # type: ignore[arg-type]  # matplotlib's stub says float; its date converter takes a Timestamp
     _axes(ax, key, analysis, shown, ceiling)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False, borderaxespad=0)
     return fig
@@ -165,5 +166,6 @@ class _ScaledLocator(MaxNLocator):
         super().__init__(nbins=6, steps=[1, 2, 2.5, 5, 10])
         self.divisor = divisor
 
-    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
-        return super().tick_values(vmin / self.divisor, vmax / self.divisor) * self.divisor
+    # matplotlib's stub says Sequence[float]; MaxNLocator itself returns an ndarray, as this does
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:  # type: ignore[override]
+        return np.asarray(super().tick_values(vmin / self.divisor, vmax / self.divisor)) * self.divisor

@@ -9,8 +9,9 @@ then the larger share of the ceiling used. Every other analysed series is *quiet
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 

@@ -16,8 +16,8 @@ rule whose query fails.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from detector.config import Config
 

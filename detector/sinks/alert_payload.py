@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlencode
-
 
 from detector.config import Config, Signal
 from detector.durations import format_duration

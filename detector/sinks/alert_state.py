@@ -25,17 +25,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
+from detector.atomic_file import write_atomic
 from detector.errors import StoreError
 from detector.instants import rfc3339
 from detector.sinks.alert_hold import Hold
 from detector.sinks.alert_payload import AlertDraft
-from detector.sinks.files import write_atomic
 
 VERSION = 1
 SHOWN = 3
@@ -213,7 +214,7 @@ def reconcile(
             if previous is None:
                 deferred[draft.signal] = deferred.get(draft.signal, 0) + 1
             continue                               # judged on incomplete input: no new alert, no new label set
-        if relabelled:
+        if relabelled and previous is not None:   # relabelled implies a previous alert; said again for the type checker
             posts.append(_resolved(previous.payload, now_text))
         active[identity] = ActiveAlert(signal=draft.signal, starts_at=starts, payload=payload)
         posts.append(payload)

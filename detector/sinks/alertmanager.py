@@ -9,8 +9,8 @@ timeout, no complete answer within ``deadline``, 5xx, 401/403/404, 429) keeps it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import requests

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from detector.atomic_file import write_atomic
 from detector.evaluation import Evaluation
 from detector.render import evaluation_to_json
 from detector.sinks.base import DeliveryReport
-from detector.sinks.files import write_atomic
 
 
 class JsonFileSink:

@@ -14,7 +14,7 @@ run (anything evaluated?), which an evaluation alone does not say. ``live.run_on
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from prometheus_client import CollectorRegistry, push_to_gateway, pushadd_to_gateway

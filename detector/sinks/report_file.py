@@ -3,7 +3,8 @@ replaced atomically, so a web server or a CronJob's volume always serves a whole
 
 from __future__ import annotations
 
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -24,7 +25,7 @@ class ReportFileSink:
         self.stderr = stderr
 
     def send(self, evaluation: Evaluation) -> DeliveryReport:
-        from detector.report.risk_file import write_and_confirm   # matplotlib only when a report is asked for
+        from detector.report.risk_file import write_and_confirm  # matplotlib only when a report is asked for
 
         try:
             count = write_and_confirm(self.target, evaluation, self.config, self.config_path, self.now, self.stderr)

@@ -8,8 +8,8 @@ or after the evaluation time are cut, and each series is put on the signal's reg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ import pandas as pd
 from detector.config import Signal
 from detector.errors import DataError, NoSeries
 from detector.instants import to_utc
+from detector.raw_series import RawSeries  # its home; imported from here too by the readers
 from detector.series import DataNote, Labels, SeriesKey, SeriesSet, labels_of
 from detector.sources.regular import regularize
 
@@ -35,20 +36,6 @@ class Source(Protocol):
         ``SourceError``).
         """
         ...
-
-
-@dataclass(frozen=True)
-class RawSeries:
-    """Samples of one series as read, before any cleaning.
-
-    ``timestamps`` are unix seconds (float, any order), ``values`` floats (NaN/±Inf allowed);
-    ``where`` says where in the input the series was found (e.g. ``data.result[3]``).
-    """
-
-    labels: Mapping[str, str]
-    timestamps: np.ndarray
-    values: np.ndarray
-    where: str = ""
 
 
 def assemble_signal(
@@ -94,7 +81,7 @@ def assemble_signal(
     end_s = None if end is None else _seconds(end)
     out: dict[Labels, pd.Series] = {}
     reasons: list[str] = []
-    for full, identity in sorted(zip(merged, identities), key=lambda pair: pair[1]):
+    for full, identity in sorted(zip(merged, identities, strict=False), key=lambda pair: pair[1]):
         ts, vs = merged[full]
         if end_s is not None:
             before = ts < end_s

@@ -10,8 +10,8 @@ clock that is wrong): it is never analysed, and it cannot move the evaluation ti
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd

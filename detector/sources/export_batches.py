@@ -8,8 +8,8 @@ run can place its evaluation time at the end of the data and check ``--at`` agai
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import pandas as pd
 

@@ -62,7 +62,7 @@ def parse_csv_export(text: str, where: str, signal: str) -> tuple[list[RawSeries
     groups = table.groupby(label_names, sort=False, dropna=False).indices
     for key, rows in groups.items():
         cells = key if isinstance(key, tuple) else (key,)
-        labels = {name: cell for name, cell in zip(label_names, cells) if cell != ""}
+        labels = {name: cell for name, cell in zip(label_names, cells, strict=True) if cell != ""}
         series.append(RawSeries(labels, timestamps[rows], values[rows], f"line {int(lines[rows[0]])}"))
     return series, []
 

@@ -19,9 +19,8 @@ import itertools
 import logging
 import random
 import time
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from types import MappingProxyType
-from typing import Callable, Sequence
 
 import pandas as pd
 import requests
@@ -136,52 +135,9 @@ class PrometheusSource:
         reads the store in pages afterwards. Raises ``StoreError`` like ``fetch``; ``ValueError``
         without a store.
         """
-        if self.store is None:
-            raise ValueError("pull_into_store needs a store")
-        end = to_utc(end if end is not None else self.clock())
-        errors: dict[str, Exception] = {}
-        planned: list[DataNote] = []
-        by_signal: dict[str, list[DataNote]] = {}
-        pulled: list[tuple[SignalPlan, Deadline | None]] = []
-        totals = [0, 0]
+        from detector.sources.prometheus_store_pull import pull_into_store
 
-        def count(plan: SignalPlan, intake: Intake, session: StoreSession | None, deadline: Deadline | None) -> None:
-            if intake.error is not None:
-                errors[plan.signal.name] = intake.error
-                return
-            notes = by_signal.setdefault(plan.signal.name, list(intake.notes))
-            totals[0] += intake.samples
-            totals[1] += intake.series
-            if session is not None:
-                holes = store_holes.describe(session.holes(plan.key), plan.window, plan.step_ms)
-                notes.extend([DataNote(plan.signal.name, holes, "store")] if holes is not None else [])
-            pulled.append((plan, deadline))
-
-        self._run(signals, end, errors, planned, count, keep_windows=True)
-        for plan, deadline in pulled:          # as ``fetch``: nothing stored in the window is absent, or too young
-            self._absent_or_young(plan, end, deadline, errors, by_signal[plan.signal.name])
-        own = {name: tuple(notes) for name, notes in by_signal.items()}
-        everything = (*planned, *(note for notes in own.values() for note in notes))
-        return StorePull(MappingProxyType(errors), everything, totals[0], totals[1], tuple(planned), MappingProxyType(own))
-
-    def _absent_or_young(self, plan: SignalPlan, end: pd.Timestamp, deadline: Deadline | None, errors: dict[str, Exception],
-                         notes: list[DataNote]) -> None:
-        """A pulled signal with no stored sample in its window: ``NoSeries`` in ``errors`` (the message
-        ``fetch`` gives), or, when the query has series now, a young-signal note instead."""
-        from detector.sources.base import _nothing_left
-        from detector.store_pages import StoreBatches
-
-        assert self.store is not None
-        pages = StoreBatches(self.store.path, [plan.signal])
-        if pages.series_with_samples(plan.signal, plan.window.start_ms, min(plan.window.end_ms, unix_ms(end) - 1), enough=1):
-            return
-        origin = f"{safe_url(self.settings.url)} signal {plan.signal.name}"
-        total = pages.series_with_samples(plan.signal, plan.window.start_ms, plan.window.end_ms)
-        young = self._young(plan, end, origin, deadline)
-        if young is None:
-            errors[plan.signal.name] = NoSeries(_nothing_left(total, [], end), location=origin)
-        else:
-            notes.append(young)
+        return pull_into_store(self, signals, end)
 
     def _run(self, signals: Sequence[Signal], end: pd.Timestamp, errors: dict[str, Exception], notes: list[DataNote],
              finish: Callable[[SignalPlan, Intake, StoreSession | None, Deadline | None], None], keep_windows: bool = False) -> None:

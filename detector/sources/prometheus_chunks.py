@@ -9,35 +9,15 @@ the step grid anchored at the epoch, so consecutive chunks meet without sharing 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 
 from detector.instants import unix_ms
+from detector.time_range import TimeRange  # its home; imported from here too by the source's modules
 
 OVERLAP_STEPS = 2
 """Steps re-pulled before the stored coverage ends: the newest points of the previous run may have
 been computed from incomplete data (late scrapes, rule evaluation lag); the store replaces them."""
-
-
-@dataclass(frozen=True, order=True)
-class TimeRange:
-    """Inclusive range ``[start_ms, end_ms]`` of grid timestamps, in milliseconds since the epoch."""
-
-    start_ms: int
-    end_ms: int
-
-    def points(self, step_ms: int) -> int:
-        """Number of grid points in the range (both ends included)."""
-        return (self.end_ms - self.start_ms) // step_ms + 1
-
-    @property
-    def start_s(self) -> float:
-        return self.start_ms / 1000.0
-
-    @property
-    def end_s(self) -> float:
-        return self.end_ms / 1000.0
 
 
 def step_ms_of(step_seconds: float) -> int:

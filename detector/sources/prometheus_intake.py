@@ -8,8 +8,8 @@ a time, not the whole history. Without a store the chunks are kept and merged pe
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 

@@ -12,8 +12,8 @@ holds a few chunks in memory, never the whole history.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Generator, Sequence
 
 from detector.errors import SourceError
 from detector.series import DataNote

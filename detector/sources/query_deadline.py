@@ -12,6 +12,7 @@ it cannot connect to, the others fail at once instead of each retrying and loggi
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from typing import Any
@@ -77,10 +78,8 @@ def _shut(connection: Any) -> bool:
     sock = getattr(connection, "sock", None)
     if sock is None:
         return False
-    try:
+    with contextlib.suppress(OSError):        # already closed: nothing is blocked on it
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass                                  # already closed: nothing is blocked on it
     return True
 
 

@@ -117,7 +117,7 @@ def _grid_notes(series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step
         notes.append(DataNote(
             signal,
             f"{int(counts[crowded].sum())} samples averaged into {int(crowded.sum())} step(s) of {step_seconds:g} s "
-            f"(several samples per step), first at {rfc3339(series.index[np.argmax(crowded)])}",
+            f"(several samples per step), first at {rfc3339(series.index[int(np.argmax(crowded))])}",
             location,
         ))
     empty = np.ones(counts.size, dtype=bool)
@@ -127,7 +127,7 @@ def _grid_notes(series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step
         notes.append(DataNote(
             signal,
             f"{int(empty.sum())} missing step(s) in {runs} gap(s) left as NaN (not filled), "
-            f"first at {rfc3339(series.index[np.argmax(empty)])}",
+            f"first at {rfc3339(series.index[int(np.argmax(empty))])}",
             location,
         ))
     return notes

@@ -19,9 +19,9 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from tests.integration.promstack import Server, _die_with_parent, free_port
 
@@ -52,7 +52,7 @@ class DaskCluster:
         self.scheduler.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def __enter__(self) -> "DaskCluster":
+    def __enter__(self) -> DaskCluster:
         return self
 
     def __exit__(self, *exc: object) -> None:

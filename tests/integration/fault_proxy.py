@@ -12,10 +12,11 @@ GET as it arrives (a test records the order of requests against other events).
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -74,10 +75,8 @@ class FaultProxy:
                 if outer.on_request is not None:
                     outer.on_request(params)      # a GET's query parameters, as it arrives
                 answer = requests.get(outer.upstream + parts.path, params=params, timeout=30)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):   # the client gave up: what we test
                     outer._answer(self, outer.faults.get(query), count, answer)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass                          # the client gave up: what we are testing
 
             def do_POST(self) -> None:
                 self._forward_body("POST")
@@ -92,10 +91,8 @@ class FaultProxy:
                 with outer._lock:
                     count = outer.seen[self.path] = outer.seen.get(self.path, 0) + 1
                 answer = requests.request(method, outer.upstream + self.path, data=body, headers=headers, timeout=30)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     outer._answer(self, outer.faults.get(self.path), count, answer)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
@@ -151,7 +148,7 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:

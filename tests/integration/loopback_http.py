@@ -12,9 +12,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -81,7 +81,7 @@ class LoopbackHTTPServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "LoopbackHTTPServer":
+    def __enter__(self) -> LoopbackHTTPServer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,7 +7,8 @@ timestamps in unix **seconds** (milliseconds would be read as seconds and land i
 from __future__ import annotations
 
 import math
-from typing import Iterable, Mapping, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,7 +35,7 @@ def openmetrics_text(series: Iterable[BackfillSeries]) -> str:
             vs = np.asarray(item.values, dtype=np.float64)
             order = np.argsort(ts, kind="stable")
             head = name + _label_text(item.labels) + " "
-            lines.extend(head + v + " " + t for v, t in zip(_numbers(vs[order]), _numbers(ts[order])))
+            lines.extend(head + v + " " + t for v, t in zip(_numbers(vs[order]), _numbers(ts[order]), strict=True))
     lines.append("# EOF")
     return "\n".join(lines) + "\n"
 

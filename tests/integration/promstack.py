@@ -26,11 +26,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import requests
+from requests import Response  # the field Traffic.requests hides the module inside that class
 
 from tests.integration.openmetrics_text import BackfillSeries, openmetrics_text
 
@@ -54,7 +55,7 @@ class Traffic:
     samples: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def hook(self, response: requests.Response, *args: object, **kwargs: object) -> requests.Response:
+    def hook(self, response: Response, *args: object, **kwargs: object) -> Response:
         body = response.content
         samples = body.count(b'"]') if response.status_code == 200 else 0  # every sample is [t,"v"]
         with self._lock:
@@ -123,7 +124,7 @@ class Server:
             if self.workdir is not None:
                 shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc: object) -> None:

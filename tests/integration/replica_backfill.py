@@ -11,9 +11,9 @@ last value, as the export reader does, so a live pull equals the shifted export 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

@@ -5,7 +5,7 @@ EXECUTOR in /healthz) without stopping serve."""
 from __future__ import annotations
 
 import signal
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

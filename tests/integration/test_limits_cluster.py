@@ -253,10 +253,11 @@ def test_a_run_reads_the_limits_from_the_cluster_and_a_forbidden_resource_is_a_n
 def test_a_cluster_that_cannot_be_read_holds_the_configuration_alerts_and_the_run_goes_on(tmp_path):
     """A refused connection: the run evaluates every signal, exits 5 (partial) and marks `kubernetes` failed,
     so the alert sinks hold (not resolve) the configuration alerts of earlier runs."""
-    from detector.config import Config
-    from detector.limits.load import load_limits, with_configuration_findings
-    from detector.evaluation import Evaluation
     import pandas as pd
+
+    from detector.config import Config
+    from detector.evaluation import Evaluation
+    from detector.limits.load import load_limits, with_configuration_findings
 
     port = socket.socket()
     port.bind(("127.0.0.1", 0))

@@ -15,7 +15,13 @@ from detector.config import load_config
 from detector.environment import Environment
 from detector.sources.export import ExportSource
 from tests.integration.promstack import (
-    BackfillSeries, backfill, free_port, missing_binaries, start_alertmanager, start_prometheus, start_pushgateway,
+    BackfillSeries,
+    backfill,
+    free_port,
+    missing_binaries,
+    start_alertmanager,
+    start_prometheus,
+    start_pushgateway,
     write_alertmanager_config,
 )
 
@@ -94,7 +100,7 @@ def test_a_live_run_delivers_its_warnings_to_alertmanager_and_its_metrics_to_the
         )
         code, out, err = run("run", "--config", str(config), "--at", AT, "--json", str(tmp_path / "live.json"), "--state", str(tmp_path / "state.json"))
         assert code == 0, err
-        expected = {(s, dict(l).get("persistentvolumeclaim"), k) for s, l, k, sev in findings(tmp_path / "live.json") if sev in ("warning", "critical")}
+        expected = {(s, dict(labels).get("persistentvolumeclaim"), k) for s, labels, k, sev in findings(tmp_path / "live.json") if sev in ("warning", "critical")}
         alerts = requests.get(am.url + "/api/v2/alerts", timeout=5).json()
         assert {(a["labels"]["signal"], a["labels"].get("persistentvolumeclaim"), _kind(a)) for a in alerts} == expected
         assert all(a["labels"]["dataset"] == "replicas" and a["generatorURL"].startswith(prometheus.url + "/graph?") for a in alerts)

@@ -135,7 +135,7 @@ def test_a_streamed_live_run_writes_the_risk_report_of_the_in_memory_run(both_pa
     pages = []
     for name, outcome in (("fetched", fetched), ("streamed", streamed)):
         target = tmp_path / f"{name}.html"
-        write_and_confirm(str(target), outcome.evaluation, config, "slowburn.yaml", lambda: outcome.evaluation.at, io.StringIO())
+        write_and_confirm(str(target), outcome.evaluation, config, "slowburn.yaml", lambda at=outcome.evaluation.at: at, io.StringIO())
         pages.append(target.read_text())
     assert pages[0] == pages[1] and "disk" in pages[0]
 

@@ -18,12 +18,12 @@ from detector.config import Signal
 from detector.errors import ConfigError, SourceError, StoreError
 from detector.live_settings import PrometheusSettings
 from detector.sources.prometheus import PrometheusSource
-from detector.store import HistoryStore, StoreKey
 from detector.sources.prometheus_chunks import step_ms_of
+from detector.store import HistoryStore, StoreKey
 from tests.integration import promstack
-from tests.integration.synthetic_source import SIGNALS, prometheus_source
 from tests.integration.loopback_http import LoopbackHTTPServer, Recorded
 from tests.integration.promstack import Traffic
+from tests.integration.synthetic_source import SIGNALS, prometheus_source
 
 SEED = 9
 DAY = 86400.0
@@ -195,6 +195,5 @@ def test_the_bearer_token_is_sent_but_never_logged_or_reported(synthetic_history
 
 def test_a_store_held_by_another_run_fails_the_whole_fetch(prometheus, synthetic_history, tmp_path):
     path = tmp_path / "history.db"
-    with HistoryStore(path, retention=400 * DAY).open():
-        with pytest.raises(StoreError, match="locked by another run"):
-            source(prometheus.url, store=HistoryStore(path, retention=400 * DAY, lock_timeout=0.2)).fetch(SIGNALS, end=end_of(synthetic_history))
+    with HistoryStore(path, retention=400 * DAY).open(), pytest.raises(StoreError, match="locked by another run"):
+        source(prometheus.url, store=HistoryStore(path, retention=400 * DAY, lock_timeout=0.2)).fetch(SIGNALS, end=end_of(synthetic_history))

@@ -13,9 +13,9 @@ from detector.sources.prometheus import PrometheusSource
 from detector.sources.prometheus_chunks import OVERLAP_STEPS
 from detector.store import HistoryStore
 from tests.integration import promstack
-from tests.integration.synthetic_source import SIGNALS, prometheus_source
 from tests.integration.promstack import BackfillSeries, Traffic
 from tests.integration.replica_backfill import REPLICA_DIR, backfilled_signals
+from tests.integration.synthetic_source import SIGNALS, prometheus_source
 
 SEED = 5
 DAY = 86400.0
@@ -45,7 +45,7 @@ def test_a_chunked_pull_returns_exactly_the_backfilled_timestamps_and_values(pro
     end = synthetic_history.last + pd.Timedelta(hours=1)
     result = source(prometheus.url, max_points_per_query=1000).fetch(SIGNALS, end=end)
     assert result.errors == {}
-    for signal, metric in zip(SIGNALS, ("sb_disk_used_bytes", "sb_queue_depth", "sb_ratio")):
+    for signal, metric in zip(SIGNALS, ("sb_disk_used_bytes", "sb_queue_depth", "sb_ratio"), strict=True):
         got = result.of(signal.name)
         backfilled = synthetic_history.of(metric)
         assert len(got) == len(backfilled)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import os
 import re
-import signal
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 

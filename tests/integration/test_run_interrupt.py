@@ -31,7 +31,7 @@ def generated(tmp_path: Path) -> tuple[Path, Path]:
     rows = ["timestamp,value,pod"]
     for pod in range(SERIES):
         values = 10 + 0.002 * np.arange(hours) * rng.uniform(0.5, 2) + rng.normal(0, 1, hours)
-        rows.extend(f"{t:.0f},{v:.4f},p{pod}" for t, v in zip(stamps, values))
+        rows.extend(f"{t:.0f},{v:.4f},p{pod}" for t, v in zip(stamps, values, strict=True))
     data = tmp_path / "data"
     data.mkdir()
     (data / "load.csv").write_text("\n".join(rows) + "\n")

@@ -18,7 +18,10 @@ from detector.errors import ConfigError
 from detector.http_server import Health, LastRun, parse_listen
 from tests.integration.filling_disk import start_filling_disk_prometheus
 from tests.integration.promstack import (
-    free_port, missing_binaries, start_alertmanager, write_alertmanager_config,
+    free_port,
+    missing_binaries,
+    start_alertmanager,
+    write_alertmanager_config,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

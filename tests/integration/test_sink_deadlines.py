@@ -18,8 +18,14 @@ from detector.self_metrics import SelfMetrics
 from detector.sinks.alertmanager import AlertmanagerSink
 from detector.sinks.pushgateway import PushgatewaySink
 from tests.integration.fault_proxy import FaultProxy, TrickleHeaders
-from tests.integration.promstack import ALERTMANAGER, PUSHGATEWAY, missing_binaries, start_alertmanager, start_pushgateway
-from tests.integration.promstack import write_alertmanager_config
+from tests.integration.promstack import (
+    ALERTMANAGER,
+    PUSHGATEWAY,
+    missing_binaries,
+    start_alertmanager,
+    start_pushgateway,
+    write_alertmanager_config,
+)
 from tests.integration.test_alertmanager_sink import active, finding
 from tests.integration.test_pushgateway import evaluation, scrape
 

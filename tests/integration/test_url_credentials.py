@@ -15,7 +15,10 @@ import yaml
 
 from tests.integration.filling_disk import start_filling_disk_prometheus
 from tests.integration.promstack import (
-    free_port, missing_binaries, start_alertmanager, start_pushgateway,
+    free_port,
+    missing_binaries,
+    start_alertmanager,
+    start_pushgateway,
     write_alertmanager_config,
 )
 

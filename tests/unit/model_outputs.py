@@ -11,8 +11,9 @@ import argparse
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -163,7 +164,7 @@ def differences(expected: Any, actual: Any, path: str = "", rel: float = 1e-9, a
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
             return [f"{path}: length {len(expected)} != {len(actual)}"]
-        return [d for i, (e, a) in enumerate(zip(expected, actual)) for d in differences(e, a, f"{path}[{i}]", rel, abs_)]
+        return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for d in differences(e, a, f"{path}[{i}]", rel, abs_)]
     if isinstance(expected, float) or isinstance(actual, float):
         if not isinstance(actual, (int, float)) or isinstance(actual, bool) or isinstance(expected, bool):
             return [f"{path}: {expected!r} != {actual!r}"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -19,7 +19,7 @@ START = 1.7e9
 CEILING = 300.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def rising() -> SeriesAnalysis:
     """120 days hourly, 100 + 0.5/day with noise sd 2, ceiling 300 (a long, clean, significant rise)."""
     rng = np.random.default_rng(20261129)

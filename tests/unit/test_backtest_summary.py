@@ -29,7 +29,7 @@ def test_three_long_identities_that_differ_only_at_the_end_each_read_in_full_and
     lines = text.splitlines()
     rows = [line for line in lines if line.startswith("pvc_used_bytes{")]
     assert len(rows) == 3
-    for pvc, row in zip(pvcs, rows):
+    for pvc, row in zip(pvcs, rows, strict=True):
         identity = f'pvc_used_bytes{{namespace="{NAMESPACE}",persistentvolumeclaim="{pvc}"}}'
         assert len(identity) > 52
         assert row.startswith(identity + " ")

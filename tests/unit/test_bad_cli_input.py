@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from detector.backtest import MAX_EVALUATIONS
 from detector.cli import main
 from detector.commands.backtest import check_every, check_replay_size
-from detector.backtest import MAX_EVALUATIONS
 from detector.config import Config, Signal
 from detector.environment import Environment
 from detector.errors import DataError, ExitStatus, UsageError

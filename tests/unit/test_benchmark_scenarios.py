@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from benchmarks.scenario_shapes import QUIET_SHAPES, Scenario, make_scenarios
 from benchmarks.scenario_scoring import MIN_HISTORY, score
+from benchmarks.scenario_shapes import QUIET_SHAPES, Scenario, make_scenarios
 from benchmarks.zscore_rule import hold_for, zscore_firing
 
 SEED = 20261121
@@ -19,8 +19,8 @@ def test_the_scenario_generator_is_deterministic_for_a_seed():
     first = make_scenarios(SEED, 4, 6)
     again = make_scenarios(SEED, 4, 6)
     other = make_scenarios(SEED + 1, 4, 6)
-    assert all(_same(a, b) for a, b in zip(first, again))
-    assert not any(np.array_equal(a.values, b.values, equal_nan=True) for a, b in zip(first, other))
+    assert all(_same(a, b) for a, b in zip(first, again, strict=True))
+    assert not any(np.array_equal(a.values, b.values, equal_nan=True) for a, b in zip(first, other, strict=True))
 
 
 def test_every_incident_lies_inside_its_data_at_the_first_sample_that_reaches_the_ceiling():

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.calibrate import main as calibrate
 from benchmarks.calibrate import field_info, parse_value
+from benchmarks.calibrate import main as calibrate
 from benchmarks.realops import main as realops_main
 from benchmarks.realops import series_times
 from benchmarks.realops_data import build, load_nab, nab_dir
@@ -55,7 +55,7 @@ def _fixture(root, windows):
     keep = np.ones(len(stamps), dtype=bool)
     keep[300:320] = False                                    # a gap of 100 minutes on day 2
     values = np.arange(len(stamps), dtype=float)
-    lines = ["timestamp,value"] + [f"{t:%Y-%m-%d %H:%M:%S},{v:g}" for t, v, k in zip(stamps, values, keep) if k]
+    lines = ["timestamp,value"] + [f"{t:%Y-%m-%d %H:%M:%S},{v:g}" for t, v, k in zip(stamps, values, keep, strict=True) if k]
     (folder / "Twitter_volume_TEST.csv").write_text("\n".join(lines) + "\n")
     (root / "nab" / "labels_combined_windows.json").write_text(json.dumps({"realTweets/Twitter_volume_TEST.csv": windows}))
     return stamps, keep

@@ -212,8 +212,9 @@ def test_every_file_the_image_copies_exists_in_the_repository():
 
 
 def test_pip_install_puts_every_package_of_the_cli_into_the_image():
-    import tomllib
     from fnmatch import fnmatch
+
+    import tomllib
 
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
     if isinstance(packages, dict):                       # [tool.setuptools.packages.find]
@@ -230,9 +231,10 @@ def test_pip_install_puts_every_package_of_the_cli_into_the_image():
 
 
 def test_the_liveness_probe_restarts_only_a_wedged_or_stale_pod_and_the_deadlines_fit_inside_the_schedule():
+    from prometheus_client import CollectorRegistry
+
     from detector.http_server import Health, LastRun, make_app
     from detector.schedule import check_live_config, cron_interval, run_deadline
-    from prometheus_client import CollectorRegistry
 
     main = container("Deployment")
     path = main["livenessProbe"]["httpGet"]["path"]

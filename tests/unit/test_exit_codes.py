@@ -35,7 +35,7 @@ def write_signal(directory: Path, name: str, seed: int) -> None:
     """DAYS of hourly, seeded, flat noise for one series of ``name`` (a CSV export)."""
     rng = np.random.default_rng(seed)
     stamps = pd.date_range(NOW - pd.Timedelta(days=DAYS), periods=DAYS * 24, freq="h")
-    rows = [f"{t:%Y-%m-%dT%H:%M:%SZ},{50 + v:.3f},a" for t, v in zip(stamps, rng.normal(0, 1, len(stamps)))]
+    rows = [f"{t:%Y-%m-%dT%H:%M:%SZ},{50 + v:.3f},a" for t, v in zip(stamps, rng.normal(0, 1, len(stamps)), strict=False)]
     (directory / f"{name}.csv").write_text("timestamp,value,pod\n" + "\n".join(rows) + "\n")
 
 

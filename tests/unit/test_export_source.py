@@ -57,12 +57,12 @@ def test_json_csv_with_rfc3339_and_csv_with_unix_seconds_give_the_same_series(tm
     stamps = T0 + HOUR * np.arange(48)
     labels = {"namespace": "redis", "persistentvolumeclaim": "data-redis-0"}
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir(), (tmp_path / "c").mkdir()
-    (tmp_path / "a" / "used.json").write_text(matrix((labels, list(zip(stamps.tolist(), values.tolist())))))
+    (tmp_path / "a" / "used.json").write_text(matrix((labels, list(zip(stamps.tolist(), values.tolist(), strict=True)))))
     rows = ["persistentvolumeclaim,timestamp,namespace,value"]  # label columns in any order
-    rows += [f"data-redis-0,{iso(t)},redis,{'' if np.isnan(v) else v}" for t, v in zip(stamps, values)]
+    rows += [f"data-redis-0,{iso(t)},redis,{'' if np.isnan(v) else v}" for t, v in zip(stamps, values, strict=True)]
     (tmp_path / "b" / "used.csv").write_text("\n".join(rows) + "\n")
     rows = ["timestamp,value,namespace,persistentvolumeclaim"]
-    rows += [f"{t}.0,{'NaN' if np.isnan(v) else v},redis,data-redis-0" for t, v in zip(stamps, values)]
+    rows += [f"{t}.0,{'NaN' if np.isnan(v) else v},redis,data-redis-0" for t, v in zip(stamps, values, strict=True)]
     (tmp_path / "c" / "used.csv").write_text("\n".join(rows) + "\n")
 
     loaded = [ExportSource(tmp_path / d).fetch([Signal(name="used")]) for d in "abc"]

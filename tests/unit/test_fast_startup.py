@@ -15,13 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "replicas.yaml"
 HEAVY = ("pandas", "numpy", "scipy", "matplotlib", "kubernetes", "apscheduler", "prometheus_client", "distributed", "dask")
 
-_PROBE = """
+_PROBE = f"""
 import contextlib, io, json, sys
 from detector.cli import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     status = main(sys.argv[1:])
-print(json.dumps({"status": status, "heavy": sorted(m for m in %r if m in sys.modules)}))
-""" % (HEAVY,)
+print(json.dumps({{"status": status, "heavy": sorted(m for m in {HEAVY!r} if m in sys.modules)}}))
+"""
 
 
 def heavy_modules_after(*argv: str, cwd: Path = ROOT) -> tuple[int, list[str]]:

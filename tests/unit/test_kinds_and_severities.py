@@ -52,7 +52,7 @@ def test_the_finding_dictionary_holds_plain_strings():
 
 
 def test_the_pandas_free_severity_names_are_the_enum_values_in_rank_order():
-    assert SEVERITY_NAMES == tuple(s.value for s in Severity)
+    assert tuple(s.value for s in Severity) == SEVERITY_NAMES
     assert typing.get_args(SeverityName) == SEVERITY_NAMES
 
 
@@ -62,4 +62,4 @@ def test_the_config_accepts_exactly_the_severity_words_as_max_severity():
 
 
 def test_kinds_lists_every_kind_once():
-    assert KINDS == tuple(k.value for k in Kind) and len(set(KINDS)) == len(Kind)
+    assert tuple(k.value for k in Kind) == KINDS and len(set(KINDS)) == len(Kind)

@@ -111,7 +111,7 @@ def test_every_row_cites_where_its_numbers_come_from():
 def test_an_unknown_image_counts_only_when_it_names_the_flags():
     assert client_limits("example.com/operator:2.0", ["/operator", "--leader-elect"]) is None
     limits = extract_limits(batch_of(deployment("example.com/operator:2.0", args=["--kube-api-qps=100"])), "test")
-    assert the(limits, "client_qps").value == 100.0 and not [l for l in limits.limits if l.kind == "client_burst"]
+    assert the(limits, "client_qps").value == 100.0 and not [limit for limit in limits.limits if limit.kind == "client_burst"]
 
 
 def test_a_flag_that_is_not_a_number_is_a_problem_and_the_default_stands():
@@ -195,7 +195,7 @@ def test_a_failure_policy_other_than_fail_or_ignore_is_a_problem():
 
 def test_a_bad_memory_quantity_is_a_problem_naming_object_and_field_and_the_rest_still_counts():
     limits = extract_limits(batch_of(deployment("shop/backend:1", memory="2Gb"), deployment("shop/backend:1", name="ok", memory="2Gi")), "test")
-    assert [l.object for l in limits.limits] == ["Deployment/ns/ok"]
+    assert [limit.object for limit in limits.limits] == ["Deployment/ns/ok"]
     (problem,) = limits.problems
     assert problem.startswith("test.yaml#1: Deployment/ns/app: containers[0].resources.limits.memory: '2Gb' is not")
 
@@ -235,7 +235,7 @@ def test_a_pvc_of_a_statefulset_in_another_namespace_has_no_owner():
 
 def test_a_pending_pvc_without_status_has_only_a_request():
     limits = extract_limits(batch_of(pvc("scratch", "1Gi")), "test")
-    assert [l.kind for l in limits.limits] == ["pvc_request"]
+    assert [limit.kind for limit in limits.limits] == ["pvc_request"]
 
 
 # --- the fixture tree end to end ---------------------------------------------------------------------------

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from detector.config import ModelSettings
 from detector.policy.document import markdown
 from detector.policy.thresholds import DEFAULT_POLICY, describe, field_paths, for_signal
-from detector.config import ModelSettings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
 

@@ -29,7 +29,7 @@ def same(text: str) -> None:
     fast, whole = parse_range_answer(text, "prom", "sig"), parse_json_export(text, "prom", "sig")
     assert fast[1] == whole[1]
     assert len(fast[0]) == len(whole[0])
-    for a, b in zip(fast[0], whole[0]):
+    for a, b in zip(fast[0], whole[0], strict=False):
         assert a.labels == b.labels and a.where == b.where
         assert np.array_equal(a.timestamps, b.timestamps) and np.array_equal(a.values, b.values, equal_nan=True)
 

@@ -67,7 +67,7 @@ def test_chunks_respect_the_point_limit_and_never_share_a_sample():
     chunks = plan_chunks(window, HOUR_MS, max_points=1000)
     assert len(chunks) == 5
     assert all(c.points(HOUR_MS) <= 1000 for c in chunks)
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in zip(chunks, chunks[1:], strict=False):
         assert after.start_ms - before.end_ms == HOUR_MS
     points = grid_points(chunks, HOUR_MS)
     assert np.array_equal(points, np.arange(window.start_ms, window.end_ms + 1, HOUR_MS))

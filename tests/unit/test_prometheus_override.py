@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from detector.config import load_config
+from detector.config import PROMETHEUS_URL_ENV, load_config, with_prometheus_override
 from detector.errors import ConfigError
-from detector.config import PROMETHEUS_URL_ENV, with_prometheus_override
 
 ROOT = Path(__file__).resolve().parents[2]
 

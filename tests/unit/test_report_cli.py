@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from detector.cli import main
+from detector.config import load_config
 from detector.environment import Environment
 from detector.errors import ExitStatus
 from detector.evaluation import Evaluation
 from detector.sinks.report_file import ReportFileSink
-from detector.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "replicas.yaml"

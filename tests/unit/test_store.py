@@ -175,9 +175,8 @@ def test_a_second_run_gets_a_clear_error_while_the_first_holds_the_store(tmp_pat
     second = HistoryStore(tmp_path / "h.db", retention=400 * DAY, lock_timeout=0.3)
     with first.open():
         started = time.monotonic()
-        with pytest.raises(StoreError, match="store is locked by another run") as caught:
-            with second.open():
-                pass
+        with pytest.raises(StoreError, match="store is locked by another run") as caught, second.open():
+            pass
         waited = time.monotonic() - started
     assert waited >= 0.25                                   # it waited for the lock before giving up
     assert str(tmp_path / "h.db") in str(caught.value) and f"PID {os.getpid()}" in str(caught.value)
@@ -202,9 +201,8 @@ def test_the_lock_of_a_killed_run_is_released(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(StoreError, match="locked"):
-            with HistoryStore(path, 86400, lock_timeout=0.1).open():
-                pass
+        with pytest.raises(StoreError, match="locked"), HistoryStore(path, 86400, lock_timeout=0.1).open():
+            pass
     finally:
         holder.kill()
         holder.wait(timeout=10)
@@ -216,9 +214,8 @@ def test_the_lock_of_a_killed_run_is_released(tmp_path):
 def test_a_store_path_below_a_regular_file_is_a_store_error_naming_the_path(tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
-    with pytest.raises(StoreError) as caught:
-        with HistoryStore(blocker / "h.db", 86400).open():
-            pass
+    with pytest.raises(StoreError) as caught, HistoryStore(blocker / "h.db", 86400).open():
+        pass
     assert str(blocker) in str(caught.value)
 
 
@@ -228,9 +225,8 @@ def test_a_read_only_directory_is_a_store_error_naming_the_path(tmp_path):
     directory.mkdir()
     directory.chmod(0o555)
     try:
-        with pytest.raises(StoreError) as caught:
-            with HistoryStore(directory / "h.db", 86400).open():
-                pass
+        with pytest.raises(StoreError) as caught, HistoryStore(directory / "h.db", 86400).open():
+            pass
         assert str(directory) in str(caught.value)
     finally:
         directory.chmod(0o755)
@@ -244,9 +240,8 @@ def test_a_full_disk_is_a_store_error_and_keeps_what_was_stored(tmp_path):
         session.write(KEY, [RawSeries({"pvc": "small"}, ts, vs)], span_of(ts))
     rng = np.random.default_rng(SEED)
     big = [RawSeries({"pvc": f"big-{i}"}, ts, rng.normal(size=ts.size)) for i in range(200)]
-    with pytest.raises(StoreError, match="full") as caught:
-        with store.open() as session:
-            session.write(KEY, big, span_of(ts))
+    with pytest.raises(StoreError, match="full") as caught, store.open() as session:
+        session.write(KEY, big, span_of(ts))
     assert str(path) in str(caught.value)
     with store.open() as session:
         assert list(by_labels(session.read(KEY, span_of(ts)))) == [(("pvc", "small"),)]
@@ -255,9 +250,8 @@ def test_a_full_disk_is_a_store_error_and_keeps_what_was_stored(tmp_path):
 def test_a_file_that_is_not_a_store_is_refused(tmp_path):
     path = tmp_path / "h.db"
     path.write_bytes(b"this is a text file, not SQLite" * 100)
-    with pytest.raises(StoreError, match="not a slowburn history store|not a database") as caught:
-        with HistoryStore(path, 86400).open():
-            pass
+    with pytest.raises(StoreError, match="not a slowburn history store|not a database") as caught, HistoryStore(path, 86400).open():
+        pass
     assert str(path) in str(caught.value)
 
 

@@ -47,9 +47,8 @@ def test_a_store_sqlite_finds_malformed_is_refused_on_open_although_it_can_still
     overwrite_page(path, "blocks_by_last", b"\x07" * 64)
     with HistoryStore(path, 400 * DAY).open(check=False) as session:
         assert len(session.read(KEY, SPAN)) == 20                  # what the old code analysed
-    with pytest.raises(StoreError) as caught:
-        with HistoryStore(path, 400 * DAY).open():
-            pass
+    with pytest.raises(StoreError) as caught, HistoryStore(path, 400 * DAY).open():
+        pass
     message = str(caught.value)
     assert caught.value.exit_status == ExitStatus.STORE and "\n" not in message
     assert message.startswith(f"{path}: the history store is damaged (SQLite quick_check: On tree page")
@@ -87,9 +86,9 @@ def test_a_block_whose_samples_are_garbage_is_refused_when_read(tmp_path):
     connection.execute("UPDATE blocks SET ts = ? WHERE block = (SELECT min(block) FROM blocks)", (np.random.default_rng(3).bytes(2048),))
     connection.commit()
     connection.close()
-    with pytest.raises(StoreError, match="damaged \\(a block of samples is unreadable"):
-        with HistoryStore(path, 400 * DAY).open() as session:      # quick_check cannot see inside a value
-            session.read(KEY, SPAN)
+    with pytest.raises(StoreError, match="damaged \\(a block of samples is unreadable"), \
+            HistoryStore(path, 400 * DAY).open() as session:      # quick_check cannot see inside a value
+        session.read(KEY, SPAN)
 
 
 @pytest.mark.parametrize("ts, vals, first, last, problem", [

@@ -72,11 +72,10 @@ def test_a_discarded_signal_leaves_the_store_as_it_was(tmp_path):
 def test_an_error_while_a_signal_is_written_rolls_all_of_its_chunks_back(tmp_path):
     store = HistoryStore(tmp_path / "h.db", retention=400 * 86400)
     chunks = in_chunks(fleet(), 250)
-    with pytest.raises(KeyboardInterrupt):
-        with store.open() as session, session.begin(KEY) as writer:
-            writer.add(chunks[0])
-            writer.add(chunks[1])
-            raise KeyboardInterrupt        # Ctrl-C between two chunks
+    with pytest.raises(KeyboardInterrupt), store.open() as session, session.begin(KEY) as writer:
+        writer.add(chunks[0])
+        writer.add(chunks[1])
+        raise KeyboardInterrupt        # Ctrl-C between two chunks
     assert stored(store) == {}
     with store.open() as session:
         assert session.coverage(KEY) is None

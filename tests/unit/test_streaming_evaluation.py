@@ -77,7 +77,7 @@ def _same(streamed: Evaluation, whole: Evaluation, *, notes: bool = True) -> Non
 
 def _write_export(directory: Path, raw: dict[str, list[RawSeries]]) -> None:
     for name, series in raw.items():
-        result = [{"metric": dict(s.labels), "values": [[float(t), repr(float(v))] for t, v in zip(s.timestamps, s.values)]} for s in series]
+        result = [{"metric": dict(s.labels), "values": [[float(t), repr(float(v))] for t, v in zip(s.timestamps, s.values, strict=False)]} for s in series]
         (directory / f"{name}.json").write_text(json.dumps({"status": "success", "data": {"resultType": "matrix", "result": result}}))
 
 

@@ -18,7 +18,7 @@ SEED = 20240611
 # --- stand-in segmenters (the harness only needs fit(y) -> self and breakpoints_) -----------------
 
 class FindsNothing:
-    def fit(self, y: np.ndarray) -> "FindsNothing":
+    def fit(self, y: np.ndarray) -> FindsNothing:
         self.breakpoints_ = np.array([], dtype=int)
         return self
 
@@ -28,7 +28,7 @@ class BigJumps:
 
     seen: list[np.ndarray] = []
 
-    def fit(self, y: np.ndarray) -> "BigJumps":
+    def fit(self, y: np.ndarray) -> BigJumps:
         BigJumps.seen.append(y.copy())
         self.breakpoints_ = np.flatnonzero(np.abs(np.diff(y)) > 1.0) + 1
         return self
@@ -38,7 +38,7 @@ class Fixed:
     def __init__(self, points: list[int]) -> None:
         self.points = points
 
-    def fit(self, y: np.ndarray) -> "Fixed":
+    def fit(self, y: np.ndarray) -> Fixed:
         self.breakpoints_ = np.array(self.points)
         return self
 

@@ -1,4 +1,7 @@
-"""Atomic file writes: a reader (or a crash) never sees half a file."""
+"""Atomic file writes: a reader (or a crash) never sees half a file.
+
+Used by the sinks (JSON, alert state) and by the HTML report; it sits above both so that the report
+does not import the sinks (the report sink imports the report)."""
 
 from __future__ import annotations
 
