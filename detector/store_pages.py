@@ -68,29 +68,6 @@ class StoreBatches:
             return SignalRead(name, 0, error=NoSeries("no series (the store holds none for this query and step)", location=str(self.path)))
         return SignalRead(name, len(series), self._pages(signal, series, earliest, at, size, notes), notes=notes)
 
-    def series_with_samples(self, signal: Signal, start_ms: int, end_ms: int, enough: int | None = None) -> int:
-        """How many stored series of ``signal`` have a sample in ``[start_ms, end_ms]`` (counting stops at ``enough``)."""
-        key = StoreKey(signal.name, signal.query or "", round(signal.step * 1000))
-        found: set[int] = set()
-        connection = self._connect()
-        try:
-            with guard(self.path, "read"):
-                rows = connection.execute(
-                    "SELECT b.series_id, b.ts, b.vals, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
-                    " JOIN signals g ON g.id = s.signal_id WHERE g.name = ? AND g.query = ? AND g.step_ms = ?"
-                    " AND b.last_ms >= ? AND b.first_ms <= ?", (key.signal, key.query, key.step_ms, start_ms, end_ms))
-                for series_id, ts_blob, vals_blob, first_ms, last_ms in rows:
-                    if int(series_id) in found:
-                        continue
-                    ts, _ = decoded(self.path, ts_blob, vals_blob, first_ms, last_ms)
-                    if np.any((ts >= start_ms) & (ts <= end_ms)):
-                        found.add(int(series_id))
-                        if enough is not None and len(found) >= enough:
-                            break
-        finally:
-            connection.close()
-        return len(found)
-
     def _connect(self) -> sqlite3.Connection:
         if not self.path.is_file():
             raise StoreError("history store not found", location=str(self.path))

@@ -25,7 +25,7 @@ from detector.sources.base import _nothing_left
 from detector.sources.prometheus_intake import Intake, StorePull
 from detector.sources.prometheus_plan import SignalPlan
 from detector.sources.promql_client import Deadline, safe_url
-from detector.store_pages import StoreBatches
+from detector.store_presence import series_with_samples
 from detector.store_session import StoreSession
 
 if TYPE_CHECKING:
@@ -68,11 +68,11 @@ def _absent_or_young(source: PrometheusSource, plan: SignalPlan, end: pd.Timesta
     """A pulled signal with no stored sample in its window: ``NoSeries`` in ``errors`` (the message
     ``fetch`` gives), or, when the query has series now, a young-signal note instead."""
     assert source.store is not None
-    pages = StoreBatches(source.store.path, [plan.signal])
-    if pages.series_with_samples(plan.signal, plan.window.start_ms, min(plan.window.end_ms, unix_ms(end) - 1), enough=1):
+    path = source.store.path
+    if series_with_samples(path, plan.signal, plan.window.start_ms, min(plan.window.end_ms, unix_ms(end) - 1), enough=1):
         return
     origin = f"{safe_url(source.settings.url)} signal {plan.signal.name}"
-    total = pages.series_with_samples(plan.signal, plan.window.start_ms, plan.window.end_ms)
+    total = series_with_samples(path, plan.signal, plan.window.start_ms, plan.window.end_ms)
     young = source._young(plan, end, origin, deadline)
     if young is None:
         errors[plan.signal.name] = NoSeries(_nothing_left(total, [], end), location=origin)
