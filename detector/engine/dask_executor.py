@@ -2,7 +2,9 @@
 
 Each chunk is one task that carries its own data (the chunks are picklable and self-contained), so
 the scheduler can hand it to another worker when the one running it dies: a worker lost mid-run
-costs time, not results. A chunk comes back as ``LostChunk`` (its series reported as not
+costs time, not results. The chunks are taken lazily (``streams_chunks``): the next one is read
+and submitted only when one on the cluster is done, two per worker thread at most, so the parent
+holds the chunks in flight, not all of them, and no group waits for its slowest chunk. A chunk comes back as ``LostChunk`` (its series reported as not
 evaluated) when the scheduler gave up on it (``KilledWorker``: the workers it was given to died
 more often than the scheduler's ``allowed-failures``), when the cluster had no worker for
 ``worker_wait`` seconds, or when the scheduler itself went away. An exception raised by the chunk's own code is a bug and is raised here.
@@ -16,7 +18,7 @@ import contextlib
 import logging
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,34 +51,52 @@ class DaskExecutor:
     reads_local_files: bool = False
     """The workers may run on other machines: a chunk must carry its data, not a local path."""
 
-    def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*[Ll]arge.*")   # a chunk's samples travel with its task on purpose
-            futures = [self.client.submit(fn, chunk, pure=False) for chunk in chunks]
+    streams_chunks: bool = True
+    """``map_chunks`` takes a lazy iterable: at most ``AHEAD_PER_WORKER`` chunks per thread are on the cluster at once."""
+
+    def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
+        from detector.engine.child_processes import AHEAD_PER_WORKER
+
+        ahead = AHEAD_PER_WORKER * max(self.workers, 1)
+        pending = iter(chunks)
+        futures: list[Future | None] = []
         results: dict[int, R | LostChunk] = {}
         without_workers_since: float | None = None
-        while len(results) < len(futures):
+        taken_all = False
+        while True:
+            while not taken_all and len(futures) - len(results) < ahead:     # the next chunk only when one is done
+                try:
+                    futures.append(self._submit(fn, next(pending)))
+                except StopIteration:
+                    taken_all = True
             self._collect(futures, results)
-            if len(results) == len(futures):
+            if taken_all and len(results) == len(futures):
                 break
+            if not taken_all and len(futures) - len(results) < ahead:
+                continue
             try:
                 alive = len(self.client.nthreads())
             except (OSError, TimeoutError, CancelledError):
-                self._give_up(futures, results, self._connection_lost().reason)
+                self._give_up(futures, results, pending, self._connection_lost().reason)
                 break
             now = time.monotonic()
             without_workers_since = None if alive else (without_workers_since or now)
             if without_workers_since is not None and now - without_workers_since >= self.settings.worker_wait:
-                self._give_up(futures, results, f"no Dask worker left in {self.settings.scheduler} for {self.settings.worker_wait:g} s")
+                self._give_up(futures, results, pending, f"no Dask worker left in {self.settings.scheduler} for {self.settings.worker_wait:g} s")
                 break
             self._wait_a_moment(futures, results)
         return [results[index] for index in range(len(futures))]
 
-    def _collect(self, futures: list[Future], results: dict[int, R | LostChunk]) -> None:
+    def _submit(self, fn: Callable[[T], R], chunk: T) -> Future:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*[Ll]arge.*")   # a chunk's samples travel with its task on purpose
+            return self.client.submit(fn, chunk, pure=False)
+
+    def _collect(self, futures: list[Future | None], results: dict[int, R | LostChunk]) -> None:
         from distributed import KilledWorker
 
         for index, future in enumerate(futures):
-            if index in results or not future.done():
+            if index in results or future is None or not future.done():
                 continue
             if future.status == "finished":
                 try:
@@ -91,24 +111,28 @@ class DaskExecutor:
                                            "(distributed.scheduler.allowed-failures)")
             else:                                        # cancelled: the client lost the scheduler
                 results[index] = self._connection_lost()
+            futures[index] = None                        # collected: the cluster may forget its result
 
     def _connection_lost(self) -> LostChunk:
         return LostChunk(f"the connection to the Dask scheduler {self.settings.scheduler} was lost")
 
-    def _wait_a_moment(self, futures: list[Future], results: dict[int, Any]) -> None:
+    def _wait_a_moment(self, futures: list[Future | None], results: dict[int, Any]) -> None:
         from distributed import wait
 
-        pending = [future for index, future in enumerate(futures) if index not in results]
+        pending = [future for index, future in enumerate(futures) if index not in results and future is not None]
         try:
             with self.client.as_current():
                 wait(pending, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
         except (TimeoutError, CancelledError):
             pass                                         # cancelled futures are collected as lost next
 
-    def _give_up(self, futures: list[Future], results: dict[int, R | LostChunk], reason: str) -> None:
-        pending = [future for index, future in enumerate(futures) if index not in results]
+    def _give_up(self, futures: list[Future | None], results: dict[int, R | LostChunk], untaken: Iterator[T], reason: str) -> None:
+        """Every chunk not computed, on the cluster or not taken yet, is lost with ``reason`` (its series reported, not dropped)."""
+        pending = [future for index, future in enumerate(futures) if index not in results and future is not None]
         with contextlib.suppress(OSError, TimeoutError):   # the scheduler is gone: nothing left to cancel
             self.client.cancel(pending)
+        for _ in untaken:
+            futures.append(None)
         for index in range(len(futures)):
             results.setdefault(index, LostChunk(reason))
 

@@ -24,6 +24,7 @@ from detector.core.environment import Environment
 from detector.core.evaluation import Evaluation
 from detector.core.instants import HOUR, iso_utc
 from detector.core.series import SeriesSet
+from detector.core.series_batches import SeriesBatches
 from detector.engine.evaluate import evaluate
 from detector.engine.executor import local_executor
 from detector.errors import (
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from detector.core.severity_names import SeverityName
     from detector.engine.executor_choice import ExecutorChoice
     from detector.limits.load import KnownLimits
+    from detector.limits.model import LimitSet
 
 STATE_ENV = "SLOWBURN_STATE"
 DEFAULT_STATE = "slowburn-alerts.json"
@@ -150,36 +152,27 @@ def live_limits(config: Config, manifests: str | None) -> KnownLimits | None:
 def run_once(
     config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
     pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-    limits: KnownLimits | None = None, executor: ExecutorChoice | None = None,
+    limits: KnownLimits | None = None, executor: ExecutorChoice | None = None, stream: bool = True,
 ) -> RunOutcome:
     """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source
-    or sink and never prints: what happened is in the ``RunOutcome`` (``outcome_lines`` words it)."""
+    or sink and never prints: what happened is in the ``RunOutcome`` (``outcome_lines`` words it).
+
+    With a store (and ``stream``) the store is brought up to date and evaluated page by page
+    (``live_batches``); without one (or ``stream=False``) every series is fetched into memory.
+    Both give the same evaluation."""
     started = time.monotonic()
     at = env.now() if at is None else at
     statuses: list[ExitStatus] = []
     run_error: SlowburnError | None = None
     try:
-        data = source.fetch(config.signals, end=at)
-    except SlowburnError as exc:
+        evaluation = _fetch_and_evaluate(config, source, at, limits, workers, pool, executor, stream)
+    except SlowburnError as exc:      # the source or store failed, or the Dask scheduler could not be reached (exit 10)
         run_error = exc
         held: dict[str, Exception] = {s.name: exc for s in config.signals}
-        if limits is not None:
+        if limits is not None and not isinstance(exc, WorkLost):
             held[LIMITS_KEY] = exc                 # configuration findings need the series too: hold them
         failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)   # never silent
         evaluation = Evaluation(at=at, findings=(), errors=held, coverage=failed)
-    else:
-        from detector.limits.ceilings import apply_limits
-        from detector.limits.load import KnownLimits, with_configuration_findings
-
-        known = limits or KnownLimits()
-        resolved, data = apply_limits(config, data, known.ceilings)
-        try:
-            evaluation = with_configuration_findings(_evaluate(resolved, data, at, workers, pool, executor), known, config)
-        except WorkLost as exc:              # the Dask scheduler could not be reached: every signal held, exit 10
-            run_error = exc
-            held = {s.name: exc for s in config.signals}
-            failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)
-            evaluation = Evaluation(at=at, findings=(), errors=held, coverage=failed)
     statuses.append(status_for_failures(evaluation.errors, len(config.signals)))
     reports = []
     for sink in sinks:
@@ -205,13 +198,28 @@ def run_once(
                       evaluated=evaluated, run_error=run_error)
 
 
-def _evaluate(config: Config, data: SeriesSet, at: pd.Timestamp, workers: int, pool: ProcessPoolExecutor | None,
-              executor: ExecutorChoice | None) -> Evaluation:
+def _fetch_and_evaluate(config: Config, source: Source, at: pd.Timestamp, limits: KnownLimits | None, workers: int,
+                        pool: ProcessPoolExecutor | None, executor: ExecutorChoice | None, stream: bool) -> Evaluation:
+    """With a store (and ``stream``): pull into it, then evaluate its pages; else fetch every series, then evaluate."""
+    from detector.limits.ceilings import apply_limits
+    from detector.limits.load import KnownLimits, with_configuration_findings
+    from detector.sources.live_batches import pulled_batches, streams
+
+    known = limits or KnownLimits()
+    if stream and streams(source):
+        batches = pulled_batches(source, config.signals, at)  # type: ignore[arg-type]  # streams() checked it
+        return with_configuration_findings(_evaluate(config, batches, at, workers, pool, executor, known.ceilings), known, config)
+    resolved, data = apply_limits(config, source.fetch(config.signals, end=at), known.ceilings)
+    return with_configuration_findings(_evaluate(resolved, data, at, workers, pool, executor), known, config)
+
+
+def _evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, workers: int, pool: ProcessPoolExecutor | None,
+              executor: ExecutorChoice | None, limits: LimitSet | None = None) -> Evaluation:
     local = local_executor(workers, pool)
     if executor is None:
-        return evaluate(config, data, at, executor=local)
+        return evaluate(config, data, at, executor=local, limits=limits)
     with executor.open(local) as chosen:
-        return evaluate(config, data, at, executor=chosen)
+        return evaluate(config, data, at, executor=chosen, limits=limits)
 
 
 def build_source(config: Config, env: Environment) -> Source:

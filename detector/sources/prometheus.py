@@ -21,7 +21,6 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from types import MappingProxyType
 
 import pandas as pd
 import requests
@@ -38,8 +37,8 @@ from detector.sources.prometheus_plan import SignalPlan, counts_series, fit_to_b
 from detector.sources.prometheus_pull import Query, stream
 from detector.sources.promql_client import Deadline, PromQLClient, safe_url
 from detector.sources.retry_policy import RetryPolicy
-from detector.store import holes as store_holes
 from detector.store.history import HistoryStore, StoreSession
+from detector.store import holes as store_holes
 from detector.transport.http_client import build_session
 
 log = logging.getLogger(__name__)
@@ -136,30 +135,14 @@ class PrometheusSource:
         reads the store in pages afterwards. Raises ``StoreError`` like ``fetch``; ``ValueError``
         without a store.
         """
-        if self.store is None:
-            raise ValueError("pull_into_store needs a store")
-        end = to_utc(end if end is not None else self.clock())
-        errors: dict[str, Exception] = {}
-        notes: list[DataNote] = []
-        totals = [0, 0]
+        from detector.sources.prometheus_store_pull import pull_into_store
 
-        def count(plan: SignalPlan, intake: Intake, session: StoreSession | None, deadline: Deadline | None) -> None:
-            if intake.error is not None:
-                errors[plan.signal.name] = intake.error
-                return
-            notes.extend(intake.notes)
-            totals[0] += intake.samples
-            totals[1] += intake.series
-            if session is not None:
-                holes = store_holes.describe(session.holes(plan.key), plan.window, plan.step_ms)
-                notes.extend([DataNote(plan.signal.name, holes, "store")] if holes is not None else [])
-
-        self._run(signals, end, errors, notes, count)
-        return StorePull(MappingProxyType(errors), tuple(notes), totals[0], totals[1])
+        return pull_into_store(self, signals, end)
 
     def _run(self, signals: Sequence[Signal], end: pd.Timestamp, errors: dict[str, Exception], notes: list[DataNote],
-             finish: Callable[[SignalPlan, Intake, StoreSession | None, Deadline | None], None]) -> None:
-        """Plan, pull chunk by chunk and hand each signal's ``Intake`` to ``finish``, in signal order."""
+             finish: Callable[[SignalPlan, Intake, StoreSession | None, Deadline | None], None], keep_windows: bool = False) -> None:
+        """Plan, pull chunk by chunk and hand each signal's ``Intake`` to ``finish``, in signal order; then prune the
+        store (``keep_windows``: not what the windows of this run hold, they are read afterwards)."""
         plans = [plan for plan in (plan_signal(signal, end, self.store, errors, notes) for signal in signals) if plan is not None]
         with self.store.open() if self.store is not None else nullcontext() as session:
             deadline = None
@@ -183,7 +166,10 @@ class PrometheusSource:
             finally:
                 deliveries.close()
             if session is not None:
-                session.prune(unix_ms(self.clock()))
+                now_ms = unix_ms(self.clock())
+                if keep_windows and plans and self.store is not None:   # read after this: keep what this run's windows need
+                    now_ms = min(now_ms, min(plan.window.start_ms for plan in plans) + round(self.store.retention * 1000))
+                session.prune(now_ms)
 
     def _finish(
         self,

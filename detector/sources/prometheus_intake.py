@@ -9,7 +9,7 @@ a time, not the whole history. Without a store the chunks are kept and merged pe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -94,9 +94,16 @@ def merge_chunks(raw: list[RawSeries]) -> list[RawSeries]:
 @dataclass(frozen=True)
 class StorePull:
     """What ``PrometheusSource.pull_into_store`` did: each failed signal's error, the notes (server
-    warnings, holes, configuration), and the samples and distinct series written."""
+    warnings, holes, configuration), and the samples and distinct series written.
+
+    ``errors`` holds, as ``fetch`` does, a signal whose store window has no sample (``NoSeries``:
+    absent, unless its series are too young: then a ``YoungSignal`` note). ``planned``: the notes
+    made before any pull (configuration); ``by_signal``: each pulled signal's own notes, in order
+    (``notes`` is ``planned`` followed by every signal's own notes, the order of ``fetch``)."""
 
     errors: Mapping[str, Exception]
     notes: tuple[DataNote, ...]
     samples: int
     series: int
+    planned: tuple[DataNote, ...] = ()
+    by_signal: Mapping[str, tuple[DataNote, ...]] = field(default_factory=dict)

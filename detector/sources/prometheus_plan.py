@@ -24,8 +24,8 @@ from detector.sources.prometheus_chunks import (
     query_window,
     step_ms_of,
 )
-from detector.store import holes as store_holes
 from detector.store.history import HistoryStore, StoreKey, StoreSession
+from detector.store import holes as store_holes
 
 PROBE_ABOVE_POINTS = 256
 """Points per series above which a pull first counts the query's series (one store block, ~10 days hourly)."""

@@ -41,12 +41,19 @@ class StoreBatches:
         The configured signals: each one's name, query and step select its stored history.
     min_samples : int
         Finite samples a series needs on the grid (1, as the live path: a new series is too young).
+    origins : mapping, optional
+        Per signal, where its notes say the series came from (the live path: the Prometheus query,
+        as ``PrometheusSource.fetch`` says); default: the store file.
     """
 
-    def __init__(self, path: str | Path, signals: Sequence[Signal], *, min_samples: int = 1) -> None:
+    def __init__(self, path: str | Path, signals: Sequence[Signal], *, min_samples: int = 1,
+                 origins: Mapping[str, str] | None = None) -> None:
         self.path = Path(path)
         self.signals = {signal.name: signal for signal in signals}
         self.min_samples = min_samples
+        self.origins: Mapping[str, str] = origins or {}
+        self.skipped: dict[str, list[str]] = {}
+        """Per signal, why each series skipped by its last read was skipped (complete once its batches are consumed)."""
         self.errors: Mapping[str, Exception] = {}
         self.notes: tuple[DataNote, ...] = ()
 
@@ -55,10 +62,10 @@ class StoreBatches:
         if signal is None or not signal.query:
             return SignalRead(name, 0, error=NoSeries(f"no stored history for signal {name}", location=str(self.path)))
         key = StoreKey(name, signal.query, round(signal.step * 1000))
-        series = self._series(key)
+        series, notes = self._series(key)
+        self.skipped[name] = []
         if not series:
             return SignalRead(name, 0, error=NoSeries("no series (the store holds none for this query and step)", location=str(self.path)))
-        notes: list[DataNote] = []
         return SignalRead(name, len(series), self._pages(signal, series, earliest, at, size, notes), notes=notes)
 
     def _connect(self) -> sqlite3.Connection:
@@ -67,8 +74,8 @@ class StoreBatches:
         with guard(self.path, "open"):
             return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
 
-    def _series(self, key: StoreKey) -> list[tuple[int, Labels]]:
-        """The signal's series as (id, identity labels), sorted by identity."""
+    def _series(self, key: StoreKey) -> tuple[list[tuple[int, Labels]], list[DataNote]]:
+        """The signal's series as (id, identity labels), sorted by identity, and the notes on colliding identities."""
         connection = self._connect()
         try:
             with guard(self.path, "read"):
@@ -79,8 +86,8 @@ class StoreBatches:
         finally:
             connection.close()
         full = [labels_of(dict(json.loads(labels))) for _, labels in rows]
-        identities, _ = _identities(key.signal, full, str(self.path))
-        return sorted(((int(row[0]), identity) for row, identity in zip(rows, identities, strict=False)), key=lambda pair: pair[1])
+        identities, notes = _identities(key.signal, full, self.origins.get(key.signal, str(self.path)))
+        return sorted(((int(row[0]), identity) for row, identity in zip(rows, identities, strict=False)), key=lambda pair: pair[1]), notes
 
     def _pages(self, signal: Signal, series: list[tuple[int, Labels]], earliest: pd.Timestamp, at: pd.Timestamp, size: int,
                notes: list[DataNote]) -> Iterator[tuple[SeriesWindow, ...]]:
@@ -95,11 +102,12 @@ class StoreBatches:
                     ts, vs = samples.get(series_id, (np.empty(0), np.empty(0)))
                     if ts.size == 0:
                         continue                 # nothing in the window: as the live path's read, not there
-                    where = f"{self.path} {SeriesKey(signal.name, identity)}"
+                    where = f"{self.origins.get(signal.name, str(self.path))} {SeriesKey(signal.name, identity)}"
                     try:
                         regular, repairs = regularize(ts, vs, signal.step, location=where, signal=signal.name, min_samples=self.min_samples)
                     except DataError as err:
                         notes.append(DataNote(signal.name, f"series skipped: {err.message}", where))
+                        self.skipped[signal.name].append(err.message)
                         continue
                     notes.extend(repairs)
                     windows.append(window_of(identity, regular, earliest, at))

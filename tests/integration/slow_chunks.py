@@ -30,3 +30,10 @@ def crashes_worker_on(poison: str, chunk: str) -> str:
         os._exit(1)
     time.sleep(0.2)
     return chunk.upper()
+
+
+def finishes(marker_dir: str, chunk: int) -> int:
+    """Takes a moment, then marks the chunk done (a file named after it) and returns it squared."""
+    time.sleep(0.2)
+    Path(marker_dir, f"{chunk}-done").touch()
+    return chunk * chunk

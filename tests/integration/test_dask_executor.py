@@ -28,7 +28,7 @@ from tests.integration.dask_cluster import (
     start_worker,
     wait_for_started,
 )
-from tests.integration.slow_chunks import crashes_worker_on, fails, slowly
+from tests.integration.slow_chunks import crashes_worker_on, fails, finishes, slowly
 
 pytestmark = pytest.mark.skipif(dask_missing(), reason="needs the dask command and the distributed package (pip install .[dask])")
 
@@ -106,6 +106,20 @@ def test_the_same_data_evaluated_on_dask_gives_the_serial_findings_verdicts_and_
     assert on_dask.coverage == serial.coverage
     assert on_dask.series_evaluated == serial.series_evaluated == 120
     assert not on_dask.errors
+
+
+def test_the_dask_executor_takes_the_next_chunk_only_when_all_but_two_per_worker_of_the_earlier_ones_are_done(cluster, tmp_path):
+    behind: list[int] = []
+
+    def chunks() -> Iterator[int]:
+        for i in range(16):
+            behind.append(i - len(list(tmp_path.glob("*-done"))))      # chunks taken before this one and not finished
+            yield i
+
+    with _dask(cluster) as executor:
+        assert executor.streams_chunks
+        assert executor.map_chunks(functools.partial(finishes, str(tmp_path)), chunks()) == [i * i for i in range(16)]
+    assert executor.workers <= max(behind) <= 2 * executor.workers   # both workers busy; an eager executor would be 15 behind
 
 
 def test_a_chunk_whose_own_code_fails_raises_its_error_instead_of_being_reported_as_lost_work(cluster):

@@ -75,16 +75,19 @@ def findings(path: Path) -> set[tuple]:
     return {(f["signal"], tuple(sorted(f["labels"].items())), f["kind"], f["severity"]) for f in document["findings"]}
 
 
-def test_a_live_run_finds_the_same_findings_as_the_offline_run_on_the_exported_files(prometheus, tmp_path):
+@pytest.mark.parametrize("with_store", [False, True], ids=["in-memory", "streamed-from-the-store"])
+def test_a_live_run_finds_the_same_findings_as_the_offline_run_on_the_exported_files(prometheus, tmp_path, with_store):
     code, out, err = run("run", "--config", str(REPLICA_CONFIG), "--data", str(REPLICAS), "--at", AT, "--json", str(tmp_path / "offline.json"))
     assert code == 0, err
-    config = live_config(tmp_path / "live.yaml", prometheus.url)
+    store = {"store": {"path": str(tmp_path / "history.db")}} if with_store else {}
+    config = live_config(tmp_path / "live.yaml", prometheus.url, **store)
     code, out, err = run("run", "--config", str(config), "--at", AT, "--json", str(tmp_path / "live.json"), "--state", str(tmp_path / "state.json"))
     assert code == 0, err
     offline, live = findings(tmp_path / "offline.json"), findings(tmp_path / "live.json")
     assert any(f[3] in ("warning", "critical") for f in offline)     # the comparison is about something
     assert live == offline
     assert "pvc_used_bytes" in out and "breach_forecast" in out
+    assert (tmp_path / "history.db").is_file() == with_store
 
 
 def test_a_live_run_delivers_its_warnings_to_alertmanager_and_its_metrics_to_the_pushgateway(prometheus, tmp_path):

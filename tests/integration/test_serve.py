@@ -91,9 +91,11 @@ def prometheus(tmp_path_factory):
 
 @pytest.mark.integration
 @needs_servers
-def test_serve_runs_at_start_exposes_metrics_and_health_alerts_and_exits_0_on_sigterm(prometheus, tmp_path):
+@pytest.mark.parametrize("with_store", [False, True], ids=["in-memory", "streamed-from-the-store"])
+def test_serve_runs_at_start_exposes_metrics_and_health_alerts_and_exits_0_on_sigterm(prometheus, tmp_path, with_store):
     am = start_alertmanager(write_alertmanager_config(tmp_path / "am.yml", "http://127.0.0.1:9/unused"), storage_dir=tmp_path / "am")
-    config = write_config(tmp_path / "c.yaml", prometheus.url, alertmanager={"url": am.url})
+    store = {"store": {"path": str(tmp_path / "history.db")}} if with_store else {}
+    config = write_config(tmp_path / "c.yaml", prometheus.url, alertmanager={"url": am.url}, **store)
     serve = Serve(config, tmp_path / "state.json")
     try:
         health = serve.wait_for_health("ok")
@@ -109,6 +111,7 @@ def test_serve_runs_at_start_exposes_metrics_and_health_alerts_and_exits_0_on_si
         assert code == 0, err
         assert "abandoning" not in err
         assert "SIGTERM received" in err and "stopped" in err
+        assert (tmp_path / "history.db").is_file() == with_store
     finally:
         serve.kill()
         am.stop()

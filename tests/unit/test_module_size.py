@@ -14,7 +14,7 @@ PACKAGES = ("detector", "models", "benchmarks")
 MAX_LINES = 250
 
 TOO_LONG_FOR_NOW: Mapping[str, str] = {
-    "detector/service/live.py": "252 lines after the types merge (typed options, outcome lines); to split run_once from the wiring",
+    "detector/service/live.py": "260 lines after the types merge (typed options, outcome lines) and the streamed live path; to split run_once from the wiring",
     "detector/sinks/alert_state.py": "state file, reconciliation and outbox in one module; to split into state I/O and reconcile",
     "benchmarks/fleet_scale.py": "the fleet-scale benchmark and its report in one module; to split like scenarios/scenario_scoring",
     "benchmarks/tcpd.py": "the TCPD benchmark, its scoring and report in one module; to split like realops/realops_scoring",
