@@ -44,8 +44,10 @@ def field_info(name: str) -> dict[str, Any]:
     if name not in known:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise SweepError(f"unknown policy field {name!r}: {hint}expected GROUP.FIELD, one of the {len(known)} fields of "
-                         f"detector/policy/thresholds.py ({', '.join(sorted({k.split('.')[0] + '.*' for k in known}))})")
+        raise SweepError(
+            f"unknown policy field {name!r}: {hint}expected GROUP.FIELD, one of the {len(known)} fields of "
+            f"detector/policy/thresholds.py ({', '.join(sorted({k.split('.')[0] + '.*' for k in known}))})"
+        )
     return next(entry for entry in describe() if entry["field"] == name)
 
 
@@ -87,7 +89,10 @@ def _n(value: float | None, fmt: str = "{:.1f}") -> str:
 COLUMNS: dict[str, list[tuple[str, Callable[[dict[str, Any]], str]]]] = {
     "scenarios": [
         ("scen FA/100y", lambda r: _n(r["quiet_false_alarms_per_100_series_years"], "{:.2f}") + f" ({r['quiet_false_alarms']})"),
-        ("scen flagged", lambda r: f"{r['flagged_at_or_before_incident']}/{r['incidents']} ({_n(100 * (r['share_flagged'] or 0), '{:.0f}')} %)"),
+        (
+            "scen flagged",
+            lambda r: f"{r['flagged_at_or_before_incident']}/{r['incidents']} ({_n(100 * (r['share_flagged'] or 0), '{:.0f}')} %)",
+        ),
         ("scen lead d", lambda r: _n(r["median_first_flag_lead_days"])),
     ],
     "replicas": [
@@ -108,20 +113,28 @@ def table(info: dict[str, Any], rows: list[dict[str, Any]], suites: list[str]) -
     titles = ["value"] + [title for suite in suites for title, _ in COLUMNS[suite]]
     cells = [[repr(row["value"])] + [get(row[suite]) for suite in suites for _, get in COLUMNS[suite]] for row in rows]
     widths = [max(len(title), *(len(c[i]) for c in cells)) for i, title in enumerate(titles)]
-    lines = [f"{info['field']}: unit {info.get('unit', '?')}; default {info['default']!r}; origin: {info.get('origin', '?')}", "",
-             " | ".join(title.ljust(w) for title, w in zip(titles, widths, strict=True)),
-             "-+-".join("-" * w for w in widths)]
+    lines = [
+        f"{info['field']}: unit {info.get('unit', '?')}; default {info['default']!r}; origin: {info.get('origin', '?')}",
+        "",
+        " | ".join(title.ljust(w) for title, w in zip(titles, widths, strict=True)),
+        "-+-".join("-" * w for w in widths),
+    ]
     lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines += ["", "scen: seeded scenario suite (FA = false-alarm episodes on quiet series, per 100 series-years; flagged = at or before",
-              "the incident; lead = median first-flag lead). repl: data/replicas replayed daily (causes flagged before their incident,",
-              "lead, false-alarm episodes and per series-year, replica targets met). real: NAB series every 6 h (false alarms, windows flagged)."]
+    lines += [
+        "",
+        "scen: seeded scenario suite (FA = false-alarm episodes on quiet series, per 100 series-years; flagged = at or before",
+        "the incident; lead = median first-flag lead). repl: data/replicas replayed daily (causes flagged before their incident,",
+        "lead, false-alarm episodes and per series-year, replica targets met). real: NAB series every 6 h (false alarms, windows flagged).",
+    ]
     for row in rows:
         missed = row.get("replicas", {}).get("targets_not_met", [])
         if missed:
             lines.append(f"{row['value']!r}: replica targets not met: {'; '.join(missed)}")
         for f in row.get("realops", {}).get("false_alarm_episodes", []):
-            lines.append(f"{row['value']!r}: realops false alarm from {f['time']}: {f['family']}/{f['series']} {f['kind']} "
-                         f"{f['severity']}: {f['summary']}")
+            lines.append(
+                f"{row['value']!r}: realops false alarm from {f['time']}: {f['family']}/{f['series']} {f['kind']} "
+                f"{f['severity']}: {f['summary']}"
+            )
     return "\n".join(lines)
 
 
@@ -145,8 +158,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         print(f"error: {exc}", file=err)
         return USAGE
     suites = [name for name in SUITES if name not in args.skip]
-    settings = SweepSettings(incidents=args.incidents, quiet=args.quiet, scenario_every=every, workers=args.workers,
-                             realops_dir=args.realops_data, log=err)
+    settings = SweepSettings(
+        incidents=args.incidents, quiet=args.quiet, scenario_every=every, workers=args.workers, realops_dir=args.realops_data, log=err
+    )
     try:
         rows = sweep(args.field, values, settings, suites)
     except SlowburnError as exc:
@@ -154,8 +168,13 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         return int(exc.exit_status)
     print(table(info, rows, suites), file=out)
     if args.json_out:
-        document = {"field": info, "values": values, "suites": suites, "settings": {"incidents": args.incidents, "quiet": args.quiet,
-                    "scenario_every_seconds": every, "workers": args.workers}, "rows": rows}
+        document = {
+            "field": info,
+            "values": values,
+            "suites": suites,
+            "settings": {"incidents": args.incidents, "quiet": args.quiet, "scenario_every_seconds": every, "workers": args.workers},
+            "rows": rows,
+        }
         args.json_out.write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
     return 0
 

@@ -66,11 +66,16 @@ def prepare_scenarios(settings: SweepSettings) -> Measure:
         s = summarize([score(sc, *flags[sc.name]) for sc in scenarios], seconds)
         rate = s["false_alarms_per_series_year"]
         return {
-            "quiet_false_alarms": s["false_alarm_episodes"], "quiet_series_years": s["quiet_series_years"],
+            "quiet_false_alarms": s["false_alarm_episodes"],
+            "quiet_series_years": s["quiet_series_years"],
             "quiet_false_alarms_per_100_series_years": None if rate is None else 100 * rate,
-            "incidents": s["incidents"], "flagged_at_or_before_incident": s["detected"], "share_flagged": s["detection_rate"],
-            "median_first_flag_lead_days": s["median_lead_days"], "seconds": seconds,
+            "incidents": s["incidents"],
+            "flagged_at_or_before_incident": s["detected"],
+            "share_flagged": s["detection_rate"],
+            "median_first_flag_lead_days": s["median_lead_days"],
+            "seconds": seconds,
         }
+
     return measure
 
 
@@ -86,17 +91,26 @@ def prepare_replicas(settings: SweepSettings) -> Measure:
         started = time.perf_counter()
         ours = detector_scores(replay(config, data, times, workers=settings.workers, policy=policy), times, incidents)
         seconds = time.perf_counter() - started
-        document: dict[str, Any] = {"series": [s.to_dict() for s in ours], "baseline": [s.to_dict() for s in theirs],
-                    "summary": {"slowburn": summarize_replay(ours), "predict_linear": summarize_replay(theirs)}}
+        document: dict[str, Any] = {
+            "series": [s.to_dict() for s in ours],
+            "baseline": [s.to_dict() for s in theirs],
+            "summary": {"slowburn": summarize_replay(ours), "predict_linear": summarize_replay(theirs)},
+        }
         s = document["summary"]["slowburn"]
         met = targets(document, truth, seconds)
         return {
-            "causes": s["incident_series"], "causes_flagged": s["detected_before_incident"],
-            "median_lead_days": s["median_lead_time_days"], "min_lead_days": s["min_lead_time_days"],
-            "false_alarms": s["false_alarm_episodes"], "false_alarms_per_series_year": s["false_alarms_per_series_year"],
-            "targets_met": sum(1 for _, _, ok in met if ok), "targets": len(met),
-            "targets_not_met": [name for name, _, ok in met if not ok], "seconds": seconds,
+            "causes": s["incident_series"],
+            "causes_flagged": s["detected_before_incident"],
+            "median_lead_days": s["median_lead_time_days"],
+            "min_lead_days": s["min_lead_time_days"],
+            "false_alarms": s["false_alarm_episodes"],
+            "false_alarms_per_series_year": s["false_alarms_per_series_year"],
+            "targets_met": sum(1 for _, _, ok in met if ok),
+            "targets": len(met),
+            "targets_not_met": [name for name, _, ok in met if not ok],
+            "seconds": seconds,
         }
+
     return measure
 
 
@@ -104,15 +118,25 @@ def prepare_realops(settings: SweepSettings) -> Measure:
     series = load_nab(settings.realops_dir)
 
     def measure(policy: DetectionPolicy) -> dict[str, Any]:
-        result = realops.run(policy=policy, workers=settings.workers, directory=settings.realops_dir,
-                             every=settings.realops_every, series=series, log=settings.log)
+        result = realops.run(
+            policy=policy,
+            workers=settings.workers,
+            directory=settings.realops_dir,
+            every=settings.realops_every,
+            series=series,
+            log=settings.log,
+        )
         s = result["summary"]
         return {
-            "false_alarms": s["false_alarms"], "false_alarms_per_100_series_years": s["false_alarms_per_100_series_years"],
-            "windows_flagged": s["windows_flagged"], "windows": s["windows"], "flags": s["flags"],
+            "false_alarms": s["false_alarms"],
+            "false_alarms_per_100_series_years": s["false_alarms_per_100_series_years"],
+            "windows_flagged": s["windows_flagged"],
+            "windows": s["windows"],
+            "flags": s["flags"],
             "false_alarm_episodes": _first_of_each_episode([f for f in result["findings"] if f["false_alarm"]]),
             "seconds": result["seconds"],
         }
+
     return measure
 
 

@@ -51,31 +51,42 @@ def run(series: int, days: int, log: Any = sys.stderr) -> dict[str, Any]:
             dask_seconds = time.perf_counter() - t0
     print(f"  dask, {WORKERS} single-thread workers on 127.0.0.1: {cold_seconds:.1f} s new workers, {dask_seconds:.1f} s warm", file=log)
     return {
-        "series": series, "days": days, "workers": WORKERS,
-        "local_seconds": local_seconds, "dask_seconds": dask_seconds, "dask_cold_seconds": cold_seconds, "dask_over_local": dask_seconds / local_seconds,
-        "findings": len(local.findings), "evaluated": local.series_evaluated,
-        "findings_equal": on_dask.findings == local.findings == on_dask_cold.findings, "verdicts_equal": on_dask.verdicts == local.verdicts,
-        "coverage_equal": on_dask.coverage == local.coverage, "dask_errors": sorted({*on_dask.errors, *on_dask_cold.errors}),
-        "load_average_1m": [load_before, os.getloadavg()[0]], "cpus": os.cpu_count(),
+        "series": series,
+        "days": days,
+        "workers": WORKERS,
+        "local_seconds": local_seconds,
+        "dask_seconds": dask_seconds,
+        "dask_cold_seconds": cold_seconds,
+        "dask_over_local": dask_seconds / local_seconds,
+        "findings": len(local.findings),
+        "evaluated": local.series_evaluated,
+        "findings_equal": on_dask.findings == local.findings == on_dask_cold.findings,
+        "verdicts_equal": on_dask.verdicts == local.verdicts,
+        "coverage_equal": on_dask.coverage == local.coverage,
+        "dask_errors": sorted({*on_dask.errors, *on_dask_cold.errors}),
+        "load_average_1m": [load_before, os.getloadavg()[0]],
+        "cpus": os.cpu_count(),
     }
 
 
 def markdown(result: dict[str, Any]) -> str:
     same = all(result[key] for key in ("findings_equal", "verdicts_equal", "coverage_equal")) and not result["dask_errors"]
     load = ", ".join(f"{value:.1f}" for value in result["load_average_1m"])
-    return "\n".join([
-        f"{result['series']} series x {result['days']} days, {result['workers']} workers, {result['cpus']} CPUs, "
-        f"load average (1 min) before / after: {load}",
-        "",
-        "| executor | wall (s) | series/s |",
-        "|---|---|---|",
-        f"| local process pool, {result['workers']} processes | {result['local_seconds']:.1f} | {result['series'] / result['local_seconds']:.0f} |",
-        f"| Dask, {result['workers']} single-thread workers on 127.0.0.1, first run (workers import the models) | {result['dask_cold_seconds']:.1f} | {result['series'] / result['dask_cold_seconds']:.0f} |",
-        f"| Dask, same workers, second run | {result['dask_seconds']:.1f} | {result['series'] / result['dask_seconds']:.0f} |",
-        "",
-        f"Dask (second run) / local: {result['dask_over_local']:.2f}x the wall time. {result['evaluated']} series evaluated, "
-        f"{result['findings']} findings; findings, verdicts and coverage identical: {'yes' if same else 'NO'}.",
-    ])
+    return "\n".join(
+        [
+            f"{result['series']} series x {result['days']} days, {result['workers']} workers, {result['cpus']} CPUs, "
+            f"load average (1 min) before / after: {load}",
+            "",
+            "| executor | wall (s) | series/s |",
+            "|---|---|---|",
+            f"| local process pool, {result['workers']} processes | {result['local_seconds']:.1f} | {result['series'] / result['local_seconds']:.0f} |",
+            f"| Dask, {result['workers']} single-thread workers on 127.0.0.1, first run (workers import the models) | {result['dask_cold_seconds']:.1f} | {result['series'] / result['dask_cold_seconds']:.0f} |",
+            f"| Dask, same workers, second run | {result['dask_seconds']:.1f} | {result['series'] / result['dask_seconds']:.0f} |",
+            "",
+            f"Dask (second run) / local: {result['dask_over_local']:.2f}x the wall time. {result['evaluated']} series evaluated, "
+            f"{result['findings']} findings; findings, verdicts and coverage identical: {'yes' if same else 'NO'}.",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

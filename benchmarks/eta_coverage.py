@@ -45,10 +45,10 @@ class Forecast(NamedTuple):
     evaluated_at: pd.Timestamp
     eta: pd.Timestamp
     lower: pd.Timestamp
-    upper: pd.Timestamp | None          # None: unbounded ("never")
+    upper: pd.Timestamp | None  # None: unbounded ("never")
     incident: pd.Timestamp
-    claimed: float                      # the interval's nominal central coverage (model.confidence)
-    resized_later: bool                 # the ceiling at evaluation is lower than the one the incident crossed
+    claimed: float  # the interval's nominal central coverage (model.confidence)
+    resized_later: bool  # the ceiling at evaluation is lower than the one the incident crossed
 
     @property
     def outcome(self) -> str:
@@ -66,7 +66,7 @@ class Forecast(NamedTuple):
 
 
 def outcome(incident: pd.Timestamp, lower: pd.Timestamp, upper: pd.Timestamp | None) -> str:
-    """"early" (incident before ``lower``), "late" (after a finite ``upper``) or "inside" (ends included)."""
+    """ "early" (incident before ``lower``), "late" (after a finite ``upper``) or "inside" (ends included)."""
     if incident < lower:
         return "early"
     if upper is not None and incident > upper:
@@ -79,8 +79,9 @@ def horizon_bucket(days: float) -> str:
     return next(name for name, low, high in HORIZONS if low <= days < high) if days >= 0 else HORIZONS[0][0]
 
 
-def collect(findings: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]], keys: dict[SeriesKey, Scenario],
-            config: Config) -> list[Forecast]:
+def collect(
+    findings: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]], keys: dict[SeriesKey, Scenario], config: Config
+) -> list[Forecast]:
     """Every ``breach_forecast`` with an interval, made before its series' incident."""
     claimed = {s.name: s.model.confidence for s in config.signals}
     out = []
@@ -95,8 +96,19 @@ def collect(findings: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]], 
                 if f.kind != "breach_forecast" or f.eta is None or f.eta_lower is None:
                     continue
                 ceiling_then = sc.ceiling[max(int(sc.index.searchsorted(at)) - 1, 0)]
-                out.append(Forecast(sc.name, sc.shape, at, f.eta, f.eta_lower, f.eta_upper, sc.incident,
-                                    claimed[key.signal], bool(ceiling_then < crossed)))
+                out.append(
+                    Forecast(
+                        sc.name,
+                        sc.shape,
+                        at,
+                        f.eta,
+                        f.eta_lower,
+                        f.eta_upper,
+                        sc.incident,
+                        claimed[key.signal],
+                        bool(ceiling_then < crossed),
+                    )
+                )
     return out
 
 
@@ -114,7 +126,9 @@ def summarize(forecasts: Iterable[Forecast]) -> dict[str, Any]:
     out["coverage"] = out["inside"]
     out["coverage_per_series"] = float(np.mean([np.mean(v) for v in per_series.values()])) if per_series else None
     out["median_width_days"] = float(np.median(widths)) if widths else None
-    out["median_relative_width"] = float(np.median([r.width_days / max(r.horizon_days, 1.0) for r in rows if r.width_days is not None])) if widths else None
+    out["median_relative_width"] = (
+        float(np.median([r.width_days / max(r.horizon_days, 1.0) for r in rows if r.width_days is not None])) if widths else None
+    )
     out["unbounded"] = n - len(widths)
     out["claimed"] = sorted({r.claimed for r in rows})
     return out
@@ -131,8 +145,9 @@ def breakdown(rows: list[Forecast]) -> dict[str, Any]:
     }
 
 
-def run(incidents: int = 200, quiet: int = 0, workers: int = 2, every: float = 86400.0, seed: int = SEED,
-        log: TextIO = sys.stderr) -> dict[str, Any]:
+def run(
+    incidents: int = 200, quiet: int = 0, workers: int = 2, every: float = 86400.0, seed: int = SEED, log: TextIO = sys.stderr
+) -> dict[str, Any]:
     """Generate the suite, replay it every ``every`` seconds and score every forecast interval; JSON-ready."""
     t0 = time.perf_counter()
     scenarios = make_scenarios(seed, incidents, quiet)
@@ -141,8 +156,13 @@ def run(incidents: int = 200, quiet: int = 0, workers: int = 2, every: float = 8
     print(f"eta coverage: {incidents} incident series, {len(times)} evaluation times, workers={workers}", file=log)
     rows = collect(replay_findings(config, data, times, workers=workers), keys, config)
     return {
-        "seed": seed, "incident_series": incidents, "quiet_series": quiet, "workers": workers, "every_days": every / 86400,
-        "seconds": time.perf_counter() - t0, **breakdown(rows),
+        "seed": seed,
+        "incident_series": incidents,
+        "quiet_series": quiet,
+        "workers": workers,
+        "every_days": every / 86400,
+        "seconds": time.perf_counter() - t0,
+        **breakdown(rows),
         "forecasts": [{**r._asdict(), "outcome": r.outcome} for r in rows],
     }
 
@@ -154,8 +174,10 @@ def _pct(value: float | None) -> str:
 def _row(name: str, s: dict[str, Any]) -> str:
     width = "n/a" if s["median_width_days"] is None else f"{s['median_width_days']:.1f}"
     rel = "n/a" if s["median_relative_width"] is None else f"{s['median_relative_width']:.2f}"
-    return (f"| {name} | {s['forecasts']} | {s['series']} | {_pct(s['coverage'])} | {_pct(s['coverage_per_series'])} "
-            f"| {_pct(s['early'])} | {_pct(s['late'])} | {width} | {rel} | {s['unbounded']} |")
+    return (
+        f"| {name} | {s['forecasts']} | {s['series']} | {_pct(s['coverage'])} | {_pct(s['coverage_per_series'])} "
+        f"| {_pct(s['early'])} | {_pct(s['late'])} | {width} | {rel} | {s['unbounded']} |"
+    )
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -164,15 +186,18 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"{result['incident_series']} incident series of the scenario suite (seed {result['seed']}), replayed every "
         f"{result['every_days']:g} day(s); every `breach_forecast` before the incident is one forecast. "
-        f"Claimed coverage (`model.confidence`): {claimed}.", "",
+        f"Claimed coverage (`model.confidence`): {claimed}.",
+        "",
         "**Inside**: eta_lower <= incident <= eta_upper. **Early**: the incident came before eta_lower (the interval was too late); "
-        "**late**: after eta_upper. An eta_upper of \"never\" is unbounded (never late) and its width is not in the median. "
+        '**late**: after eta_upper. An eta_upper of "never" is unbounded (never late) and its width is not in the median. '
         "**Per series**: the mean of each series' coverage (daily forecasts of one series are correlated). "
         "**Relative width**: width / median ETA (at least 1 day). "
-        "**Same ceiling**: only forecasts whose ceiling is the one the incident crossed (no resize between the forecast and the incident).", "",
+        "**Same ceiling**: only forecasts whose ceiling is the one the incident crossed (no resize between the forecast and the incident).",
+        "",
         "| group | forecasts | series | coverage | coverage per series | early | late | median width (d) | median relative width | unbounded |",
         "|---|---|---|---|---|---|---|---|---|---|",
-        _row("all", result["overall"]), _row("same ceiling", result["same_ceiling"]),
+        _row("all", result["overall"]),
+        _row("same ceiling", result["same_ceiling"]),
     ]
     lines += [_row(f"shape: {k}", v) for k, v in result["by_shape"].items()]
     lines += [_row(f"median ETA {k}", v) for k, v in result["by_horizon"].items()]
@@ -180,7 +205,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = suite_parser(__doc__.splitlines()[0], SEED, 0, 'quiet controls to add (they never carry a forecast to score)').parse_args(argv)
+    args = suite_parser(__doc__.splitlines()[0], SEED, 0, "quiet controls to add (they never carry a forecast to score)").parse_args(argv)
     return report(run(args.incidents, args.quiet, args.workers, parse_duration(args.every), args.seed), markdown, args.json_out)
 
 

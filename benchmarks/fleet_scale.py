@@ -46,7 +46,7 @@ from detector.sources.store_pages import StoreBatches
 
 SEED = 20261121
 END = pd.Timestamp("2026-01-05T00:00:00Z")
-REPEAT = 2             # evaluations per measurement; the fastest is reported (others' load only slows a run down)
+REPEAT = 2  # evaluations per measurement; the fastest is reported (others' load only slows a run down)
 
 
 def fleet(count: int, days: int, seed: int = SEED) -> tuple[Config, SeriesSet, pd.Timestamp]:
@@ -55,7 +55,7 @@ def fleet(count: int, days: int, seed: int = SEED) -> tuple[Config, SeriesSet, p
     index = pd.date_range(END - pd.Timedelta(days=days), periods=days * 24, freq="h")
     with_ceiling: dict = {}
     without: dict = {}
-    for block in range(-(-count // 4)):          # four at a time: never two copies of the fleet
+    for block in range(-(-count // 4)):  # four at a time: never two copies of the fleet
         for j, (y, ceiling) in enumerate(seeded_mix(rng, 4, days)):
             i = 4 * block + j
             if i >= count:
@@ -91,16 +91,28 @@ def measure(kind: str, count: int, days: int, workers: int, store: str = "", rep
         seconds, cpu = min(runs)
         out["peak_pss_total_mib"] = sampler.peak_mib
         out["all_seconds"] = [r[0] for r in runs]
-        out.update(seconds=seconds, cpu_seconds=cpu, analysed=evaluation.series_evaluated, findings=len(evaluation.findings),
-                   series_per_second=count / seconds, series_per_second_per_core=count / seconds / max(workers, 1),
-                   series_per_cpu_second=count / cpu)
+        out.update(
+            seconds=seconds,
+            cpu_seconds=cpu,
+            analysed=evaluation.series_evaluated,
+            findings=len(evaluation.findings),
+            series_per_second=count / seconds,
+            series_per_second_per_core=count / seconds / max(workers, 1),
+            series_per_cpu_second=count / cpu,
+        )
     else:
         times = list(pd.date_range(end - pd.Timedelta(days=8), end, freq="D"))[1:]
         t0, cpu0 = time.perf_counter(), _cpu()
         replay(config, data, times, workers=1)
         seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
-        out.update(seconds=seconds, cpu_seconds=cpu, steps=len(times), seconds_per_step=seconds / len(times),
-                   ms_per_series_step=1000 * seconds / len(times) / count, cpu_ms_per_series_step=1000 * cpu / len(times) / count)
+        out.update(
+            seconds=seconds,
+            cpu_seconds=cpu,
+            steps=len(times),
+            seconds_per_step=seconds / len(times),
+            ms_per_series_step=1000 * seconds / len(times) / count,
+            cpu_ms_per_series_step=1000 * cpu / len(times) / count,
+        )
     out.update(_peak())
     out["peak_bound_mib"] = out["peak_self_mib"] + (workers * out["peak_largest_worker_mib"] if workers > 1 else 0.0)
     return out
@@ -116,18 +128,42 @@ def _measure_stream(count: int, days: int, workers: int, store: Path, repeat: in
             runs.append((time.perf_counter() - t0, _cpu() - cpu0))
     seconds, cpu = min(runs)
     floor_series, floor_cpu = numpy_floor(config, StoreBatches(store, config.signals), END)
-    out: dict[str, Any] = {"kind": "stream", "series": count, "days": days, "workers": workers, "seconds": seconds, "cpu_seconds": cpu,
-                           "all_seconds": [r[0] for r in runs], "peak_pss_total_mib": sampler.peak_mib, "analysed": evaluation.series_evaluated,
-                           "findings": len(evaluation.findings), "series_per_second": count / seconds, "cpu_ms_per_series": 1000 * cpu / count,
-                           "floor_ms_per_series": 1000 * floor_cpu / max(floor_series, 1)}
+    out: dict[str, Any] = {
+        "kind": "stream",
+        "series": count,
+        "days": days,
+        "workers": workers,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "all_seconds": [r[0] for r in runs],
+        "peak_pss_total_mib": sampler.peak_mib,
+        "analysed": evaluation.series_evaluated,
+        "findings": len(evaluation.findings),
+        "series_per_second": count / seconds,
+        "cpu_ms_per_series": 1000 * cpu / count,
+        "floor_ms_per_series": 1000 * floor_cpu / max(floor_series, 1),
+    }
     out["ratio_to_floor"] = out["cpu_ms_per_series"] / out["floor_ms_per_series"]
     out.update(_peak())
     return out
 
 
 def _subprocess(kind: str, count: int, days: int, workers: int, log: TextIO = sys.stderr, store: str = "") -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "benchmarks.fleet_scale", "--measure", kind, "--series", str(count), "--days", str(days), "--workers", str(workers),
-           "--store", store]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.fleet_scale",
+        "--measure",
+        kind,
+        "--series",
+        str(count),
+        "--days",
+        str(days),
+        "--workers",
+        str(workers),
+        "--store",
+        store,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[2:])} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
@@ -164,8 +200,16 @@ def run(series: int = 10000, days: int = 180, quick: bool = False, log: TextIO =
     ms = np.array([r["cpu_seconds"] / r["series"] for r in by_length])
     lengths = np.array([r["days"] for r in by_length], dtype=float)
     slopes = [float(np.log(ms[i + 1] / ms[i]) / np.log(lengths[i + 1] / lengths[i])) for i in range(len(ms) - 1)]
-    return {"quick": quick, "stream": stream, "main": main_runs, "by_count": sorted(by_count, key=lambda r: r["series"]), "by_length": by_length,
-            "length_slopes": slopes, "step": step, "targets": _targets(main_runs, slopes, quick)}
+    return {
+        "quick": quick,
+        "stream": stream,
+        "main": main_runs,
+        "by_count": sorted(by_count, key=lambda r: r["series"]),
+        "by_length": by_length,
+        "length_slopes": slopes,
+        "step": step,
+        "targets": _targets(main_runs, slopes, quick),
+    }
 
 
 def _targets(main_runs: list[dict[str, Any]], slopes: list[float], quick: bool) -> list[dict[str, Any]]:
@@ -176,60 +220,99 @@ def _targets(main_runs: list[dict[str, Any]], slopes: list[float], quick: bool) 
     steepest = max(slopes)
     note = " (quick run: fewer series than the target's 10,000)" if quick else ""
     return [
-        {"target": ">= 500 series/s per core (workers 1, wall clock)", "value": f"{one['series_per_second']:.0f} ({one['series_per_cpu_second']:.0f} per CPU-second)",
-         "met": one["series_per_second"] >= 500},
-        {"target": f"10,000 series in < 20 s on 2 cores{note}", "value": f"{two['series']} series in {two['seconds']:.1f} s",
-         "met": two["seconds"] < 20 and two["series"] >= 10000},
-        {"target": "peak memory < 1 GiB (parent + workers, proportional set size)", "value": f"{peak:.0f} MiB (ru_maxrss bound {bound:.0f} MiB)",
-         "met": peak < 1024},
-        {"target": "cost grows no faster than linearly with length (steepest log-log slope between lengths <= 1.1)",
-         "value": f"{steepest:.2f}", "met": steepest <= 1.1},
+        {
+            "target": ">= 500 series/s per core (workers 1, wall clock)",
+            "value": f"{one['series_per_second']:.0f} ({one['series_per_cpu_second']:.0f} per CPU-second)",
+            "met": one["series_per_second"] >= 500,
+        },
+        {
+            "target": f"10,000 series in < 20 s on 2 cores{note}",
+            "value": f"{two['series']} series in {two['seconds']:.1f} s",
+            "met": two["seconds"] < 20 and two["series"] >= 10000,
+        },
+        {
+            "target": "peak memory < 1 GiB (parent + workers, proportional set size)",
+            "value": f"{peak:.0f} MiB (ru_maxrss bound {bound:.0f} MiB)",
+            "met": peak < 1024,
+        },
+        {
+            "target": "cost grows no faster than linearly with length (steepest log-log slope between lengths <= 1.1)",
+            "value": f"{steepest:.2f}",
+            "met": steepest <= 1.1,
+        },
     ]
 
 
 def stream_markdown(stream: dict[str, Any]) -> list[str]:
     """The streaming measurement: series read in pages from a history store file."""
     p = stream["prepare"]
-    lines = [f"Streaming from a history store ({p['series']} series x {p['days']} d written in {p['seconds']:.0f} s, "
-             f"{p['bytes'] / 2**20:.0f} MiB on disk, not measured), best of {REPEAT} runs:", "",
-             "| series | workers | wall (s) | CPU (s) | series/s | CPU ms per series | numpy floor ms per series | ratio | findings "
-             "| peak total PSS (MiB) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Streaming from a history store ({p['series']} series x {p['days']} d written in {p['seconds']:.0f} s, "
+        f"{p['bytes'] / 2**20:.0f} MiB on disk, not measured), best of {REPEAT} runs:",
+        "",
+        "| series | workers | wall (s) | CPU (s) | series/s | CPU ms per series | numpy floor ms per series | ratio | findings "
+        "| peak total PSS (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in stream["runs"]:
-        lines.append(f"| {r['series']} | {r['workers']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['series_per_second']:.0f} "
-                     f"| {r['cpu_ms_per_series']:.2f} | {r['floor_ms_per_series']:.3f} | {r['ratio_to_floor']:.0f}x | {r['findings']} "
-                     f"| {_mib(r['peak_pss_total_mib'])} |")
+        lines.append(
+            f"| {r['series']} | {r['workers']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['series_per_second']:.0f} "
+            f"| {r['cpu_ms_per_series']:.2f} | {r['floor_ms_per_series']:.3f} | {r['ratio_to_floor']:.0f}x | {r['findings']} "
+            f"| {_mib(r['peak_pss_total_mib'])} |"
+        )
     two = stream["runs"][1]
     peak = max(r["peak_pss_total_mib"] or 0.0 for r in stream["runs"])
     budget = 1024 if two["series"] > 10000 else 600
-    lines += ["", f"- two workers vs one (wall): {stream['speedup']:.2f}x (target >= 1.8) -> {'met' if stream['speedup'] >= 1.8 else 'NOT met'}",
-              f"- peak PSS {peak:.0f} MiB for {two['series']} series (target < {budget} MiB) -> {'met' if peak < budget else 'NOT met'}",
-              f"- {two['series']} series in {two['seconds']:.1f} s on 2 workers (target for 10,000: < 20 s)", ""]
+    lines += [
+        "",
+        f"- two workers vs one (wall): {stream['speedup']:.2f}x (target >= 1.8) -> {'met' if stream['speedup'] >= 1.8 else 'NOT met'}",
+        f"- peak PSS {peak:.0f} MiB for {two['series']} series (target < {budget} MiB) -> {'met' if peak < budget else 'NOT met'}",
+        f"- {two['series']} series in {two['seconds']:.1f} s on 2 workers (target for 10,000: < 20 s)",
+        "",
+    ]
     return lines
 
 
 def markdown(result: dict[str, Any]) -> str:
     if "main" not in result:
         return "\n".join(stream_markdown(result["stream"]))
-    lines = stream_markdown(result["stream"]) + [f"`evaluate` at the end of the data, best of {REPEAT} runs in one process: wall seconds, CPU seconds (parent + pool "
-             "workers), peak memory over both runs.", "",
-             "| series | days | workers | wall (s) | CPU (s) | series/s | series/s per core | series per CPU-second "
-             "| peak total PSS (MiB) | ru_maxrss parent (MiB) | ru_maxrss largest worker (MiB) | parent + workers x largest (MiB) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = stream_markdown(result["stream"]) + [
+        f"`evaluate` at the end of the data, best of {REPEAT} runs in one process: wall seconds, CPU seconds (parent + pool "
+        "workers), peak memory over both runs.",
+        "",
+        "| series | days | workers | wall (s) | CPU (s) | series/s | series/s per core | series per CPU-second "
+        "| peak total PSS (MiB) | ru_maxrss parent (MiB) | ru_maxrss largest worker (MiB) | parent + workers x largest (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in result["main"] + [r for r in result["by_count"] if r not in result["main"]]:
-        lines.append(f"| {r['series']} | {r['days']} | {r['workers']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['series_per_second']:.0f} "
-                     f"| {r['series_per_second_per_core']:.0f} | {r['series_per_cpu_second']:.0f} | {_mib(r['peak_pss_total_mib'])} | {r['peak_self_mib']:.0f} "
-                     f"| {r['peak_largest_worker_mib']:.0f} | {r['peak_bound_mib']:.0f} |")
-    lines += ["", "Cost against series length (one process, lookback = length, CPU time):", "",
-              "| days | series | ms per series | ms per series per 30 days | log-log slope from the previous length |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['series']} | {r['days']} | {r['workers']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['series_per_second']:.0f} "
+            f"| {r['series_per_second_per_core']:.0f} | {r['series_per_cpu_second']:.0f} | {_mib(r['peak_pss_total_mib'])} | {r['peak_self_mib']:.0f} "
+            f"| {r['peak_largest_worker_mib']:.0f} | {r['peak_bound_mib']:.0f} |"
+        )
+    lines += [
+        "",
+        "Cost against series length (one process, lookback = length, CPU time):",
+        "",
+        "| days | series | ms per series | ms per series per 30 days | log-log slope from the previous length |",
+        "|---|---|---|---|---|",
+    ]
     for i, r in enumerate(result["by_length"]):
         ms = 1000 * r["cpu_seconds"] / r["series"]
         slope = f"{result['length_slopes'][i - 1]:.2f}" if i else ""
         lines.append(f"| {r['days']} | {r['series']} | {ms:.2f} | {ms * 30 / r['days']:.2f} | {slope} |")
     s = result["step"]
-    lines += ["", "(A slope of 1.0 is linear growth; below 1, fixed per-series costs dominate.)", "",
-              f"One backtest evaluation step (replay, one process, {s['series']} series x {s['days']} days): "
-              f"{s['seconds_per_step']:.2f} s per step = {s['ms_per_series_step']:.2f} ms per series "
-              f"({s['cpu_ms_per_series_step']:.2f} ms of CPU).", "", "Targets:", ""]
+    lines += [
+        "",
+        "(A slope of 1.0 is linear growth; below 1, fixed per-series costs dominate.)",
+        "",
+        f"One backtest evaluation step (replay, one process, {s['series']} series x {s['days']} days): "
+        f"{s['seconds_per_step']:.2f} s per step = {s['ms_per_series_step']:.2f} ms per series "
+        f"({s['cpu_ms_per_series_step']:.2f} ms of CPU).",
+        "",
+        "Targets:",
+        "",
+    ]
     lines += [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
     return "\n".join(lines)
 

@@ -28,10 +28,14 @@ WRITE_GROUP = 1000
 
 def fleet_config(days: int) -> Config:
     lookback = f"{max(days, 180)}d"
-    return Config.model_validate({"signals": [
-        {"name": "fleet_ratio", "query": "fleet_ratio", "ceiling": 1.0, "lookback": lookback},
-        {"name": "fleet_plain", "query": "fleet_plain", "lookback": lookback},
-    ]})
+    return Config.model_validate(
+        {
+            "signals": [
+                {"name": "fleet_ratio", "query": "fleet_ratio", "ceiling": 1.0, "lookback": lookback},
+                {"name": "fleet_plain", "query": "fleet_plain", "lookback": lookback},
+            ]
+        }
+    )
 
 
 def write_fleet_store(path: Path, count: int, days: int, end: pd.Timestamp, seed: int) -> None:

@@ -42,15 +42,17 @@ from detector.transport.http_client import build_session
 from tests.integration import promstack
 from tests.integration.promstack import Traffic
 
-HEADER = (f"{'run':<16} {'requests':>8} {'MB':>8} {'samples':>11} {'wall s':>7} {'CPU s':>7} "
-          f"{'RSS MiB':>8} {'peak':>6} {'growth':>6} {'PSS':>6} {'series':>7} {'errors':>6}")
+HEADER = (
+    f"{'run':<16} {'requests':>8} {'MB':>8} {'samples':>11} {'wall s':>7} {'CPU s':>7} "
+    f"{'RSS MiB':>8} {'peak':>6} {'growth':>6} {'PSS':>6} {'series':>7} {'errors':>6}"
+)
 
 
 @dataclass(frozen=True)
 class Phase:
     """One measured pull, run in a fresh process so its memory is its own."""
 
-    kind: str                      # "into_store" or "fetch"
+    kind: str  # "into_store" or "fetch"
     url: str
     store: Path | None
     end: pd.Timestamp
@@ -65,8 +67,15 @@ class Phase:
 
 def run_phase(phase: Phase) -> tuple[PhaseCost, int, int, int, int, int]:
     """Cost, requests, bytes, samples, series and errors of one pull (in the child process)."""
-    settings = PrometheusSettings(url=phase.url, max_points_per_query=phase.max_points, max_samples_per_query=phase.max_samples, timeout=600, query_deadline=phase.query_deadline,
-                                  concurrency=phase.concurrency, headers=dict(phase.headers))
+    settings = PrometheusSettings(
+        url=phase.url,
+        max_points_per_query=phase.max_points,
+        max_samples_per_query=phase.max_samples,
+        timeout=600,
+        query_deadline=phase.query_deadline,
+        concurrency=phase.concurrency,
+        headers=dict(phase.headers),
+    )
     session = build_session(settings, section="prometheus")
     traffic = Traffic()
     session.hooks["response"].append(traffic.hook)
@@ -107,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-samples", type=int, help="prometheus.max_samples_per_query (default: none)")
     parser.add_argument("--query-deadline", type=float, default=120.0, help="prometheus.query_deadline in seconds")
     parser.add_argument("--concurrency", type=int, default=4, help="prometheus.concurrency")
-    parser.add_argument("--fetch-runs", action="store_true", help="also fetch (pull and read the whole window back) with and without the store")
+    parser.add_argument(
+        "--fetch-runs", action="store_true", help="also fetch (pull and read the whole window back) with and without the store"
+    )
     args = parser.parse_args(argv)
     missing = promstack.missing_binaries(promstack.PROMETHEUS, promstack.PROMTOOL)
     if missing:
@@ -118,13 +129,24 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(scratch)
         tsdb = args.tsdb if args.tsdb is not None else work / "tsdb"
         last, took = prepared_tsdb(tsdb, args.series, args.days, args.signals)
-        print(f"{args.series} series x {args.days} d hourly: " + (f"backfilled in {took:.1f} s" if took is not None else f"cached in {tsdb}"))
+        print(
+            f"{args.series} series x {args.days} d hourly: " + (f"backfilled in {took:.1f} s" if took is not None else f"cached in {tsdb}")
+        )
         one_hour_ago = last - pd.Timedelta(hours=1) + pd.Timedelta(seconds=1)
         now = last + pd.Timedelta(seconds=1)
         with promstack.start_prometheus(tsdb) as server:
             print(HEADER)
-            phase = functools.partial(Phase, url=server.url, days=args.days, signals=args.signals, max_points=args.max_points, max_samples=args.max_samples,
-                                      concurrency=args.concurrency, query_deadline=args.query_deadline, headers=tuple(headers.items()))
+            phase = functools.partial(
+                Phase,
+                url=server.url,
+                days=args.days,
+                signals=args.signals,
+                max_points=args.max_points,
+                max_samples=args.max_samples,
+                concurrency=args.concurrency,
+                query_deadline=args.query_deadline,
+                headers=tuple(headers.items()),
+            )
             db = work / "history.db"
             measured("first pull", phase("into_store", store=db, end=one_hour_ago))
             measured("incremental", phase("into_store", store=db, end=now))

@@ -41,9 +41,9 @@ def write_openmetrics(series: Iterator[BackfillSeries], path: Path) -> None:
         for item in series:
             lines = openmetrics_text([item]).splitlines(keepends=True)
             if item.name != family:
-                out.write(lines[0])                      # "# TYPE name gauge"
+                out.write(lines[0])  # "# TYPE name gauge"
                 family = item.name
-            out.writelines(lines[1:-1])                  # without the TYPE line and "# EOF"
+            out.writelines(lines[1:-1])  # without the TYPE line and "# EOF"
         out.write("# EOF\n")
 
 
@@ -64,7 +64,10 @@ def prepared_tsdb(tsdb: Path, series: int, days: int, signals: int) -> tuple[pd.
         write_openmetrics(seeded_series(series, signals, days, last), source)
         done = subprocess.run(
             [promstack.PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", "-q", str(source), str(tsdb)],
-            capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT, check=False,
+            capture_output=True,
+            text=True,
+            timeout=PROMTOOL_TIMEOUT,
+            check=False,
         )
     finally:
         source.unlink(missing_ok=True)

@@ -50,17 +50,23 @@ class LiveRun:
 
 
 def _config(run: LiveRun) -> Config:
-    return Config.model_validate({
-        "prometheus": {"url": run.url, "timeout": 600, "query_deadline": 600},
-        "store": {"path": str(run.store)},
-        "signals": [{"name": f"bench_{k}", "query": f"bench_gauge_{k}", "lookback": f"{run.days}d"} for k in range(run.signals)],
-    })
+    return Config.model_validate(
+        {
+            "prometheus": {"url": run.url, "timeout": 600, "query_deadline": 600},
+            "store": {"path": str(run.store)},
+            "signals": [{"name": f"bench_{k}", "query": f"bench_gauge_{k}", "lookback": f"{run.days}d"} for k in range(run.signals)],
+        }
+    )
 
 
 def _source(config: Config, store: Path) -> PrometheusSource:
     assert config.prometheus is not None
-    return PrometheusSource(config.prometheus, store=HistoryStore(store, retention=400 * 86400),
-                            session=build_session(config.prometheus, section="prometheus"), rng=random.Random(SEED))
+    return PrometheusSource(
+        config.prometheus,
+        store=HistoryStore(store, retention=400 * 86400),
+        session=build_session(config.prometheus, section="prometheus"),
+        rng=random.Random(SEED),
+    )
 
 
 def fill(run: LiveRun) -> int:
@@ -76,8 +82,16 @@ def measure(run: LiveRun) -> tuple[PhaseCost, int, list[str]]:
     config = _config(run)
     env = Environment(stdout=io.StringIO(), stderr=io.StringIO(), now=lambda: run.end, environ={})
     with MemoryProbe() as probe:
-        outcome = run_once(config, env, source=_source(config, run.store), sinks=[StdoutSink(io.StringIO(), "info")], metrics=SelfMetrics(),
-                           at=run.end, workers=run.workers, stream=run.stream)
+        outcome = run_once(
+            config,
+            env,
+            source=_source(config, run.store),
+            sinks=[StdoutSink(io.StringIO(), "info")],
+            metrics=SelfMetrics(),
+            at=run.end,
+            workers=run.workers,
+            stream=run.stream,
+        )
     assert probe.cost is not None
     return probe.cost, outcome.evaluation.series_evaluated, [f"{f.key} {f.kind} {f.severity}" for f in outcome.evaluation.findings]
 
@@ -98,21 +112,28 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(scratch)
         tsdb = args.tsdb if args.tsdb is not None else work / "tsdb"
         last, took = prepared_tsdb(tsdb, args.series, args.days, args.signals)
-        print(f"{args.series} series x {args.days} d hourly in {args.signals} signals, workers {args.workers}: "
-              + (f"backfilled in {took:.1f} s" if took is not None else f"cached in {tsdb}"))
+        print(
+            f"{args.series} series x {args.days} d hourly in {args.signals} signals, workers {args.workers}: "
+            + (f"backfilled in {took:.1f} s" if took is not None else f"cached in {tsdb}")
+        )
         findings = {}
         with promstack.start_prometheus(tsdb) as server:
             print(HEADER)
             for label, stream in (("fetch", False), ("streamed", True)):
-                run = LiveRun(server.url, work / f"{label}.db", last + pd.Timedelta(seconds=1), args.days, args.signals, args.workers, stream)
+                run = LiveRun(
+                    server.url, work / f"{label}.db", last + pd.Timedelta(seconds=1), args.days, args.signals, args.workers, stream
+                )
                 context = multiprocessing.get_context("spawn")
                 with context.Pool(1) as pool:
                     pool.apply(fill, (run,))
                 with context.Pool(1) as pool:
                     cost, series, findings[label] = pool.apply(measure, (run,))
                 pss = f"{cost.pss_after / MIB:>6.0f}" if cost.pss_after is not None else f"{'-':>6}"
-                print(f"{label:<10} {cost.wall:>7.2f} {cost.cpu:>7.2f} {cost.rss_before / MIB:>8.0f} {cost.rss_peak / MIB:>6.0f} "
-                      f"{cost.growth / MIB:>6.0f} {pss} {series:>7} {len(findings[label]):>8}", flush=True)
+                print(
+                    f"{label:<10} {cost.wall:>7.2f} {cost.cpu:>7.2f} {cost.rss_before / MIB:>8.0f} {cost.rss_peak / MIB:>6.0f} "
+                    f"{cost.growth / MIB:>6.0f} {pss} {series:>7} {len(findings[label]):>8}",
+                    flush=True,
+                )
         print("same findings: " + ("yes" if findings["fetch"] == findings["streamed"] else "NO"))
     return 0 if findings["fetch"] == findings["streamed"] else 1
 

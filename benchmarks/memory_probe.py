@@ -77,6 +77,10 @@ class MemoryProbe:
         self._thread.join()
         after = rss_bytes()
         self.cost = PhaseCost(
-            wall=time.perf_counter() - self._started[0], cpu=time.process_time() - self._started[1],
-            rss_before=self._before, rss_peak=max(self._peak, after), rss_after=after, pss_after=pss_bytes(),
+            wall=time.perf_counter() - self._started[0],
+            cpu=time.process_time() - self._started[1],
+            rss_before=self._before,
+            rss_peak=max(self._peak, after),
+            rss_after=after,
+            pss_after=pss_bytes(),
         )

@@ -30,7 +30,7 @@ def seeded_mix(rng: np.random.Generator, count: int, days: int) -> list[tuple[np
     t = np.arange(n)
     out = []
     for i in range(count):
-        level: float | np.ndarray = rng.uniform(1, 1000)   # becomes a curve for the growing kinds
+        level: float | np.ndarray = rng.uniform(1, 1000)  # becomes a curve for the growing kinds
         season = 1 + rng.uniform(0, 0.3) * np.sin(2 * np.pi * t / 24)
         noise = np.exp(rng.normal(0, rng.uniform(0.02, 0.2), n))
         kind = i % 4
@@ -80,11 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     rng = np.random.default_rng(SEED)
     series = seeded_mix(rng, args.series, args.days)
     start = pd.Timestamp("2025-06-01", tz="UTC").timestamp()
-    for y, ceiling in series[:5]:   # warm-up: imports, caches
+    for y, ceiling in series[:5]:  # warm-up: imports, caches
         SeriesAnalyzer().fit(y, start, 3600.0, ceiling=ceiling)
     cpu0 = time.process_time()
-    ms = np.array([best_times_ms(partial(fit_new_analyzer, y, start, ceiling), args.repeat)
-                   for y, ceiling in series])
+    ms = np.array([best_times_ms(partial(fit_new_analyzer, y, start, ceiling), args.repeat) for y, ceiling in series])
     cpu1 = time.process_time()
     floor = np.array([best_times_ms(partial(numpy_floor, y, 24), args.repeat) for y, _ in series])
     cpu2 = time.process_time()
@@ -92,14 +91,20 @@ def main(argv: list[str] | None = None) -> None:
     cpu_ms, floor_cpu_ms = (cpu1 - cpu0) / runs * 1000, (cpu2 - cpu1) / runs * 1000
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
     print(f"per-series pipeline, {args.days} days hourly ({args.days * 24} points), {len(ms)} series, 1 process:")
-    print(f"  median {np.median(ms):.2f} ms   p90 {np.percentile(ms, 90):.2f} ms   mean {ms.mean():.2f} ms   "
-          f"=> {1000 / ms.mean():.0f} series/s per core")
+    print(
+        f"  median {np.median(ms):.2f} ms   p90 {np.percentile(ms, 90):.2f} ms   mean {ms.mean():.2f} ms   "
+        f"=> {1000 / ms.mean():.0f} series/s per core"
+    )
     print(f"  floor (a few numpy passes over the same samples): median {np.median(floor):.3f} ms   mean {floor.mean():.3f} ms")
-    print(f"  CPU time per series (all repeats): pipeline {cpu_ms:.2f} ms, floor {floor_cpu_ms:.3f} ms "
-          f"(less disturbed by other jobs than wall time); load average {os.getloadavg()[0]:.1f}")
-    print(f"  ratio pipeline / floor: {ms.mean() / floor.mean():.1f}x (means), "
-          f"{np.median(ms) / np.median(floor):.1f}x (medians); "
-          f"best of {args.repeat} per series")
+    print(
+        f"  CPU time per series (all repeats): pipeline {cpu_ms:.2f} ms, floor {floor_cpu_ms:.3f} ms "
+        f"(less disturbed by other jobs than wall time); load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"  ratio pipeline / floor: {ms.mean() / floor.mean():.1f}x (means), "
+        f"{np.median(ms) / np.median(floor):.1f}x (medians); "
+        f"best of {args.repeat} per series"
+    )
 
 
 if __name__ == "__main__":

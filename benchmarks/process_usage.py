@@ -11,7 +11,7 @@ import resource
 import threading
 from pathlib import Path
 
-MiB = 1024.0           # ru_maxrss and smaps_rollup are in KiB on Linux
+MiB = 1024.0  # ru_maxrss and smaps_rollup are in KiB on Linux
 
 
 def cpu_seconds() -> float:
@@ -74,7 +74,7 @@ class PssSampler:
             total = self._pss_kib(os.getpid())
             if total is None:
                 return
-            for child in descendants(os.getpid()):      # workers of a forkserver are grandchildren
+            for child in descendants(os.getpid()):  # workers of a forkserver are grandchildren
                 total += self._pss_kib(child) or 0
             self.peak_mib = max(self.peak_mib or 0.0, total / MiB)
             self._stop.wait(self.interval)
@@ -92,5 +92,3 @@ def peak_rss() -> dict[str, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MiB
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / MiB
     return {"peak_self_mib": own, "peak_largest_worker_mib": child}
-
-

@@ -35,12 +35,12 @@ from detector.configuration.durations import parse_duration
 LOOKBACK = pd.Timedelta(days=180)
 HORIZON = pd.Timedelta(days=90)
 FORECAST_STEP = "3h"
-SUITE = (200, 200)            # the scenario suite the subset is taken from
+SUITE = (200, 200)  # the scenario suite the subset is taken from
 
 
 def prophet_available() -> str | None:
     """None when prophet imports, else the reason it cannot be used."""
-    logging.getLogger("prophet").setLevel(logging.CRITICAL)     # "Importing plotly failed" is noise here
+    logging.getLogger("prophet").setLevel(logging.CRITICAL)  # "Importing plotly failed" is noise here
     logging.getLogger("cmdstanpy").setLevel(logging.CRITICAL)
     try:
         import prophet  # noqa: F401
@@ -54,7 +54,7 @@ def prophet_walk(task: tuple[Scenario, list[pd.Timestamp]]) -> dict[str, Any]:
     prophet_available()
     from prophet import Prophet
 
-    logging.getLogger("cmdstanpy").disabled = True          # it sets up its own INFO handler on import
+    logging.getLogger("cmdstanpy").disabled = True  # it sets up its own INFO handler on import
     sc, grid = task
     series = pd.Series(sc.values, index=sc.index.tz_localize(None))
     ceiling = pd.Series(sc.ceiling, index=series.index)
@@ -66,7 +66,7 @@ def prophet_walk(task: tuple[Scenario, list[pd.Timestamp]]) -> dict[str, Any]:
         if at < (sc.start + MIN_HISTORY).tz_convert(None) or (sc.incident is not None and at > sc.incident.tz_convert(None)):
             continue
         if flags and flags[-1] and onset is not None and at < onset:
-            continue            # alarmed before the growth began: resume at the onset
+            continue  # alarmed before the growth began: resume at the onset
         window = series.loc[(series.index >= at - LOOKBACK) & (series.index < at)].dropna()
         frame = pd.DataFrame({"ds": window.index, "y": window.to_numpy()})
         t0 = time.perf_counter()
@@ -86,8 +86,14 @@ def prophet_walk(task: tuple[Scenario, list[pd.Timestamp]]) -> dict[str, Any]:
         flags.append(bool(np.any(upper >= limit)))
         if flags[-1] and sc.incident is not None and (onset is None or at >= onset):
             break
-    return {"name": sc.name, "times": np.array(times, dtype="datetime64[ns]"), "flags": np.array(flags, dtype=bool),
-            "fit_seconds": fits, "predict_seconds": predicts, "failures": failures}
+    return {
+        "name": sc.name,
+        "times": np.array(times, dtype="datetime64[ns]"),
+        "flags": np.array(flags, dtype=bool),
+        "fit_seconds": fits,
+        "predict_seconds": predicts,
+        "failures": failures,
+    }
 
 
 def lead_after_onset(sc: Scenario, times: np.ndarray, flags: np.ndarray) -> float | None:
@@ -105,7 +111,9 @@ def subset(incidents: int, quiet: int, seed: int = SEED) -> list[Scenario]:
     return [s for s in suite if s.incident is not None][:incidents] + [s for s in suite if s.incident is None][:quiet]
 
 
-def run(incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, workers: int = 2, seed: int = SEED, log: TextIO = sys.stderr) -> dict[str, Any]:
+def run(
+    incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, workers: int = 2, seed: int = SEED, log: TextIO = sys.stderr
+) -> dict[str, Any]:
     reason = prophet_available()
     if reason is not None:
         print(f"prophet_peer: skipped: {reason}", file=log)
@@ -125,7 +133,7 @@ def run(incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, worker
     totals = np.array([f + p for w in walks for f, p in zip(w["fit_seconds"], w["predict_seconds"], strict=True)])
     rows = {"slowburn": [score(sc, *ours[sc.name]) for sc in scenarios], "prophet": [score(sc, *theirs[sc.name]) for sc in scenarios]}
     for row in rows["prophet"]:
-        row["sustained_lead_days"] = None        # not measured: Prophet stops at its first alarm
+        row["sustained_lead_days"] = None  # not measured: Prophet stops at its first alarm
     summary = {"slowburn": summarize(rows["slowburn"], ours_seconds), "prophet": summarize(rows["prophet"], prophet_seconds)}
     for method, flags_of in (("slowburn", ours), ("prophet", theirs)):
         leads = [lead for sc in scenarios if (lead := lead_after_onset(sc, *flags_of[sc.name])) is not None]
@@ -138,16 +146,28 @@ def run(incidents: int = 30, quiet: int = 30, every: float = 7 * 86400.0, worker
     speedup = 1000 * float(np.median(totals)) / ours_ms if totals.size else None
     lead_ours, lead_theirs = summary["slowburn"]["median_lead_days"], summary["prophet"]["median_lead_days"]
     return {
-        "incident_series": incidents, "quiet_series": quiet, "every_days": every / 86400, "workers": workers,
-        "slowburn_ms_per_evaluation": ours_ms, "prophet_fits": int(fits.size),
+        "incident_series": incidents,
+        "quiet_series": quiet,
+        "every_days": every / 86400,
+        "workers": workers,
+        "slowburn_ms_per_evaluation": ours_ms,
+        "prophet_fits": int(fits.size),
         "prophet_failures": sum(w["failures"] for w in walks),
         "prophet_fit_seconds_median": float(np.median(fits)) if fits.size else None,
         "prophet_fit_predict_seconds_median": float(np.median(totals)) if totals.size else None,
-        "speedup": speedup, "summary": summary,
+        "speedup": speedup,
+        "summary": summary,
         "targets": [
-            {"target": "slowburn >= 100x faster per series evaluation", "value": f"{speedup:.0f}x" if speedup else "n/a", "met": bool(speedup and speedup >= 100)},
-            {"target": "slowburn median lead longer than Prophet's", "value": f"{_f(lead_ours)} vs {_f(lead_theirs)} days",
-             "met": lead_ours is not None and (lead_theirs is None or lead_ours > lead_theirs)},
+            {
+                "target": "slowburn >= 100x faster per series evaluation",
+                "value": f"{speedup:.0f}x" if speedup else "n/a",
+                "met": bool(speedup and speedup >= 100),
+            },
+            {
+                "target": "slowburn median lead longer than Prophet's",
+                "value": f"{_f(lead_ours)} vs {_f(lead_theirs)} days",
+                "met": lead_ours is not None and (lead_theirs is None or lead_ours > lead_theirs),
+            },
         ],
     }
 
@@ -161,7 +181,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['every_days']:g} days, 180-day window. slowburn: {result['slowburn_ms_per_evaluation']:.1f} ms per series "
         f"evaluation (1 process). Prophet: {result['prophet_fits']} fits, median {result['prophet_fit_seconds_median']:.3f} s "
         f"per fit, {result['prophet_fit_predict_seconds_median']:.3f} s with the forecast ({result['prophet_failures']} failed fits); "
-        f"{result['speedup']:.0f}x slower than slowburn.", "",
+        f"{result['speedup']:.0f}x slower than slowburn.",
+        "",
         "| method | flagged at or before incident | lead, first flag: median / p10 (days) | false alarms / 100 series-years (quiet series) "
         "| alarms before onset / 100 series-years (incident series) | time (s) |",
         "|---|---|---|---|---|---|",
@@ -169,14 +190,23 @@ def markdown(result: dict[str, Any]) -> str:
     for m in ("slowburn", "prophet"):
         r = s[m]
         fa, pre = r["false_alarms_per_series_year"], r["pre_onset_alarms_per_series_year"]
-        lines.append(f"| {m} | {r['detected']}/{r['incidents']} | {_f(r['median_lead_days'])} / {_f(r['p10_lead_days'])} "
-                     f"| {_f(None if fa is None else 100 * fa)} ({r['false_alarm_episodes']} in {r['quiet_series_years']:.1f} series-years) "
-                     f"| {_f(None if pre is None else 100 * pre)} | {r['seconds']:.1f} |")
-    after = [f"{m} {_f(s[m]['median_lead_after_onset_days'])} / {_f(s[m]['p10_lead_after_onset_days'])} d "
-             f"({s[m]['detected_after_onset']}/{s[m]['incidents']} alarmed between onset and incident)" for m in ("slowburn", "prophet")]
-    lines += ["", "Lead counting only alarms at or after the growth onset (median / p10; an alarm before the growth "
-              "began is a false alarm, not lead time; Prophet's walk resumes at the onset after such an alarm): "
-              + "; ".join(after) + ". Not a target of the issue: reported so the first-flag lead can be read."]
+        lines.append(
+            f"| {m} | {r['detected']}/{r['incidents']} | {_f(r['median_lead_days'])} / {_f(r['p10_lead_days'])} "
+            f"| {_f(None if fa is None else 100 * fa)} ({r['false_alarm_episodes']} in {r['quiet_series_years']:.1f} series-years) "
+            f"| {_f(None if pre is None else 100 * pre)} | {r['seconds']:.1f} |"
+        )
+    after = [
+        f"{m} {_f(s[m]['median_lead_after_onset_days'])} / {_f(s[m]['p10_lead_after_onset_days'])} d "
+        f"({s[m]['detected_after_onset']}/{s[m]['incidents']} alarmed between onset and incident)"
+        for m in ("slowburn", "prophet")
+    ]
+    lines += [
+        "",
+        "Lead counting only alarms at or after the growth onset (median / p10; an alarm before the growth "
+        "began is a false alarm, not lead time; Prophet's walk resumes at the onset after such an alarm): "
+        + "; ".join(after)
+        + ". Not a target of the issue: reported so the first-flag lead can be read.",
+    ]
     lines += ["", "Targets:", ""] + [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
     return "\n".join(lines)
 

@@ -54,8 +54,15 @@ def series_times(series: RealSeries, config: Config, every: float) -> list[pd.Ti
     return list(pd.date_range(start, last, freq=step)) if start <= last else []
 
 
-def run(policy: DetectionPolicy = DEFAULT_POLICY, workers: int = 2, directory: Path = DEFAULT_DIR, every: float = EVERY,
-        plots: Path | None = None, series: list[RealSeries] | None = None, log: TextIO = sys.stderr) -> dict[str, Any]:
+def run(
+    policy: DetectionPolicy = DEFAULT_POLICY,
+    workers: int = 2,
+    directory: Path = DEFAULT_DIR,
+    every: float = EVERY,
+    plots: Path | None = None,
+    series: list[RealSeries] | None = None,
+    log: TextIO = sys.stderr,
+) -> dict[str, Any]:
     """Replay every series with ``policy``, score it, optionally plot it; a JSON-ready document.
 
     ``series`` skips the loading (a calibration sweep reads the files once); ``every`` is in seconds.
@@ -71,8 +78,9 @@ def run(policy: DetectionPolicy = DEFAULT_POLICY, workers: int = 2, directory: P
     rows, findings = [], []
     for s in series:
         at, by_time = per_series[s.key], replayed.get(s.key, {})
-        rows.append({"family": s.family.folder, "series": s.name, "days": round(s.span_days, 1),
-                     **score_series(at, by_time, s.windows, every)})
+        rows.append(
+            {"family": s.family.folder, "series": s.name, "days": round(s.span_days, 1), **score_series(at, by_time, s.windows, every)}
+        )
         found = finding_rows(s.name, by_time, at, s.windows)
         findings.extend({"family": s.family.folder, **row} for row in found)
         if plots is not None:
@@ -81,20 +89,29 @@ def run(policy: DetectionPolicy = DEFAULT_POLICY, workers: int = 2, directory: P
             marks = [(pd.Timestamp(r["time"]), r["false_alarm"], f"{r['kind']} {r['severity']}") for r in found]
             plot_series(s, at, list(by_time), marks, Path(plots) / f"{s.family.folder}_{s.name}.png")
     return {
-        "data": str(directory), "every_hours": every / 3600, "workers": workers, "seconds": time.perf_counter() - started,
+        "data": str(directory),
+        "every_hours": every / 3600,
+        "workers": workers,
+        "seconds": time.perf_counter() - started,
         "signals": [signal.model_dump(mode="json", include={"name", "step", "lookback", "model"}) for signal in config.signals],
-        "summary": totals(rows), "series": rows, "findings": findings,
+        "summary": totals(rows),
+        "series": rows,
+        "findings": findings,
     }
 
 
 def table(result: dict[str, Any]) -> str:
     """The per-series table, the totals and every warning-or-worse finding (false alarms first)."""
-    head = f"{'SERIES':42} {'DAYS':>5} {'EVALS':>5} {'ANALYSED':>8} {'FLAGS':>5} {'EPIS':>4} {'FALSE':>5} {'WINDOWS (EVALUABLE) FLAGGED':>28}"
+    head = (
+        f"{'SERIES':42} {'DAYS':>5} {'EVALS':>5} {'ANALYSED':>8} {'FLAGS':>5} {'EPIS':>4} {'FALSE':>5} {'WINDOWS (EVALUABLE) FLAGGED':>28}"
+    )
     lines = [head]
     for r in result["series"]:
         windows = f"{r['windows']} ({r['windows_evaluable']}) {r['windows_flagged']}"
-        lines.append(f"{r['family'] + '/' + r['series']:42} {r['days']:>5} {r['evaluations']:>5} {r['analysed']:>8} {r['flags']:>5} "
-                     f"{r['episodes']:>4} {r['false_alarms']:>5} {windows:>28}")
+        lines.append(
+            f"{r['family'] + '/' + r['series']:42} {r['days']:>5} {r['evaluations']:>5} {r['analysed']:>8} {r['flags']:>5} "
+            f"{r['episodes']:>4} {r['false_alarms']:>5} {windows:>28}"
+        )
     s = result["summary"]
     rate = s["false_alarms_per_100_series_years"]
     lines += [
@@ -113,8 +130,11 @@ def table(result: dict[str, Any]) -> str:
     ordered = sorted(result["findings"], key=lambda f: (not f["false_alarm"], f["family"], f["series"], f["time"]))
     if ordered:
         lines += ["", f"warning-or-worse findings ({len(ordered)}):", ""]
-        lines += [f"{'FALSE ALARM' if f['false_alarm'] else 'in window  '} {f['family']}/{f['series']} {f['time']} {f['kind']} "
-                  f"{f['severity']}: {f['summary']}" for f in ordered]
+        lines += [
+            f"{'FALSE ALARM' if f['false_alarm'] else 'in window  '} {f['family']}/{f['series']} {f['time']} {f['kind']} "
+            f"{f['severity']}: {f['summary']}"
+            for f in ordered
+        ]
     return "\n".join(lines)
 
 

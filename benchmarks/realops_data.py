@@ -58,8 +58,8 @@ class RealSeries:
     """One real series on its regular grid with its labeled anomaly windows (UTC, start <= end)."""
 
     family: Family
-    name: str                 # file stem, e.g. "speed_6005"; the ``series`` label of its key
-    values: pd.Series         # float64, UTC DatetimeIndex at ``family.step``, NaN gaps
+    name: str  # file stem, e.g. "speed_6005"; the ``series`` label of its key
+    values: pd.Series  # float64, UTC DatetimeIndex at ``family.step``, NaN gaps
     windows: tuple[Window, ...]
 
     @property
@@ -146,10 +146,15 @@ def build(series: list[RealSeries]) -> tuple[Config, SeriesSet]:
     for family in dict.fromkeys(s.family for s in series):
         members = [s for s in series if s.family == family]
         lookback_days = math.ceil(max(s.span_days for s in members)) + 1
-        signals.append({
-            "name": family.signal, "description": f"NAB {family.folder}", "step": family.step, "lookback": f"{lookback_days}d",
-            "model": {"min_history": "3d", "min_regime": "3d"},
-        })
+        signals.append(
+            {
+                "name": family.signal,
+                "description": f"NAB {family.folder}",
+                "step": family.step,
+                "lookback": f"{lookback_days}d",
+                "model": {"min_history": "3d", "min_regime": "3d"},
+            }
+        )
         data[family.signal] = {labels(s.name): s.values for s in members}
     return Config.model_validate({"signals": signals}), SeriesSet(series=data)
 

@@ -23,16 +23,28 @@ from benchmarks.realops_data import RealSeries  # noqa: E402
 from benchmarks.realops_scoring import extended  # noqa: E402
 
 
-def plot_series(series: RealSeries, times: Sequence[pd.Timestamp], analysed: Sequence[pd.Timestamp],
-                flags: Sequence[tuple[pd.Timestamp, bool, str]], path: Path) -> Path:
+def plot_series(
+    series: RealSeries,
+    times: Sequence[pd.Timestamp],
+    analysed: Sequence[pd.Timestamp],
+    flags: Sequence[tuple[pd.Timestamp, bool, str]],
+    path: Path,
+) -> Path:
     """Write one PNG. ``times``: every evaluation of the series; ``analysed``: those at which the models ran;
     ``flags``: (time, false_alarm, "kind severity") of every flagged evaluation."""
     values = series.values
     fig, ax = plt.subplots(figsize=(13, 4.2), dpi=100)
     try:
-        sparse = float(values.notna().mean()) < 0.5           # NaN breaks a line: show sparse series as dots too
-        ax.plot(values.index, values.to_numpy(), lw=0.5, color="#1f4e79", marker="." if sparse else None, ms=2,
-                label=f"value ({series.family.step / 60:g} min bins)")
+        sparse = float(values.notna().mean()) < 0.5  # NaN breaks a line: show sparse series as dots too
+        ax.plot(
+            values.index,
+            values.to_numpy(),
+            lw=0.5,
+            color="#1f4e79",
+            marker="." if sparse else None,
+            ms=2,
+            label=f"value ({series.family.step / 60:g} min bins)",
+        )
         for number, window in enumerate(series.windows):
             lo, hi = extended(window)
             ax.axvspan(window[0], window[1], color="orange", alpha=0.35, lw=0, label="labeled window" if number == 0 else None)  # type: ignore[arg-type]  # matplotlib's stub says float; its date converter takes a Timestamp
@@ -42,8 +54,10 @@ def plot_series(series: RealSeries, times: Sequence[pd.Timestamp], analysed: Seq
         bottom = float(np.nanmin(finite)) if finite.size else 0.0
         pad = (top - bottom) or 1.0
         done = set(analysed)
-        for subset, colour, text in (([t for t in times if t in done], "dimgrey", "evaluation"),
-                                     ([t for t in times if t not in done], "#cccccc", "evaluation, not analysed")):
+        for subset, colour, text in (
+            ([t for t in times if t in done], "dimgrey", "evaluation"),
+            ([t for t in times if t not in done], "#cccccc", "evaluation, not analysed"),
+        ):
             if subset:
                 ax.plot(subset, [bottom - 0.04 * pad] * len(subset), "|", color=colour, ms=4, label=text)  # type: ignore[arg-type]  # date converter, as above
         for false_alarm, colour, text in ((True, "red", "flag: false alarm"), (False, "green", "flag: inside window")):

@@ -70,8 +70,9 @@ def flags_of(times: Sequence[pd.Timestamp], by_time: Mapping[pd.Timestamp, tuple
     return [any(f.rank >= FLAG_RANK for f in by_time.get(t, ())) for t in times]
 
 
-def score_series(times: Sequence[pd.Timestamp], by_time: Mapping[pd.Timestamp, tuple[Finding, ...]], windows: Sequence[Window],
-                 every_seconds: float) -> dict[str, Any]:
+def score_series(
+    times: Sequence[pd.Timestamp], by_time: Mapping[pd.Timestamp, tuple[Finding, ...]], windows: Sequence[Window], every_seconds: float
+) -> dict[str, Any]:
     """Episodes, false alarms and windows flagged of one series evaluated at ``times``.
 
     ``by_time`` holds the findings of every evaluation at which the series was analysed (as
@@ -101,8 +102,17 @@ def score_series(times: Sequence[pd.Timestamp], by_time: Mapping[pd.Timestamp, t
 
 def totals(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Sums over series and the false-alarm rate per 100 series-years."""
-    keys = ("evaluations", "analysed", "flags", "episodes", "false_alarms",
-            "windows", "windows_evaluable", "windows_flagged", "windows_flagged_strict")
+    keys = (
+        "evaluations",
+        "analysed",
+        "flags",
+        "episodes",
+        "false_alarms",
+        "windows",
+        "windows_evaluable",
+        "windows_flagged",
+        "windows_flagged_strict",
+    )
     out: dict[str, Any] = {"series": len(rows), **{k: sum(int(r[k]) for r in rows) for k in keys}}
     years = sum(float(r["exposure_years"]) for r in rows)
     out["exposure_years"] = years
@@ -110,8 +120,9 @@ def totals(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def finding_rows(name: str, by_time: Mapping[pd.Timestamp, tuple[Finding, ...]], times: Sequence[pd.Timestamp],
-                 windows: Sequence[Window]) -> list[dict[str, Any]]:
+def finding_rows(
+    name: str, by_time: Mapping[pd.Timestamp, tuple[Finding, ...]], times: Sequence[pd.Timestamp], windows: Sequence[Window]
+) -> list[dict[str, Any]]:
     """Every warning-or-worse finding of the series at ``times``, with the start of its episode and
     whether that episode is a false alarm (started outside every extended window)."""
     flagged = flags_of(times, by_time)
@@ -123,6 +134,15 @@ def finding_rows(name: str, by_time: Mapping[pd.Timestamp, tuple[Finding, ...]],
                 continue
             for f in by_time.get(t, ()):
                 if f.rank >= FLAG_RANK:
-                    rows.append({"series": name, "time": iso_utc(t), "kind": f.kind, "severity": f.severity,
-                                 "episode_start": iso_utc(episode.start), "false_alarm": false_alarm, "summary": f.summary})
+                    rows.append(
+                        {
+                            "series": name,
+                            "time": iso_utc(t),
+                            "kind": f.kind,
+                            "severity": f.severity,
+                            "episode_start": iso_utc(episode.start),
+                            "false_alarm": false_alarm,
+                            "summary": f.summary,
+                        }
+                    )
     return rows

@@ -53,12 +53,23 @@ def targets(document: dict, truth: dict, seconds: float) -> list[tuple[str, str,
         ("webhook p99 risk flagged >= 120 days before the incident", f"{p99['lead_time_days']} days", (p99["lead_time_days"] or 0) >= 120),
         ("throttling onset within 14 days of the truth", f"{throttle['onset'][:10]} ({onset_error:.1f} days off)", onset_error <= 14),
         ("every disk flagged >= 14 days before full", f"{min(disk_leads):.1f} to {max(disk_leads):.1f} days", min(disk_leads) >= 14),
-        ("negative controls: no warning anywhere in the replay", f"{sum(1 for q in quiet if q['first_flagged'])} of {len(quiet)} flagged", not any(q["first_flagged"] for q in quiet)),
+        (
+            "negative controls: no warning anywhere in the replay",
+            f"{sum(1 for q in quiet if q['first_flagged'])} of {len(quiet)} flagged",
+            not any(q["first_flagged"] for q in quiet),
+        ),
         ("every cause flagged earlier than predict_linear (first flag)", f"{sum(earlier_first)} of {len(causes)}", all(earlier_first)),
-        ("every cause flagged earlier than predict_linear (alert kept into the incident)", f"{sum(earlier_kept)} of {len(causes)}", all(earlier_kept)),
-        ("fewer false alarms than predict_linear", f"{ours['false_alarm_episodes']} vs {theirs['false_alarm_episodes']} episodes "
-         f"({ours['false_alarms_per_series_year']} vs {theirs['false_alarms_per_series_year']} per series-year)",
-         ours["false_alarm_episodes"] < theirs["false_alarm_episodes"]),
+        (
+            "every cause flagged earlier than predict_linear (alert kept into the incident)",
+            f"{sum(earlier_kept)} of {len(causes)}",
+            all(earlier_kept),
+        ),
+        (
+            "fewer false alarms than predict_linear",
+            f"{ours['false_alarm_episodes']} vs {theirs['false_alarm_episodes']} episodes "
+            f"({ours['false_alarms_per_series_year']} vs {theirs['false_alarms_per_series_year']} per series-year)",
+            ours["false_alarm_episodes"] < theirs["false_alarm_episodes"],
+        ),
         ("bundled backtest under one minute", f"{seconds:.1f} s", seconds < 60),
     ]
 
@@ -71,8 +82,19 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(tmp) / "backtest.json"
         started = time.perf_counter()
         status = slowburn(
-            ["backtest", "--config", str(ROOT / "config" / "replicas.yaml"), "--data", str(REPLICAS),
-             "--incidents", str(REPLICAS / "incidents.yaml"), "--json", str(out), "--workers", str(args.workers)],
+            [
+                "backtest",
+                "--config",
+                str(ROOT / "config" / "replicas.yaml"),
+                "--data",
+                str(REPLICAS),
+                "--incidents",
+                str(REPLICAS / "incidents.yaml"),
+                "--json",
+                str(out),
+                "--workers",
+                str(args.workers),
+            ],
             Environment(stdout=io.StringIO(), stderr=io.StringIO()),
         )
         seconds = time.perf_counter() - started

@@ -29,11 +29,11 @@ def score(sc: Scenario, at: np.ndarray, flagged: np.ndarray) -> dict[str, Any]:
         out["exposure_days"] = float((END.to_datetime64() - span0) / np.timedelta64(1, "D"))
         return out
     if sc.onset is None:
-        raise ValueError(f"scenario {sc.name}: an incident without an onset")   # the generator sets both or neither
+        raise ValueError(f"scenario {sc.name}: an incident without an onset")  # the generator sets both or neither
     incident = sc.incident.to_datetime64()
     before = flagged & (at <= incident)
     out["lead_days"] = _days(incident - at[np.argmax(before)]) if before.any() else None
-    upto = at <= incident                                     # sustained: the alert run still on at the incident
+    upto = at <= incident  # sustained: the alert run still on at the incident
     if upto.any() and flagged[upto][-1]:
         quiet_at = np.flatnonzero(~flagged[upto])
         out["sustained_lead_days"] = _days(incident - at[upto][quiet_at[-1] + 1 if len(quiet_at) else 0])
@@ -58,14 +58,17 @@ def summarize(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     pre_years = sum(r["pre_onset_days"] for r in inc) / YEAR_DAYS
     episodes = sum(r["episodes"] for r in quiet)
     return {
-        "incidents": len(inc), "detected": int(leads.size),
+        "incidents": len(inc),
+        "detected": int(leads.size),
         "detection_rate": leads.size / len(inc) if inc else None,
         "median_lead_days": float(np.median(leads)) if leads.size else None,
         "p10_lead_days": float(np.percentile(leads, 10)) if leads.size else None,
         "alerting_at_incident": int(sustained.size),
         "median_sustained_lead_days": float(np.median(sustained)) if sustained.size else None,
         "p10_sustained_lead_days": float(np.percentile(sustained, 10)) if sustained.size else None,
-        "quiet_series": len(quiet), "quiet_series_years": years, "false_alarm_episodes": episodes,
+        "quiet_series": len(quiet),
+        "quiet_series_years": years,
+        "false_alarm_episodes": episodes,
         "false_alarms_per_series_year": episodes / years if years else None,
         "pre_onset_alarms_per_series_year": sum(r["pre_onset_episodes"] for r in inc) / pre_years if pre_years else None,
         "seconds": seconds,
@@ -82,8 +85,11 @@ def by_shape(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             leads = [r["lead_days"] for r in sel if r["lead_days"] is not None]
             out[shape] = {"n": len(sel), "detected": len(leads), "median_lead_days": float(np.median(leads)) if leads else None}
         else:
-            out[shape] = {"n": len(sel), "episodes": sum(r["episodes"] for r in sel),
-                          "series_years": sum(r["exposure_days"] for r in sel) / YEAR_DAYS}
+            out[shape] = {
+                "n": len(sel),
+                "episodes": sum(r["episodes"] for r in sel),
+                "series_years": sum(r["exposure_days"] for r in sel) / YEAR_DAYS,
+            }
     return out
 
 
@@ -97,8 +103,17 @@ def targets(summary: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool]]:
     """The issue's targets for slowburn, each with its measured value and whether it is met."""
     ours = summary["slowburn"]
     fa = ours["false_alarms_per_series_year"]
-    out = [(">= 95 % of incidents flagged at or before the incident", f"{100 * (ours['detection_rate'] or 0):.1f} %", (ours["detection_rate"] or 0) >= 0.95)]
-    for rule, label in (("predict_linear", "bare predict_linear rule"), ("predict_linear_85pct", "kubernetes-mixin rule (predict_linear + 85 % full)")):
+    out = [
+        (
+            ">= 95 % of incidents flagged at or before the incident",
+            f"{100 * (ours['detection_rate'] or 0):.1f} %",
+            (ours["detection_rate"] or 0) >= 0.95,
+        )
+    ]
+    for rule, label in (
+        ("predict_linear", "bare predict_linear rule"),
+        ("predict_linear_85pct", "kubernetes-mixin rule (predict_linear + 85 % full)"),
+    ):
         for key, how in (("median_lead_days", "first flag"), ("median_sustained_lead_days", "alert sustained into the incident")):
             ratio = _ratio(ours[key], summary[rule][key])
             out.append((f"median lead >= 5x the {label}'s ({how})", f"{ratio:.1f}x", ratio >= 5))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-END = pd.Timestamp("2026-01-05T00:00:00Z")        # a Monday; every series ends here
+END = pd.Timestamp("2026-01-05T00:00:00Z")  # a Monday; every series ends here
 HOURS = 24
 INCIDENT_SHAPES = ("linear", "exponential", "accelerating", "step_then_linear")
 QUIET_SHAPES = ("seasonal_spiky", "shift_down", "sawtooth", "mean_reverting_queue", "gaps_and_surges", "warmup_plateau")
@@ -52,6 +52,7 @@ class Scenario:
 
 # --- shared texture: seasonality, noise, spikes, resets, gaps -------------------------------------
 
+
 def _index(rng: np.random.Generator) -> pd.DatetimeIndex:
     days = int(rng.integers(240, 301))
     return pd.date_range(END - pd.Timedelta(days=days), periods=days * HOURS, freq="h")
@@ -82,25 +83,26 @@ def _texture(rng: np.random.Generator, y: np.ndarray, cap: np.ndarray) -> np.nda
     if rng.random() < 0.6:
         spikes = rng.random(n) < rng.uniform(0.0005, 0.008)
         y[spikes] = np.minimum(y[spikes] * rng.uniform(1.5, 3.0, spikes.sum()), 0.95 * cap[spikes])
-    if rng.random() < 0.3:                                    # counter-like resets: to near zero, rebuilt in 1-48 h
+    if rng.random() < 0.3:  # counter-like resets: to near zero, rebuilt in 1-48 h
         for at in rng.integers(0, n - 48, rng.integers(1, 6)):
             hours = int(rng.integers(1, 49))
-            y[at: at + hours] *= np.linspace(rng.uniform(0.0, 0.1), 1.0, hours + 1)[:-1]
-    if rng.random() < 0.6:                                    # scrape gaps: hours, sometimes days
+            y[at : at + hours] *= np.linspace(rng.uniform(0.0, 0.1), 1.0, hours + 1)[:-1]
+    if rng.random() < 0.6:  # scrape gaps: hours, sometimes days
         for _ in range(rng.integers(1, 6)):
             at = int(rng.integers(0, n - 1))
             length = int(rng.integers(1, 12)) if rng.random() < 0.8 else int(rng.integers(24, 96))
-            y[at: at + length] = np.nan
+            y[at : at + length] = np.nan
     return y
 
 
 # --- incident series ---------------------------------------------------------------------------------
 
+
 def _progress(shape: str, x: np.ndarray) -> np.ndarray:
     """Growth from 0 at the onset to 1 at the nominal incident, for ``x`` in days-fraction units."""
     x = np.clip(x, 0, None)
     if shape == "accelerating":
-        return x ** 2.5
+        return x**2.5
     return x
 
 
@@ -111,9 +113,9 @@ def incident_scenario(rng: np.random.Generator, name: str) -> Scenario:
     n = len(index)
     day = np.arange(n) / HOURS
     total = day[-1]
-    nominal = rng.uniform(110, total - 2)                     # the trend reaches the ceiling here
+    nominal = rng.uniform(110, total - 2)  # the trend reaches the ceiling here
     duration = float(np.exp(rng.uniform(np.log(21), np.log(200))))
-    onset = nominal - duration                                # may be before the first sample
+    onset = nominal - duration  # may be before the first sample
     scale = 10 ** rng.uniform(0, 11)
     resized = rng.random() < 0.25
     final = scale * (rng.uniform(1.3, 2.5) if resized else 1.0)
@@ -130,20 +132,21 @@ def incident_scenario(rng: np.random.Generator, name: str) -> Scenario:
     noise, sd = _noise(rng, n)
     clean = trend * seasonal * (1 + noise)
     ceiling = np.full(n, final)
-    if resized:                                               # the operator grows the volume at ~90 % full
+    if resized:  # the operator grows the volume at ~90 % full
         near = np.flatnonzero(clean >= 0.9 * scale)
         at = int(near[0]) if len(near) else n // 2
         ceiling[:at] = scale
     y = _texture(rng, clean, ceiling)
     hit = np.flatnonzero(np.nan_to_num(y, nan=-np.inf) >= ceiling)
-    if not len(hit) or hit[0] < 60 * HOURS:                   # keep only incidents inside the data
+    if not len(hit) or hit[0] < 60 * HOURS:  # keep only incidents inside the data
         return incident_scenario(rng, name)
     first = int(hit[0])
-    y[first:] = np.minimum(y[first:], ceiling[first:])        # full stays full
+    y[first:] = np.minimum(y[first:], ceiling[first:])  # full stays full
     return Scenario(name, shape, index, y, ceiling, index[first], index[0] + pd.Timedelta(days=onset), bool(resized), sd)
 
 
 # --- negative controls -------------------------------------------------------------------------------
+
 
 def _level_stationary(rng: np.random.Generator, day: np.ndarray) -> np.ndarray:
     return np.full(len(day), rng.uniform(0.1, 0.6))
@@ -208,11 +211,11 @@ def quiet_scenario(rng: np.random.Generator, name: str, shape: str | None = None
     y = scale * QUIET_LEVELS[shape](rng, day) * seasonal * (1 + noise)
     ceiling = np.full(n, scale)
     resized = rng.random() < 0.15
-    if resized:                                               # a harmless resize: more room, same load
-        ceiling[int(rng.integers(n // 4, 3 * n // 4)):] *= rng.uniform(1.3, 2.0)
-    if shape == "gaps_and_surges":                            # long scrape outages on top of the usual gaps
+    if resized:  # a harmless resize: more room, same load
+        ceiling[int(rng.integers(n // 4, 3 * n // 4)) :] *= rng.uniform(1.3, 2.0)
+    if shape == "gaps_and_surges":  # long scrape outages on top of the usual gaps
         for at in rng.integers(0, n - 1, rng.integers(1, 4)):
-            y[at: at + int(rng.integers(24, 120))] = np.nan
+            y[at : at + int(rng.integers(24, 120))] = np.nan
     y = np.minimum(_texture(rng, y, ceiling), 0.95 * ceiling)
     return Scenario(name, f"quiet:{shape}", index, np.maximum(y, 0.0), ceiling, None, None, bool(resized), sd)
 

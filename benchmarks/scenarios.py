@@ -44,7 +44,7 @@ CONFIG = {
         {"name": "capacity", "severity": {"max_severity": "info"}, "lookback": "10y", "model": {"min_history": "10y"}},
     ]
 }
-Flags = dict[str, tuple[np.ndarray, np.ndarray]]     # scenario name -> (times as datetime64, flagged)
+Flags = dict[str, tuple[np.ndarray, np.ndarray]]  # scenario name -> (times as datetime64, flagged)
 
 
 def build(scenarios: list[Scenario]) -> tuple[Config, SeriesSet, dict[SeriesKey, Scenario]]:
@@ -75,9 +75,15 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run_slowburn(config: Config, data: SeriesSet, keys: dict[SeriesKey, Scenario], times: list[pd.Timestamp], workers: int,
-                 progress: Callable[[int, int], None] | None = None,
-                 policy: DetectionPolicy = DEFAULT_POLICY) -> tuple[Flags, float, float, dict[str, str]]:
+def run_slowburn(
+    config: Config,
+    data: SeriesSet,
+    keys: dict[SeriesKey, Scenario],
+    times: list[pd.Timestamp],
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+    policy: DetectionPolicy = DEFAULT_POLICY,
+) -> tuple[Flags, float, float, dict[str, str]]:
     """Replay slowburn at ``times``: the flags per scenario, wall seconds, CPU seconds (workers included)
     and, per flagged scenario, its first warning-or-worse finding as "kind at time: summary"."""
     t0, cpu0 = time.perf_counter(), cpu_seconds()
@@ -128,11 +134,13 @@ def _progress(total: int, log: TextIO) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
         if done % every < 8 or done == total:
             print(f"  slowburn replay {done}/{total}", file=log)
+
     return report
 
 
-def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float = 86400.0, seed: int = SEED,
-        log: TextIO = sys.stderr) -> dict[str, Any]:
+def run(
+    incidents: int = 200, quiet: int = 200, workers: int = 2, every: float = 86400.0, seed: int = SEED, log: TextIO = sys.stderr
+) -> dict[str, Any]:
     """Generate the suite, run every method, score; returns a JSON-ready document.
 
     ``every`` is the time between slowburn evaluations in seconds; progress goes to ``log``.
@@ -141,8 +149,11 @@ def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float =
     scenarios = make_scenarios(seed, incidents, quiet)
     config, data, keys = build(scenarios)
     times = evaluation_grid(scenarios, every)
-    print(f"scenarios: {incidents} incident + {quiet} quiet series generated in {time.perf_counter() - t0:.1f} s; "
-          f"{len(times)} evaluation times, workers={workers}", file=log)
+    print(
+        f"scenarios: {incidents} incident + {quiet} quiet series generated in {time.perf_counter() - t0:.1f} s; "
+        f"{len(times)} evaluation times, workers={workers}",
+        file=log,
+    )
     slowburn = run_slowburn(config, data, keys, times, workers, _progress(len(times), log))
     flags: dict[str, tuple[Flags, float, float]] = {"slowburn": slowburn[:3]}
     for name in RULES:
@@ -155,9 +166,15 @@ def run(incidents: int = 200, quiet: int = 200, workers: int = 2, every: float =
     summary = {m: {**summarize(rows[m], flags[m][1]), "cpu_seconds": flags[m][2]} for m in METHODS}
     evaluations = sum(int(np.size(flags["slowburn"][0][sc.name][0])) for sc in scenarios)
     return {
-        "seed": seed, "incident_series": incidents, "quiet_series": quiet, "workers": workers, "every_days": every / 86400,
-        "evaluation_times": len(times), "series_evaluations": evaluations,
-        "summary": summary, "by_shape": {m: by_shape(rows[m]) for m in METHODS},
+        "seed": seed,
+        "incident_series": incidents,
+        "quiet_series": quiet,
+        "workers": workers,
+        "every_days": every / 86400,
+        "evaluation_times": len(times),
+        "series_evaluations": evaluations,
+        "summary": summary,
+        "by_shape": {m: by_shape(rows[m]) for m in METHODS},
         "targets": [{"target": t, "value": v, "met": ok} for t, v, ok in targets(summary)],
         "series": rows,
     }
@@ -188,8 +205,10 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"{result['incident_series']} series with an incident, {result['quiet_series']} without; hourly, 240-300 days; "
         f"seed {result['seed']}; slowburn evaluated every {result['every_days']:g} day(s) "
-        f"({result['series_evaluations']} series evaluations, workers={result['workers']}); rules at every hourly sample.", "",
-        DEFINITIONS, "",
+        f"({result['series_evaluations']} series evaluations, workers={result['workers']}); rules at every hourly sample.",
+        "",
+        DEFINITIONS,
+        "",
         "| method | flagged at or before incident | lead, first flag: median / p10 (days) | alerting at the incident "
         "| lead, sustained alert: median / p10 (days) | false alarms / 100 series-years (quiet series) "
         "| alarms before onset / 100 series-years (incident series) | time: wall (CPU) s |",
@@ -202,15 +221,27 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_f(r['median_lead_days'])} / {_f(r['p10_lead_days'])} | {r['alerting_at_incident']}/{r['incidents']} "
             f"| {_f(r['median_sustained_lead_days'])} / {_f(r['p10_sustained_lead_days'])} "
             f"| {_f(_per100(r['false_alarms_per_series_year']), '{:.2f}')} ({r['false_alarm_episodes']} in {r['quiet_series_years']:.0f} series-years) "
-            f"| {_f(_per100(r['pre_onset_alarms_per_series_year']), '{:.2f}')} | {r['seconds']:.1f} ({_f(r['cpu_seconds'])}) |")
-    lines += ["", "Targets (slowburn):", ""] + [f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]]
+            f"| {_f(_per100(r['pre_onset_alarms_per_series_year']), '{:.2f}')} | {r['seconds']:.1f} ({_f(r['cpu_seconds'])}) |"
+        )
+    lines += ["", "Targets (slowburn):", ""] + [
+        f"- {t['target']}: {t['value']} -> {'met' if t['met'] else 'NOT met'}" for t in result["targets"]
+    ]
     wrong = [r for r in result["series"]["slowburn"] if not r["incident"] and r["episodes"]]
     if wrong:
-        lines += ["", f"slowburn's false alarms: the first flag on each of the {len(wrong)} quiet series it flagged "
-                  f"(episodes on that series in brackets):", ""]
+        lines += [
+            "",
+            f"slowburn's false alarms: the first flag on each of the {len(wrong)} quiet series it flagged "
+            f"(episodes on that series in brackets):",
+            "",
+        ]
         lines += [f"- {r['name']} {r['shape']} [{r['episodes']}]: {r.get('first_flag', '')}" for r in wrong]
-    lines += ["", "Per shape (incident shapes: found at or before the incident, median first-flag lead; quiet shapes: false-alarm episodes):", "",
-              "| shape | n | " + " | ".join(METHODS) + " |", "|---|---|" + "---|" * len(METHODS)]
+    lines += [
+        "",
+        "Per shape (incident shapes: found at or before the incident, median first-flag lead; quiet shapes: false-alarm episodes):",
+        "",
+        "| shape | n | " + " | ".join(METHODS) + " |",
+        "|---|---|" + "---|" * len(METHODS),
+    ]
     for shape, info in result["by_shape"]["slowburn"].items():
         cells = []
         for m in METHODS:
@@ -225,7 +256,7 @@ def _per100(value: float | None) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = suite_parser(__doc__.splitlines()[0], SEED, 200, 'quiet controls').parse_args(argv)
+    args = suite_parser(__doc__.splitlines()[0], SEED, 200, "quiet controls").parse_args(argv)
     return report(run(args.incidents, args.quiet, args.workers, parse_duration(args.every), args.seed), markdown, args.json_out)
 
 

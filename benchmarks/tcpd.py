@@ -210,12 +210,16 @@ def format_table(ours: Mapping[str, Any], published: Mapping[str, Mapping[str, t
         cover, n_cover = metrics.get("cover", (float("nan"), 0))
         rows.append((method, f1, n_f1, cover, n_cover))
     rows.sort(key=lambda r: (-np.nan_to_num(r[1], nan=-1.0), -np.nan_to_num(r[3], nan=-1.0), r[0]))
-    lines = [f"TCPD, default settings, {n_series} series (F1 margin 5; segmentation cover)",
-             f"  {'method':<12} {'mean F1':>8} {'mean cover':>11}"]
+    lines = [
+        f"TCPD, default settings, {n_series} series (F1 margin 5; segmentation cover)",
+        f"  {'method':<12} {'mean F1':>8} {'mean cover':>11}",
+    ]
     for method, f1, n_f1, cover, n_cover in rows:
         mark = "*" if method == OURS else " "
         lines.append(f"{mark} {method:<12} {_cell(f1, n_f1, n_series):>8} {_cell(cover, n_cover, n_series):>11}")
-    lines.append(f"* {OURS}: models.changepoints.PiecewiseLinearSegmenter as the detector runs it by default (models.pipeline.regime_segmenter)")
+    lines.append(
+        f"* {OURS}: models.changepoints.PiecewiseLinearSegmenter as the detector runs it by default (models.pipeline.regime_segmenter)"
+    )
     if any(r[2] < n_series or r[4] < n_series for r in rows):
         lines.append("(k/n): mean over the k of n series the method has a published score for")
     return "\n".join(lines)
@@ -226,8 +230,12 @@ def _cell(value: float, count: int, total: int) -> str:
     return text if count == total else f"{text} ({count}/{total})"
 
 
-def main(argv: list[str] | None = None, segmenter_factory: Callable[[], Segmenter] | None = None,
-         stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    segmenter_factory: Callable[[], Segmenter] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """Command line entry point; returns the exit status (0, or 2 on a data or output error)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     parser = argparse.ArgumentParser(prog="python -m benchmarks.tcpd", description=__doc__.splitlines()[0])

@@ -44,13 +44,22 @@ def _seconds(call: Callable[[], object]) -> float:
 def startup() -> list[tuple[str, float, str]]:
     bad = Path(tempfile.mkdtemp()) / "missing.yaml"
     cases = {
-        "slowburn --version": ["--version"], "slowburn --help": ["--help"], "slowburn run --help": ["run", "--help"],
+        "slowburn --version": ["--version"],
+        "slowburn --help": ["--help"],
+        "slowburn run --help": ["run", "--help"],
         "slowburn run --config missing.yaml (exit 3)": ["run", "--config", str(bad)],
         "slowburn run, no prometheus: block (exit 3)": ["run", "--config", "config/replicas.yaml"],
         "slowburn run --at garbage (exit 2)": ["run", "--config", "config/replicas.yaml", "--data", "data/replicas", "--at", "garbage"],
         "slowburn run --data missing (exit 4)": ["run", "--config", "config/replicas.yaml", "--data", str(bad.parent / "missing")],
-        "slowburn backtest --incidents missing.yaml (exit 9)": ["backtest", "--config", "config/replicas.yaml", "--data", "data/replicas",
-                                                               "--incidents", str(bad)],
+        "slowburn backtest --incidents missing.yaml (exit 9)": [
+            "backtest",
+            "--config",
+            "config/replicas.yaml",
+            "--data",
+            "data/replicas",
+            "--incidents",
+            str(bad),
+        ],
         "python3 -c 'import pandas, scipy.stats' (for scale)": None,
     }
     rows = []
@@ -74,7 +83,10 @@ def export() -> list[tuple[str, float, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             values = [[1_748_736_000 + 3600 * i, repr(v)] for i, v in enumerate(rng.normal(size=6500).round(6).tolist())]
-            body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {"__name__": name, "pod": "a"}, "values": values}]}}
+            body = {
+                "status": "success",
+                "data": {"resultType": "matrix", "result": [{"metric": {"__name__": name, "pod": "a"}, "values": values}]},
+            }
             (Path(tmp) / f"{name}.json").write_text(json.dumps(body))
         took = _seconds(lambda: ExportSource(Path(tmp)).fetch([Signal(name=n) for n in names]))
     return [("25 exported files of 6,500 hourly points loaded", took, "< 0.8 s")]
@@ -134,9 +146,25 @@ def kube_read() -> list[tuple[str, float, str]]:
 
 def _serve(config: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "detector", "serve", "--config", str(config), "--listen", "127.0.0.1:0",
-         "--state", str(config.with_suffix(".state.json")), "--workers", "1", *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "detector",
+            "serve",
+            "--config",
+            str(config),
+            "--listen",
+            "127.0.0.1:0",
+            "--state",
+            str(config.with_suffix(".state.json")),
+            "--workers",
+            "1",
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -150,7 +178,7 @@ def _stop(process: subprocess.Popen, sig: int) -> float:
 def serve_stop() -> list[tuple[str, float, str]]:
     import yaml
 
-    silent = socket.socket()                       # accepts connections and never answers: a hung Prometheus
+    silent = socket.socket()  # accepts connections and never answers: a hung Prometheus
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)
     accepted: list[object] = []
@@ -159,26 +187,41 @@ def serve_stop() -> list[tuple[str, float, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         for name, url, sig, extra in (
             ("serve: SIGINT, scheduler idle", "http://127.0.0.1:9", signal.SIGINT, ()),
-            ("serve: SIGTERM during a hung run, --shutdown-timeout 1s", f"http://127.0.0.1:{silent.getsockname()[1]}", signal.SIGTERM, ("--shutdown-timeout", "1s")),
+            (
+                "serve: SIGTERM during a hung run, --shutdown-timeout 1s",
+                f"http://127.0.0.1:{silent.getsockname()[1]}",
+                signal.SIGTERM,
+                ("--shutdown-timeout", "1s"),
+            ),
         ):
             config = Path(tmp) / f"{sig}.yaml"
-            config.write_text(yaml.safe_dump({
-                "prometheus": {"url": url, "retries": 0, "timeout": 30}, "schedule": {"cron": "0 0 1 1 *"},
-                "signals": [{"name": "disk_used_bytes", "query": "disk_used_bytes", "ceiling": 100.0, "lookback": "120d"}],
-            }))
+            config.write_text(
+                yaml.safe_dump(
+                    {
+                        "prometheus": {"url": url, "retries": 0, "timeout": 30},
+                        "schedule": {"cron": "0 0 1 1 *"},
+                        "signals": [{"name": "disk_used_bytes", "query": "disk_used_bytes", "ceiling": 100.0, "lookback": "120d"}],
+                    }
+                )
+            )
             process = _serve(config, *extra)
             if sig == signal.SIGINT:
-                time.sleep(3.0)                    # started, first run failed fast, scheduler idle
+                time.sleep(3.0)  # started, first run failed fast, scheduler idle
             deadline = time.monotonic() + 30
             while sig == signal.SIGTERM and not accepted and time.monotonic() < deadline:
-                time.sleep(0.1)                    # until the run has connected to the hung Prometheus
+                time.sleep(0.1)  # until the run has connected to the hung Prometheus
             rows.append((name, _stop(process, sig), "< 5 s"))
     silent.close()
     return rows
 
 
 SECTIONS: dict[str, Callable[[], list[tuple[str, float, str]]]] = {
-    "startup": startup, "export": export, "regular_grid": regular_grid, "store": store, "kube_read": kube_read, "serve_stop": serve_stop,
+    "startup": startup,
+    "export": export,
+    "regular_grid": regular_grid,
+    "store": store,
+    "kube_read": kube_read,
+    "serve_stop": serve_stop,
 }
 
 

@@ -68,7 +68,7 @@ def zscore_firing(series: pd.Series, *, window: float = WEEK, sigmas: float = DE
     y = series.to_numpy(dtype=float)
     finite = np.isfinite(y)
     ref = float(np.median(y[finite])) if finite.any() else 0.0
-    d = np.where(finite, y - ref, 0.0)              # centred: a flat line gives exact zeros
+    d = np.where(finite, y - ref, 0.0)  # centred: a flat line gives exact zeros
     count = _rolling_sum(finite.astype(float), k)
     s1 = _rolling_sum(d, k)
     s2 = _rolling_sum(d * d, k)

@@ -34,22 +34,54 @@ CSV_SIGNALS = {  # signal -> timestamp style; every other signal is written as J
     "control_log_volume_bytes": "rfc3339",
 }
 SCRAPE_GAPS = {  # signal -> number of random 1-3 h gaps per series
-    "client_throttle_wait_seconds": 2, "webhook_p99_seconds": 2, "pvc_used_bytes": 2, "pvc_capacity_bytes": 1,
-    "backend_memory_bytes": 1, "control_seasonal_latency_seconds": 2, "control_queue_depth": 1,
+    "client_throttle_wait_seconds": 2,
+    "webhook_p99_seconds": 2,
+    "pvc_used_bytes": 2,
+    "pvc_capacity_bytes": 1,
+    "backend_memory_bytes": 1,
+    "control_seasonal_latency_seconds": 2,
+    "control_queue_depth": 1,
 }
-NAN_VALUES = {"webhook_p99_seconds{name=\"gatekeeper.sh\",type=\"validating\"}": 2, "control_seasonal_latency_seconds{service=\"checkout\"}": 1}
+NAN_VALUES = {'webhook_p99_seconds{name="gatekeeper.sh",type="validating"}': 2, 'control_seasonal_latency_seconds{service="checkout"}': 1}
 DUPLICATED_ROWS = ("backend_memory_bytes", "control_shift_down_seconds")
 UNSORTED = "control_log_volume_bytes"
-VPA_SIGNALS = ("vpa_objects", "client_throttle_wait_seconds", "webhook_p99_seconds", "webhook_fail_open_rate", "vpa_evictions", "prometheus_head_series")
+VPA_SIGNALS = (
+    "vpa_objects",
+    "client_throttle_wait_seconds",
+    "webhook_p99_seconds",
+    "webhook_fail_open_rate",
+    "vpa_evictions",
+    "prometheus_head_series",
+)
 KEY_TIMES = (
-    shapes.THROTTLE_ONSET, shapes.VPA_STEP, shapes.FAIL_OPEN_START, shapes.VPA_INCIDENT, shapes.RESIZE, shapes.RESTART_STORM,
-    *shapes.PVC_FULL.values(), controls.SHIFT_DOWN, controls.CACHE_RESTART, controls.REFUNDS_APPEAR,
+    shapes.THROTTLE_ONSET,
+    shapes.VPA_STEP,
+    shapes.FAIL_OPEN_START,
+    shapes.VPA_INCIDENT,
+    shapes.RESIZE,
+    shapes.RESTART_STORM,
+    *shapes.PVC_FULL.values(),
+    controls.SHIFT_DOWN,
+    controls.CACHE_RESTART,
+    controls.REFUNDS_APPEAR,
 )
 Builder = Callable[[np.random.Generator, Grid], list[Shape]]
 BUILDERS: tuple[Builder, ...] = (
-    shapes.vpa_objects, shapes.client_throttle, shapes.webhook_p99, shapes.webhook_fail_open, shapes.vpa_evictions,
-    shapes.prometheus_head, lambda rng, g: shapes.pvc_capacity(g), shapes.pvc_used, shapes.pod_restarts, shapes.backend_memory,
-    controls.seasonal_latency, controls.shift_down, controls.log_volume, controls.queue_depth, controls.gappy_surge,
+    shapes.vpa_objects,
+    shapes.client_throttle,
+    shapes.webhook_p99,
+    shapes.webhook_fail_open,
+    shapes.vpa_evictions,
+    shapes.prometheus_head,
+    lambda rng, g: shapes.pvc_capacity(g),
+    shapes.pvc_used,
+    shapes.pod_restarts,
+    shapes.backend_memory,
+    controls.seasonal_latency,
+    controls.shift_down,
+    controls.log_volume,
+    controls.queue_depth,
+    controls.gappy_surge,
     controls.cache_warmup,
 )
 
@@ -83,7 +115,7 @@ def add_quirks(rng: np.random.Generator, series: list[Shape], g: Grid) -> None:
     for shape in series:
         for _ in range(SCRAPE_GAPS.get(shape.signal, 0)):
             start = int(rng.choice(np.flatnonzero(~protected[:-3])))
-            shape.missing[start: start + int(rng.integers(1, 4))] = True
+            shape.missing[start : start + int(rng.integers(1, 4))] = True
         if shape.signal in VPA_SIGNALS:
             shape.missing |= lost
         for _ in range(NAN_VALUES.get(key_of(shape), 0)):
@@ -116,7 +148,7 @@ def write_csv(path: Path, series: list[Shape], g: Grid, rng: np.random.Generator
         at = int(rng.integers(len(rows) // 4, 3 * len(rows) // 4))
         rows.insert(at + 1, list(rows[at]))
     if series[0].signal == UNSORTED:  # monthly chunks concatenated in the order they finished
-        chunks = [rows[i: i + 720] for i in range(0, len(rows), 720)]
+        chunks = [rows[i : i + 720] for i in range(0, len(rows), 720)]
         rows = [row for i in rng.permutation(len(chunks)) for row in chunks[i]]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -174,7 +206,11 @@ def truth_of(series: list[Shape], g: Grid, seed: int) -> dict[str, object]:
         },
         "steps": {"vpa_objects{}": shapes.VPA_STEP, 'control_shift_down_seconds{service="search"}': controls.SHIFT_DOWN},
         "step_factors": {"vpa_objects{}": 3.0, 'control_shift_down_seconds{service="search"}': 0.375},
-        "resizes": {key_of(s): {"at": shapes.RESIZE, "from": shapes.OLD_CAPACITY, "to": shapes.NEW_CAPACITY} for s in series if s.signal == "pvc_capacity_bytes"},
+        "resizes": {
+            key_of(s): {"at": shapes.RESIZE, "from": shapes.OLD_CAPACITY, "to": shapes.NEW_CAPACITY}
+            for s in series
+            if s.signal == "pvc_capacity_bytes"
+        },
         "full_at": {key_of(s): first_at_or_above(s, g, shapes.OLD_CAPACITY) for s in series if s.signal == "pvc_used_bytes"},
         "censored": {vpa: {"bound": 25.0, "first": first_at_or_above(by_key[vpa], g, 25.0)}},
         "restarts": {

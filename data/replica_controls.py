@@ -60,7 +60,9 @@ def queue_depth(rng: np.random.Generator, g: Grid) -> list[Shape]:
     name = "app_queue_depth"
     return [
         Shape("control_queue_depth", {"__name__": name, "queue": "orders"}, orders, digits=0),
-        Shape("control_queue_depth", {"__name__": name, "queue": "refunds"}, refunds, digits=0, missing=g.seconds < seconds(REFUNDS_APPEAR)),
+        Shape(
+            "control_queue_depth", {"__name__": name, "queue": "refunds"}, refunds, digits=0, missing=g.seconds < seconds(REFUNDS_APPEAR)
+        ),
     ]
 
 
@@ -72,11 +74,11 @@ def gappy_surge(rng: np.random.Generator, g: Grid) -> list[Shape]:
     surge_days, gap_days = chosen[:3], chosen[3:]
     bump = np.sin(np.pi * (np.arange(24) + 0.5) / 24.0)
     for day, factor in zip(surge_days, (1.6, 2.0, 3.0), strict=True):
-        value[day * 24: day * 24 + 24] *= 1.0 + (factor - 1.0) * bump
+        value[day * 24 : day * 24 + 24] *= 1.0 + (factor - 1.0) * bump
     missing = np.zeros(g.n, dtype=bool)
     for day, hours in zip(gap_days, (6, 12, 20, 30, 48), strict=True):
         first = day * 24 + int(rng.integers(0, 24))
-        missing[first: first + hours] = True
+        missing[first : first + hours] = True
     return [Shape("control_gappy_surge_rps", {"service": "api"}, value, missing=missing)]
 
 
@@ -87,7 +89,10 @@ def cache_warmup(rng: np.random.Generator, g: Grid) -> list[Shape]:
     value = GIB * (3.0 - 2.8 * np.exp(-age / 2.5)) * lognoise(rng, g, 0.005)
     return [
         Shape(
-            "control_cache_warmup_bytes", {"pod": "cache-0"}, np.floor(value / 4096) * 4096, digits=0,
+            "control_cache_warmup_bytes",
+            {"pod": "cache-0"},
+            np.floor(value / 4096) * 4096,
+            digits=0,
             missing=g.seconds == restart,  # the restarting pod was not scraped that hour
         )
     ]

@@ -120,7 +120,7 @@ def spikes(rng: np.random.Generator, g: Grid, per_week: float, hours: tuple[int,
     count = rng.poisson(per_week * g.n / 168.0)
     for start in np.sort(rng.choice(starts, size=count, replace=False)):
         length = int(rng.integers(hours[0], hours[1] + 1))
-        extra[start: start + length] = np.maximum(extra[start: start + length], rng.uniform(*factor) - 1.0)
+        extra[start : start + length] = np.maximum(extra[start : start + length], rng.uniform(*factor) - 1.0)
     return extra
 
 
@@ -187,7 +187,12 @@ def pvc_capacity(g: Grid) -> list[Shape]:
     """PVC capacity (bytes): 10 GiB, 20 GiB from the online resize on."""
     size = np.where(g.seconds >= seconds(RESIZE), NEW_CAPACITY, OLD_CAPACITY).astype(float)
     return [
-        Shape("pvc_capacity_bytes", {"__name__": "kubelet_volume_stats_capacity_bytes", "namespace": "redis", "persistentvolumeclaim": pvc}, size.copy(), digits=0)
+        Shape(
+            "pvc_capacity_bytes",
+            {"__name__": "kubelet_volume_stats_capacity_bytes", "namespace": "redis", "persistentvolumeclaim": pvc},
+            size.copy(),
+            digits=0,
+        )
         for pvc in PVC_FULL
     ]
 
@@ -199,7 +204,7 @@ def compaction_sawtooth(rng: np.random.Generator, n: int) -> np.ndarray:
     while pos < n:
         length = int(rng.integers(6, 13))
         amplitude = rng.uniform(0.01, 0.02) / 0.02
-        out[pos: pos + length] = (amplitude * (np.arange(1, length + 1) / length - 1.0))[: n - pos]
+        out[pos : pos + length] = (amplitude * (np.arange(1, length + 1) / length - 1.0))[: n - pos]
         pos += length
     return out
 

@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     env = env or Environment()
     try:
         args = build_parser(env).parse_args(argv)
-    except SystemExit as exc:        # --help, --version (0) and usage errors (2)
+    except SystemExit as exc:  # --help, --version (0) and usage errors (2)
         return int(exc.code or 0)
     try:
         return int(COMMANDS[args.command].execute(args, env))

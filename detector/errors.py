@@ -14,16 +14,16 @@ class ExitStatus(IntEnum):
     """Process exit codes. Stable: scripts and CronJobs depend on them."""
 
     OK = 0
-    ERROR = 1              # unexpected internal error (a bug): traceback printed
-    USAGE = 2              # bad command line (argparse's own code)
-    CONFIG = 3             # the config file is missing, malformed or invalid
-    DATA = 4               # an input data file is missing, malformed or unusable
-    PARTIAL = 5            # some signals failed, the others ran (status_for_failures; no exception carries it)
-    SOURCE = 6             # the metrics source (Prometheus) could not be used at all
-    SINK = 7               # findings could not be delivered (Alertmanager, Pushgateway)
-    STORE = 8              # the history store could not be read or written
-    INCIDENTS = 9          # the incidents file is malformed
-    EXECUTOR = 10          # the evaluation's workers (a Dask cluster) lost work or could not be reached
+    ERROR = 1  # unexpected internal error (a bug): traceback printed
+    USAGE = 2  # bad command line (argparse's own code)
+    CONFIG = 3  # the config file is missing, malformed or invalid
+    DATA = 4  # an input data file is missing, malformed or unusable
+    PARTIAL = 5  # some signals failed, the others ran (status_for_failures; no exception carries it)
+    SOURCE = 6  # the metrics source (Prometheus) could not be used at all
+    SINK = 7  # findings could not be delivered (Alertmanager, Pushgateway)
+    STORE = 8  # the history store could not be read or written
+    INCIDENTS = 9  # the incidents file is malformed
+    EXECUTOR = 10  # the evaluation's workers (a Dask cluster) lost work or could not be reached
     INTERRUPTED = 130
 
 

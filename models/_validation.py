@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-_TWO_PIVOTS_UP_TO = 512     # even lengths up to this take both middle values in one partition
+_TWO_PIVOTS_UP_TO = 512  # even lengths up to this take both middle values in one partition
 
 
 class NotFittedError(RuntimeError):
@@ -41,7 +41,7 @@ def median_of(values: np.ndarray) -> float:
     if n == 0:
         return float("nan")
     half = n // 2
-    part = values.copy()                 # ndarray.partition in place: np.partition without its dispatch
+    part = values.copy()  # ndarray.partition in place: np.partition without its dispatch
     if n % 2:
         part.partition(half)
         return float(part[half])
@@ -69,7 +69,7 @@ def quantiles_of(values: np.ndarray, low: float, high: float) -> tuple[float, fl
         t = position - b
         lower, upper = part[b], part[a]
         diff = upper - lower
-        out.append(float(upper - diff * (1 - t) if t >= 0.5 else lower + diff * t))     # numpy's _lerp
+        out.append(float(upper - diff * (1 - t) if t >= 0.5 else lower + diff * t))  # numpy's _lerp
     return out[0], out[1]
 
 

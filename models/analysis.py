@@ -26,31 +26,31 @@ class SeriesAnalysis:
     domain: str
     segments: tuple[Segment, ...]
     seasonal_periods: tuple[str, ...]
-    noise_sigma: float                    # daily noise in the domain
-    now_day: float                        # evaluation time in days since the epoch
-    regime_start_day: int                 # start of the current regime
-    onset_day: int                        # start of the contiguous run of worsening regimes
-    history_before_onset_days: int        # days of data before the onset (0: the run is all we know)
-    baseline: float                       # level before the onset
-    window_baseline: float                # level one drift window ago (or the baseline, if later)
-    current: float                        # fitted level now
-    slope_per_day: float                  # in units per day at the current level
-    slope_interval: tuple[float, float]   # same units, ``confidence`` coverage
-    trend: TrendEvidence                  # the regime's slope in the domain (bad direction up), honest SE
-    recent_trend: TrendEvidence | None    # the slope of the regime's recent part (None: too short to tell)
-    regime_days: int                      # daily bins since the current regime began
-    continues_run: bool                   # the regime follows a worsening one (onset before the regime)
-    recent_level: float                   # median of the last 3 daily levels (domain)
-    previous_level_end: float             # level at the end of the previous regime (domain; NaN if none)
-    baseline_level: float                 # level before the onset (domain)
-    long_run_sigma: float                 # the segmentation's long-run noise scale (domain)
-    prior_days: int                       # finite daily levels before the onset and the regime
-    highest_before: float                 # highest level held before the onset (domain; NaN if none)
-    held: HeldEvidence                    # levels held in the last hours (raw units)
-    censored_now: bool                    # the latest day is censored (true level at least ``current_raw``)
-    current_raw: float                    # median of the last 24 h of raw samples
+    noise_sigma: float  # daily noise in the domain
+    now_day: float  # evaluation time in days since the epoch
+    regime_start_day: int  # start of the current regime
+    onset_day: int  # start of the contiguous run of worsening regimes
+    history_before_onset_days: int  # days of data before the onset (0: the run is all we know)
+    baseline: float  # level before the onset
+    window_baseline: float  # level one drift window ago (or the baseline, if later)
+    current: float  # fitted level now
+    slope_per_day: float  # in units per day at the current level
+    slope_interval: tuple[float, float]  # same units, ``confidence`` coverage
+    trend: TrendEvidence  # the regime's slope in the domain (bad direction up), honest SE
+    recent_trend: TrendEvidence | None  # the slope of the regime's recent part (None: too short to tell)
+    regime_days: int  # daily bins since the current regime began
+    continues_run: bool  # the regime follows a worsening one (onset before the regime)
+    recent_level: float  # median of the last 3 daily levels (domain)
+    previous_level_end: float  # level at the end of the previous regime (domain; NaN if none)
+    baseline_level: float  # level before the onset (domain)
+    long_run_sigma: float  # the segmentation's long-run noise scale (domain)
+    prior_days: int  # finite daily levels before the onset and the regime
+    highest_before: float  # highest level held before the onset (domain; NaN if none)
+    held: HeldEvidence  # levels held in the last hours (raw units)
+    censored_now: bool  # the latest day is censored (true level at least ``current_raw``)
+    current_raw: float  # median of the last 24 h of raw samples
     ceiling: float | None
-    forecast: CeilingForecast | None      # None without a ceiling
+    forecast: CeilingForecast | None  # None without a ceiling
 
     @property
     def regime_age_days(self) -> float:

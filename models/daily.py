@@ -21,7 +21,7 @@ class DailyLevels:
     values: np.ndarray
     censored: np.ndarray
     coverage: np.ndarray
-    peaks: np.ndarray | None = None     # daily maximum of the ``peaks_of`` samples, if given
+    peaks: np.ndarray | None = None  # daily maximum of the ``peaks_of`` samples, if given
 
     def __post_init__(self) -> None:
         """The arrays are read-only: a result never changes after it is made (writing raises)."""
@@ -31,7 +31,11 @@ class DailyLevels:
 
 
 def to_daily(
-    values: np.ndarray, start: float, step: float, censored: np.ndarray | None = None, min_coverage: float = 0.25,
+    values: np.ndarray,
+    start: float,
+    step: float,
+    censored: np.ndarray | None = None,
+    min_coverage: float = 0.25,
     peaks_of: np.ndarray | None = None,
 ) -> DailyLevels:
     """Aggregate a regular series starting at unix time ``start`` with ``step`` seconds.
@@ -44,24 +48,24 @@ def to_daily(
         days = (start + step * np.arange(len(values))) // DAY
         return DailyLevels(int(days[0]), values.copy(), cens.copy(), np.isfinite(values).astype(float))
     per_day = int(round(DAY / step))
-    if per_day * step != DAY:   # a step that does not divide a day: bin by index
+    if per_day * step != DAY:  # a step that does not divide a day: bin by index
         days = ((start + step * np.arange(len(values))) // DAY).astype(int)
         return _binned(values, cens, days, min_coverage, per_day)
     day0 = int(start // DAY)
     lead = int(round((start - day0 * DAY) / step))
     total = lead + len(values)
     ndays = -(-total // per_day)
-    grid: np.ndarray = np.full(ndays * per_day, np.nan)   # flat, then one row per day
-    grid[lead: lead + len(values)] = values
+    grid: np.ndarray = np.full(ndays * per_day, np.nan)  # flat, then one row per day
+    grid[lead : lead + len(values)] = values
     cgrid: np.ndarray = np.zeros(ndays * per_day, dtype=bool)
-    cgrid[lead: lead + len(values)] = cens
+    cgrid[lead : lead + len(values)] = cens
     grid = grid.reshape(ndays, per_day)
     cgrid = cgrid.reshape(ndays, per_day)
     finite = np.isfinite(grid)
     counts = finite.sum(axis=1)
     coverage = counts / per_day
     with np.errstate(invalid="ignore"):
-        ordered = np.sort(grid, axis=1)                # NaN sort last: the median of the finite head
+        ordered = np.sort(grid, axis=1)  # NaN sort last: the median of the finite head
     idx_lo = np.maximum((counts - 1) // 2, 0)
     idx_hi = np.maximum(counts // 2, 0)
     rows = np.arange(ndays)
@@ -74,7 +78,7 @@ def to_daily(
     peaks = None
     if peaks_of is not None:
         pgrid = np.full(ndays * per_day, -np.inf)
-        pgrid[lead: lead + len(values)] = np.where(np.isfinite(peaks_of), peaks_of, -np.inf)
+        pgrid[lead : lead + len(values)] = np.where(np.isfinite(peaks_of), peaks_of, -np.inf)
         peaks = pgrid.reshape(ndays, per_day).max(axis=1)
         peaks = np.where(np.isfinite(peaks) & full, peaks, np.nan)
     return DailyLevels(day0, level, censored_days & (counts > 0), coverage, peaks)

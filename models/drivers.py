@@ -77,7 +77,7 @@ RECENT_DAYS = 14
 
 def _level_ratio(values: np.ndarray, at: int, width: int = 7) -> float | None:
     """Median of up to ``width`` days from ``at`` over the median of the ``width`` days before."""
-    before, after = values[max(0, at - width): at], values[at: at + width]
+    before, after = values[max(0, at - width) : at], values[at : at + width]
     if not (np.isfinite(before).sum() >= 3 and np.isfinite(after).sum() >= 2):
         return None
     lo, hi = np.nanmedian(before), np.nanmedian(after)
@@ -88,7 +88,7 @@ def recent_step(values: np.ndarray, window: int = RECENT_DAYS, min_ratio: float 
     """The level step within the last ``window`` days (at least 2 days after it), located where a
     two-sample statistic (difference of mean logs, sqrt(n1 n2 / (n1 + n2)) weighted) peaks, as
     (index, after/before median ratio) if the ratio is at least ``min_ratio`` either way."""
-    tail = values[max(0, len(values) - 2 * window):]
+    tail = values[max(0, len(values) - 2 * window) :]
     offset = len(values) - len(tail)
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.log(np.where(tail > 0, tail, np.nan))
@@ -123,13 +123,13 @@ def _best_lagged_correlation(
     if end - start < 10:
         return 0, 0.0, False
     start = max(start, end - window)
-    tc = _changes(target[start - t0: end - t0])
+    tc = _changes(target[start - t0 : end - t0])
     best = (0, 0.0, False)
     for lag in range(0, max_lag + 1):
         lo = start - lag
         if lo < d0:
             break
-        dc = _changes(driver[lo - d0: end - lag - d0])
+        dc = _changes(driver[lo - d0 : end - lag - d0])
         ok = np.isfinite(tc) & np.isfinite(dc)
         if ok.sum() < 10:
             continue

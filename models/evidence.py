@@ -20,12 +20,12 @@ from models.trend import student_t_quantile
 class EvidenceSpec:
     """Windows and scales of the evidence (units in the names)."""
 
-    heavy_tail_share: float = 0.75        # residual scale >= this share of the standard deviation
-    deceleration_window_days: int = 14    # the regime's recent part whose slope is compared
+    heavy_tail_share: float = 0.75  # residual scale >= this share of the standard deviation
+    deceleration_window_days: int = 14  # the regime's recent part whose slope is compared
     deceleration_min_days: int = 7
-    old_ground_hold_days: int = 3         # a level held before the onset: the highest rolling median of this many days
+    old_ground_hold_days: int = 3  # a level held before the onset: the highest rolling median of this many days
     saturation_hold_seconds: float = 6 * 3600.0
-    saturation_quantile: float = 0.1      # level held by (1 - q) of the saturation window's samples
+    saturation_quantile: float = 0.1  # level held by (1 - q) of the saturation window's samples
     shift_hold_seconds: float = 12 * 3600.0
     shift_quantile: float = 0.0
 
@@ -87,7 +87,7 @@ def held_evidence(raw: np.ndarray, start: float, step: float, spec: EvidenceSpec
     n_sat = max(2, int(round(spec.saturation_hold_seconds / step)))
     q = spec.saturation_quantile if direction == "up" else 1.0 - spec.saturation_quantile
     saturation = _quantile_of_tail(raw, n_sat, q)
-    day = raw[-max(2, int(round(86400.0 / step))):]
+    day = raw[-max(2, int(round(86400.0 / step))) :]
     diffs = np.diff(day[np.isfinite(day)])
     short = float(1.4826 * median_of(np.abs(diffs - median_of(diffs))) / np.sqrt(2.0)) if diffs.size >= 3 else float("nan")
     nan = float("nan")
@@ -98,24 +98,24 @@ def held_evidence(raw: np.ndarray, start: float, step: float, spec: EvidenceSpec
     if not np.isfinite(level) or len(raw) < 3 * n_shift:
         return HeldEvidence(saturation, short, level, nan, nan)
     stride = max(1, n_shift // 2)
-    usable = len(raw) - (len(raw) - n_shift) % stride       # windows end at the last sample
-    windows = sliding_window_view(raw[len(raw) - usable:], n_shift)[::stride]
-    ordered = np.sort(windows, axis=1)                        # rolling medians; a window with a gap is unknown
+    usable = len(raw) - (len(raw) - n_shift) % stride  # windows end at the last sample
+    windows = sliding_window_view(raw[len(raw) - usable :], n_shift)[::stride]
+    ordered = np.sort(windows, axis=1)  # rolling medians; a window with a gap is unknown
     rolling = 0.5 * (ordered[:, (n_shift - 1) // 2] + ordered[:, n_shift // 2])
     rolling[np.isnan(ordered[:, -1])] = np.nan
-    low = np.flatnonzero(rolling <= level / 2.0)             # not elevated (a window inside a gap is unknown)
+    low = np.flatnonzero(rolling <= level / 2.0)  # not elevated (a window inside a gap is unknown)
     if low.size == 0:
         return HeldEvidence(saturation, short, level, nan, nan)
     last = int(low[-1])
     offset = len(raw) - usable
-    first_elevated = offset + (last + 1) * stride             # first sample of the first elevated window
-    clear = last + 1 - -(-n_shift // stride)                   # windows that end before it
+    first_elevated = offset + (last + 1) * stride  # first sample of the first elevated window
+    clear = last + 1 - -(-n_shift // stride)  # windows that end before it
     if clear < 1:
         return HeldEvidence(saturation, short, level, nan, nan)
     before = raw[:first_elevated]
     held_before = rolling[:clear]
     if np.isfinite(held_before).sum() < 2:
-        return HeldEvidence(saturation, short, level, nan, nan)     # too little known before to compare
+        return HeldEvidence(saturation, short, level, nan, nan)  # too little known before to compare
     reference = max(float(np.nanmax(held_before)), float(np.nanmean(before)))
     begin = start + step * (first_elevated + n_shift // 2)
     return HeldEvidence(saturation, short, level, reference, begin)

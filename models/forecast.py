@@ -49,7 +49,12 @@ class CeilingForecast:
 
 
 def forecast_to_ceiling(
-    level: float, level_se: float, slope: float, slope_interval: tuple[float, float], target: float, confidence: float,
+    level: float,
+    level_se: float,
+    slope: float,
+    slope_interval: tuple[float, float],
+    target: float,
+    confidence: float,
     peak_sd: float = 0.0,
 ) -> CeilingForecast:
     """Solve ``level + slope * t = target`` for the median and the interval ends.

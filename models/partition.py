@@ -14,8 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
-FINE_POINTS = 120          # longer series search changepoints on a coarser grid first, then refine
-_BLOCK = 24                 # most end points per vectorised step
+FINE_POINTS = 120  # longer series search changepoints on a coarser grid first, then refine
+_BLOCK = 24  # most end points per vectorised step
 
 
 def optimal_partition(prefix: np.ndarray, n: int, min_size: int, min_last: int, beta: float) -> list[int]:
@@ -54,23 +54,23 @@ def rss(d: np.ndarray) -> np.ndarray:
     """Residual sum of squares of each line from its 6 differenced prefix sums (``d`` is
     consumed: it is a temporary, and working in place keeps this the cheap part)."""
     n, sx, sxx, sy, sxy, syy = d
-    safe_n = np.maximum(n, 1.0)                      # a count: 0 or at least 1
+    safe_n = np.maximum(n, 1.0)  # a count: 0 or at least 1
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.multiply(sx, sx)
         t /= safe_n
-        np.subtract(sxx, t, out=sxx)                 # cxx
+        np.subtract(sxx, t, out=sxx)  # cxx
         np.multiply(sx, sy, out=t)
         t /= safe_n
-        np.subtract(sxy, t, out=sxy)                 # cxy
+        np.subtract(sxy, t, out=sxy)  # cxy
         np.multiply(sy, sy, out=t)
         t /= safe_n
-        np.subtract(syy, t, out=syy)                 # cyy
+        np.subtract(syy, t, out=syy)  # cyy
         flat = sxx <= 1e-9
         np.multiply(sxy, sxy, out=t)
         sxx[flat] = 1.0
         t /= sxx
         t[flat] = 0.0
-        np.subtract(syy, t, out=syy)                 # rss
+        np.subtract(syy, t, out=syy)  # rss
     np.maximum(syy, 0.0, out=syy)
     syy[n <= 2] = 0.0
     return syy
@@ -99,10 +99,10 @@ def optimal_partition_grid(prefix: np.ndarray, grid: np.ndarray, min_size: int, 
     differences -= np.take(sub, starts, axis=1)
     long_enough = rss(differences)
     long_enough += beta
-    costs: np.ndarray = np.full(size * size, np.inf)                    # flat, then [end, start]
+    costs: np.ndarray = np.full(size * size, np.inf)  # flat, then [end, start]
     costs[flat] = long_enough
-    costs = costs.reshape(size, size)                                     # [end, start]
-    reach = np.searchsorted(grid, grid + min_size).tolist()               # first end a block may not share
+    costs = costs.reshape(size, size)  # [end, start]
+    reach = np.searchsorted(grid, grid + min_size).tolist()  # first end a block may not share
     width_of = np.searchsorted(grid, grid - min_size, side="right").tolist()
     rows = np.arange(_BLOCK)
     index = reach[0]
@@ -144,7 +144,7 @@ def _refine(prefix: np.ndarray, breaks: list[int], n: int, min_size: int, min_la
         at = prefix[:, options]
         # the segments before and after each option, costed in one call
         both = rss(np.concatenate((at - prefix[:, [bounds[i - 1]]], prefix[:, [bounds[i + 1]]] - at), axis=1))
-        bounds[i] = int(options[np.argmin(both[: len(options)] + both[len(options):])])
+        bounds[i] = int(options[np.argmin(both[: len(options)] + both[len(options) :])])
     return bounds[1:-1]
 
 

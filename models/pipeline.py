@@ -15,8 +15,8 @@ from models.regimes import baseline_level, highest_held, onset_index, recent_tre
 from models.seasonality import SeasonalProfile
 from models.trend import RobustTrend
 
-WIDE_RANGE = 4.0             # a positive series spanning this ratio (p95/p5) is analysed in logs
-PEAK_DAYS = 28               # days over which the typical daily peak above the level is measured
+WIDE_RANGE = 4.0  # a positive series spanning this ratio (p95/p5) is analysed in logs
+PEAK_DAYS = 28  # days over which the typical daily peak above the level is measured
 
 
 class SeriesAnalyzer(BaseEstimator):
@@ -41,8 +41,13 @@ class SeriesAnalyzer(BaseEstimator):
     """
 
     def __init__(
-        self, seasonality: str = "auto", min_regime_days: int = 14, penalty: float = 1.0, confidence: float = 0.8,
-        drift_window_days: int = 90, evidence: EvidenceSpec = EvidenceSpec(),
+        self,
+        seasonality: str = "auto",
+        min_regime_days: int = 14,
+        penalty: float = 1.0,
+        confidence: float = 0.8,
+        drift_window_days: int = 90,
+        evidence: EvidenceSpec = EvidenceSpec(),
     ) -> None:
         self.seasonality = seasonality
         self.min_regime_days = min_regime_days
@@ -52,8 +57,15 @@ class SeriesAnalyzer(BaseEstimator):
         self.evidence = evidence
 
     def fit(
-        self, values: np.ndarray, start: float, step: float, *, censor_at: float | None = None,
-        ceiling: float | None = None, direction: str = "up", now: float | None = None,
+        self,
+        values: np.ndarray,
+        start: float,
+        step: float,
+        *,
+        censor_at: float | None = None,
+        ceiling: float | None = None,
+        direction: str = "up",
+        now: float | None = None,
     ) -> SeriesAnalyzer:
         """Fit on ``values`` sampled every ``step`` s from unix time ``start``; ``now`` defaults to the end.
 
@@ -80,7 +92,7 @@ class SeriesAnalyzer(BaseEstimator):
         segments = segmenter.segments_
         regime = segments[-1].start
         if np.isfinite(z[regime:]).sum() < max(3, self.min_regime_days // 2) and len(segments) > 1:
-            regime = segments[-2].start                    # e.g. a censored plateau at the end
+            regime = segments[-2].start  # e.g. a censored plateau at the end
         days = np.arange(len(z), dtype=float)
         trend = RobustTrend(self.confidence, self.evidence.heavy_tail_share).fit(days[regime:], z[regime:])
         level = float(trend.predict(x_now))
@@ -112,22 +124,44 @@ class SeriesAnalyzer(BaseEstimator):
         scale = current if domain == "log" else 1.0
         unit_interval = sorted((sign * slope_interval[0] * scale, sign * slope_interval[1] * scale))
         self.analysis_ = SeriesAnalysis(
-            direction=direction, daily=daily, domain=domain, segments=segments,
-            seasonal_periods=seasonal.periods_, noise_sigma=sigma, now_day=now / DAY,
-            regime_start_day=daily.day0 + regime, onset_day=daily.day0 + onset,
+            direction=direction,
+            daily=daily,
+            domain=domain,
+            segments=segments,
+            seasonal_periods=seasonal.periods_,
+            noise_sigma=sigma,
+            now_day=now / DAY,
+            regime_start_day=daily.day0 + regime,
+            onset_day=daily.day0 + onset,
             history_before_onset_days=int(np.isfinite(z[:onset]).sum()),
-            baseline=sign * to_unit(baseline_z), current=sign * current,
+            baseline=sign * to_unit(baseline_z),
+            current=sign * current,
             window_baseline=sign * to_unit(window_level(z, x_now - self.drift_window_days, onset, baseline_z)),
-            slope_per_day=sign * trend.slope_ * scale, slope_interval=(unit_interval[0], unit_interval[1]),
+            slope_per_day=sign * trend.slope_ * scale,
+            slope_interval=(unit_interval[0], unit_interval[1]),
             trend=TrendEvidence(trend.slope_, slope_se, trend.n_effective_),
-            recent_trend=recent_trend(days, z, regime, trend, self.evidence.deceleration_window_days,
-                                      self.evidence.deceleration_min_days, self.evidence.heavy_tail_share),
-            regime_days=len(z) - regime, continues_run=onset < regime, recent_level=float(recent_level),
-            previous_level_end=float(previous_end), baseline_level=float(baseline_z), long_run_sigma=float(segmenter.sigma_),
-            prior_days=prior_days, highest_before=float(highest_before),
-            held=held_evidence(raw, start, step, self.evidence, direction), censored_now=censored_now,
+            recent_trend=recent_trend(
+                days,
+                z,
+                regime,
+                trend,
+                self.evidence.deceleration_window_days,
+                self.evidence.deceleration_min_days,
+                self.evidence.heavy_tail_share,
+            ),
+            regime_days=len(z) - regime,
+            continues_run=onset < regime,
+            recent_level=float(recent_level),
+            previous_level_end=float(previous_end),
+            baseline_level=float(baseline_z),
+            long_run_sigma=float(segmenter.sigma_),
+            prior_days=prior_days,
+            highest_before=float(highest_before),
+            held=held_evidence(raw, start, step, self.evidence, direction),
+            censored_now=censored_now,
             current_raw=nanmedian_of(last_day) if np.isfinite(last_day).any() else float("nan"),
-            ceiling=ceiling, forecast=forecast,
+            ceiling=ceiling,
+            forecast=forecast,
         )
         return self
 
@@ -150,14 +184,23 @@ class SeriesAnalyzer(BaseEstimator):
             fit_cost = segmenter.cost_ * (segmenter.sigma_ / short) ** 2 * (1.0 if domain == "log" else 0.9)
             candidates.append((len(segmenter.breakpoints_), fit_cost, domain, z, segmenter))
             if len(segmenter.breakpoints_) == 0 or spread < 1.5 or spread >= WIDE_RANGE:
-                break       # one line already fits; or the range is too narrow to tell, or so wide
-                            # (an order of magnitude) that only multiplicative growth makes sense
+                break  # one line already fits; or the range is too narrow to tell, or so wide
+                # (an order of magnitude) that only multiplicative growth makes sense
         best = min(candidates, key=lambda c: (c[0], c[1]))
         return best[2], best[3], best[4]
 
     def _forecast(
-        self, ceiling: float, domain: str, daily: DailyLevels, z: np.ndarray, regime: int, trend: RobustTrend,
-        slope_interval: tuple[float, float], x_now: float, censored_now: bool, current: float,
+        self,
+        ceiling: float,
+        domain: str,
+        daily: DailyLevels,
+        z: np.ndarray,
+        regime: int,
+        trend: RobustTrend,
+        slope_interval: tuple[float, float],
+        x_now: float,
+        censored_now: bool,
+        current: float,
     ) -> CeilingForecast | None:
         """ETA of the level plus its typical daily peak reaching the ceiling."""
         if domain == "log" and ceiling <= 0:
@@ -170,8 +213,12 @@ class SeriesAnalyzer(BaseEstimator):
         forecast = forecast_to_ceiling(level, trend.level_se(x_now), trend.slope_, slope_interval, target, self.confidence, spread)
         if domain == "log":
             # growth read as multiplicative may still be linear: the latest ETA must allow for that
-            linear = RobustTrend(self.confidence, self.evidence.heavy_tail_share).fit(np.arange(regime, len(z), dtype=float), np.exp(z[regime:]))
-            alt = forecast_to_ceiling(float(linear.predict(x_now)), 0.0, linear.slope_, linear.slope_interval_, float(np.exp(target)), self.confidence)
+            linear = RobustTrend(self.confidence, self.evidence.heavy_tail_share).fit(
+                np.arange(regime, len(z), dtype=float), np.exp(z[regime:])
+            )
+            alt = forecast_to_ceiling(
+                float(linear.predict(x_now)), 0.0, linear.slope_, linear.slope_interval_, float(np.exp(target)), self.confidence
+            )
             forecast = forecast.with_upper(max(forecast.eta_upper_days, alt.eta_days))
         elif ceiling > 0 and np.nanmin(z[regime:]) > 0:
             # growth read as additive may still be multiplicative, with a daily peak that grows with

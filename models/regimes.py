@@ -32,10 +32,10 @@ def onset_index(segments: tuple[Segment, ...], regime: int, sigma: float) -> int
 
 def baseline_level(z: np.ndarray, onset: int, trend: RobustTrend) -> float:
     """Level before the onset (median of up to 28 days), else the first week since the onset."""
-    before = z[max(0, onset - 28): onset]
+    before = z[max(0, onset - 28) : onset]
     if np.isfinite(before).sum() >= 3:
         return nanmedian_of(before)
-    first = z[onset: onset + 7]
+    first = z[onset : onset + 7]
     if np.isfinite(first).any():
         return nanmedian_of(first)
     return float(trend.predict(float(onset)))
@@ -47,12 +47,19 @@ def window_level(z: np.ndarray, day: float, onset: int, baseline: float) -> floa
     centre = int(round(day))
     if centre <= onset:
         return baseline
-    around = z[max(0, centre - 3): centre + 4]
+    around = z[max(0, centre - 3) : centre + 4]
     return nanmedian_of(around) if np.isfinite(around).any() else baseline
 
 
-def recent_trend(days: np.ndarray, z: np.ndarray, regime: int, trend: RobustTrend, window_days: int = 14,
-                 min_days: int = 7, heavy_tail_share: float = 0.75) -> TrendEvidence | None:
+def recent_trend(
+    days: np.ndarray,
+    z: np.ndarray,
+    regime: int,
+    trend: RobustTrend,
+    window_days: int = 14,
+    min_days: int = 7,
+    heavy_tail_share: float = 0.75,
+) -> TrendEvidence | None:
     """The slope of the regime's recent part (its last half, at most ``window_days``, at least
     ``min_days``), for the deceleration test (a plateau forming, as after a warm-up); None when the
     regime is too short, not rising, or the recent part is mostly missing."""
@@ -74,11 +81,11 @@ def highest_held(values: np.ndarray, hold_days: int) -> float:
         return float("nan")
     if hold_days <= 1 or len(values) < hold_days:
         return float(np.nanmax(values))
-    if hold_days == 3 and np.isfinite(values).all():      # the default: median of three, elementwise
+    if hold_days == 3 and np.isfinite(values).all():  # the default: median of three, elementwise
         a, b, c = values[:-2], values[1:-1], values[2:]
         return float(np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c)).max())
     windows = sliding_window_view(values, hold_days)
-    ordered = np.sort(np.where(np.isfinite(windows), windows, -np.inf), axis=1)   # a gap counts as low
+    ordered = np.sort(np.where(np.isfinite(windows), windows, -np.inf), axis=1)  # a gap counts as low
     enough = np.isfinite(ordered[:, (hold_days - 1) // 2]) & np.isfinite(ordered[:, hold_days // 2])
     if not enough.any():
         return float(np.nanmax(values))

@@ -11,9 +11,9 @@ from sklearn.base import BaseEstimator
 from models._validation import InsufficientData, as_float_array, check_is_fitted, median_of
 
 _MAX_PAIRS_POINTS = 400
-HEAVY_TAIL_SHARE = 0.75      # the residual scale is at least this share of the standard deviation:
-                             # equal to the robust scale for normal noise, larger when a few
-                             # multi-day excursions (a queue's bursts) carry the spread
+HEAVY_TAIL_SHARE = 0.75  # the residual scale is at least this share of the standard deviation:
+# equal to the robust scale for normal noise, larger when a few
+# multi-day excursions (a queue's bursts) carry the spread
 
 
 class RobustTrend(BaseEstimator):
@@ -85,7 +85,7 @@ class RobustTrend(BaseEstimator):
 def student_t_quantile(p: float, df: float) -> float:
     """Student-t quantile by the Cornish-Fisher expansion (error < 1 % for df >= 8); exact below."""
     if df < 8:
-        return float(special.stdtrit(df, p))    # what stats.t.ppf computes, without its 45 us of argument checks
+        return float(special.stdtrit(df, p))  # what stats.t.ppf computes, without its 45 us of argument checks
     z = normal_quantile(p)
     return float(z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2))
 
@@ -101,7 +101,7 @@ def normal_quantile(p: float) -> float:
 
 
 def _theil_sen(x: np.ndarray, y: np.ndarray) -> float:
-    if len(x) > _MAX_PAIRS_POINTS:      # deterministic thinning keeps O(n^2) bounded
+    if len(x) > _MAX_PAIRS_POINTS:  # deterministic thinning keeps O(n^2) bounded
         pick = np.linspace(0, len(x) - 1, _MAX_PAIRS_POINTS).round().astype(int)
         x, y = x[pick], y[pick]
     n = len(x)

@@ -68,7 +68,7 @@ class Guard:
             return real_connect_ex(sock, address)
 
         def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> list:
-            if not is_loopback(host) and not _is_address(host):    # an address literal is checked at connect
+            if not is_loopback(host) and not _is_address(host):  # an address literal is checked at connect
                 self.refuse(f"name lookup of {host!r}")
             return real_getaddrinfo(host, *args, **kwargs)
 
@@ -87,5 +87,5 @@ class Guard:
 def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[Guard]:
     guard = Guard(monkeypatch)
     yield guard
-    if guard.refused:       # a test of the guard itself clears the list once it has checked it
+    if guard.refused:  # a test of the guard itself clears the list once it has checked it
         pytest.fail("; ".join(dict.fromkeys(guard.refused)), pytrace=False)

@@ -49,7 +49,7 @@ def produce(command: str) -> str:
         raise ValueError(f"an example must start with 'slowburn', got {command!r}")
     out, err = io.StringIO(), io.StringIO()
     before = os.getcwd()
-    os.chdir(ROOT)                     # relative paths as the reader types them, and in the notes printed
+    os.chdir(ROOT)  # relative paths as the reader types them, and in the notes printed
     try:
         status = main(argv[1:], Environment(stdout=out, stderr=err))
     finally:
@@ -81,7 +81,7 @@ def rewritten(text: str) -> str:
     """``text`` with every example's output replaced by what its command prints now."""
     for example in reversed(examples(text)):
         block = "\n".join(normalised(produce(example.command))) + "\n"
-        text = text[: example.start] + block + text[example.end:]
+        text = text[: example.start] + block + text[example.end :]
     return text
 
 

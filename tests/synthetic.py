@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-START = pd.Timestamp("2025-01-06T00:00:00Z")   # a Monday
+START = pd.Timestamp("2025-01-06T00:00:00Z")  # a Monday
 
 
 def hourly_index(days: int, start: pd.Timestamp = START) -> pd.DatetimeIndex:
@@ -31,11 +31,13 @@ def quiet_series(rng: np.random.Generator, days: int) -> np.ndarray:
     y[spikes] *= rng.uniform(2, 5, spikes.sum())
     for _ in range(rng.integers(0, 4)):
         gap = rng.integers(0, n - 48)
-        y[gap: gap + rng.integers(2, 48)] = np.nan
+        y[gap : gap + rng.integers(2, 48)] = np.nan
     return np.maximum(y, 0.0)
 
 
-def fill_series(rng: np.random.Generator, days: int, full_at_day: float, start_fraction: float = 0.5, capacity: float = 100.0) -> np.ndarray:
+def fill_series(
+    rng: np.random.Generator, days: int, full_at_day: float, start_fraction: float = 0.5, capacity: float = 100.0
+) -> np.ndarray:
     """A disk filling linearly from ``start_fraction`` of ``capacity`` to full at ``full_at_day``."""
     t = np.arange(days * 24) / 24.0
     used = capacity * (start_fraction + (1 - start_fraction) * t / full_at_day)

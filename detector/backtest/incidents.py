@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from detector.configuration.yaml_locations import load_yaml_file
 from detector.errors import IncidentsError
 
-if TYPE_CHECKING:   # pandas only once the file has been read: a missing or malformed file fails at once
+if TYPE_CHECKING:  # pandas only once the file has been read: a missing or malformed file fails at once
     import pandas as pd
 
     from detector.core.series import SeriesKey
@@ -35,6 +35,7 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
     document, locate = load_yaml_file(path, IncidentsError)
     from detector.core.instants import parse_instant
     from detector.core.series import SeriesKey, labels_of
+
     if document is None:
         raise IncidentsError("empty file; expected a list of {signal, labels, at}", location=str(path))
     prefix: tuple[str, ...] = ()
@@ -59,8 +60,10 @@ def load_incidents(path: str | Path, signal_names: set[str]) -> list[Incident]:
         for name, value in labels.items():
             if not isinstance(name, str) or isinstance(value, (bool, list, dict)) or not isinstance(value, (str, int, float)):
                 shown = "null" if value is None else type(value).__name__
-                raise IncidentsError(f"[{index}].labels.{name}: expected a string label value, got {shown}",
-                                     location=locate((*prefix, index, "labels", name)))
+                raise IncidentsError(
+                    f"[{index}].labels.{name}: expected a string label value, got {shown}",
+                    location=locate((*prefix, index, "labels", name)),
+                )
         if "at" not in entry:
             raise IncidentsError(f"[{index}].at: required key is missing", location=where)
         at = parse_instant(str(entry["at"]), what=f"{where}: [{index}].at", error_type=IncidentsError)

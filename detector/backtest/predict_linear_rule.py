@@ -37,7 +37,7 @@ def predict_linear_firing(
     step = (series.index[1] - series.index[0]).total_seconds()
     k = max(2, int(round(window / step)))
     y = series.to_numpy(dtype=float)
-    t = cast(pd.DatetimeIndex, series.index).as_unit("s").asi8.astype(float)   # a time series: its index is a DatetimeIndex
+    t = cast(pd.DatetimeIndex, series.index).as_unit("s").asi8.astype(float)  # a time series: its index is a DatetimeIndex
     t = t - t[0]
     finite = np.isfinite(y)
     w = finite.astype(float)
@@ -46,7 +46,7 @@ def predict_linear_firing(
     def rolling(values: np.ndarray) -> np.ndarray:
         c = np.concatenate(([0.0], np.cumsum(values)))
         out = np.full(len(values), np.nan)
-        out[k - 1:] = c[k:] - c[:-k]
+        out[k - 1 :] = c[k:] - c[:-k]
         out[: k - 1] = c[1:k]
         return out
 
@@ -68,7 +68,7 @@ def predict_linear_firing(
     if hold > 0:
         run = np.zeros(len(condition), dtype=int)
         count = 0
-        for i, c in enumerate(condition):   # consecutive-true counter; one pass, series are short
+        for i, c in enumerate(condition):  # consecutive-true counter; one pass, series are short
             count = count + 1 if c else 0
             run[i] = count
         condition = run > hold

@@ -21,7 +21,7 @@ from detector.engine.evaluate import evaluate
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from models.analysis import SeriesAnalysis
 
-_WORKER_STATE: dict[str, tuple[Config, SeriesSet, DetectionPolicy]] = {}   # "inputs": set in each worker by _init_worker
+_WORKER_STATE: dict[str, tuple[Config, SeriesSet, DetectionPolicy]] = {}  # "inputs": set in each worker by _init_worker
 
 MAX_EVALUATIONS = 10_000
 """The most evaluation times one replay may have (10,000: a daily replay of 27 years, an hourly
@@ -33,15 +33,17 @@ class SeriesTimeline:
     """What the detector said about one series over the replay."""
 
     key: SeriesKey
-    ranks: dict[pd.Timestamp, int] = field(default_factory=dict)          # evaluation time -> max severity rank
-    first_flag: Finding | None = None                                     # first finding of warning or worse
+    ranks: dict[pd.Timestamp, int] = field(default_factory=dict)  # evaluation time -> max severity rank
+    first_flag: Finding | None = None  # first finding of warning or worse
     first_flag_analysis: SeriesAnalysis | None = None
     first_critical: Finding | None = None
     last_findings: tuple[Finding, ...] = ()
     last_analysis: SeriesAnalysis | None = None
 
 
-def evaluation_times(data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> list[pd.Timestamp]:
+def evaluation_times(
+    data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> list[pd.Timestamp]:
     """Times from the first sample + the shortest min_history to the end of the data, every ``every`` s."""
     span = _span(data, config, start, end)
     if span is None:
@@ -49,15 +51,23 @@ def evaluation_times(data: SeriesSet, config: Config, every: float, start: pd.Ti
     return list(pd.date_range(span[0], span[1], freq=pd.Timedelta(seconds=every), tz="UTC"))
 
 
-def evaluation_count(data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> int:
+def evaluation_count(
+    data: SeriesSet, config: Config, every: float, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> int:
     """How many times ``evaluation_times`` would return, without building them."""
     span = _span(data, config, start, end)
     return 0 if span is None else int((span[1] - span[0]).total_seconds() // every) + 1
 
 
-def _span(data: SeriesSet, config: Config, start: pd.Timestamp | None, end: pd.Timestamp | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    firsts = [cast(pd.Timestamp, s.first_valid_index())       # a label of a series' DatetimeIndex
-              for by in data.series.values() for s in by.values() if s.first_valid_index() is not None]
+def _span(
+    data: SeriesSet, config: Config, start: pd.Timestamp | None, end: pd.Timestamp | None
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    firsts = [
+        cast(pd.Timestamp, s.first_valid_index())  # a label of a series' DatetimeIndex
+        for by in data.series.values()
+        for s in by.values()
+        if s.first_valid_index() is not None
+    ]
     if not firsts or data.end is None:
         return None
     first = min(firsts) + pd.Timedelta(seconds=min(s.model.min_history for s in config.signals))
@@ -77,7 +87,7 @@ def replay(
     policy: DetectionPolicy = DEFAULT_POLICY,
 ) -> dict[SeriesKey, SeriesTimeline]:
     """Evaluate at every time in ``times`` (judged by ``policy``); merge the per-chunk timelines."""
-    chunks = [times[i: i + 8] for i in range(0, len(times), 8)]
+    chunks = [times[i : i + 8] for i in range(0, len(times), 8)]
     done = 0
     merged: dict[SeriesKey, SeriesTimeline] = {}
     if workers <= 1 or len(chunks) < 2:
@@ -97,12 +107,16 @@ def replay(
     return merged
 
 
-def replay_findings(config: Config, data: SeriesSet, times: list[pd.Timestamp], *, workers: int = 1, policy: DetectionPolicy = DEFAULT_POLICY) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+def replay_findings(
+    config: Config, data: SeriesSet, times: list[pd.Timestamp], *, workers: int = 1, policy: DetectionPolicy = DEFAULT_POLICY
+) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
     """Every finding of every evaluation, per series and time (for snapshots and calibration)."""
-    chunks = [times[i: i + 8] for i in range(0, len(times), 8)]
+    chunks = [times[i : i + 8] for i in range(0, len(times), 8)]
     merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]] = {}
     if workers <= 1 or len(chunks) < 2:
-        parts: Iterable[dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]] = (_findings_chunk(config, data, c, policy) for c in chunks)
+        parts: Iterable[dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]] = (
+            _findings_chunk(config, data, c, policy) for c in chunks
+        )
         for part in parts:
             _merge_findings(merged, part)
         return merged
@@ -117,7 +131,9 @@ def _findings_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, dict
     return _findings_chunk(config, data, chunk, policy)
 
 
-def _findings_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+def _findings_chunk(
+    config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy
+) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
     out: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]] = {}
     for at in chunk:
         evaluation = evaluate(config, data, at, policy=policy)
@@ -129,7 +145,9 @@ def _findings_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp], 
     return out
 
 
-def _merge_findings(merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]], part: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]) -> None:
+def _merge_findings(
+    merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]], part: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]
+) -> None:
     for key, by_time in part.items():
         merged.setdefault(key, {}).update(by_time)
 
@@ -143,7 +161,9 @@ def _replay_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, Series
     return _replay_chunk(config, data, chunk, policy)
 
 
-def _replay_chunk(config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy = DEFAULT_POLICY) -> dict[SeriesKey, SeriesTimeline]:
+def _replay_chunk(
+    config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy = DEFAULT_POLICY
+) -> dict[SeriesKey, SeriesTimeline]:
     timelines: dict[SeriesKey, SeriesTimeline] = {}
     for at in chunk:
         evaluation = evaluate(config, data, at, policy=policy)

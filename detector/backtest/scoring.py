@@ -41,7 +41,7 @@ class SeriesScore:
     sustained_since: pd.Timestamp | None = None
     onset: pd.Timestamp | None = None
     summary: str = ""
-    first_finding: dict[str, Any] | None = None      # the first flag as in run --json, with its gates
+    first_finding: dict[str, Any] | None = None  # the first flag as in run --json, with its gates
 
     @property
     def lead_time_days(self) -> float | None:

@@ -20,8 +20,15 @@ def detector_scores(timelines: dict[SeriesKey, SeriesTimeline], times: list[pd.T
         ranks = ranks.reindex(pd.DatetimeIndex(times)).fillna(-1)
         flag = line.first_flag
         scores.append(
-            score_flags(key, ranks >= 1, ranks >= 2, incidents, onset=flag.onset if flag else None, summary=flag.summary if flag else "",
-                        first_finding=flag.to_dict() if flag else None)
+            score_flags(
+                key,
+                ranks >= 1,
+                ranks >= 2,
+                incidents,
+                onset=flag.onset if flag else None,
+                summary=flag.summary if flag else "",
+                first_finding=flag.to_dict() if flag else None,
+            )
         )
     return scores
 
@@ -30,7 +37,7 @@ def render_summary(document: dict[str, Any]) -> str:
     """Incident series with both detectors' first flags and lead times, then false alarms."""
     baseline = {(_ident(b)): b for b in document["baseline"]}
     rows = [s for s in sorted(document["series"], key=lambda e: (e["role"] != "cause", e["signal"])) if s["incident"] is not None]
-    width = max([len("SERIES"), *(len(_name(s)) for s in rows)])    # never cut: three PVCs must not read the same
+    width = max([len("SERIES"), *(len(_name(s)) for s in rows)])  # never cut: three PVCs must not read the same
     lines = [
         f"backtest: {document['evaluations']} evaluations from {document['first_evaluation']} to {document['last_evaluation']}",
         "",
@@ -38,7 +45,11 @@ def render_summary(document: dict[str, Any]) -> str:
     ]
     for s in rows:
         b = baseline.get(_ident(s))
-        theirs = f"{_day(b['first_flagged']):14} {_lead(b['lead_time_days']):>7} {_lead(b['sustained_lead_days']):>7}" if b else f"{'(no ceiling)':14}"
+        theirs = (
+            f"{_day(b['first_flagged']):14} {_lead(b['lead_time_days']):>7} {_lead(b['sustained_lead_days']):>7}"
+            if b
+            else f"{'(no ceiling)':14}"
+        )
         lines.append(
             f"{_name(s):{width}} {s['role']:7} {_day(s['incident']):10} {_day(s['first_flagged']):10} {_lead(s['lead_time_days']):>7} "
             f"{_lead(s['sustained_lead_days']):>7} {theirs}"

@@ -35,7 +35,9 @@ def check_every(every: float, config: Config, text: str) -> None:
     """Refuse evaluations more often than the finest signal step: they would see no new data."""
     finest = min(s.step for s in config.signals)
     if every < finest:
-        raise UsageError(f"expected at least the data's step ({format_duration(finest)}, the smallest signal step), got {text!r}", location="--every")
+        raise UsageError(
+            f"expected at least the data's step ({format_duration(finest)}, the smallest signal step), got {text!r}", location="--every"
+        )
 
 
 def check_replay_size(count: int, every_text: str) -> None:
@@ -43,13 +45,16 @@ def check_replay_size(count: int, every_text: str) -> None:
     from detector.backtest.replay import MAX_EVALUATIONS
 
     if count > MAX_EVALUATIONS:
-        raise UsageError(f"{every_text} gives {count} evaluations, more than the {MAX_EVALUATIONS} a replay may have; "
-                         "choose a longer --every or a shorter --start/--end", location="--every")
+        raise UsageError(
+            f"{every_text} gives {count} evaluations, more than the {MAX_EVALUATIONS} a replay may have; "
+            "choose a longer --every or a shorter --start/--end",
+            location="--every",
+        )
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     original = load_config(args.config)
-    every = parse_duration(args.every)            # well-formed: checked by argparse
+    every = parse_duration(args.every)  # well-formed: checked by argparse
     check_every(every, original, args.every)
     preflight.require_data_directory(args.data)
     preflight.require_manifests(original, args.manifests)
@@ -93,12 +98,18 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "baseline": [s.to_dict() for s in theirs],
         "summary": {"slowburn": summarize(ours), "predict_linear": summarize(theirs)},
         "errors": {name: str(err) for name, err in sorted(data.errors.items())},
-        "notes": [str(n) for n in data.notes] + ([
-            "limit ceilings: the Kubernetes objects as they are now apply to the whole replay (a past resize is not "
-            "replayed; use a ceiling signal, e.g. kubelet_volume_stats_capacity_bytes, for limits that change)"] if known.ceilings is not None else []),
+        "notes": [str(n) for n in data.notes]
+        + (
+            [
+                "limit ceilings: the Kubernetes objects as they are now apply to the whole replay (a past resize is not "
+                "replayed; use a ceiling signal, e.g. kubelet_volume_stats_capacity_bytes, for limits that change)"
+            ]
+            if known.ceilings is not None
+            else []
+        ),
         "limits": limits_document(known, times[-1], original, evaluate(config, data, times[-1])) if known.ceilings is not None else None,
     }
-    table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
+    table_stream = env.stderr if args.json_out == "-" else env.stdout  # '--json -': stdout is JSON only
     print(render_summary(document), file=table_stream)
     if document["limits"] is not None:
         print("\n" + render_limits(document["limits"]), file=table_stream)
@@ -107,5 +118,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.report:
         from detector.report import write_report  # matplotlib only when a report is asked for
 
-        write_report(Path(args.report), document, timelines, data, config, incidents, pd.Timestamp(times[-1]), config_path=args.config, now=env.now)
+        write_report(
+            Path(args.report), document, timelines, data, config, incidents, pd.Timestamp(times[-1]), config_path=args.config, now=env.now
+        )
     return status_for_failures(data.errors, len(config.signals))

@@ -18,12 +18,12 @@ from detector.configuration.schema import Config, load_config
 from detector.core.environment import Environment
 from detector.errors import ConfigError, DataError, ExitStatus, UsageError
 
-if TYPE_CHECKING:   # pandas and the models are imported where used, so --help and config errors are instant
+if TYPE_CHECKING:  # pandas and the models are imported where used, so --help and config errors are instant
     from detector.core.evaluation import Evaluation
     from detector.core.series import SeriesKey
 
 HELP = "explain the decision on one series: every gate with its evidence and threshold, and the verdict"
-_SELECTOR = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{(.*)\})?\s*$')
+_SELECTOR = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{(.*)\})?\s*$")
 _UNESCAPE = {"n": "\n", "r": "\r", "t": "\t"}
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
 
@@ -32,10 +32,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON config file")
     parser.add_argument("--data", help="directory of exported metrics; omit to query Prometheus (live)")
     parser.add_argument("--series", required=True, help="the series, as in the findings: 'signal{label=\"value\",...}'")
-    parser.add_argument("--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
+    parser.add_argument(
+        "--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now"
+    )
     parser.add_argument("--json", dest="json_out", help="also write the explanation as JSON to this file ('-' for stdout only)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests (limits as ceilings, as in run)")
-    parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
+    parser.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)",
+    )
 
 
 def parse_selector(text: str) -> SeriesKey:
@@ -57,7 +63,7 @@ def selector_parts(text: str) -> tuple[str, dict[str, str]]:
     while position < len(inner):
         pair = _MATCHER.match(inner, position)
         if not pair:
-            raise UsageError(f"--series: cannot read the labels at {inner[position:]!r}; expected label=\"value\"")
+            raise UsageError(f'--series: cannot read the labels at {inner[position:]!r}; expected label="value"')
         labels[pair.group(1)] = re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), pair.group(2))
         position = pair.end()
     return name, labels
@@ -69,8 +75,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     try:
         signal = config.signal(name)
     except KeyError:
-        raise UsageError(f"--series: no signal named {name!r} in {args.config}; expected one of "
-                         f"{', '.join(s.name for s in config.signals)}") from None
+        raise UsageError(
+            f"--series: no signal named {name!r} in {args.config}; expected one of {', '.join(s.name for s in config.signals)}"
+        ) from None
     if args.data is None:
         from detector.configuration.schema import with_prometheus_override
 
@@ -78,7 +85,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     else:
         preflight.require_data_directory(args.data)
     preflight.require_manifests(config, args.manifests)
-    key = parse_selector(args.series)      # pandas from here on
+    key = parse_selector(args.series)  # pandas from here on
     related = {key.signal, *signal.drivers} | ({signal.ceiling_signal} if signal.ceiling_signal else set())
     subset = config.model_copy(update={"signals": tuple(s for s in config.signals if s.name in related)})
     evaluation = _evaluate(subset, args, env)
@@ -112,7 +119,9 @@ def _evaluate(config: Config, args: argparse.Namespace, env: Environment) -> Eva
         data = ExportSource(Path(args.data), now=env.now()).fetch(config.signals)
         if at is None:
             if data.end is None:
-                raise DataError(f"no usable series for {', '.join(s.name for s in config.signals)} in the data directory", location=args.data)
+                raise DataError(
+                    f"no usable series for {', '.join(s.name for s in config.signals)} in the data directory", location=args.data
+                )
             at = data.end + pd.Timedelta(seconds=min(s.step for s in config.signals))
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits
@@ -137,14 +146,20 @@ def explanation(evaluation: Evaluation, key: SeriesKey) -> dict[str, Any]:
             reason = f"not judged: {notes[0].removeprefix(text + ': ')}"
         else:
             known = sorted(str(k) for k in evaluation.verdicts if k.signal == key.signal)[:5]
-            reason = ("not judged: no such series at this time, or younger than min_history"
-                      + (f"; series of {key.signal}: {', '.join(known)}" if known else ""))
+            reason = "not judged: no such series at this time, or younger than min_history" + (
+                f"; series of {key.signal}: {', '.join(known)}" if known else ""
+            )
     else:
         reason = verdict.reason
     return {
-        "series": text, "evaluated_at": iso_utc(evaluation.at), "judged": verdict is not None and not verdict.reason.startswith("not judged"),
-        "verdict": reason, "gates": [g.to_dict() | {"words": g.words()} for g in verdict.gates] if verdict else [],
-        "eta_days": verdict.eta_days if verdict else None, "findings": findings, "notes": notes,
+        "series": text,
+        "evaluated_at": iso_utc(evaluation.at),
+        "judged": verdict is not None and not verdict.reason.startswith("not judged"),
+        "verdict": reason,
+        "gates": [g.to_dict() | {"words": g.words()} for g in verdict.gates] if verdict else [],
+        "eta_days": verdict.eta_days if verdict else None,
+        "findings": findings,
+        "notes": notes,
     }
 
 

@@ -10,7 +10,7 @@ from detector.configuration.schema import Config, KubernetesSettings
 from detector.core.environment import Environment
 from detector.errors import ExitStatus, UsageError
 
-if TYPE_CHECKING:   # pandas and the limits modules are imported where used, so --help and usage errors are instant
+if TYPE_CHECKING:  # pandas and the limits modules are imported where used, so --help and usage errors are instant
     import pandas as pd
 
     from detector.core.evaluation import Evaluation
@@ -34,7 +34,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     kubeconfig = args.kubeconfig or (env.environ.get("KUBECONFIG") if args.live and not args.in_cluster else None)
     if args.live and not args.in_cluster and not kubeconfig:
         kubeconfig = "~/.kube/config"
-    settings = KubernetesSettings(in_cluster=bool(args.live and args.in_cluster), kubeconfig=kubeconfig if args.live else None, context=args.context)
+    settings = KubernetesSettings(
+        in_cluster=bool(args.live and args.in_cluster), kubeconfig=kubeconfig if args.live else None, context=args.context
+    )
     from detector.limits.load import load_limits
 
     known = load_limits(Config.model_construct(signals=(), kubernetes=settings), args.manifests, strict=True)
@@ -60,10 +62,25 @@ def limits_document(known: KnownLimits, at: pd.Timestamp, config: Config | None 
         findings += declared_vs_live(known.declared, known.live, at)
     return {
         "evaluated_at": iso_utc(at),
-        "limits": [{**{k: v for k, v in limit.to_dict().items() if k in ("kind", "object", "target", "value", "source", "detail")}, "read_from": where}
-                   for where, found in (("cluster", known.live), ("manifests", known.declared)) if found is not None for limit in found.limits],
-        "findings": [{"kind": f.kind, "object": dict(f.key.labels)["object"], "target": dict(f.key.labels)["target"],
-                      "severity": f.severity, "summary": f.summary} for f in findings],
+        "limits": [
+            {
+                **{k: v for k, v in limit.to_dict().items() if k in ("kind", "object", "target", "value", "source", "detail")},
+                "read_from": where,
+            }
+            for where, found in (("cluster", known.live), ("manifests", known.declared))
+            if found is not None
+            for limit in found.limits
+        ],
+        "findings": [
+            {
+                "kind": f.kind,
+                "object": dict(f.key.labels)["object"],
+                "target": dict(f.key.labels)["target"],
+                "severity": f.severity,
+                "summary": f.summary,
+            }
+            for f in findings
+        ],
         "problems": list(known.problems),
     }
 

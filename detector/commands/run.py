@@ -15,7 +15,7 @@ from detector.core.instants import HOUR
 from detector.core.severity_names import SEVERITY_NAMES
 from detector.errors import DataError, ExitStatus, SinkError, UsageError, status_for_failures
 
-if TYPE_CHECKING:    # pandas and the engine are imported in execute, so --help and config errors are instant
+if TYPE_CHECKING:  # pandas and the engine are imported in execute, so --help and config errors are instant
     import pandas as pd
 
     from detector.configuration.schema import Config
@@ -27,17 +27,30 @@ HELP = "evaluate every signal once (exported data with --data, else live from Pr
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON config file")
     parser.add_argument("--data", help="directory of exported metrics (NAME.json / NAME.csv); omit to query Prometheus")
-    parser.add_argument("--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now")
+    parser.add_argument(
+        "--at", type=cli_values.instant, help="evaluation time (RFC 3339 or unix seconds); default: end of the data, or now"
+    )
     parser.add_argument("--json", dest="json_out", help="also write the findings as JSON to this file ('-' for stdout)")
     parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the table")
-    parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
-    parser.add_argument("--executor", type=cli_values.executor, default=None, metavar="local|dask://HOST:PORT",
-                        help="where the models run: the local process pool (default) or a Dask scheduler (default: config 'executor')")
+    parser.add_argument(
+        "--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)"
+    )
+    parser.add_argument(
+        "--executor",
+        type=cli_values.executor,
+        default=None,
+        metavar="local|dask://HOST:PORT",
+        help="where the models run: the local process pool (default) or a Dask scheduler (default: config 'executor')",
+    )
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
     parser.add_argument("--report", help="also write a self-contained HTML risk report (series at risk ranked by urgency) to this file")
-    parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
+    parser.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)",
+    )
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -47,7 +60,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         from detector.service.schedule import check_live_config
 
         config = with_prometheus_override(config, args.prometheus, env.environ)
-        check_live_config(config, args.config)          # prometheus:, the cron line and deadline, before the heavy imports
+        check_live_config(config, args.config)  # prometheus:, the cron line and deadline, before the heavy imports
     else:
         preflight.require_data_directory(args.data)
     preflight.require_manifests(config, args.manifests)
@@ -62,7 +75,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.data is None:
         return execute_live(config, args, env)
     known = load_limits(config, args.manifests)
-    files = directory_batches(Path(args.data), config.signals, env.now())    # one file at a time, series in bounded batches
+    files = directory_batches(Path(args.data), config.signals, env.now())  # one file at a time, series in bounded batches
     at = _evaluation_time(args, config, None, None) if args.at else _evaluation_time(args, config, *files.extent())
     local = local_executor(resolve_workers(args.workers, config.workers))
     choice = choose_executor(args.executor, config, args.config)
@@ -70,9 +83,9 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     with choice.open(local) as executor:
         evaluation = evaluate(config, files, at, executor=executor, limits=known.ceilings)
     if args.at:
-        check_within_data(evaluation.at, *files.extent(), config)   # the extent is known once every file was read
+        check_within_data(evaluation.at, *files.extent(), config)  # the extent is known once every file was read
     evaluation = with_configuration_findings(evaluation, known, config)
-    table_stream = env.stderr if args.json_out == "-" else env.stdout      # '--json -': stdout is JSON only
+    table_stream = env.stderr if args.json_out == "-" else env.stdout  # '--json -': stdout is JSON only
     print(render_table(evaluation, min_severity=args.min_severity), file=table_stream)
     if args.json_out:
         write_json(evaluation_to_json(evaluation), args.json_out, env)
@@ -91,9 +104,15 @@ def execute_live(config: Config, args: argparse.Namespace, env: Environment) -> 
 
     executor = choose_executor(args.executor, config, args.config)
     options = LiveOptions(
-        config_path=args.config, at=parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None,
-        json_out=args.json_out, min_severity=args.min_severity, report=args.report, dry_run=args.dry_run, state=args.state,
-        workers=resolve_workers(args.workers, config.workers), manifests=args.manifests,
+        config_path=args.config,
+        at=parse_instant(args.at, what="--at", error_type=UsageError) if args.at else None,
+        json_out=args.json_out,
+        min_severity=args.min_severity,
+        report=args.report,
+        dry_run=args.dry_run,
+        state=args.state,
+        workers=resolve_workers(args.workers, config.workers),
+        manifests=args.manifests,
         executor=executor,
     )
     note = dry_run_note(config) if options.dry_run else None
@@ -136,7 +155,9 @@ def check_within_data(at: pd.Timestamp, start: pd.Timestamp | None, end: pd.Time
     policy = DEFAULT_POLICY.staleness
     limit = max(policy.min_steps * max(s.step for s in config.signals), policy.stale_after)
     if (at - end).total_seconds() > limit:
-        raise UsageError(f"--at {iso_utc(at)} is after the data: {span}, and every series stops being judged {limit / HOUR:g} h after its last sample")
+        raise UsageError(
+            f"--at {iso_utc(at)} is after the data: {span}, and every series stops being judged {limit / HOUR:g} h after its last sample"
+        )
 
 
 def resolve_workers(cli_value: int | None, config_value: int) -> int:

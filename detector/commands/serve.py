@@ -30,7 +30,7 @@ from detector.core.environment import Environment
 from detector.core.severity_names import SEVERITY_NAMES
 from detector.errors import ConfigError, ExitStatus, SlowburnError
 
-if TYPE_CHECKING:   # APScheduler, prometheus_client, pandas: imported in execute, so --help and config errors are instant
+if TYPE_CHECKING:  # APScheduler, prometheus_client, pandas: imported in execute, so --help and config errors are instant
     from detector.engine.executor_choice import ExecutorChoice
     from detector.limits.load import KnownLimits
     from detector.service.http_server import Health
@@ -46,13 +46,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", help="HOST:PORT for /metrics and /healthz (default: schedule.listen; port 0 picks a free one)")
     parser.add_argument("--state", help="alert state file (default: $SLOWBURN_STATE, else next to the history store)")
     parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the log table")
-    parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
-    parser.add_argument("--executor", type=cli_values.executor, default=None, metavar="local|dask://HOST:PORT",
-                        help="where the models run: the local process pool (default) or a Dask scheduler, connected each run (default: config 'executor')")
-    parser.add_argument("--startup-grace", type=cli_values.duration, default="15m", help="/healthz stays 200 this long while the first run has not finished (default 15m)")
-    parser.add_argument("--manifests", help="directory of Kubernetes manifests, re-read every run (limits as ceilings, configuration findings)")
-    parser.add_argument("--prometheus", metavar="URL", help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)")
-    parser.add_argument("--shutdown-timeout", type=cli_values.duration, default="20s", help="on SIGTERM, wait this long for a run in progress, then abandon it (default 20s)")
+    parser.add_argument(
+        "--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)"
+    )
+    parser.add_argument(
+        "--executor",
+        type=cli_values.executor,
+        default=None,
+        metavar="local|dask://HOST:PORT",
+        help="where the models run: the local process pool (default) or a Dask scheduler, connected each run (default: config 'executor')",
+    )
+    parser.add_argument(
+        "--startup-grace",
+        type=cli_values.duration,
+        default="15m",
+        help="/healthz stays 200 this long while the first run has not finished (default 15m)",
+    )
+    parser.add_argument(
+        "--manifests", help="directory of Kubernetes manifests, re-read every run (limits as ceilings, configuration findings)"
+    )
+    parser.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="Prometheus API root, overriding prometheus.url (default: $SLOWBURN_PROMETHEUS_URL, else the config)",
+    )
+    parser.add_argument(
+        "--shutdown-timeout",
+        type=cli_values.duration,
+        default="20s",
+        help="on SIGTERM, wait this long for a run in progress, then abandon it (default 20s)",
+    )
 
 
 def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -66,7 +89,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     preflight.require_manifests(config, args.manifests)
     from detector.service.schedule import check_live_config, cron_interval
 
-    trigger = check_live_config(config, args.config)      # a bad cron line or deadline: a config error before the heavy imports
+    trigger = check_live_config(config, args.config)  # a bad cron line or deadline: a config error before the heavy imports
     grace, shutdown_timeout = _duration(args.startup_grace, "--startup-grace"), _duration(args.shutdown_timeout, "--shutdown-timeout")
     from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -95,14 +118,23 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     metrics, health = SelfMetrics(), Health(grace, stale_after=stale_after)
     server = HttpServer(make_app(metrics.registry, health), host, port, location=where)
     server.start()
-    print(f"slowburn: serving /metrics and /healthz on {host}:{server.port}; schedule {config.schedule.cron!r} (UTC)", file=env.stderr, flush=True)
+    print(
+        f"slowburn: serving /metrics and /healthz on {host}:{server.port}; schedule {config.schedule.cron!r} (UTC)",
+        file=env.stderr,
+        flush=True,
+    )
     tick = _Tick(config, env, source, sinks, metrics, health, pool, workers, args.manifests, executor)
     scheduler = BackgroundScheduler(timezone=timezone.utc)
     scheduler.add_job(
-        tick, trigger, id="slowburn-run", max_instances=1, coalesce=True,
-        misfire_grace_time=int(config.schedule.misfire_grace_time), next_run_time=datetime.now(timezone.utc),
+        tick,
+        trigger,
+        id="slowburn-run",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=int(config.schedule.misfire_grace_time),
+        next_run_time=datetime.now(timezone.utc),
     )
-    for sig in (signal.SIGTERM, signal.SIGINT):         # kept until exit: a second Ctrl-C hurries, never a traceback
+    for sig in (signal.SIGTERM, signal.SIGINT):  # kept until exit: a second Ctrl-C hurries, never a traceback
         signal.signal(sig, tick.request_stop)
     scheduler.start()
     try:
@@ -117,7 +149,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
         _abandon(env, pool)
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
-    end_children(pool)                                  # the forkserver and the resource tracker
+    end_children(pool)  # the forkserver and the resource tracker
     print(said, file=env.stderr, flush=True)
     return ExitStatus.OK
 
@@ -126,16 +158,24 @@ class _Tick:
     """The scheduled job: one ``run_once`` per call, never two at a time, none after a stop request."""
 
     def __init__(
-        self, config: Config, env: Environment, source: Source, sinks: list[Sink], metrics: SelfMetrics,
-        health: Health, pool: ProcessPoolExecutor | None, workers: int, manifests: str | None = None,
+        self,
+        config: Config,
+        env: Environment,
+        source: Source,
+        sinks: list[Sink],
+        metrics: SelfMetrics,
+        health: Health,
+        pool: ProcessPoolExecutor | None,
+        workers: int,
+        manifests: str | None = None,
         executor: ExecutorChoice | None = None,
     ) -> None:
         self.manifests, self.executor = manifests, executor
-        self.last_limits: KnownLimits | None = None       # the last good read, used while the cluster cannot be read
+        self.last_limits: KnownLimits | None = None  # the last good read, used while the cluster cannot be read
         self.config, self.env, self.source, self.sinks = config, env, source, sinks
         self.metrics, self.health, self.pool, self.workers = metrics, health, pool, workers
         self.stopping = threading.Event()
-        self.hurry = threading.Event()                  # a second stop signal: do not wait for the run
+        self.hurry = threading.Event()  # a second stop signal: do not wait for the run
         self.stop_reason = ""
         self.busy = threading.Lock()
 
@@ -156,7 +196,7 @@ class _Tick:
         outcome = None
         try:
             try:
-                limits = live_limits(self.config, self.manifests)       # re-read every run: objects change
+                limits = live_limits(self.config, self.manifests)  # re-read every run: objects change
             except SlowburnError as exc:
                 print(f"slowburn: error: limits not read this run: {exc}", file=self.env.stderr, flush=True)
                 limits = self.last_limits
@@ -166,15 +206,22 @@ class _Tick:
             elif limits is not None and limits.failure is None:
                 self.last_limits = limits
             outcome = run_once(
-                self.config, self.env, source=self.source, sinks=self.sinks, metrics=self.metrics,
-                workers=self.workers, pool=self.pool, limits=limits, executor=self.executor,
+                self.config,
+                self.env,
+                source=self.source,
+                sinks=self.sinks,
+                metrics=self.metrics,
+                workers=self.workers,
+                pool=self.pool,
+                limits=limits,
+                executor=self.executor,
             )
             for line in outcome_lines(outcome):
                 print(line, file=self.env.stderr, flush=True)
             print(f"slowburn: run finished: {outcome.status.name} in {outcome.duration:.1f} s", file=self.env.stderr, flush=True)
         finally:
             finished = self.env.now()
-            if outcome is None:      # a bug escaped run_once: APScheduler logs the traceback, /healthz says so
+            if outcome is None:  # a bug escaped run_once: APScheduler logs the traceback, /healthz says so
                 self.health.record(LastRun("CRASHED", False, finished.timestamp(), (finished - started).total_seconds()))
             else:
                 self.health.record(LastRun(outcome.status.name, outcome.evaluated, finished.timestamp(), outcome.duration))

@@ -50,8 +50,9 @@ def parse_dask_address(text: str, scheme: str) -> DaskAddress:
     if parts.scheme.lower() != scheme:
         raise ValueError(f"{expected}, got {shown!r}")
     if parts.username is not None or parts.password is not None:
-        raise ValueError(f"a Dask address carries no user or password (Dask authenticates with TLS certificates); "
-                         f"{expected}, got {shown!r}")
+        raise ValueError(
+            f"a Dask address carries no user or password (Dask authenticates with TLS certificates); {expected}, got {shown!r}"
+        )
     if not parts.hostname:
         raise ValueError(f"{expected}: the host is missing, got {shown!r}")
     if port is None or port == 0:

@@ -20,15 +20,19 @@ def describe(exc: ValidationError) -> tuple[str, tuple[Any, ...]]:
     message = error["msg"].removeprefix("Value error, ")
     prefix = _FIELD_PREFIX.match(error["msg"])
     if prefix and not prefix.group(1).startswith("signals[") and loc:
-        message = message[len(prefix.group(1)) + 2:]          # 'lookback: ...' raised by a model validator
+        message = message[len(prefix.group(1)) + 2 :]  # 'lookback: ...' raised by a model validator
     if error["type"] == "extra_forbidden":
         message = "unknown key"
     elif error["type"] == "missing":
         message = "required key is missing"
     got = error.get("input")
     suffix = ""
-    if (error["type"] not in {"missing", "extra_forbidden"} and not isinstance(got, (dict, list, BaseModel))
-            and got is not None and "got " not in message):
+    if (
+        error["type"] not in {"missing", "extra_forbidden"}
+        and not isinstance(got, (dict, list, BaseModel))
+        and got is not None
+        and "got " not in message
+    ):
         suffix = f" (got {got!r})"
     more = f" [and {len(errors) - 1} more error(s)]" if len(errors) > 1 else ""
     path = _format_path(loc)

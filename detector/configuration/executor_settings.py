@@ -23,7 +23,8 @@ class DaskSettings(_Frozen):
     address: str = Field(description="the scheduler, tcp://HOST:PORT")
     connect_timeout: Duration = Field(default=10.0, description="give up (exit 10) when the scheduler does not answer within this")
     worker_wait: Duration = Field(
-        default=30.0, description="with no worker in the cluster for this long, the chunks not yet computed are reported as not evaluated")
+        default=30.0, description="with no worker in the cluster for this long, the chunks not yet computed are reported as not evaluated"
+    )
 
     @field_validator("address")
     @classmethod

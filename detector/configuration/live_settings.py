@@ -18,7 +18,9 @@ from detector.core.severity_names import SeverityName
 
 Duration = Annotated[float, BeforeValidator(lambda value: parse_duration(value))]
 ReadOnlyStrMap = Annotated[
-    Mapping[str, str], AfterValidator(lambda value: FrozenMap(value)), PlainSerializer(lambda value: dict(value), return_type=dict[str, str]),
+    Mapping[str, str],
+    AfterValidator(lambda value: FrozenMap(value)),
+    PlainSerializer(lambda value: dict(value), return_type=dict[str, str]),
 ]
 """A str -> str map (labels, annotations, headers, a grouping key) that cannot be changed after validation."""
 
@@ -50,7 +52,9 @@ class PrometheusSettings(HttpClientSettings):
     max_points_per_query: int = Field(default=11000, ge=2)
     max_range_per_query: Duration | None = Field(default=None, description="e.g. Mimir's 32-day cap")
     max_samples_per_query: int | None = Field(
-        default=None, ge=1, description="samples one answer may hold: long pulls count the series first and cut chunks to fit (bounds memory)"
+        default=None,
+        ge=1,
+        description="samples one answer may hold: long pulls count the series first and cut chunks to fit (bounds memory)",
     )
     concurrency: int = Field(default=4, ge=1, le=64)
     retries: int = Field(default=3, ge=0, le=10)
@@ -70,9 +74,7 @@ class AlertmanagerSettings(HttpClientSettings):
     url: tuple[str, ...]
     min_severity: SeverityName = "warning"
     generator_url: str | None = Field(default=None, description="Prometheus UI base for generatorURL; default: prometheus.url")
-    deadline: Duration = Field(
-        default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only"
-    )
+    deadline: Duration = Field(default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only")
 
     @field_validator("url", mode="before")
     @classmethod
@@ -92,9 +94,7 @@ class PushgatewaySettings(HttpClientSettings):
     url: str
     job: str = "slowburn"
     grouping_key: ReadOnlyStrMap = Field(default_factory=FrozenMap)
-    deadline: Duration = Field(
-        default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only"
-    )
+    deadline: Duration = Field(default=60.0, gt=0, description="seconds one request may take in all; 'timeout' is between bytes only")
 
 
 class StoreSettings(_Frozen):
@@ -107,11 +107,14 @@ class ScheduleSettings(_Frozen):
     misfire_grace_time: Duration = 600.0
     listen: str = "0.0.0.0:9464"
     run_deadline: Duration | None = Field(
-        default=None, gt=0,
+        default=None,
+        gt=0,
         description="seconds a run may wait for Prometheus; the signals not in by then fail and the run goes on with the rest "
-                    "(default: 15 min, at most half the schedule interval; must be shorter than the interval)",
+        "(default: 15 min, at most half the schedule interval; must be shorter than the interval)",
     )
     unhealthy_after: float = Field(
-        default=3.0, ge=1.0, le=1000.0,
+        default=3.0,
+        ge=1.0,
+        le=1000.0,
         description="serve's /healthz and /livez answer 503 when no run succeeded for this many schedule intervals",
     )

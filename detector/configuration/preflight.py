@@ -16,7 +16,9 @@ from detector.errors import ConfigError, DataError
 def require_prometheus(config: Config, config_path: str) -> None:
     """A live run (no ``--data``) needs ``prometheus: {url: ...}`` (from the file, ``--prometheus`` or the environment)."""
     if config.prometheus is None:
-        raise ConfigError("a live run needs 'prometheus: {url: ...}' (or pass --data DIR for exported files)", location=f"{config_path}: prometheus")
+        raise ConfigError(
+            "a live run needs 'prometheus: {url: ...}' (or pass --data DIR for exported files)", location=f"{config_path}: prometheus"
+        )
 
 
 def require_data_directory(directory: str) -> None:

@@ -41,7 +41,7 @@ Duration = Annotated[float, BeforeValidator(_duration)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)   # NaN/Inf: an error, never a limit
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # NaN/Inf: an error, never a limit
 
 
 class SignalCeiling(_Frozen):
@@ -87,12 +87,20 @@ class ModelSettings(_Frozen):
     min_regime: Duration = Field(default=14 * DAY, description="shortest regime a changepoint may create")
     penalty: float = Field(default=1.0, gt=0, description="multiplier on the changepoint penalty (higher: fewer)")
     confidence: float = Field(default=0.8, gt=0.5, lt=1.0, description="central mass of the ETA interval")
-    drift_ratio: float = Field(default=DEFAULT_POLICY.drift.warning_ratio, gt=1.0, description="growth within drift_window that makes a drift a warning")
+    drift_ratio: float = Field(
+        default=DEFAULT_POLICY.drift.warning_ratio, gt=1.0, description="growth within drift_window that makes a drift a warning"
+    )
     drift_window: Duration = Field(default=DEFAULT_POLICY.drift.window, description="window over which drift_ratio is measured")
     min_history: Duration = Field(default=21 * DAY, description="history needed before any finding")
-    at_ceiling_hold: Duration = Field(default=DEFAULT_POLICY.saturation.hold, description="time within noise of the ceiling that makes at_ceiling")
-    stale_after: Duration = Field(default=DEFAULT_POLICY.staleness.stale_after, description="no sample for this long: stopped reporting, no risk finding")
-    shift_ratio: float = Field(default=DEFAULT_POLICY.shift.ratio, ge=2.0, description="held level over the highest held before that makes a regime_shift")
+    at_ceiling_hold: Duration = Field(
+        default=DEFAULT_POLICY.saturation.hold, description="time within noise of the ceiling that makes at_ceiling"
+    )
+    stale_after: Duration = Field(
+        default=DEFAULT_POLICY.staleness.stale_after, description="no sample for this long: stopped reporting, no risk finding"
+    )
+    shift_ratio: float = Field(
+        default=DEFAULT_POLICY.shift.ratio, ge=2.0, description="held level over the highest held before that makes a regime_shift"
+    )
     shift_hold: Duration = Field(default=DEFAULT_POLICY.shift.hold, description="how long the new level must be held for a regime_shift")
 
 
@@ -137,7 +145,8 @@ class Signal(_Frozen):
         if self.lookback < self.model.min_history:
             raise ValueError(
                 f"lookback: expected at least model.min_history ({format_duration(self.model.min_history)}), "
-                f"got {format_duration(self.lookback)}; no series could ever be judged")
+                f"got {format_duration(self.lookback)}; no series could ever be judged"
+            )
         return self
 
     @property

@@ -78,8 +78,9 @@ def check_graph(root: Node) -> None:
             sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
             if sizes[key] > MAX_EXPANDED_VALUES:
                 raise GuardError(
-                    f"aliases expand this document to more than {MAX_EXPANDED_VALUES} values; "
-                    "expected a plain document (an alias bomb?)", node.start_mark.line + 1)
+                    f"aliases expand this document to more than {MAX_EXPANDED_VALUES} values; expected a plain document (an alias bomb?)",
+                    node.start_mark.line + 1,
+                )
             continue
         if key in sizes:
             continue
@@ -108,7 +109,10 @@ def _check_duplicate_keys(node: MappingNode) -> None:
         identity = (key.tag, key.value)
         if identity in first:
             one, two = first[identity].start_mark, key.start_mark
-            where = (f"lines {one.line + 1} and {two.line + 1}" if one.line != two.line
-                     else f"line {two.line + 1}, columns {one.column + 1} and {two.column + 1}")
+            where = (
+                f"lines {one.line + 1} and {two.line + 1}"
+                if one.line != two.line
+                else f"line {two.line + 1}, columns {one.column + 1} and {two.column + 1}"
+            )
             raise GuardError(f"duplicate key {key.value!r} at {where}; keep one", two.line + 1)
         first[identity] = key

@@ -16,9 +16,7 @@ from detector.configuration.yaml_guards import MAX_FILE_BYTES, GuardedLoader, Gu
 from detector.errors import SlowburnError
 
 
-def load_yaml_with_locations(
-    text: str, filename: str, error_type: type[SlowburnError]
-) -> tuple[Any, Callable[[tuple[Any, ...]], str]]:
+def load_yaml_with_locations(text: str, filename: str, error_type: type[SlowburnError]) -> tuple[Any, Callable[[tuple[Any, ...]], str]]:
     """Parse ``text`` safely; return the document and a function mapping a field path to 'file:line'.
 
     Syntax errors raise ``error_type(message, location='file:line:column')``; a duplicate key, an
@@ -36,7 +34,9 @@ def load_yaml_with_locations(
         mark = getattr(exc, "problem_mark", None)
         where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark is not None else filename
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        prefix = "" if isinstance(exc, yaml.constructor.ConstructorError) and problem.startswith("invalid date") else "malformed YAML/JSON: "
+        prefix = (
+            "" if isinstance(exc, yaml.constructor.ConstructorError) and problem.startswith("invalid date") else "malformed YAML/JSON: "
+        )
         raise error_type(f"{prefix}{problem}", location=where) from None
     finally:
         loader.dispose()
@@ -70,7 +70,9 @@ def load_yaml_file(path: Path, error_type: type[SlowburnError]) -> tuple[Any, Ca
             raw = handle.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:
             size = max(path.stat().st_size, len(raw))
-            raise error_type(f"the file is {size / 2**20:.1f} MiB ({size} bytes); expected at most 1 MiB ({MAX_FILE_BYTES} bytes)", location=str(path))
+            raise error_type(
+                f"the file is {size / 2**20:.1f} MiB ({size} bytes); expected at most 1 MiB ({MAX_FILE_BYTES} bytes)", location=str(path)
+            )
         text = raw.decode("utf-8")
     except FileNotFoundError:
         raise error_type("file not found", location=str(path)) from None

@@ -21,8 +21,12 @@ from detector.core.series import DataNote, SeriesKey
 SignalState = Literal["evaluated", "skipped", "absent", "failed"]
 SeriesState = Literal["evaluated", "too_young", "stale", "outside_lookback", "not_analysed"]
 SIGNAL_STATES: tuple[SignalState, ...] = ("evaluated", "skipped", "absent", "failed")
-SKIP_WORDS = {"too_young": "too young", "stale": "stopped reporting", "outside_lookback": "outside the lookback",
-              "not_analysed": "not analysed"}
+SKIP_WORDS = {
+    "too_young": "too young",
+    "stale": "stopped reporting",
+    "outside_lookback": "outside the lookback",
+    "not_analysed": "not analysed",
+}
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,10 @@ def _skip_reason(series: list[SeriesStatus], soonest: pd.Timestamp | None) -> st
 
 def young_signal(signal: str, count: int, judgeable_from: pd.Timestamp, step_seconds: float, location: str = "") -> YoungSignal:
     """The note for a signal whose ``count`` series have samples but none on its grid yet."""
-    message = (f"too young: {count} series have samples but none on the {duration_words(step_seconds)} grid yet; "
-               f"judged from {iso_utc(judgeable_from)}")
+    message = (
+        f"too young: {count} series have samples but none on the {duration_words(step_seconds)} grid yet; "
+        f"judged from {iso_utc(judgeable_from)}"
+    )
     return YoungSignal(signal, message, location, count, judgeable_from)
 
 

@@ -32,7 +32,7 @@ class Evaluation:
     notes: tuple[DataNote, ...] = ()
     series_evaluated: int = 0
     verdicts: Mapping[SeriesKey, Verdict] = field(default_factory=dict)
-    coverage: tuple[SignalStatus, ...] = ()                          # a state for every configured signal and series
+    coverage: tuple[SignalStatus, ...] = ()  # a state for every configured signal and series
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", tuple(self.findings))

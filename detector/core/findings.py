@@ -14,6 +14,7 @@ from detector.core.series import Labels, SeriesKey
 if TYPE_CHECKING:
     from detector.policy.gates import Gate
 
+
 class _Word(str, Enum):
     """A str-valued enum whose members print, format and serialise as their plain value
     (``f"{Severity.WARNING}"`` is ``warning``, ``json.dumps`` writes ``"warning"``)."""
@@ -73,10 +74,10 @@ class DriverLink:
 
     signal: str
     labels: Labels
-    changepoint: pd.Timestamp | None      # the driver's changepoint that coincides, if any
-    step_ratio: float | None              # driver level after / before that changepoint
-    lag_days: int                         # lag of the best correlation (driver leads by this)
-    correlation: float                    # Pearson r of daily changes at that lag
+    changepoint: pd.Timestamp | None  # the driver's changepoint that coincides, if any
+    step_ratio: float | None  # driver level after / before that changepoint
+    lag_days: int  # lag of the best correlation (driver leads by this)
+    correlation: float  # Pearson r of daily changes at that lag
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,12 +106,12 @@ class Finding:
     ceiling: float | None = None
     current: float | None = None
     baseline: float | None = None
-    magnitude: float | None = None        # current / baseline (ratio; for direction down, baseline / current)
+    magnitude: float | None = None  # current / baseline (ratio; for direction down, baseline / current)
     slope_per_day: float | None = None
     slope_interval: tuple[float, float] | None = None
     censored: bool = False
     driver: DriverLink | None = None
-    gates: tuple[Gate, ...] = ()          # the evidence that made it
+    gates: tuple[Gate, ...] = ()  # the evidence that made it
 
     def __post_init__(self) -> None:
         """A kind or severity given as its string value becomes the enum member (an unknown one raises)."""

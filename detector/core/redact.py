@@ -21,7 +21,7 @@ def strip_userinfo(url: str) -> str:
     """
     try:
         parts = urlsplit(url)
-    except ValueError:                       # e.g. an invalid IPv6 literal: fall back to the text form
+    except ValueError:  # e.g. an invalid IPv6 literal: fall back to the text form
         return redact_text(url)
     if "@" not in parts.netloc:
         return url

@@ -81,10 +81,7 @@ class SeriesSet:
 
     def before(self, at: pd.Timestamp) -> SeriesSet:
         """The same set with every sample at or after ``at`` removed (no look-ahead)."""
-        cut = {
-            name: {labels: s.loc[s.index < at] for labels, s in by_labels.items()}
-            for name, by_labels in self.series.items()
-        }
+        cut = {name: {labels: s.loc[s.index < at] for labels, s in by_labels.items()} for name, by_labels in self.series.items()}
         return SeriesSet(series=cut, errors=self.errors, notes=self.notes)
 
     @property

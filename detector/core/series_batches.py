@@ -79,8 +79,9 @@ class MemoryBatches:
         return SignalRead(name, len(by_labels), windows_in_batches(by_labels, earliest, at, size))
 
 
-def windows_in_batches(by_labels: Mapping[Labels, pd.Series], earliest: pd.Timestamp, at: pd.Timestamp,
-                       size: int) -> Iterator[tuple[SeriesWindow, ...]]:
+def windows_in_batches(
+    by_labels: Mapping[Labels, pd.Series], earliest: pd.Timestamp, at: pd.Timestamp, size: int
+) -> Iterator[tuple[SeriesWindow, ...]]:
     """``by_labels`` cut to ``[earliest, at)``, ``size`` series at a time, in the mapping's order."""
     batch: list[SeriesWindow] = []
     for labels, series in by_labels.items():
@@ -113,7 +114,11 @@ def latest_values(read: SignalRead) -> dict[Labels, float | None]:
 
 def _last_before(series: pd.Series, earliest: pd.Timestamp) -> pd.Timestamp | None:
     """The newest finite sample before ``earliest``, if any."""
-    before = series.iloc[: series.index.searchsorted(earliest, "left")].dropna() if series.index.is_monotonic_increasing else series.loc[series.index < earliest].dropna()
+    before = (
+        series.iloc[: series.index.searchsorted(earliest, "left")].dropna()
+        if series.index.is_monotonic_increasing
+        else series.loc[series.index < earliest].dropna()
+    )
     return before.index[-1] if len(before) else None
 
 
@@ -122,4 +127,4 @@ def _window(series: pd.Series, earliest: pd.Timestamp, at: pd.Timestamp) -> pd.S
     index = series.index
     if not index.is_monotonic_increasing:
         return series.loc[(index >= earliest) & (index < at)]
-    return series.iloc[index.searchsorted(earliest, "left"): index.searchsorted(at, "left")]
+    return series.iloc[index.searchsorted(earliest, "left") : index.searchsorted(at, "left")]

@@ -91,10 +91,17 @@ def analyze_chunk(chunk: AnalysisChunk) -> list[tuple[SeriesKey, Outcome]]:
     for key, values, start, ceiling in zip(chunk.keys, chunk.values, chunk.starts, chunk.ceilings, strict=False):
         analyzer = SeriesAnalyzer(p.seasonality, p.min_regime_days, p.penalty, p.confidence, p.drift_window_days, p.evidence)
         try:
-            analyzer.fit(values, float(start), p.step, censor_at=p.censor_at, ceiling=None if np.isnan(ceiling) else float(ceiling),
-                         direction=p.direction, now=p.now)
+            analyzer.fit(
+                values,
+                float(start),
+                p.step,
+                censor_at=p.censor_at,
+                ceiling=None if np.isnan(ceiling) else float(ceiling),
+                direction=p.direction,
+                now=p.now,
+            )
             analysis = analyzer.analysis_
-        except InsufficientData as exc:   # only "cannot judge this series" becomes a note; anything else is a bug
+        except InsufficientData as exc:  # only "cannot judge this series" becomes a note; anything else is a bug
             out.append((key, str(exc)))
             continue
         if chunk.judging is None:

@@ -24,20 +24,37 @@ from detector.policy.thresholds import DetectionPolicy
 from models.analysis import SeriesAnalysis
 
 
-def assess(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, at: pd.Timestamp, driver: DriverLink | None,
-           policy: DetectionPolicy, shift_driver: DriverLink | None = None) -> tuple[list[Finding], Verdict]:
+def assess(
+    signal: Signal,
+    key: SeriesKey,
+    analysis: SeriesAnalysis,
+    at: pd.Timestamp,
+    driver: DriverLink | None,
+    policy: DetectionPolicy,
+    shift_driver: DriverLink | None = None,
+) -> tuple[list[Finding], Verdict]:
     """Findings on one series at ``at`` and the verdict (every gate) behind them. ``shift_driver``:
     a driver whose level jumped just before this series' recent shift (named on a regime_shift)."""
     a = analysis
     decisions, verdict = judge(signal, policy, a)
     onset = from_day(a.onset_day)
     common = dict(
-        key=key, evaluated_at=at, onset=onset, ceiling=a.ceiling, current=_round(a.current), baseline=_round(a.baseline),
-        magnitude=_round(a.magnitude), slope_per_day=_round(a.slope_per_day),
-        slope_interval=(_round(a.slope_interval[0]), _round(a.slope_interval[1])), censored=a.censored_now, driver=driver,
+        key=key,
+        evaluated_at=at,
+        onset=onset,
+        ceiling=a.ceiling,
+        current=_round(a.current),
+        baseline=_round(a.baseline),
+        magnitude=_round(a.magnitude),
+        slope_per_day=_round(a.slope_per_day),
+        slope_interval=(_round(a.slope_interval[0]), _round(a.slope_interval[1])),
+        censored=a.censored_now,
+        driver=driver,
     )
-    findings = [_finding(signal, a, at, d, {**common, "driver": shift_driver or driver} if d.kind == Kind.REGIME_SHIFT else common)
-                for d in decisions]
+    findings = [
+        _finding(signal, a, at, d, {**common, "driver": shift_driver or driver} if d.kind == Kind.REGIME_SHIFT else common)
+        for d in decisions
+    ]
     return [_capped(f, signal.severity.max_severity) for f in findings], verdict
 
 
@@ -53,16 +70,32 @@ def _finding(signal: Signal, a: SeriesAnalysis, at: pd.Timestamp, d: Decision, c
         text = describe_eta(name, a.ceiling, eta, lower, upper, signal.model.confidence)
         if d.pinned:
             change = join(f"{name} at least {format_value(signal.censor_at, name)} (pinned at the top histogram bucket)", change)
-        return Finding(kind=d.kind, severity=d.severity, summary=join(change, text, describe_driver(driver)),
-                       eta=eta, eta_lower=lower, eta_upper=upper, gates=d.gates, **common)
+        return Finding(
+            kind=d.kind,
+            severity=d.severity,
+            summary=join(change, text, describe_driver(driver)),
+            eta=eta,
+            eta_lower=lower,
+            eta_upper=upper,
+            gates=d.gates,
+            **common,
+        )
     if d.kind == Kind.REGIME_SHIFT:
         held = a.held
         start = from_unix(held.shift_start).floor("h")
         jump = format_ratio(held.shift_ratio) if np.isfinite(held.shift_ratio) else "from zero"
-        summary = join(f"{name} jumped {jump} to {format_value(held.shift_level, name)} at {start:%Y-%m-%d %H:%M} UTC "
-                       f"(highest level held before: {format_value(held.shift_reference, name)}) and stays there", describe_driver(driver))
-        return Finding(kind=d.kind, severity=d.severity, summary=summary, gates=d.gates,
-                       **{**common, "onset": start, "magnitude": _round(held.shift_ratio), "current": _round(held.shift_level)})
+        summary = join(
+            f"{name} jumped {jump} to {format_value(held.shift_level, name)} at {start:%Y-%m-%d %H:%M} UTC "
+            f"(highest level held before: {format_value(held.shift_reference, name)}) and stays there",
+            describe_driver(driver),
+        )
+        return Finding(
+            kind=d.kind,
+            severity=d.severity,
+            summary=summary,
+            gates=d.gates,
+            **{**common, "onset": start, "magnitude": _round(held.shift_ratio), "current": _round(held.shift_level)},
+        )
     if d.kind == Kind.SUSTAINED_DRIFT:
         note = "ceiling not reached within the horizon" if a.ceiling is not None else ""
         return Finding(kind=d.kind, severity=d.severity, summary=join(change, note, describe_driver(driver)), gates=d.gates, **common)
@@ -81,7 +114,9 @@ def _step_finding(signal: Signal, a: SeriesAnalysis, d: Decision, common: dict) 
 def stopped_reporting(signal: Signal, key: SeriesKey, at: pd.Timestamp, last: pd.Timestamp, verdict: Verdict) -> Finding:
     """The optional info finding for a series that stopped reporting (policy ``staleness.info_finding``)."""
     summary = f"{signal.name} stopped reporting at {last:%Y-%m-%d %H:%M} UTC; not judged until it reports again"
-    return Finding(key=key, kind=Kind.STOPPED_REPORTING, severity=Severity.INFO, evaluated_at=at, summary=summary, onset=last, gates=verdict.gates)
+    return Finding(
+        key=key, kind=Kind.STOPPED_REPORTING, severity=Severity.INFO, evaluated_at=at, summary=summary, onset=last, gates=verdict.gates
+    )
 
 
 def _capped(finding: Finding, max_severity: str) -> Finding:

@@ -37,7 +37,7 @@ def start_pool(workers: int, *, warm: bool = True) -> ProcessPoolExecutor:
     Starting them now (``warm``), not at the first run, shows a broken pool at start.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)      # imported once in the forkserver: workers start warm and share its pages
+    context.set_forkserver_preload(PRELOAD)  # imported once in the forkserver: workers start warm and share its pages
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=ignore_stop_signals)
     if warm:
         list(pool.map(abs, range(workers)))
@@ -49,18 +49,18 @@ def map_once(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
     runs its pool: workers deaf to Ctrl-C; when the main process is interrupted (or fails), the
     workers are killed before the exception goes on, so one line is printed and nothing is left behind.
     ``items`` is consumed lazily, a few ahead of the workers (``map_bounded``)."""
-    pool = start_pool(workers, warm=False)       # the workers start inside the ``try``: a Ctrl-C then ends them too
+    pool = start_pool(workers, warm=False)  # the workers start inside the ``try``: a Ctrl-C then ends them too
     try:
         results = map_bounded(pool, fn, items, AHEAD_PER_WORKER * workers)
     except BaseException:
         queue = getattr(pool, "_call_queue", None)
         if queue is not None:
-            queue.cancel_join_thread()            # its feeder may be stuck writing to a dead worker: never wait for it
-        _kill_workers(pool)                       # the pool breaks and its thread ends
+            queue.cancel_join_thread()  # its feeder may be stuck writing to a dead worker: never wait for it
+        _kill_workers(pool)  # the pool breaks and its thread ends
         pool.shutdown(wait=True)
-        _kill_workers(pool)                       # one the forkserver forked as we were interrupted
-        raise                                     # the forkserver and the resource tracker end with this process
-                                                  # (killed now, the tracker would be restarted by the exit's cleanup)
+        _kill_workers(pool)  # one the forkserver forked as we were interrupted
+        raise  # the forkserver and the resource tracker end with this process
+        # (killed now, the tracker would be restarted by the exit's cleanup)
     pool.shutdown(wait=True)
     return results
 
@@ -78,8 +78,8 @@ def map_bounded(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Iterable
         # moment cannot reach a half-started interpreter; here it waits and arrives once they are up
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
-            pending.append(pool.submit(fn, item))    # not map: it would cancel them, and 3.11's broken-pool
-        finally:                                     # handler then raises on those
+            pending.append(pool.submit(fn, item))  # not map: it would cancel them, and 3.11's broken-pool
+        finally:  # handler then raises on those
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     results.extend(future.result() for future in pending)
     return results
@@ -99,7 +99,7 @@ def _parent(pid: int, proc: Path = Path("/proc")) -> int | None:
         stat = (proc / str(pid) / "stat").read_text()
     except OSError:
         return None
-    return int(stat[stat.rindex(")") + 2:].split()[1])
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
 def ignore_stop_signals() -> None:
@@ -117,8 +117,8 @@ def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
         try:
             stat = (entry / "stat").read_text()
         except OSError:
-            continue                              # exited while we looked
-        fields = stat[stat.rindex(")") + 2:].split()
+            continue  # exited while we looked
+        fields = stat[stat.rindex(")") + 2 :].split()
         parents.setdefault(int(fields[1]), []).append(int(entry.name))
     found: list[int] = []
     todo = [pid]
@@ -141,6 +141,6 @@ def end_children(pool: ProcessPoolExecutor | None = None) -> int:
         except (ProcessLookupError, PermissionError):
             pass
     for pid in pids:
-        with contextlib.suppress(ChildProcessError):   # a grandchild: its parent (or init) reaps it
+        with contextlib.suppress(ChildProcessError):  # a grandchild: its parent (or init) reaps it
             os.waitpid(pid, 0)
     return killed

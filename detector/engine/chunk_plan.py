@@ -39,10 +39,14 @@ READ_PAGE = 64
 def evidence_spec(policy: DetectionPolicy) -> EvidenceSpec:
     """The windows the policy wants its evidence measured over."""
     return EvidenceSpec(
-        heavy_tail_share=policy.trend.heavy_tail_share, deceleration_window_days=policy.deceleration.window_days,
-        deceleration_min_days=policy.deceleration.min_window_days, old_ground_hold_days=policy.old_ground.hold_days,
-        saturation_hold_seconds=policy.saturation.hold, saturation_quantile=policy.saturation.held_quantile,
-        shift_hold_seconds=policy.shift.hold, shift_quantile=policy.shift.held_quantile,
+        heavy_tail_share=policy.trend.heavy_tail_share,
+        deceleration_window_days=policy.deceleration.window_days,
+        deceleration_min_days=policy.deceleration.min_window_days,
+        old_ground_hold_days=policy.old_ground.hold_days,
+        saturation_hold_seconds=policy.saturation.hold,
+        saturation_quantile=policy.saturation.held_quantile,
+        shift_hold_seconds=policy.shift.hold,
+        shift_quantile=policy.shift.held_quantile,
     )
 
 
@@ -86,13 +90,13 @@ class ChunkPlanner:
                 self.errors.setdefault(signal.name, read.error)
                 continue
             ceiling_error = self._ceiling_map(signal, earliest)[1]
-            if ceiling_error is not None and not isinstance(ceiling_error, NoSeries):   # judged without its ceiling it would flip: hold
+            if ceiling_error is not None and not isinstance(ceiling_error, NoSeries):  # judged without its ceiling it would flip: hold
                 self.held[signal.name] = f"not judged: its ceiling signal {signal.ceiling_signal} failed (its alerts are held)"
                 self.notes.append(DataNote(signal.name, self.held[signal.name]))
                 continue
             signal_policy = for_signal(self.policy, signal.model)
             params = _params(signal, signal_policy, self.at)
-            judging = None if signal.drivers else Judging(signal, signal_policy, self.at)   # with drivers: judged with the others
+            judging = None if signal.drivers else Judging(signal, signal_policy, self.at)  # with drivers: judged with the others
             size = chunk_size(read.count, self.workers)
             pending: list[tuple[SeriesKey, np.ndarray, float, float]] = []
             for batch in read.batches:
@@ -111,9 +115,11 @@ class ChunkPlanner:
         key = SeriesKey(signal.name, window.labels)
         states = self.states[signal.name]
         if window.first is None or window.last is None:
-            if window.last_before is not None:          # it reported once, not within the lookback: say so
-                states.append(SeriesStatus(key, "outside_lookback", f"no sample in the lookback window; last at {iso_utc(window.last_before)}"))
-            return None                                 # else it does not exist yet at this time (label churn)
+            if window.last_before is not None:  # it reported once, not within the lookback: say so
+                states.append(
+                    SeriesStatus(key, "outside_lookback", f"no sample in the lookback window; last at {iso_utc(window.last_before)}")
+                )
+            return None  # else it does not exist yet at this time (label churn)
         first, last, at = window.first, window.last, self.at
         if np.count_nonzero(np.isfinite(window.values)) < 2 or (at - first).total_seconds() < signal.model.min_history:
             states.append(too_young(key, first, at, signal.model.min_history))
@@ -125,11 +131,19 @@ class ChunkPlanner:
         ceiling = self._ceiling_value(signal, window.labels, earliest)
         return key, window.values, window.start, float("nan") if ceiling is None else ceiling
 
-    def _chunk(self, params: AnalysisParams, judging: Judging | None, items: list[tuple[SeriesKey, np.ndarray, float, float]]) -> AnalysisChunk:
+    def _chunk(
+        self, params: AnalysisParams, judging: Judging | None, items: list[tuple[SeriesKey, np.ndarray, float, float]]
+    ) -> AnalysisChunk:
         keys = tuple(item[0] for item in items)
         self.chunk_keys.append(keys)
-        return AnalysisChunk(params, judging, keys, tuple(np.ascontiguousarray(item[1], dtype=float) for item in items),
-                             np.array([item[2] for item in items], dtype=float), np.array([item[3] for item in items], dtype=float))
+        return AnalysisChunk(
+            params,
+            judging,
+            keys,
+            tuple(np.ascontiguousarray(item[1], dtype=float) for item in items),
+            np.array([item[2] for item in items], dtype=float),
+            np.array([item[3] for item in items], dtype=float),
+        )
 
     def _ceiling_map(self, signal: Signal, earliest: pd.Timestamp) -> tuple[dict[Labels, float | None], Exception | None]:
         """The ceiling signal's latest value per labels in the window (read once per window), and its error."""
@@ -158,19 +172,36 @@ class ChunkPlanner:
         elif len(candidates) == 1:
             value = next(iter(candidates.values()))
         else:
-            self.notes.append(DataNote(signal.name, f"{SeriesKey(signal.name, labels)}: no {signal.ceiling_signal} series with the same labels; analysed without a ceiling"))
+            self.notes.append(
+                DataNote(
+                    signal.name,
+                    f"{SeriesKey(signal.name, labels)}: no {signal.ceiling_signal} series with the same labels; analysed without a ceiling",
+                )
+            )
             return None
         if value is None:
             return None
         if value <= 0 and signal.direction == "up":
-            self.notes.append(DataNote(signal.name, f"{SeriesKey(signal.name, labels)}: ceiling {signal.ceiling_signal} is {value:g} (unset); analysed without a ceiling"))
+            self.notes.append(
+                DataNote(
+                    signal.name,
+                    f"{SeriesKey(signal.name, labels)}: ceiling {signal.ceiling_signal} is {value:g} (unset); analysed without a ceiling",
+                )
+            )
             return None
         return value
 
 
 def _params(signal: Signal, policy: DetectionPolicy, at: pd.Timestamp) -> AnalysisParams:
     return AnalysisParams(
-        step=float(signal.step), now=at.timestamp(), censor_at=signal.censor_at, direction=signal.direction,
-        seasonality=signal.model.seasonality, min_regime_days=min_regime_days(signal), penalty=signal.model.penalty,
-        confidence=signal.model.confidence, drift_window_days=max(7, int(round(policy.drift.window / DAY))), evidence=evidence_spec(policy),
+        step=float(signal.step),
+        now=at.timestamp(),
+        censor_at=signal.censor_at,
+        direction=signal.direction,
+        seasonality=signal.model.seasonality,
+        min_regime_days=min_regime_days(signal),
+        penalty=signal.model.penalty,
+        confidence=signal.model.confidence,
+        drift_window_days=max(7, int(round(policy.drift.window / DAY))),
+        evidence=evidence_spec(policy),
     )

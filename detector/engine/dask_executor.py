@@ -64,7 +64,7 @@ class DaskExecutor:
         without_workers_since: float | None = None
         taken_all = False
         while True:
-            while not taken_all and len(futures) - len(results) < ahead:     # the next chunk only when one is done
+            while not taken_all and len(futures) - len(results) < ahead:  # the next chunk only when one is done
                 try:
                     futures.append(self._submit(fn, next(pending)))
                 except StopIteration:
@@ -82,14 +82,16 @@ class DaskExecutor:
             now = time.monotonic()
             without_workers_since = None if alive else (without_workers_since or now)
             if without_workers_since is not None and now - without_workers_since >= self.settings.worker_wait:
-                self._give_up(futures, results, pending, f"no Dask worker left in {self.settings.scheduler} for {self.settings.worker_wait:g} s")
+                self._give_up(
+                    futures, results, pending, f"no Dask worker left in {self.settings.scheduler} for {self.settings.worker_wait:g} s"
+                )
                 break
             self._wait_a_moment(futures, results)
         return [results[index] for index in range(len(futures))]
 
     def _submit(self, fn: Callable[[T], R], chunk: T) -> Future:
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*[Ll]arge.*")   # a chunk's samples travel with its task on purpose
+            warnings.filterwarnings("ignore", message=".*[Ll]arge.*")  # a chunk's samples travel with its task on purpose
             return self.client.submit(fn, chunk, pure=False)
 
     def _collect(self, futures: list[Future | None], results: dict[int, R | LostChunk]) -> None:
@@ -101,17 +103,19 @@ class DaskExecutor:
             if future.status == "finished":
                 try:
                     results[index] = future.result()
-                except CancelledError:                   # the scheduler went away before the result was fetched
+                except CancelledError:  # the scheduler went away before the result was fetched
                     results[index] = self._connection_lost()
             elif future.status == "error":
                 error = future.exception()
                 if not isinstance(error, KilledWorker):
-                    raise error                          # the chunk's own code failed: a bug, not lost work
-                results[index] = LostChunk(f"the Dask workers it was given to died more often than {self.settings.scheduler} allows "
-                                           "(distributed.scheduler.allowed-failures)")
-            else:                                        # cancelled: the client lost the scheduler
+                    raise error  # the chunk's own code failed: a bug, not lost work
+                results[index] = LostChunk(
+                    f"the Dask workers it was given to died more often than {self.settings.scheduler} allows "
+                    "(distributed.scheduler.allowed-failures)"
+                )
+            else:  # cancelled: the client lost the scheduler
                 results[index] = self._connection_lost()
-            futures[index] = None                        # collected: the cluster may forget its result
+            futures[index] = None  # collected: the cluster may forget its result
 
     def _connection_lost(self) -> LostChunk:
         return LostChunk(f"the connection to the Dask scheduler {self.settings.scheduler} was lost")
@@ -124,12 +128,12 @@ class DaskExecutor:
             with self.client.as_current():
                 wait(pending, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
         except (TimeoutError, CancelledError):
-            pass                                         # cancelled futures are collected as lost next
+            pass  # cancelled futures are collected as lost next
 
     def _give_up(self, futures: list[Future | None], results: dict[int, R | LostChunk], untaken: Iterator[T], reason: str) -> None:
         """Every chunk not computed, on the cluster or not taken yet, is lost with ``reason`` (its series reported, not dropped)."""
         pending = [future for index, future in enumerate(futures) if index not in results and future is not None]
-        with contextlib.suppress(OSError, TimeoutError):   # the scheduler is gone: nothing left to cancel
+        with contextlib.suppress(OSError, TimeoutError):  # the scheduler is gone: nothing left to cancel
             self.client.cancel(pending)
         for _ in untaken:
             futures.append(None)
@@ -149,17 +153,19 @@ def dask_executor(settings: DaskSettings, location: str) -> Iterator[DaskExecuto
         try:
             client = Client(address.tcp, timeout=settings.connect_timeout, set_as_default=False)
         except (OSError, TimeoutError):
-            raise WorkLost(f"cannot reach the Dask scheduler at {address} within {settings.connect_timeout:g} s "
-                           "(connect_timeout)", location=location) from None
+            raise WorkLost(
+                f"cannot reach the Dask scheduler at {address} within {settings.connect_timeout:g} s (connect_timeout)", location=location
+            ) from None
         try:
             try:
                 client.wait_for_workers(1, timeout=settings.worker_wait)
             except (OSError, TimeoutError):
-                raise WorkLost(f"the Dask scheduler at {address} has no worker after {settings.worker_wait:g} s (worker_wait)",
-                               location=location) from None
+                raise WorkLost(
+                    f"the Dask scheduler at {address} has no worker after {settings.worker_wait:g} s (worker_wait)", location=location
+                ) from None
             yield DaskExecutor(client, sum(client.nthreads().values()), settings)
         finally:
-            with contextlib.suppress(OSError, TimeoutError):   # the scheduler is gone already
+            with contextlib.suppress(OSError, TimeoutError):  # the scheduler is gone already
                 client.close(timeout=settings.connect_timeout)
 
 

@@ -13,7 +13,9 @@ from models.analysis import SeriesAnalysis
 from models.drivers import link_driver
 
 
-def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()) -> DriverLink | None:
+def best_driver(
+    signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()
+) -> DriverLink | None:
     """Among the signal's declared drivers, the series that moves with this one, preferring the most
     recent coinciding changepoint, then the strongest significant lagged correlation."""
     own = dict(key.labels)
@@ -25,18 +27,29 @@ def best_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analys
                 continue
             driver_breaks = [b - driver.daily.day0 for b in driver.breakpoint_days]
             evidence = link_driver(
-                analysis.daily.values, analysis.daily.day0, sorted(set(target_breaks)),
-                driver.daily.values, driver.daily.day0, driver_breaks,
-                tolerance_days=policy.coincidence_days, max_lag_days=policy.max_lag_days, window_days=policy.window_days,
-                min_step=policy.min_step, recent_step_ratio=policy.recent_step_ratio, correlation_sigmas=policy.correlation_sigmas,
+                analysis.daily.values,
+                analysis.daily.day0,
+                sorted(set(target_breaks)),
+                driver.daily.values,
+                driver.daily.day0,
+                driver_breaks,
+                tolerance_days=policy.coincidence_days,
+                max_lag_days=policy.max_lag_days,
+                window_days=policy.window_days,
+                min_step=policy.min_step,
+                recent_step_ratio=policy.recent_step_ratio,
+                correlation_sigmas=policy.correlation_sigmas,
             )
             if not evidence.linked:
                 continue
             day = evidence.coincident_day
             link = DriverLink(
-                signal=driver_name, labels=driver_key.labels,
+                signal=driver_name,
+                labels=driver_key.labels,
                 changepoint=from_day(day) if day is not None else None,
-                step_ratio=evidence.step_ratio, lag_days=evidence.lag_days, correlation=evidence.correlation,
+                step_ratio=evidence.step_ratio,
+                lag_days=evidence.lag_days,
+                correlation=evidence.correlation,
             )
             rank = (1 if day is not None else 0, day or 0, abs(evidence.correlation))
             links.append((rank, link))
@@ -50,7 +63,9 @@ def _labels_compatible(a: dict[str, str], b: dict[str, str]) -> bool:
     return all(a[name] == b[name] for name in a.keys() & b.keys())
 
 
-def shift_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()) -> DriverLink | None:
+def shift_driver(
+    signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()
+) -> DriverLink | None:
     """For a series whose level jumped in its last hours: the declared driver whose own held level
     jumped (by ``recent_step_ratio``) at or before it, the largest jump first."""
     start = analysis.held.shift_start
@@ -66,8 +81,14 @@ def shift_driver(signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analy
             ratio = held.shift_ratio
             if not (np.isfinite(held.shift_start) and held.shift_start <= start and ratio >= policy.recent_step_ratio):
                 continue
-            link = DriverLink(signal=driver_name, labels=driver_key.labels, changepoint=from_unix(held.shift_start).floor("h"),
-                              step_ratio=float(ratio) if np.isfinite(ratio) else None, lag_days=0, correlation=0.0)
+            link = DriverLink(
+                signal=driver_name,
+                labels=driver_key.labels,
+                changepoint=from_unix(held.shift_start).floor("h"),
+                step_ratio=float(ratio) if np.isfinite(ratio) else None,
+                lag_days=0,
+                correlation=0.0,
+            )
             if best is None or ratio > best[0]:
                 best = (float(ratio), link)
     return best[1] if best else None

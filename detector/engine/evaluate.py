@@ -41,9 +41,18 @@ GROUP_PER_WORKER = 8
 """Chunks per worker handed at once to an executor that takes a sequence (not ``streams_chunks``)."""
 
 
-def evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, *, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-             policy: DetectionPolicy = DEFAULT_POLICY, limits: LimitSet | None = None, executor: ChunkExecutor | None = None,
-             batch_size: int = READ_PAGE) -> Evaluation:
+def evaluate(
+    config: Config,
+    data: SeriesSet | SeriesBatches,
+    at: pd.Timestamp,
+    *,
+    workers: int = 1,
+    pool: ProcessPoolExecutor | None = None,
+    policy: DetectionPolicy = DEFAULT_POLICY,
+    limits: LimitSet | None = None,
+    executor: ChunkExecutor | None = None,
+    batch_size: int = READ_PAGE,
+) -> Evaluation:
     """Evaluate every configured signal at ``at`` using only samples before ``at``, judged by ``policy``
     (each signal's ``model:`` settings override its per-signal fields). Ceilings given as Kubernetes
     limits come from ``limits`` (their defaults, with a note, without them).
@@ -87,7 +96,7 @@ def evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, 
     findings: list[Finding] = []
     verdicts: dict[SeriesKey, Verdict] = {}
     for key, analysis in analyses.items():
-        if key in judged:                         # judged where it was analysed (no drivers)
+        if key in judged:  # judged where it was analysed (no drivers)
             findings.extend(judged[key].findings)
             verdicts[key] = judged[key].verdict
             continue
@@ -99,14 +108,24 @@ def evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, 
         findings.extend(found)
     for key, last, verdict in planner.stale:
         verdicts[key] = verdict
-        notes.append(DataNote(key.signal, f"{key}: stopped reporting at {iso_utc(last)}; not judged (its alerts resolve) until it reports again"))
+        notes.append(
+            DataNote(key.signal, f"{key}: stopped reporting at {iso_utc(last)}; not judged (its alerts resolve) until it reports again")
+        )
         states[key.signal].append(SeriesStatus(key, "stale", f"stopped reporting at {iso_utc(last)}"))
         if for_signal(policy, config.signal(key.signal).model).staleness.info_finding:
             findings.append(stopped_reporting(config.signal(key.signal), key, at, last, verdict))
     findings.sort(key=lambda f: (-f.rank, f.key.signal, f.key.labels, f.kind))
     coverage = _coverage(config, states, errors, notes, planner.held)
-    return Evaluation(at=at, findings=tuple(findings), analyses=analyses, errors=errors, notes=tuple(notes), series_evaluated=len(analyses),
-                      verdicts=verdicts, coverage=coverage)
+    return Evaluation(
+        at=at,
+        findings=tuple(findings),
+        analyses=analyses,
+        errors=errors,
+        notes=tuple(notes),
+        series_evaluated=len(analyses),
+        verdicts=verdicts,
+        coverage=coverage,
+    )
 
 
 def _read_notes(config: Config, by_signal: dict[str, Sequence[DataNote]]) -> list[DataNote]:
@@ -115,14 +134,15 @@ def _read_notes(config: Config, by_signal: dict[str, Sequence[DataNote]]) -> lis
     return [note for name in sorted(by_signal, key=lambda name: order.get(name, len(order))) for note in by_signal[name]]
 
 
-def _coverage(config: Config, states: dict[str, list[SeriesStatus]], errors: dict[str, Exception], notes: list[DataNote],
-              held: dict[str, str]) -> tuple[SignalStatus, ...]:
+def _coverage(
+    config: Config, states: dict[str, list[SeriesStatus]], errors: dict[str, Exception], notes: list[DataNote], held: dict[str, str]
+) -> tuple[SignalStatus, ...]:
     """A state for every configured signal (and its series). An optional signal that is absent leaves
     ``errors`` for a note; every skipped series is summed up in one note per signal and reason."""
     out = []
     young = {note.signal: note for note in notes if isinstance(note, YoungSignal)}
     for signal in config.signals:
-        if signal.name in young and signal.name not in errors:     # series too new for the grid: skipped, not absent
+        if signal.name in young and signal.name not in errors:  # series too new for the grid: skipped, not absent
             out.append(young[signal.name].status(signal.optional))
             continue
         error = errors.get(signal.name)
@@ -136,7 +156,11 @@ def _coverage(config: Config, states: dict[str, list[SeriesStatus]], errors: dic
             skipped = [status for status in series if status.state == state]
             if skipped:
                 more = f" (and {len(skipped) - 1} more like it)" if len(skipped) > 1 else ""
-                notes.append(DataNote(signal.name, f"{len(skipped)} series {SKIP_WORDS[state]}, not judged: {skipped[0].key}: {skipped[0].reason}{more}"))
+                notes.append(
+                    DataNote(
+                        signal.name, f"{len(skipped)} series {SKIP_WORDS[state]}, not judged: {skipped[0].key}: {skipped[0].reason}{more}"
+                    )
+                )
         if signal.name in held:
             out.append(SignalStatus(signal.name, "skipped", held[signal.name], optional))
             continue
@@ -155,11 +179,11 @@ def _run(planner: ChunkPlanner, executor: ChunkExecutor) -> list[tuple[SeriesKey
             if sum(len(c) for c in head) >= SERIAL_BELOW:
                 break
         else:
-            executor = SerialExecutor()          # fewer series: starting processes would cost more than they save
+            executor = SerialExecutor()  # fewer series: starting processes would cost more than they save
         chunks = itertools.chain(head, chunks)
     if getattr(executor, "streams_chunks", False):
         parts = executor.map_chunks(analyze_chunk, chunks)  # type: ignore[arg-type]  # it pulls chunks as its workers free up
-    else:                                                      # it wants a sequence: bounded groups of chunks
+    else:  # it wants a sequence: bounded groups of chunks
         parts = []
         while group := list(itertools.islice(chunks, GROUP_PER_WORKER * max(executor.workers, 1))):
             parts.extend(executor.map_chunks(analyze_chunk, group))

@@ -43,8 +43,7 @@ class ChunkExecutor(Protocol):
 
     # optional: ``streams_chunks: bool`` -- true when ``map_chunks`` accepts a lazy iterable (see above)
 
-    def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]:
-        ...
+    def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]: ...
 
 
 @dataclass(frozen=True)

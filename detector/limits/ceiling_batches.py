@@ -30,7 +30,8 @@ class LimitCeilingBatches:
         self.errors: Mapping[str, Exception] = inner.errors
         self.notes: tuple[DataNote, ...] = inner.notes
         self.specs: dict[str, tuple[str, LimitCeiling]] = {
-            ceiling_signal_name(s.name): (s.name, s.ceiling_limit) for s in config.signals if s.ceiling_limit is not None}
+            ceiling_signal_name(s.name): (s.name, s.ceiling_limit) for s in config.signals if s.ceiling_limit is not None
+        }
 
     def read(self, name: str, earliest: pd.Timestamp, at: pd.Timestamp, size: int) -> SignalRead:
         if name not in self.specs:
@@ -38,7 +39,7 @@ class LimitCeilingBatches:
         signal, spec = self.specs[name]
         own = self.inner.read(signal, earliest, at, size)
         if own.error is not None:
-            return SignalRead(name, 0)          # as apply_limits: no ceiling series, no notes, no error of its own
+            return SignalRead(name, 0)  # as apply_limits: no ceiling series, no notes, no error of its own
         notes: list[DataNote] = []
         return SignalRead(name, own.count, self._ceilings(signal, spec, own, notes), notes=notes)
 

@@ -52,9 +52,13 @@ def matching(spec: LimitCeiling, labels: Labels, limits: LimitSet) -> list[Limit
     if target is None:
         return []
     namespace = own.get("namespace")
-    return [limit for limit in limits.of_kind(spec.limit)
-            if limit.target == target and (namespace is None or limit.namespace is None or limit.namespace == namespace)
-            and isinstance(limit.value, (int, float))]
+    return [
+        limit
+        for limit in limits.of_kind(spec.limit)
+        if limit.target == target
+        and (namespace is None or limit.namespace is None or limit.namespace == namespace)
+        and isinstance(limit.value, (int, float))
+    ]
 
 
 def _one_owner(found: list[Limit], labels: dict[str, str]) -> list[Limit] | None:
@@ -81,12 +85,20 @@ def _ceiling_for(spec: LimitCeiling, key: SeriesKey, limits: LimitSet | None, no
     if found:
         values = sorted({float(limit.value) for limit in found})
         if len(values) > 1:
-            notes.append(DataNote(key.signal, f"{key}: {len(found)} {spec.limit} limits match ({', '.join(f'{v:g}' for v in values)}); "
-                                              f"the tightest, {values[0]:g}, is the ceiling"))
+            notes.append(
+                DataNote(
+                    key.signal,
+                    f"{key}: {len(found)} {spec.limit} limits match ({', '.join(f'{v:g}' for v in values)}); "
+                    f"the tightest, {values[0]:g}, is the ceiling",
+                )
+            )
         return values[0]
     if not where:
-        where = "no Kubernetes objects were read (--manifests DIR or kubernetes: in the config)" if limits is None else \
-            f"no {spec.limit} limit with target {spec.match_label}={dict(key.labels).get(spec.match_label, '(label missing)')!r}"
+        where = (
+            "no Kubernetes objects were read (--manifests DIR or kubernetes: in the config)"
+            if limits is None
+            else f"no {spec.limit} limit with target {spec.match_label}={dict(key.labels).get(spec.match_label, '(label missing)')!r}"
+        )
     if spec.default is not None:
         notes.append(DataNote(key.signal, f"{key}: {where}; the default ceiling {spec.default:g} is used"))
         return float(spec.default)

@@ -21,56 +21,85 @@ class ClientDefault:
     """One row: a component's built-in QPS/burst for image versions in ``[since, until)``."""
 
     component: str
-    images: tuple[str, ...]          # upstream repositories; other registries match by the last path segment
+    images: tuple[str, ...]  # upstream repositories; other registries match by the last path segment
     qps: float
     burst: float
     qps_flag: str = "--kube-api-qps"
     burst_flag: str = "--kube-api-burst"
-    since: Version | None = None     # first version the row applies to (inclusive); None: every earlier one
-    until: Version | None = None     # first version it no longer applies to; None: the newest row
-    source: str = ""                 # repository, path and commit the numbers were read from
-    note: str = ""                   # what a reader should know, e.g. that a later release raised them
+    since: Version | None = None  # first version the row applies to (inclusive); None: every earlier one
+    until: Version | None = None  # first version it no longer applies to; None: the newest row
+    source: str = ""  # repository, path and commit the numbers were read from
+    note: str = ""  # what a reader should know, e.g. that a later release raised them
 
 
 def _vpa(component: str) -> tuple[str, ...]:
     return (f"registry.k8s.io/autoscaling/{component}", f"k8s.gcr.io/autoscaling/{component}", f"k8s.gcr.io/{component}")
 
 
-_VPA_BEFORE_1_5 = ("kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@f04e43be3b4b7591601c8623283828f24d7c746d "
-                   "(InitCommonFlags: kube-api-qps 5.0, kube-api-burst 10.0; the per-component main.go flags of 0.x-1.2 "
-                   "said the same, and the oldest admission controller used rest.InClusterConfig, i.e. client-go's 5/10)")
+_VPA_BEFORE_1_5 = (
+    "kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@f04e43be3b4b7591601c8623283828f24d7c746d "
+    "(InitCommonFlags: kube-api-qps 5.0, kube-api-burst 10.0; the per-component main.go flags of 0.x-1.2 "
+    "said the same, and the oldest admission controller used rest.InClusterConfig, i.e. client-go's 5/10)"
+)
 _VPA_NOTE = "the client-go defaults, raised to 50/100 in VPA 1.5.0"
-_VPA_FROM_1_5 = ("kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@3842ec3dd6c90bdfb8adec45ff9c49a0a8a55ef9 "
-                 "(DefaultCommonConfig: KubeApiQps 50.0, KubeApiBurst 100.0); docs/flags.md@019d633bf924c248429bf2bbb7376acb201716a7 "
-                 "(release 1.5.1: kube-api-qps 50, kube-api-burst 100)")
+_VPA_FROM_1_5 = (
+    "kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@3842ec3dd6c90bdfb8adec45ff9c49a0a8a55ef9 "
+    "(DefaultCommonConfig: KubeApiQps 50.0, KubeApiBurst 100.0); docs/flags.md@019d633bf924c248429bf2bbb7376acb201716a7 "
+    "(release 1.5.1: kube-api-qps 50, kube-api-burst 100)"
+)
 
 # client-go: kubernetes/kubernetes staging/src/k8s.io/client-go/rest/config.go@047855f98056652ec3c6686797663462dfb1733b,
 # `DefaultQPS float32 = 5.0`, `DefaultBurst int = 10`, used when Config.QPS/Burst are zero (unchanged in later releases).
-CLIENT_GO = ClientDefault("client-go", (), 5.0, 10.0, source="kubernetes/kubernetes staging/src/k8s.io/client-go/rest/config.go"
-                          "@047855f98056652ec3c6686797663462dfb1733b (DefaultQPS 5.0, DefaultBurst 10)")
+CLIENT_GO = ClientDefault(
+    "client-go",
+    (),
+    5.0,
+    10.0,
+    source="kubernetes/kubernetes staging/src/k8s.io/client-go/rest/config.go"
+    "@047855f98056652ec3c6686797663462dfb1733b (DefaultQPS 5.0, DefaultBurst 10)",
+)
 
 TABLE: tuple[ClientDefault, ...] = (
     # VPA < 1.5.0: client-go's 5/10 -- kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@f04e43be (see _VPA_BEFORE_1_5)
-    ClientDefault("vpa-admission-controller", _vpa("vpa-admission-controller"), CLIENT_GO.qps, CLIENT_GO.burst, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
-                  note=_VPA_NOTE),
-    ClientDefault("vpa-recommender", _vpa("vpa-recommender"), CLIENT_GO.qps, CLIENT_GO.burst, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
-                  note=_VPA_NOTE),
-    ClientDefault("vpa-updater", _vpa("vpa-updater"), CLIENT_GO.qps, CLIENT_GO.burst, until=(1, 5, 0), source=_VPA_BEFORE_1_5,
-                  note=_VPA_NOTE),
+    ClientDefault(
+        "vpa-admission-controller",
+        _vpa("vpa-admission-controller"),
+        CLIENT_GO.qps,
+        CLIENT_GO.burst,
+        until=(1, 5, 0),
+        source=_VPA_BEFORE_1_5,
+        note=_VPA_NOTE,
+    ),
+    ClientDefault(
+        "vpa-recommender", _vpa("vpa-recommender"), CLIENT_GO.qps, CLIENT_GO.burst, until=(1, 5, 0), source=_VPA_BEFORE_1_5, note=_VPA_NOTE
+    ),
+    ClientDefault(
+        "vpa-updater", _vpa("vpa-updater"), CLIENT_GO.qps, CLIENT_GO.burst, until=(1, 5, 0), source=_VPA_BEFORE_1_5, note=_VPA_NOTE
+    ),
     # VPA >= 1.5.0: 50/100 -- kubernetes/autoscaler vertical-pod-autoscaler/common/flags.go@3842ec3d (see _VPA_FROM_1_5)
     ClientDefault("vpa-admission-controller", _vpa("vpa-admission-controller"), 50.0, 100.0, since=(1, 5, 0), source=_VPA_FROM_1_5),
     ClientDefault("vpa-recommender", _vpa("vpa-recommender"), 50.0, 100.0, since=(1, 5, 0), source=_VPA_FROM_1_5),
     ClientDefault("vpa-updater", _vpa("vpa-updater"), 50.0, 100.0, since=(1, 5, 0), source=_VPA_FROM_1_5),
     # kube-controller-manager 20/30 -- kubernetes/kubernetes pkg/controller/apis/config/v1alpha1/defaults.go@025959b7
     # (SetDefaults_KubeControllerManagerConfiguration: ClientConnection.QPS 20.0, Burst 30)
-    ClientDefault("kube-controller-manager", ("registry.k8s.io/kube-controller-manager", "k8s.gcr.io/kube-controller-manager"),
-                  20.0, 30.0, source="kubernetes/kubernetes pkg/controller/apis/config/v1alpha1/defaults.go"
-                  "@025959b73c0a2d8e213d947c9fbb940260bb605c (ClientConnection.QPS 20.0, Burst 30)"),
+    ClientDefault(
+        "kube-controller-manager",
+        ("registry.k8s.io/kube-controller-manager", "k8s.gcr.io/kube-controller-manager"),
+        20.0,
+        30.0,
+        source="kubernetes/kubernetes pkg/controller/apis/config/v1alpha1/defaults.go"
+        "@025959b73c0a2d8e213d947c9fbb940260bb605c (ClientConnection.QPS 20.0, Burst 30)",
+    ),
     # kube-scheduler 50/100 -- kubernetes/kubernetes pkg/scheduler/apis/config/v1/defaults.go@00fe7a37
     # (SetDefaults_KubeSchedulerConfiguration: ClientConnection.QPS 50.0, Burst 100; a --config file's clientConnection wins)
-    ClientDefault("kube-scheduler", ("registry.k8s.io/kube-scheduler", "k8s.gcr.io/kube-scheduler"), 50.0, 100.0,
-                  source="kubernetes/kubernetes pkg/scheduler/apis/config/v1/defaults.go@00fe7a377bc3c858548409173dff587de03d455c "
-                  "(ClientConnection.QPS 50.0, Burst 100)"),
+    ClientDefault(
+        "kube-scheduler",
+        ("registry.k8s.io/kube-scheduler", "k8s.gcr.io/kube-scheduler"),
+        50.0,
+        100.0,
+        source="kubernetes/kubernetes pkg/scheduler/apis/config/v1/defaults.go@00fe7a377bc3c858548409173dff587de03d455c "
+        "(ClientConnection.QPS 50.0, Burst 100)",
+    ),
 )
 
 
@@ -101,7 +130,7 @@ def split_image(image: str) -> tuple[str, str | None]:
     slash = name.rfind("/")
     colon = name.rfind(":")
     if colon > slash:
-        return name[:colon], name[colon + 1:]
+        return name[:colon], name[colon + 1 :]
     return name, None
 
 
@@ -119,8 +148,9 @@ def lookup(image: str, table: Sequence[ClientDefault] = TABLE) -> tuple[ClientDe
     An unparsable tag (``latest``, a digest only) takes the component's newest row and says so."""
     repository, tag = split_image(image)
     basename = repository.rsplit("/", 1)[-1]
-    rows = [row for row in table if repository in row.images] or \
-        [row for row in table if basename in {known.rsplit("/", 1)[-1] for known in row.images}]
+    rows = [row for row in table if repository in row.images] or [
+        row for row in table if basename in {known.rsplit("/", 1)[-1] for known in row.images}
+    ]
     if not rows:
         return None
     version = parse_version(tag)

@@ -32,14 +32,14 @@ from detector.limits.model import KubeObject, ObjectBatch, frozen
 class Resource(NamedTuple):
     """One listed resource: the RBAC rule it needs and the client method that lists it."""
 
-    group: str             # API group; "" is the core group
+    group: str  # API group; "" is the core group
     version: str
-    resource: str          # plural, as in RBAC rules and URLs
-    kind: str              # the kind of each item (items of a list carry none)
+    resource: str  # plural, as in RBAC rules and URLs
+    kind: str  # the kind of each item (items of a list carry none)
     namespaced: bool
-    api: str               # class of kubernetes.client
-    lister: str            # list_<lister>, list_namespaced_<lister>, list_<lister>_for_all_namespaces
-    unowned_only: bool = False   # keep only objects without ownerReferences (bare pods)
+    api: str  # class of kubernetes.client
+    lister: str  # list_<lister>, list_namespaced_<lister>, list_<lister>_for_all_namespaces
+    unowned_only: bool = False  # keep only objects without ownerReferences (bare pods)
 
     @property
     def api_version(self) -> str:
@@ -47,10 +47,24 @@ class Resource(NamedTuple):
 
 
 RESOURCES: tuple[Resource, ...] = (
-    Resource("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False,
-             "AdmissionregistrationV1Api", "mutating_webhook_configuration"),
-    Resource("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", False,
-             "AdmissionregistrationV1Api", "validating_webhook_configuration"),
+    Resource(
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+        False,
+        "AdmissionregistrationV1Api",
+        "mutating_webhook_configuration",
+    ),
+    Resource(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        False,
+        "AdmissionregistrationV1Api",
+        "validating_webhook_configuration",
+    ),
     Resource("apps", "v1", "deployments", "Deployment", True, "AppsV1Api", "deployment"),
     Resource("apps", "v1", "statefulsets", "StatefulSet", True, "AppsV1Api", "stateful_set"),
     Resource("apps", "v1", "daemonsets", "DaemonSet", True, "AppsV1Api", "daemon_set"),
@@ -62,9 +76,16 @@ RESOURCES: tuple[Resource, ...] = (
 DEFAULT_KUBECONFIG = "~/.kube/config"
 
 
-def read_cluster(*, in_cluster: bool = False, kubeconfig: str | None = None, context: str | None = None,
-                 namespaces: tuple[str, ...] = (), api_client: Any = None, page_size: int = 500,
-                 timeout: float = 30.0) -> ObjectBatch:
+def read_cluster(
+    *,
+    in_cluster: bool = False,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespaces: tuple[str, ...] = (),
+    api_client: Any = None,
+    page_size: int = 500,
+    timeout: float = 30.0,
+) -> ObjectBatch:
     """List ``RESOURCES`` from the API server: ``page_size`` items per request (an int >= 1), ``timeout``
     seconds (> 0) to connect and to wait for each answer. The configuration comes from the pod's service
     account (``in_cluster``) or a kubeconfig (``kubeconfig``, else ``$KUBECONFIG``, else ``~/.kube/config``;
@@ -80,22 +101,25 @@ def read_cluster(*, in_cluster: bool = False, kubeconfig: str | None = None, con
     problems: list[str] = []
     try:
         for resource in RESOURCES:
-            for namespace in (namespaces if resource.namespaced and namespaces else (None,)):
+            for namespace in namespaces if resource.namespaced and namespaces else (None,):
                 try:
                     items, version = _list_all(api, resource, namespace, page_size, timeout)
                 except ApiException as err:
                     problems.append(_scrub(_problem(err, resource, namespace, server), secrets))
                     continue
-                except ValueError as err:   # a 200 whose body is not JSON or not the expected list
+                except ValueError as err:  # a 200 whose body is not JSON or not the expected list
                     first = (str(err).splitlines() or [type(err).__name__])[0][:200]
                     problems.append(_scrub(f"malformed response: list {_what(resource, namespace)}: {first}", secrets))
                     continue
                 origin = f"api:{namespace + '/' if namespace else ''}{resource.resource}@rv={version}"
-                objects.extend(KubeObject(frozen(body), origin) for body in (_as_dict(api, resource, item) for item in items)
-                               if not (resource.unowned_only and (body.get("metadata") or {}).get("ownerReferences")))
+                objects.extend(
+                    KubeObject(frozen(body), origin)
+                    for body in (_as_dict(api, resource, item) for item in items)
+                    if not (resource.unowned_only and (body.get("metadata") or {}).get("ownerReferences"))
+                )
     except urllib3.exceptions.HTTPError as err:
         raise SourceError(f"cannot reach the Kubernetes API at {server}: {_reason(err, timeout)}", location="kubernetes") from None
-    except ConfigException as err:                  # refreshing an expired token (exec plugin, service account) failed
+    except ConfigException as err:  # refreshing an expired token (exec plugin, service account) failed
         raise ConfigError(f"cannot refresh the credentials: {_scrub(_first_line(err), secrets)}", location="kubernetes") from None
     finally:
         if owned:
@@ -106,23 +130,27 @@ def read_cluster(*, in_cluster: bool = False, kubeconfig: str | None = None, con
 def load_configuration(*, in_cluster: bool = False, kubeconfig: str | None = None, context: str | None = None) -> Any:
     """A NEW ``kubernetes.client.Configuration`` (the client's global default is never touched)."""
     configuration = client.Configuration()
-    configuration.retries = 1                        # one retry of a dropped connection, not four timeouts
+    configuration.retries = 1  # one retry of a dropped connection, not four timeouts
     if in_cluster:
         if kubeconfig or context:
             raise ConfigError("give in_cluster or a kubeconfig/context, not both", location="kubernetes")
         try:
             config.load_incluster_config(client_configuration=configuration)
         except ConfigException as err:
-            raise ConfigError(f"no in-cluster service account ({err}): run in a pod whose service account token is "
-                              "mounted (automountServiceAccountToken: true), or give a kubeconfig", location="kubernetes") from None
+            raise ConfigError(
+                f"no in-cluster service account ({err}): run in a pod whose service account token is "
+                "mounted (automountServiceAccountToken: true), or give a kubeconfig",
+                location="kubernetes",
+            ) from None
         return configuration
     path = kubeconfig or os.environ.get("KUBECONFIG") or DEFAULT_KUBECONFIG
     try:
         config.load_kube_config(config_file=path, context=context, client_configuration=configuration, persist_config=False)
     except ConfigException as err:
         if "No configuration found" in str(err):
-            raise ConfigError("no kubeconfig found: give a kubeconfig, set KUBECONFIG, or run in the cluster (in_cluster)",
-                              location=path) from None
+            raise ConfigError(
+                "no kubeconfig found: give a kubeconfig, set KUBECONFIG, or run in the cluster (in_cluster)", location=path
+            ) from None
         raise ConfigError(f"unusable kubeconfig: {_first_line(err)}", location=path) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
@@ -144,8 +172,9 @@ def rbac_rule(resource: Resource) -> str:
     return f'{{apiGroups: ["{resource.group}"], resources: ["{resource.resource}"], verbs: ["list"]}}'
 
 
-def _list_all(api: Any, resource: Resource, namespace: str | None, page_size: int, timeout: float,
-              restart: bool = True) -> tuple[list[Any], str]:
+def _list_all(
+    api: Any, resource: Resource, namespace: str | None, page_size: int, timeout: float, restart: bool = True
+) -> tuple[list[Any], str]:
     """Every item of one list, following ``continue`` tokens; and the list's resourceVersion. A token
     that expired meanwhile (410 Gone) restarts the list once, as the API documentation advises."""
     api_class = getattr(client, resource.api)(api)
@@ -199,8 +228,7 @@ def _problem(err: ApiException, resource: Resource, namespace: str | None, serve
     if status == 403:
         role = "a Role in that namespace (or the ClusterRole)" if namespace else "the ClusterRole"
         user = message.split('User "', 1)[1].split('"', 1)[0] if 'User "' in message else ""
-        return (f"forbidden: list {_what(resource, namespace)}: add to {role}: {rbac_rule(resource)}"
-                + (f" (user {user})" if user else ""))
+        return f"forbidden: list {_what(resource, namespace)}: add to {role}: {rbac_rule(resource)}" + (f" (user {user})" if user else "")
     if status == 404:
         return f"not found: list {_what(resource, namespace)}: the server does not serve {resource.api_version} {resource.resource}"
     return f"HTTP {status}: list {_what(resource, namespace)}: {message or err.reason or 'no message'}"
@@ -217,7 +245,7 @@ def _status_message(err: ApiException) -> str:
 
 def _reason(err: urllib3.exceptions.HTTPError, timeout: float) -> str:
     cause = getattr(err, "reason", None) or err
-    if isinstance(cause, urllib3.exceptions.NewConnectionError):    # before TimeoutError: a subclass of it
+    if isinstance(cause, urllib3.exceptions.NewConnectionError):  # before TimeoutError: a subclass of it
         text = str(cause).lower()
         if "refused" in text:
             return "connection refused"
@@ -238,7 +266,7 @@ def _first_line(value: object) -> str:
 def _secrets(configuration: Any) -> tuple[str, ...]:
     """Values that must never appear in a message: tokens, the password, credentials in the URL."""
     values = [str(v) for v in (getattr(configuration, "api_key", None) or {}).values()]
-    values += [v.split(" ", 1)[1] for v in values if " " in v]            # "Bearer <token>" -> "<token>"
+    values += [v.split(" ", 1)[1] for v in values if " " in v]  # "Bearer <token>" -> "<token>"
     values += [str(getattr(configuration, "password", "") or "")]
     values += [urlsplit(configuration.host or "").netloc.rpartition("@")[0]]
     return tuple(v for v in values if len(v) >= 4)

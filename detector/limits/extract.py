@@ -42,11 +42,29 @@ class _Collector:
     limits: list[Limit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def add(self, obj: KubeObject, kind: str, target: str, value: float | str, source: str, detail: str = "",
-            labels: Mapping[str, str] | None = None) -> None:
+    def add(
+        self,
+        obj: KubeObject,
+        kind: str,
+        target: str,
+        value: float | str,
+        source: str,
+        detail: str = "",
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
         extra = {**(labels or {}), "origin": obj.origin}
-        self.limits.append(Limit(kind=kind, object=obj.ref, target=target, value=value, source=source, namespace=obj.namespace,
-                                 detail=detail, labels=tuple(sorted(extra.items()))))
+        self.limits.append(
+            Limit(
+                kind=kind,
+                object=obj.ref,
+                target=target,
+                value=value,
+                source=source,
+                namespace=obj.namespace,
+                detail=detail,
+                labels=tuple(sorted(extra.items())),
+            )
+        )
 
     def problem(self, obj: KubeObject, where: str, what: str) -> None:
         self.problems.append(f"{obj.origin}: {obj.ref}: {where}: {what}")
@@ -86,16 +104,18 @@ def _webhooks(obj: KubeObject, out: _Collector) -> None:
         labels = {"type": WEBHOOK_KINDS[obj.kind]}
         timeout = _get(hook, "timeoutSeconds")
         if timeout is None:
-            out.add(obj, "webhook_timeout", name, timeout_default, "api_default",
-                    f"timeoutSeconds unset: {timeout_default:g} s{note}", labels)
+            out.add(
+                obj, "webhook_timeout", name, timeout_default, "api_default", f"timeoutSeconds unset: {timeout_default:g} s{note}", labels
+            )
         elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and 1 <= timeout <= 30:
             out.add(obj, "webhook_timeout", name, float(timeout), "spec", f"timeoutSeconds: {timeout}", labels)
         else:
             out.problem(obj, f"webhooks[{index}].timeoutSeconds", f"{timeout!r} is not a number of seconds from 1 to 30")
         policy = _get(hook, "failurePolicy")
         if policy is None:
-            out.add(obj, "webhook_failure_policy", name, policy_default, "api_default",
-                    f"failurePolicy unset: {policy_default}{note}", labels)
+            out.add(
+                obj, "webhook_failure_policy", name, policy_default, "api_default", f"failurePolicy unset: {policy_default}{note}", labels
+            )
         elif policy in ("Fail", "Ignore"):
             out.add(obj, "webhook_failure_policy", name, str(policy), "spec", f"failurePolicy: {policy}", labels)
         else:
@@ -140,8 +160,10 @@ def _claim_templates(obj: KubeObject, out: _Collector) -> None:
 
 def _pvc(obj: KubeObject, templates: _Templates, out: _Collector) -> None:
     labels = _pvc_owner(obj, templates)
-    for kind, path, source in (("pvc_request", ("spec", "resources", "requests", "storage"), "spec"),
-                               ("pvc_capacity", ("status", "capacity", "storage"), "status")):
+    for kind, path, source in (
+        ("pvc_request", ("spec", "resources", "requests", "storage"), "spec"),
+        ("pvc_capacity", ("status", "capacity", "storage"), "status"),
+    ):
         raw = _path(obj.body, path)
         if raw is None:
             continue

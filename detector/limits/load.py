@@ -11,7 +11,7 @@ from detector.configuration.schema import Config, KubernetesSettings
 from detector.errors import SlowburnError
 from detector.limits.model import LimitSet
 
-if TYPE_CHECKING:   # pandas only where findings are made: reading limits (and a missing directory) needs none
+if TYPE_CHECKING:  # pandas only where findings are made: reading limits (and a missing directory) needs none
     from detector.core.evaluation import Evaluation
 
 
@@ -21,7 +21,7 @@ class KnownLimits:
 
     declared: LimitSet | None = None
     live: LimitSet | None = None
-    failure: SlowburnError | None = None      # the cluster could not be read this run (its alerts are held)
+    failure: SlowburnError | None = None  # the cluster could not be read this run (its alerts are held)
 
     @property
     def ceilings(self) -> LimitSet | None:
@@ -53,8 +53,9 @@ def load_limits(config: Config, manifests: str | None = None, *, strict: bool = 
         from detector.limits.extract import extract_limits
 
         try:
-            batch = read_cluster(in_cluster=settings.in_cluster, kubeconfig=settings.kubeconfig, context=settings.context,
-                                 namespaces=settings.namespaces)
+            batch = read_cluster(
+                in_cluster=settings.in_cluster, kubeconfig=settings.kubeconfig, context=settings.context, namespaces=settings.namespaces
+            )
         except SlowburnError as exc:
             if strict:
                 raise
@@ -72,7 +73,7 @@ def with_configuration_findings(evaluation: Evaluation, known: KnownLimits, conf
 
     limits = known.ceilings
     notes = tuple(DataNote("kubernetes", problem) for problem in known.problems)
-    if known.failure is not None:       # held, not resolved: the configuration alerts depend on what was not read
+    if known.failure is not None:  # held, not resolved: the configuration alerts depend on what was not read
         evaluation = replace(evaluation, errors={**evaluation.errors, "kubernetes": known.failure})
     if limits is None:
         return replace(evaluation, notes=(*evaluation.notes, *notes)) if notes else evaluation

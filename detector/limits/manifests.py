@@ -53,8 +53,7 @@ def manifest_files(directory: Path) -> list[Path]:
     found: list[Path] = []
     for root, dirnames, filenames in os.walk(directory):
         dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-        found.extend(Path(root, name) for name in filenames
-                     if not name.startswith(".") and name.lower().endswith(SUFFIXES))
+        found.extend(Path(root, name) for name in filenames if not name.startswith(".") and name.lower().endswith(SUFFIXES))
     return sorted(found, key=lambda path: path.relative_to(directory).as_posix())
 
 

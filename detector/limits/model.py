@@ -59,12 +59,20 @@ class Limit:
     value: float | str
     source: str
     namespace: str | None = None
-    detail: str = ""                      # e.g. "vpa admission-controller 1.2.0: default 5 (client-go)"
+    detail: str = ""  # e.g. "vpa admission-controller 1.2.0: default 5 (client-go)"
     labels: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "object": self.object, "target": self.target, "value": self.value, "source": self.source,
-                "namespace": self.namespace, "detail": self.detail, "labels": dict(self.labels)}
+        return {
+            "kind": self.kind,
+            "object": self.object,
+            "target": self.target,
+            "value": self.value,
+            "source": self.source,
+            "namespace": self.namespace,
+            "detail": self.detail,
+            "labels": dict(self.labels),
+        }
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ class LimitSet:
     limits: tuple[Limit, ...] = ()
     problems: tuple[str, ...] = ()
     objects: int = 0
-    origin: str = ""                      # "manifests DIR" or "cluster"
+    origin: str = ""  # "manifests DIR" or "cluster"
 
     def of_kind(self, kind: str) -> tuple[Limit, ...]:
         return tuple(limit for limit in self.limits if limit.kind == kind)

@@ -31,10 +31,14 @@ def markdown(policy: DetectionPolicy = DEFAULT_POLICY) -> str:
         for f in fields(group):
             path = f"{group_field.name}.{f.name}"
             setting = f"`model.{per_signal[path]}`" if path in per_signal else ""
-            lines.append(f"| `{path}` | {_value(getattr(group, f.name))} | {f.metadata.get('unit', '')} | {setting} | {f.metadata.get('origin', '')} |")
+            lines.append(
+                f"| `{path}` | {_value(getattr(group, f.name))} | {f.metadata.get('unit', '')} | {setting} | {f.metadata.get('origin', '')} |"
+            )
         if group_field.name == "significance":
-            lines.append(f"| `significance.rise_sigmas` (derived) | {policy.significance.rise_sigmas:.3f} | long-run sigmas | | "
-                         "budget: sqrt(2) x the normal quantile at 1 - daily_false_alarm_rate |")
+            lines.append(
+                f"| `significance.rise_sigmas` (derived) | {policy.significance.rise_sigmas:.3f} | long-run sigmas | | "
+                "budget: sqrt(2) x the normal quantile at 1 - daily_false_alarm_rate |"
+            )
         lines.append("")
     return "\n".join(lines)
 

@@ -45,8 +45,15 @@ class Gate:
         return f"{self.name} {_num(self.value)}{unit}, needs {self.op} {_num(self.threshold)}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": _json(self.value), "op": self.op, "threshold": _json(self.threshold),
-                "unit": self.unit, "passed": self.passed, "context": self.context}
+        return {
+            "name": self.name,
+            "value": _json(self.value),
+            "op": self.op,
+            "threshold": _json(self.threshold),
+            "unit": self.unit,
+            "passed": self.passed,
+            "context": self.context,
+        }
 
 
 def gate(name: str, value: float | None, op: str, threshold: float, unit: str = "", context: str = "") -> Gate:
@@ -83,9 +90,9 @@ class Verdict:
     """Every gate evaluated on one series and the decisions they led to, in words."""
 
     gates: tuple[Gate, ...]
-    flagged: tuple[str, ...]          # kinds of the findings made
-    reason: str                       # one line: "not flagged: ..." or "breach_forecast: ..."
-    eta_days: float | None = None     # median days to the ceiling when judged worsening (0 at it), else None
+    flagged: tuple[str, ...]  # kinds of the findings made
+    reason: str  # one line: "not flagged: ..." or "breach_forecast: ..."
+    eta_days: float | None = None  # median days to the ceiling when judged worsening (0 at it), else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"flagged": list(self.flagged), "reason": self.reason, "eta_days": self.eta_days, "gates": [g.to_dict() for g in self.gates]}

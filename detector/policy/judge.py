@@ -38,7 +38,7 @@ class Decision:
     kind: Kind
     severity: Severity
     gates: tuple[Gate, ...]
-    eta_days: tuple[float, float, float] | None = None     # median, earliest, latest
+    eta_days: tuple[float, float, float] | None = None  # median, earliest, latest
     pinned: bool = False
 
 
@@ -78,7 +78,9 @@ def new_regime(signal: Signal, a: SeriesAnalysis) -> bool:
     return a.regime_age_days < min_regime_days(signal) and a.onset_day >= a.regime_start_day
 
 
-def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:
+def _ceiling_decision(
+    signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]
+) -> Decision | None:
     if a.ceiling is None:
         return None
     now = _ceiling_now(signal, policy, a)
@@ -91,7 +93,7 @@ def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis
     f = a.forecast
     imminent = f.eta_days <= signal.severity.critical_within / DAY
     if imminent and not worsening and is_worsening(gates, waive=(RUN_AGE,)):
-        worsening = True            # judged by the evidence for the rise, not by its age
+        worsening = True  # judged by the evidence for the rise, not by its age
         gates = [g for g in gates if g.name != RUN_AGE]
     pinned = bool(a.censored_now and signal.censor_at is not None)
     horizon = signal.horizon / DAY
@@ -103,20 +105,37 @@ def _ceiling_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis
     elif not (worsening and eta.passed):
         return None
     if not pinned and not imminent and new_regime(signal, a):
-        reach = gate("ETA within the new regime's reach", f.eta_days, "<=", policy.age.new_regime_reach * a.regime_age_days, "days",
-                     f"{policy.age.new_regime_reach:g} x the age of a regime younger than {min_regime_days(signal)} days")
+        reach = gate(
+            "ETA within the new regime's reach",
+            f.eta_days,
+            "<=",
+            policy.age.new_regime_reach * a.regime_age_days,
+            "days",
+            f"{policy.age.new_regime_reach:g} x the age of a regime younger than {min_regime_days(signal)} days",
+        )
         trace.append(reach)
         used.append(reach)
         if not reach.passed:
             return None
     critical = pinned or imminent
     if not pinned:
-        soon = gate("ETA within critical_within", f.eta_days, "<=", signal.severity.critical_within / DAY, "days",
-                    "critical when passed; an imminent breach is judged by its slope alone (no age gates)")
+        soon = gate(
+            "ETA within critical_within",
+            f.eta_days,
+            "<=",
+            signal.severity.critical_within / DAY,
+            "days",
+            "critical when passed; an imminent breach is judged by its slope alone (no age gates)",
+        )
         trace.append(soon)
         used.append(soon)
-    return Decision(Kind.BREACH_FORECAST, Severity.CRITICAL if critical else Severity.WARNING, tuple(used),
-                    (f.eta_days, f.eta_lower_days, f.eta_upper_days), pinned)
+    return Decision(
+        Kind.BREACH_FORECAST,
+        Severity.CRITICAL if critical else Severity.WARNING,
+        tuple(used),
+        (f.eta_days, f.eta_lower_days, f.eta_upper_days),
+        pinned,
+    )
 
 
 def _ceiling_now(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> list[Gate]:
@@ -128,8 +147,7 @@ def _ceiling_now(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) -> 
     noise = s.band_noise_sigmas * a.held.short_sigma if np.isfinite(a.held.short_sigma) else 0.0
     band = float(np.clip(noise, s.band_min * abs(c), s.band_max * abs(c))) if c != 0 else noise
     up = signal.direction == "up"
-    context = (f"the level held by {1 - s.held_quantile:.0%} of the last {s.hold / HOUR:g} h; "
-               f"within {band:.3g} of the {c:g} ceiling counts")
+    context = f"the level held by {1 - s.held_quantile:.0%} of the last {s.hold / HOUR:g} h; within {band:.3g} of the {c:g} ceiling counts"
     median = gate("median of the last 24 h vs the ceiling", a.current_raw, ">=" if up else "<=", c, context="at or past it")
     if up:
         return [gate("held level vs the ceiling", a.held.saturation_level, ">=", c - band, context=context), median]
@@ -142,8 +160,14 @@ def _shift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, 
     if signal.direction != "up" or not np.isfinite(a.held.shift_level) or np.isnan(ratio):
         return None
     s = policy.shift
-    shift = gate("held level over the highest held before", ratio, ">=", s.ratio, "x",
-                 f"held by {1 - s.held_quantile:.0%} of the last {s.hold / HOUR:g} h: {a.held.shift_level:.3g}; before: {a.held.shift_reference:.3g}")
+    shift = gate(
+        "held level over the highest held before",
+        ratio,
+        ">=",
+        s.ratio,
+        "x",
+        f"held by {1 - s.held_quantile:.0%} of the last {s.hold / HOUR:g} h: {a.held.shift_level:.3g}; before: {a.held.shift_reference:.3g}",
+    )
     trace.append(shift)
     return Decision(Kind.REGIME_SHIFT, Severity.WARNING, (shift,)) if shift.passed else None
 
@@ -151,10 +175,14 @@ def _shift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, 
 def stale_gate(policy: DetectionPolicy, step: float, silent_for: float) -> Gate:
     """Fresh enough to judge: some sample in the last ``max(min_steps x step, stale_after)``."""
     limit = max(policy.staleness.min_steps * step, policy.staleness.stale_after)
-    return gate("time since the last sample", silent_for / HOUR, "<", limit / HOUR, "h", "no sample in that long: stopped reporting, not judged")
+    return gate(
+        "time since the last sample", silent_for / HOUR, "<", limit / HOUR, "h", "no sample in that long: stopped reporting, not judged"
+    )
 
 
-def _drift_decision(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]) -> Decision | None:
+def _drift_decision(
+    signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis, worsening: bool, gates: list[Gate], trace: list[Gate]
+) -> Decision | None:
     if not worsening or new_regime(signal, a):
         return None
     d = policy.drift

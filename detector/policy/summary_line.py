@@ -13,7 +13,11 @@ def describe_change(signal: str, magnitude: float | None, onset: pd.Timestamp | 
     if magnitude is None:
         return f"{signal} {'rising' if direction == 'up' else 'falling'} since {format_day(onset)}"
     if direction == "down":
-        return f"{signal} {word} to 1/{magnitude:.3g} since {format_day(onset)}" if magnitude >= 2 else f"{signal} {word} {format_ratio(magnitude)[1:]} since {format_day(onset)}"
+        return (
+            f"{signal} {word} to 1/{magnitude:.3g} since {format_day(onset)}"
+            if magnitude >= 2
+            else f"{signal} {word} {format_ratio(magnitude)[1:]} since {format_day(onset)}"
+        )
     return f"{signal} {word} {format_ratio(magnitude).lstrip('+')} since {format_day(onset)}"
 
 
@@ -23,7 +27,7 @@ def describe_eta(
     if eta is None:
         return ""
     years = {t.year for t in (eta, lower, upper) if t is not None}
-    short = len(years) == 1          # drop the year only when every date shares it
+    short = len(years) == 1  # drop the year only when every date shares it
     span = f"{int(round(confidence * 100))}%: {format_day(lower, not short)} to {format_day(upper, not short) if upper is not None else 'never'}"
     return f"reaches the {format_value(ceiling, signal)} ceiling around {format_day(eta)} ({span})"
 

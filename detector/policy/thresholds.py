@@ -92,8 +92,12 @@ class Saturation:
     hold: float = _t(6 * HOUR, "seconds", "convention: a few hours, not a spike and not days")
     held_quantile: float = _t(0.1, "quantile", "convention: 90 % of the hold's samples within the band")
     band_noise_sigmas: float = _t(2.0, "short-run sigmas", "convention: within two sigmas of short-run noise")
-    band_min: float = _t(0.01, "share of the ceiling", "convention: 99 % of a limit is at the limit (a CPU pinned at 99.x %); "
-                         "a disk at 98.9 % that still fills is a breach forecast with its ETA, not at_ceiling")
+    band_min: float = _t(
+        0.01,
+        "share of the ceiling",
+        "convention: 99 % of a limit is at the limit (a CPU pinned at 99.x %); "
+        "a disk at 98.9 % that still fills is a breach forecast with its ETA, not at_ceiling",
+    )
     band_max: float = _t(0.05, "share of the ceiling", "convention: noise never widens the band beyond 95 %")
 
 
@@ -138,8 +142,11 @@ class Trend:
 class Configuration:
     """Findings from Kubernetes objects alone (latent limits)."""
 
-    low_client_qps: float = _t(5.0, "requests/s", "convention: client-go's default QPS, which VPA itself raised to 50 in 1.5.0 "
-                                                   "because it throttled admission on large clusters")
+    low_client_qps: float = _t(
+        5.0,
+        "requests/s",
+        "convention: client-go's default QPS, which VPA itself raised to 50 in 1.5.0 because it throttled admission on large clusters",
+    )
 
 
 @dataclass(frozen=True)

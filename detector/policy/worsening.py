@@ -28,15 +28,37 @@ def worsening_gates(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysis) 
     gates = significance_gates(signal, policy, a)
     if a.recent_trend is not None and a.trend.slope > 0:
         d = policy.deceleration
-        gates.append(gate("recent slope / regime slope (upper bound)", a.recent_trend.upper(d.coverage) / a.trend.slope, ">=", d.slope_ratio,
-                          context=f"{d.coverage:.0%} bound of the last {min(d.window_days, a.regime_days // 2)} days; below means a plateau is forming"))
+        gates.append(
+            gate(
+                "recent slope / regime slope (upper bound)",
+                a.recent_trend.upper(d.coverage) / a.trend.slope,
+                ">=",
+                d.slope_ratio,
+                context=f"{d.coverage:.0%} bound of the last {min(d.window_days, a.regime_days // 2)} days; below means a plateau is forming",
+            )
+        )
     if a.prior_days >= policy.old_ground.min_prior_days:
-        gates.append(gate("level now above the highest held before the onset", _units(a, a.recent_level), ">" if a.direction == "up" else "<",
-                          _units(a, a.highest_before), context=f"held for {policy.old_ground.hold_days} days; at or below is a recovery"))
+        gates.append(
+            gate(
+                "level now above the highest held before the onset",
+                _units(a, a.recent_level),
+                ">" if a.direction == "up" else "<",
+                _units(a, a.highest_before),
+                context=f"held for {policy.old_ground.hold_days} days; at or below is a recovery",
+            )
+        )
     if a.history_before_onset_days < policy.age.history_before_onset_days:
         need = policy.age.run_without_history_regimes * min_regime_days(signal)
-        gates.append(gate(RUN_AGE, a.now_day - a.onset_day, ">=", need, "days",
-                          "a warm-up at the start of a series looks like growth; waived for a breach within critical_within"))
+        gates.append(
+            gate(
+                RUN_AGE,
+                a.now_day - a.onset_day,
+                ">=",
+                need,
+                "days",
+                "a warm-up at the start of a series looks like growth; waived for a breach within critical_within",
+            )
+        )
     return gates
 
 
@@ -46,17 +68,42 @@ def significance_gates(signal: Signal, policy: DetectionPolicy, a: SeriesAnalysi
     shortest = min_regime_days(signal)
     young = a.regime_days < policy.age.young_regimes * shortest
     coverage = s.new if a.regime_days < shortest else s.young if young else s.settled
-    slope = gate("slope t-value", a.trend.t_value, ">", a.trend.t_needed(coverage), "",
-                 f"{coverage:.1%} two-sided for a regime {a.regime_days} days old")
+    slope = gate(
+        "slope t-value",
+        a.trend.t_value,
+        ">",
+        a.trend.t_needed(coverage),
+        "",
+        f"{coverage:.1%} two-sided for a regime {a.regime_days} days old",
+    )
     if slope.passed or not a.continues_run:
         return [slope] if slope.passed else [slope, flag("continues a worsening run", False, "the regime itself starts the worsening")]
     run = [slope, flag("continues a worsening run", True)]
-    run.append(gate("level vs the previous regime's end", in_sigmas(a.recent_level - a.previous_level_end, a.noise_sigma), ">=",
-                    -s.previous_level_slack, "daily sigmas"))
+    run.append(
+        gate(
+            "level vs the previous regime's end",
+            in_sigmas(a.recent_level - a.previous_level_end, a.noise_sigma),
+            ">=",
+            -s.previous_level_slack,
+            "daily sigmas",
+        )
+    )
     if not young:
-        run.append(gate("slope t-value (continuing)", a.trend.t_value, ">", a.trend.t_needed(s.continuation), "", f"{s.continuation:.0%} two-sided"))
-    run.append(gate("rise of the run", in_sigmas(a.recent_level - a.baseline_level, a.long_run_sigma), ">", s.rise_sigmas, "long-run sigmas",
-                    f"daily test at {s.daily_false_alarm_rate * 36500:.3g} false alarms per 100 series-years"))
+        run.append(
+            gate(
+                "slope t-value (continuing)", a.trend.t_value, ">", a.trend.t_needed(s.continuation), "", f"{s.continuation:.0%} two-sided"
+            )
+        )
+    run.append(
+        gate(
+            "rise of the run",
+            in_sigmas(a.recent_level - a.baseline_level, a.long_run_sigma),
+            ">",
+            s.rise_sigmas,
+            "long-run sigmas",
+            f"daily test at {s.daily_false_alarm_rate * 36500:.3g} false alarms per 100 series-years",
+        )
+    )
     return run
 
 

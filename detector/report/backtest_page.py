@@ -28,24 +28,44 @@ from detector.report.shell import PageFacts, esc, page, severity_badge
 
 
 def write_report(
-    path: Path, document: dict[str, Any], timelines: dict[SeriesKey, SeriesTimeline], data: SeriesSet, config: Config,
-    incidents: list[Incident], end: pd.Timestamp, *, config_path: str = "n/a", now: Callable[[], pd.Timestamp] | None = None,
+    path: Path,
+    document: dict[str, Any],
+    timelines: dict[SeriesKey, SeriesTimeline],
+    data: SeriesSet,
+    config: Config,
+    incidents: list[Incident],
+    end: pd.Timestamp,
+    *,
+    config_path: str = "n/a",
+    now: Callable[[], pd.Timestamp] | None = None,
 ) -> None:
     """Write the report for a replay whose last evaluation is ``end``; ``SinkError`` if it cannot be written."""
     clock = now or (lambda: pd.Timestamp.now(tz="UTC"))
     signals = SignalFacts.of(config)
     last = evaluate(config, data, end)
     rows = rank_risks(last, signals.runbooks)
-    facts = PageFacts("slowburn backtest report", clock(), last.at, __version__, config_path, {
-        "replay": f"{document['evaluations']} evaluations, {document['first_evaluation']} to {document['last_evaluation']}",
-    })
-    body = "".join([
-        "<h2 style='border:0;margin-top:.5em'>Risk at the last evaluation</h2>",
-        risk_body(last, signals, rows, plot_for=lambda row: _plot_now(row, last.at, data, config, signals)),
-        "<section id='replay'><h2>Replay scores</h2><pre>", esc(render_summary(document)), "</pre></section>",
-        "<section id='history'><h2>Every flagged or incident series over the replay, by risk</h2>",
-        *_history(document, timelines, data, config, incidents, rows, signals), "</section>",
-    ])
+    facts = PageFacts(
+        "slowburn backtest report",
+        clock(),
+        last.at,
+        __version__,
+        config_path,
+        {
+            "replay": f"{document['evaluations']} evaluations, {document['first_evaluation']} to {document['last_evaluation']}",
+        },
+    )
+    body = "".join(
+        [
+            "<h2 style='border:0;margin-top:.5em'>Risk at the last evaluation</h2>",
+            risk_body(last, signals, rows, plot_for=lambda row: _plot_now(row, last.at, data, config, signals)),
+            "<section id='replay'><h2>Replay scores</h2><pre>",
+            esc(render_summary(document)),
+            "</pre></section>",
+            "<section id='history'><h2>Every flagged or incident series over the replay, by risk</h2>",
+            *_history(document, timelines, data, config, incidents, rows, signals),
+            "</section>",
+        ]
+    )
     try:
         write_page(path, page(facts, body))
     except OSError as exc:
@@ -66,8 +86,15 @@ def history_order(timelines: dict[SeriesKey, SeriesTimeline], incidents: list[In
     return sorted(shown, key=order)
 
 
-def _history(document: dict[str, Any], timelines: dict[SeriesKey, SeriesTimeline], data: SeriesSet, config: Config,
-             incidents: list[Incident], rows: list[RiskRow], signals: SignalFacts) -> list[str]:
+def _history(
+    document: dict[str, Any],
+    timelines: dict[SeriesKey, SeriesTimeline],
+    data: SeriesSet,
+    config: Config,
+    incidents: list[Incident],
+    rows: list[RiskRow],
+    signals: SignalFacts,
+) -> list[str]:
     baseline_first = {(b["signal"], tuple(sorted(b["labels"].items()))): b["first_flagged"] for b in document["baseline"]}
     out = []
     for key in history_order(timelines, incidents, rows):
@@ -87,15 +114,18 @@ def _history(document: dict[str, Any], timelines: dict[SeriesKey, SeriesTimeline
             events.append(Event(incident.at, "incident", f"incident {incident.at:%Y-%m-%d} ({incident.role})"))
         at = flag.evaluated_at if flag is not None else from_day(analysis.now_day)
         samples, ceiling = _series(key, data, config)
-        image = plot_series(key, analysis, flag, at, confidence=signals.confidence_of(key.signal), samples=samples,
-                            ceiling_series=ceiling, events=events)
+        image = plot_series(
+            key, analysis, flag, at, confidence=signals.confidence_of(key.signal), samples=samples, ceiling_series=ceiling, events=events
+        )
         if flag is not None:
             sentence = f"At the first flag, the evaluation of {at:%Y-%m-%d %H:%M} UTC: {flag.summary}"
         else:
             sentence = f"Never flagged; shown as of the last evaluation, {at:%Y-%m-%d %H:%M} UTC."
         badge = severity_badge(flag.severity) if flag is not None else ""
-        out.append(f"<figure><h3>{badge} {esc(key)}</h3><figcaption>{esc(sentence)}</figcaption>"
-                   f"<img alt='replay of {esc(key)}' src='data:image/png;base64,{image}'></figure>")
+        out.append(
+            f"<figure><h3>{badge} {esc(key)}</h3><figcaption>{esc(sentence)}</figcaption>"
+            f"<img alt='replay of {esc(key)}' src='data:image/png;base64,{image}'></figure>"
+        )
     return out
 
 
@@ -103,8 +133,9 @@ def _plot_now(row: RiskRow, at: pd.Timestamp, data: SeriesSet, config: Config, s
     if row.analysis is None:
         return None
     samples, ceiling = _series(row.key, data, config)
-    return plot_series(row.key, row.analysis, row.finding, at, confidence=signals.confidence_of(row.key.signal),
-                       samples=samples, ceiling_series=ceiling)
+    return plot_series(
+        row.key, row.analysis, row.finding, at, confidence=signals.confidence_of(row.key.signal), samples=samples, ceiling_series=ceiling
+    )
 
 
 def _series(key: SeriesKey, data: SeriesSet, config: Config) -> tuple[pd.Series | None, pd.Series | None]:

@@ -8,8 +8,8 @@ from detector.core.findings import Finding, Kind
 from detector.core.units import format_day, format_value
 from detector.report.shell import esc
 
-HIGH_SHARE = 90.0       # % of the ceiling from which the bar is red
-MID_SHARE = 50.0        # ... orange; grey below
+HIGH_SHARE = 90.0  # % of the ceiling from which the bar is red
+MID_SHARE = 50.0  # ... orange; grey below
 
 
 def percent(used: float | None) -> str:
@@ -52,7 +52,9 @@ def eta(finding: Finding, at: pd.Timestamp, confidence: float) -> str:
     head = f"<strong>{format_day(finding.eta)}</strong> ({when})"
     if finding.eta_lower is None or finding.eta_upper is None:
         return head
-    return f"{head}<br><span class='muted'>{confidence * 100:.0f}%: {format_day(finding.eta_lower)} to {format_day(finding.eta_upper)}</span>"
+    return (
+        f"{head}<br><span class='muted'>{confidence * 100:.0f}%: {format_day(finding.eta_lower)} to {format_day(finding.eta_upper)}</span>"
+    )
 
 
 def link(url: str | None) -> str:

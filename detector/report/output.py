@@ -24,5 +24,5 @@ def write_page(path: Path, text: str) -> Path:
         kind = "a directory" if target.is_dir() else "not a regular file"
         raise OSError(errno.EINVAL, f"{kind}; expected a file path for the HTML report")
     write_atomic(target, text)
-    target.chmod(0o644)                # a page to be read (served, mounted), unlike the 0600 temporary file
+    target.chmod(0o644)  # a page to be read (served, mounted), unlike the 0600 temporary file
     return target

@@ -20,7 +20,7 @@ from detector.report.ranking import RiskRow, driver_text, quiet_rows, rank_risks
 from detector.report.shell import PageFacts, esc, page, severity_badge
 
 PlotFor = Callable[[RiskRow], str | None]
-MAX_PLOTS = 50          # plots for the most urgent rows only: a fleet with hundreds at risk still gets a light page
+MAX_PLOTS = 50  # plots for the most urgent rows only: a fleet with hundreds at risk still gets a light page
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,10 @@ class SignalFacts:
 
     @classmethod
     def of(cls, config: Any) -> SignalFacts:
-        return cls({s.name: s.annotations["runbook_url"] for s in config.signals if s.annotations.get("runbook_url")},
-                   {s.name: s.model.confidence for s in config.signals})
+        return cls(
+            {s.name: s.annotations["runbook_url"] for s in config.signals if s.annotations.get("runbook_url")},
+            {s.name: s.model.confidence for s in config.signals},
+        )
 
     def confidence_of(self, signal: str) -> float:
         return self.confidence.get(signal, 0.8)
@@ -52,23 +54,37 @@ def risk_body(evaluation: Evaluation, signals: SignalFacts, rows: list[RiskRow] 
     quiet = quiet_rows(evaluation)
     plot_for = plot_for or (lambda row: _default_plot(row, evaluation.at, signals))
     skipped = sum(1 for status in evaluation.coverage for series in status.series if series.state != "evaluated")
-    counts = (f"<p class='counts'><strong>{len(rows)} series at risk</strong> · {len(quiet)} quiet · {skipped} skipped · "
-              f"{len(evaluation.errors)} failed signal(s) · {len(evaluation.notes)} note(s)</p>")
-    return "".join([
-        counts, "<section id='risks'><h2>At risk, most urgent first</h2>", risk_table(rows, evaluation.at, signals) if rows else _nothing(evaluation),
-        "</section>",
-        "<section id='plots'><h2>Each series at risk</h2>", *(_figure(i, row, evaluation.at, plot_for) for i, row in enumerate(rows[:MAX_PLOTS], 1)),
-        _more_note(len(rows)), "</section>",
-        "<section id='quiet'><h2>Quiet series</h2>", quiet_table(evaluation), "</section>",
-        "<section id='skipped'><h2>Skipped and failed signals, notes</h2>", skipped_table(evaluation), "</section>",
-    ])
+    counts = (
+        f"<p class='counts'><strong>{len(rows)} series at risk</strong> · {len(quiet)} quiet · {skipped} skipped · "
+        f"{len(evaluation.errors)} failed signal(s) · {len(evaluation.notes)} note(s)</p>"
+    )
+    return "".join(
+        [
+            counts,
+            "<section id='risks'><h2>At risk, most urgent first</h2>",
+            risk_table(rows, evaluation.at, signals) if rows else _nothing(evaluation),
+            "</section>",
+            "<section id='plots'><h2>Each series at risk</h2>",
+            *(_figure(i, row, evaluation.at, plot_for) for i, row in enumerate(rows[:MAX_PLOTS], 1)),
+            _more_note(len(rows)),
+            "</section>",
+            "<section id='quiet'><h2>Quiet series</h2>",
+            quiet_table(evaluation),
+            "</section>",
+            "<section id='skipped'><h2>Skipped and failed signals, notes</h2>",
+            skipped_table(evaluation),
+            "</section>",
+        ]
+    )
 
 
 def risk_table(rows: list[RiskRow], at: pd.Timestamp, signals: SignalFacts) -> str:
-    widths = (3, 6, 17, 9, 8, 6, 8, 12, 8, 17, 6)       # percent of the page: the table never scrolls sideways
+    widths = (3, 6, 17, 9, 8, 6, 8, 12, 8, 17, 6)  # percent of the page: the table never scrolls sideways
     cols = "".join(f"<col style='width:{w}%'>" for w in widths)
-    head = (f"<table class='risks'><colgroup>{cols}</colgroup><thead><tr><th>#</th><th>severity</th><th>series</th><th>finding</th><th>% of ceiling</th>"
-            "<th>current</th><th>rate</th><th>ETA (interval)</th><th>onset</th><th>driver</th><th>runbook</th></tr></thead><tbody>")
+    head = (
+        f"<table class='risks'><colgroup>{cols}</colgroup><thead><tr><th>#</th><th>severity</th><th>series</th><th>finding</th><th>% of ceiling</th>"
+        "<th>current</th><th>rate</th><th>ETA (interval)</th><th>onset</th><th>driver</th><th>runbook</th></tr></thead><tbody>"
+    )
     body = []
     for i, row in enumerate(rows, 1):
         f, name = row.finding, row.key.signal
@@ -87,28 +103,41 @@ def quiet_table(evaluation: Evaluation) -> str:
     rows = quiet_rows(evaluation)
     if not rows:
         return "<p class='muted'>No quiet series.</p>"
-    out = ["<table class='quiet'><thead><tr><th>series</th><th>current</th><th>ceiling</th><th>% of ceiling</th>"
-           "<th>rate</th><th>informational findings</th></tr></thead><tbody>"]
+    out = [
+        "<table class='quiet'><thead><tr><th>series</th><th>current</th><th>ceiling</th><th>% of ceiling</th>"
+        "<th>rate</th><th>informational findings</th></tr></thead><tbody>"
+    ]
     for row in rows:
         name = row.key.signal
         infos = "<br>".join(f"{esc(f.kind)}: {esc(f.summary)}" for f in row.infos) or "—"
         ceiling = esc(format_value(row.ceiling, name)) if row.ceiling is not None else "—"
-        out.append(f"<tr><td class='series'>{esc(row.key)}</td><td class='num'>{cells.value(row.current, name)}</td><td class='num'>{ceiling}</td>"
-                   f"<td class='num'>{cells.percent(row.used_pct)}</td><td class='num'>{cells.rate(row.rate_per_day, name)}</td><td>{infos}</td></tr>")
+        out.append(
+            f"<tr><td class='series'>{esc(row.key)}</td><td class='num'>{cells.value(row.current, name)}</td><td class='num'>{ceiling}</td>"
+            f"<td class='num'>{cells.percent(row.used_pct)}</td><td class='num'>{cells.rate(row.rate_per_day, name)}</td><td>{infos}</td></tr>"
+        )
     return "".join(out) + "</tbody></table>"
 
 
 def skipped_table(evaluation: Evaluation) -> str:
     """Every signal not evaluated (skipped, absent, failed) with its reason, every skipped series, then the notes."""
-    items: list[tuple[str, str, str]] = [(status.state, status.signal, status.reason) for status in evaluation.coverage if status.state != "evaluated"]
-    items += [(series.state.replace("_", " "), str(series.key), series.reason)
-              for status in evaluation.coverage for series in status.series if series.state != "evaluated"]
+    items: list[tuple[str, str, str]] = [
+        (status.state, status.signal, status.reason) for status in evaluation.coverage if status.state != "evaluated"
+    ]
+    items += [
+        (series.state.replace("_", " "), str(series.key), series.reason)
+        for status in evaluation.coverage
+        for series in status.series
+        if series.state != "evaluated"
+    ]
     covered = {status.signal for status in evaluation.coverage}
     items += [("failed", name, str(error)) for name, error in sorted(evaluation.errors.items()) if name not in covered]
     items += [("note", note.signal, str(note)) for note in evaluation.notes]
     if not items:
         return "<p class='muted'>Every configured signal was evaluated; no notes.</p>"
-    rows = "".join(f"<tr><td>{esc(state)}</td><td class='series'>{esc(signal) or '—'}</td><td>{esc(reason)}</td></tr>" for state, signal, reason in items)
+    rows = "".join(
+        f"<tr><td>{esc(state)}</td><td class='series'>{esc(signal) or '—'}</td><td>{esc(reason)}</td></tr>"
+        for state, signal, reason in items
+    )
     return f"<table class='skipped'><thead><tr><th>state</th><th>signal or series</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
 
 
@@ -123,10 +152,14 @@ def _nothing(evaluation: Evaluation) -> str:
     if not failed and evaluation.coverage and not evaluation.analyses:
         return "<p class='alarm'><strong>Nothing was evaluated</strong>: no series could be judged yet (see below). This is not an all-clear.</p>"
     if failed and not evaluation.analyses:
-        return f"<p class='alarm'><strong>Nothing was evaluated</strong>: {failed} signal(s) failed (see below). This is not an all-clear.</p>"
+        return (
+            f"<p class='alarm'><strong>Nothing was evaluated</strong>: {failed} signal(s) failed (see below). This is not an all-clear.</p>"
+        )
     if failed:
-        return (f"<p class='alarm'>No finding of warning or worse among the series evaluated, but {failed} signal(s) failed "
-                "and were not judged (see below).</p>")
+        return (
+            f"<p class='alarm'>No finding of warning or worse among the series evaluated, but {failed} signal(s) failed "
+            "and were not judged (see below).</p>"
+        )
     return "<p>Nothing at risk: no finding of warning or worse.</p>"
 
 
@@ -139,10 +172,15 @@ def _more_note(count: int) -> str:
 def _figure(i: int, row: RiskRow, at: pd.Timestamp, plot_for: PlotFor) -> str:
     caption = f"At the evaluation of {at:%Y-%m-%d %H:%M} UTC: {row.finding.summary}"
     image = plot_for(row)
-    img = (f"<img alt='plot of {esc(row.key)}' src='data:image/png;base64,{image}'>" if image
-           else "<p class='muted'>A configuration finding: no series to plot.</p>")
-    return (f"<figure id='plot-{i}'><h3>{i}. {severity_badge(row.severity)} {esc(row.key)}</h3>"
-            f"<figcaption>{esc(caption)}</figcaption>{img}</figure>")
+    img = (
+        f"<img alt='plot of {esc(row.key)}' src='data:image/png;base64,{image}'>"
+        if image
+        else "<p class='muted'>A configuration finding: no series to plot.</p>"
+    )
+    return (
+        f"<figure id='plot-{i}'><h3>{i}. {severity_badge(row.severity)} {esc(row.key)}</h3>"
+        f"<figcaption>{esc(caption)}</figcaption>{img}</figure>"
+    )
 
 
 def _default_plot(row: RiskRow, at: pd.Timestamp, signals: SignalFacts) -> str | None:

@@ -22,8 +22,17 @@ from detector.core.series import SeriesKey
 from detector.report.axis_units import axis_unit
 
 COLOURS = {
-    "samples": "#c7c7c7", "level": "#1f77b4", "regime": "#08306b", "onset": "#c51b7d", "ceiling": "#d62728",
-    "cone": "#9467bd", "eta": "#e08214", "now": "#4d4d4d", "first_flag": "#1a9850", "baseline": "#8c564b", "incident": "#000000",
+    "samples": "#c7c7c7",
+    "level": "#1f77b4",
+    "regime": "#08306b",
+    "onset": "#c51b7d",
+    "ceiling": "#d62728",
+    "cone": "#9467bd",
+    "eta": "#e08214",
+    "now": "#4d4d4d",
+    "first_flag": "#1a9850",
+    "baseline": "#8c564b",
+    "incident": "#000000",
 }
 
 
@@ -44,8 +53,15 @@ def plot_series(key: SeriesKey, analysis: Any, finding: Finding | None, evaluate
 
 
 def figure_for(
-    key: SeriesKey, analysis: Any, finding: Finding | None, evaluated_at: pd.Timestamp, *, confidence: float = 0.8,
-    samples: pd.Series | None = None, ceiling_series: pd.Series | None = None, events: Sequence[Event] = (),
+    key: SeriesKey,
+    analysis: Any,
+    finding: Finding | None,
+    evaluated_at: pd.Timestamp,
+    *,
+    confidence: float = 0.8,
+    samples: pd.Series | None = None,
+    ceiling_series: pd.Series | None = None,
+    events: Sequence[Event] = (),
 ) -> Figure:
     """The plot of ``analysis`` (a models SeriesAnalysis) as evaluated at ``evaluated_at``."""
     fig = Figure(figsize=(12, 4.2), dpi=90)
@@ -61,7 +77,7 @@ def figure_for(
     ax.plot(when, level, ".", ms=3, color=COLOURS["level"], label="daily level (seasonality removed)")
     _draw_regimes(ax, analysis, when)
     ceiling = _draw_ceiling(ax, key, analysis, ceiling_series)
-    _draw_forecast(ax, key, analysis, finding, evaluated_at, confidence)     # clipped to the data's range, never widening it
+    _draw_forecast(ax, key, analysis, finding, evaluated_at, confidence)  # clipped to the data's range, never widening it
     _draw_onset(ax, analysis, finding)
     ax.axvline(evaluated_at, color=COLOURS["now"], lw=1, label=f"evaluated {evaluated_at:%Y-%m-%d %H:%M} UTC")  # type: ignore[arg-type]  # matplotlib's stub says float; its date converter takes a Timestamp
     for event in events:
@@ -79,8 +95,13 @@ def _dates(days: np.ndarray) -> pd.DatetimeIndex:
 def _draw_regimes(ax: Any, a: Any, when: pd.DatetimeIndex) -> None:
     for i, seg in enumerate(a.segments):
         idx = np.arange(seg.start, min(seg.end, len(when)))
-        ax.plot(when[idx], a.to_unit(seg.intercept + seg.slope * idx), color=COLOURS["regime"], lw=1.8,
-                label="fitted trend per regime" if i == 0 else None)
+        ax.plot(
+            when[idx],
+            a.to_unit(seg.intercept + seg.slope * idx),
+            color=COLOURS["regime"],
+            lw=1.8,
+            label="fitted trend per regime" if i == 0 else None,
+        )
         if i and seg.start < len(when):
             ax.axvline(when[seg.start], color=COLOURS["regime"], lw=0.8, ls=":", label="regime change" if i == 1 else None)
 
@@ -114,19 +135,31 @@ def _draw_forecast(ax: Any, key: SeriesKey, a: Any, finding: Finding | None, at:
     ax.plot(future, a.to_unit(median), color=COLOURS["cone"], lw=1.2)
     target = float(a.to_unit(np.array([fc.target]))[0])
     if a.ceiling and abs(target - a.ceiling) > 0.02 * abs(a.ceiling):
-        ax.plot([future[0], future[-1]], [target, target], color=COLOURS["ceiling"], lw=0.9, ls=":",
-                label="level at which daily peaks reach the ceiling")
+        ax.plot(
+            [future[0], future[-1]],
+            [target, target],
+            color=COLOURS["ceiling"],
+            lw=0.9,
+            ls=":",
+            label="level at which daily peaks reach the ceiling",
+        )
     if finding is not None and finding.eta is not None and finding.eta > at:
         lo_t = finding.eta_lower or finding.eta
         hi_t = min(finding.eta_upper or finding.eta, future[-1])
-        ax.axvspan(lo_t, hi_t, color=COLOURS["eta"], alpha=0.18, lw=0,
-                   label=f"ETA {pct} interval {lo_t:%Y-%m-%d} to {(finding.eta_upper or finding.eta):%Y-%m-%d}")
+        ax.axvspan(
+            lo_t,
+            hi_t,
+            color=COLOURS["eta"],
+            alpha=0.18,
+            lw=0,
+            label=f"ETA {pct} interval {lo_t:%Y-%m-%d} to {(finding.eta_upper or finding.eta):%Y-%m-%d}",
+        )
         ax.axvline(finding.eta, color=COLOURS["eta"], lw=1.6, label=f"ETA {finding.eta:%Y-%m-%d}")
 
 
 def _draw_onset(ax: Any, a: Any, finding: Finding | None) -> None:
     onset = finding.onset if finding is not None else None
-    if onset is None and a.onset_day > a.daily.day0:            # the worsening began inside the data
+    if onset is None and a.onset_day > a.daily.day0:  # the worsening began inside the data
         onset = _dates(np.array([a.onset_day]))[0]
     if onset is None:
         return

@@ -28,12 +28,12 @@ class RiskRow:
 
     key: SeriesKey
     finding: Finding
-    kinds: tuple[str, ...]               # every kind found on the series, most urgent first
-    used_pct: float | None               # current / ceiling x 100 (None without a ceiling)
+    kinds: tuple[str, ...]  # every kind found on the series, most urgent first
+    used_pct: float | None  # current / ceiling x 100 (None without a ceiling)
     current: float | None
     rate_per_day: float | None
     runbook_url: str | None
-    analysis: Any | None                 # models.analysis.SeriesAnalysis (None for configuration findings)
+    analysis: Any | None  # models.analysis.SeriesAnalysis (None for configuration findings)
 
     @property
     def severity(self) -> str:
@@ -80,10 +80,18 @@ def rank_risks(evaluation: Evaluation, runbooks: Mapping[str, str] | None = None
         ordered = sorted(found, key=lambda f: urgency(f, used_percent(_current(f, analysis), _ceiling(f, analysis), direction)))
         top = ordered[0]
         current, ceiling = _current(top, analysis), _ceiling(top, analysis)
-        rows.append(RiskRow(
-            key=key, finding=top, kinds=tuple(f.kind for f in ordered), used_pct=used_percent(current, ceiling, direction),
-            current=current, rate_per_day=_rate(top, analysis), runbook_url=runbooks.get(key.signal), analysis=analysis,
-        ))
+        rows.append(
+            RiskRow(
+                key=key,
+                finding=top,
+                kinds=tuple(f.kind for f in ordered),
+                used_pct=used_percent(current, ceiling, direction),
+                current=current,
+                rate_per_day=_rate(top, analysis),
+                runbook_url=runbooks.get(key.signal),
+                analysis=analysis,
+            )
+        )
     return sorted(rows, key=lambda r: (*urgency(r.finding, r.used_pct), str(r.key)))
 
 
@@ -98,8 +106,16 @@ def quiet_rows(evaluation: Evaluation) -> list[QuietRow]:
         if key in at_risk:
             continue
         current, ceiling = _finite(analysis.current), analysis.ceiling
-        rows.append(QuietRow(key, current, ceiling, used_percent(current, ceiling, analysis.direction),
-                             _finite(analysis.slope_per_day), tuple(infos.get(key, ()))))
+        rows.append(
+            QuietRow(
+                key,
+                current,
+                ceiling,
+                used_percent(current, ceiling, analysis.direction),
+                _finite(analysis.slope_per_day),
+                tuple(infos.get(key, ())),
+            )
+        )
     return sorted(rows, key=lambda r: (-(r.used_pct if r.used_pct is not None else -1.0), str(r.key)))
 
 

@@ -18,7 +18,12 @@ TITLE = "slowburn risk report"
 
 
 def write_and_confirm(
-    target: str, evaluation: Evaluation, config: Any, config_path: str, now: Callable[[], pd.Timestamp], stderr: TextIO,
+    target: str,
+    evaluation: Evaluation,
+    config: Any,
+    config_path: str,
+    now: Callable[[], pd.Timestamp],
+    stderr: TextIO,
 ) -> int:
     """Write ``target``; print 'slowburn: wrote TARGET (N series at risk)' on ``stderr``; return N.
 

@@ -48,8 +48,13 @@ class PageFacts:
 
 def page(facts: PageFacts, body: str) -> str:
     """A complete HTML document: header facts, then ``body`` (already escaped HTML)."""
-    rows = [("generated", _utc(facts.generated_at)), ("evaluation time", _utc(facts.evaluated_at)),
-            ("slowburn version", facts.version), ("config file", facts.config_path), *facts.extra.items()]
+    rows = [
+        ("generated", _utc(facts.generated_at)),
+        ("evaluation time", _utc(facts.evaluated_at)),
+        ("slowburn version", facts.version),
+        ("config file", facts.config_path),
+        *facts.extra.items(),
+    ]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"

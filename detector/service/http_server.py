@@ -31,10 +31,10 @@ StartResponse = Callable[..., Any]
 
 @dataclass(frozen=True)
 class LastRun:
-    status: str                 # ExitStatus name, or "CRASHED"
+    status: str  # ExitStatus name, or "CRASHED"
     evaluated: bool
-    finished_at: float          # unix seconds
-    duration: float             # seconds
+    finished_at: float  # unix seconds
+    duration: float  # seconds
 
 
 class Health:
@@ -101,7 +101,10 @@ class Health:
         if since <= self.stale_after:
             return None
         what = f"no run succeeded for {since:.0f} s" if success is not None else f"no run succeeded in the {since:.0f} s since start"
-        body: dict[str, Any] = {"status": "stale", "reason": f"{what} (limit {self.stale_after:g} s: schedule.unhealthy_after x the schedule interval)"}
+        body: dict[str, Any] = {
+            "status": "stale",
+            "reason": f"{what} (limit {self.stale_after:g} s: schedule.unhealthy_after x the schedule interval)",
+        }
         if last is not None:
             body["last_run"] = asdict(last)
         return body
@@ -118,8 +121,10 @@ def make_app(registry: CollectorRegistry, health: Health) -> Callable[[dict[str,
         if path in ("/healthz", "/livez"):
             code, body = health.check() if path == "/healthz" else health.live()
             data = (json.dumps(body) + "\n").encode()
-            start_response(f"{code} {'OK' if code == 200 else 'Service Unavailable'}",
-                           [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            start_response(
+                f"{code} {'OK' if code == 200 else 'Service Unavailable'}",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+            )
             return [data]
         data = b"not found: try /metrics, /healthz or /livez\n"
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
@@ -129,7 +134,7 @@ def make_app(registry: CollectorRegistry, health: Health) -> Callable[[dict[str,
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True       # a slow scraper never holds up shutdown
+    daemon_threads = True  # a slow scraper never holds up shutdown
 
 
 class _ThreadingServer6(_ThreadingServer):
@@ -137,7 +142,7 @@ class _ThreadingServer6(_ThreadingServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:     # probes every few seconds: no access log
+    def log_message(self, format: str, *args: Any) -> None:  # probes every few seconds: no access log
         pass
 
 

@@ -47,7 +47,6 @@ from detector.sources.base import Source
 from detector.transport.http_client import build_session
 
 if TYPE_CHECKING:
-
     from detector.core.severity_names import SeverityName
     from detector.engine.executor_choice import ExecutorChoice
     from detector.limits.load import KnownLimits
@@ -66,8 +65,8 @@ class RunOutcome:
     evaluation: Evaluation
     reports: tuple[DeliveryReport, ...]
     duration: float
-    evaluated: bool                              # at least one signal was evaluated
-    run_error: SlowburnError | None = None       # what stopped the run before judging: the source or the executor failed as a whole
+    evaluated: bool  # at least one signal was evaluated
+    run_error: SlowburnError | None = None  # what stopped the run before judging: the source or the executor failed as a whole
 
 
 @dataclass(frozen=True)
@@ -75,15 +74,15 @@ class LiveOptions:
     """What ``slowburn run`` (live) was asked, checked and typed by the command."""
 
     config_path: str
-    at: pd.Timestamp | None = None               # evaluation time; None: now
-    json_out: str | None = None                  # '-': stdout (the table goes to stderr)
+    at: pd.Timestamp | None = None  # evaluation time; None: now
+    json_out: str | None = None  # '-': stdout (the table goes to stderr)
     min_severity: SeverityName = "info"
     report: str | None = None
     dry_run: bool = False
-    state: str | None = None                     # alert state file; None: ``state_path_for``'s default
+    state: str | None = None  # alert state file; None: ``state_path_for``'s default
     workers: int = 1
     manifests: str | None = None
-    executor: ExecutorChoice | None = None       # where the models run (``executor_choice.choose_executor``); None: locally
+    executor: ExecutorChoice | None = None  # where the models run (``executor_choice.choose_executor``); None: locally
 
 
 def run_live(config: Config, options: LiveOptions, env: Environment) -> RunOutcome:
@@ -92,7 +91,7 @@ def run_live(config: Config, options: LiveOptions, env: Environment) -> RunOutco
     check_live_config(config, options.config_path)
     if options.at is not None:
         check_not_ahead(options.at, env.now(), config)
-    sinks: list[Sink] = [StdoutSink(env.stderr if options.json_out == "-" else env.stdout, options.min_severity)]   # '--json -': JSON only
+    sinks: list[Sink] = [StdoutSink(env.stderr if options.json_out == "-" else env.stdout, options.min_severity)]  # '--json -': JSON only
     if options.json_out:
         sinks.append(JsonFileSink(options.json_out, env.stdout))
     if options.report:
@@ -107,8 +106,16 @@ def run_live(config: Config, options: LiveOptions, env: Environment) -> RunOutco
             sinks.append(alertmanager)
         pusher = build_pushgateway(config, metrics, env)
     return run_once(
-        config, env, source=build_source(config, env), sinks=sinks, metrics=metrics, pusher=pusher, at=options.at,
-        workers=options.workers, limits=live_limits(config, options.manifests), executor=options.executor,
+        config,
+        env,
+        source=build_source(config, env),
+        sinks=sinks,
+        metrics=metrics,
+        pusher=pusher,
+        at=options.at,
+        workers=options.workers,
+        limits=live_limits(config, options.manifests),
+        executor=options.executor,
     )
 
 
@@ -136,8 +143,10 @@ def check_not_ahead(at: pd.Timestamp, now: pd.Timestamp, config: Config) -> None
 
     limit = max(DEFAULT_POLICY.staleness.min_steps * max(s.step for s in config.signals), DEFAULT_POLICY.staleness.stale_after)
     if (at - now).total_seconds() > limit:
-        raise UsageError(f"--at {iso_utc(at)} is more than {limit / HOUR:g} h after now ({iso_utc(now)}): Prometheus has no samples "
-                         "there yet and every series would look stopped")
+        raise UsageError(
+            f"--at {iso_utc(at)} is more than {limit / HOUR:g} h after now ({iso_utc(now)}): Prometheus has no samples "
+            "there yet and every series would look stopped"
+        )
 
 
 def live_limits(config: Config, manifests: str | None) -> KnownLimits | None:
@@ -150,9 +159,19 @@ def live_limits(config: Config, manifests: str | None) -> KnownLimits | None:
 
 
 def run_once(
-    config: Config, env: Environment, *, source: Source, sinks: Sequence[Sink], metrics: SelfMetrics,
-    pusher: PushgatewaySink | None = None, at: pd.Timestamp | None = None, workers: int = 1, pool: ProcessPoolExecutor | None = None,
-    limits: KnownLimits | None = None, executor: ExecutorChoice | None = None, stream: bool = True,
+    config: Config,
+    env: Environment,
+    *,
+    source: Source,
+    sinks: Sequence[Sink],
+    metrics: SelfMetrics,
+    pusher: PushgatewaySink | None = None,
+    at: pd.Timestamp | None = None,
+    workers: int = 1,
+    pool: ProcessPoolExecutor | None = None,
+    limits: KnownLimits | None = None,
+    executor: ExecutorChoice | None = None,
+    stream: bool = True,
 ) -> RunOutcome:
     """Fetch, evaluate, deliver, record own metrics (and push them). Never raises for a failed source
     or sink and never prints: what happened is in the ``RunOutcome`` (``outcome_lines`` words it).
@@ -166,12 +185,12 @@ def run_once(
     run_error: SlowburnError | None = None
     try:
         evaluation = _fetch_and_evaluate(config, source, at, limits, workers, pool, executor, stream)
-    except SlowburnError as exc:      # the source or store failed, or the Dask scheduler could not be reached (exit 10)
+    except SlowburnError as exc:  # the source or store failed, or the Dask scheduler could not be reached (exit 10)
         run_error = exc
         held: dict[str, Exception] = {s.name: exc for s in config.signals}
         if limits is not None and not isinstance(exc, WorkLost):
-            held[LIMITS_KEY] = exc                 # configuration findings need the series too: hold them
-        failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)   # never silent
+            held[LIMITS_KEY] = exc  # configuration findings need the series too: hold them
+        failed = tuple(SignalStatus(s.name, "failed", str(exc), s.optional) for s in config.signals)  # never silent
         evaluation = Evaluation(at=at, findings=(), errors=held, coverage=failed)
     statuses.append(status_for_failures(evaluation.errors, len(config.signals)))
     reports = []
@@ -186,20 +205,38 @@ def run_once(
         reports.append(report)
     evaluated = len(evaluation.errors) < len(config.signals)
     metrics.record(
-        evaluation, [s.name for s in config.signals], duration=time.monotonic() - started, finished_at=env.now(),
-        evaluated=evaluated, reports=reports,
+        evaluation,
+        [s.name for s in config.signals],
+        duration=time.monotonic() - started,
+        finished_at=env.now(),
+        evaluated=evaluated,
+        reports=reports,
     )
     if pusher is not None:
         report = pusher.push(replace_group=evaluated)
         statuses.append(ExitStatus.OK if report.ok else ExitStatus.SINK)
         reports.append(report)
     status = max(statuses, key=lambda s: _RANK.get(s, 4))
-    return RunOutcome(status=status, evaluation=evaluation, reports=tuple(reports), duration=time.monotonic() - started,
-                      evaluated=evaluated, run_error=run_error)
+    return RunOutcome(
+        status=status,
+        evaluation=evaluation,
+        reports=tuple(reports),
+        duration=time.monotonic() - started,
+        evaluated=evaluated,
+        run_error=run_error,
+    )
 
 
-def _fetch_and_evaluate(config: Config, source: Source, at: pd.Timestamp, limits: KnownLimits | None, workers: int,
-                        pool: ProcessPoolExecutor | None, executor: ExecutorChoice | None, stream: bool) -> Evaluation:
+def _fetch_and_evaluate(
+    config: Config,
+    source: Source,
+    at: pd.Timestamp,
+    limits: KnownLimits | None,
+    workers: int,
+    pool: ProcessPoolExecutor | None,
+    executor: ExecutorChoice | None,
+    stream: bool,
+) -> Evaluation:
     """With a store (and ``stream``): pull into it, then evaluate its pages; else fetch every series, then evaluate."""
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import KnownLimits, with_configuration_findings
@@ -213,8 +250,15 @@ def _fetch_and_evaluate(config: Config, source: Source, at: pd.Timestamp, limits
     return with_configuration_findings(_evaluate(resolved, data, at, workers, pool, executor), known, config)
 
 
-def _evaluate(config: Config, data: SeriesSet | SeriesBatches, at: pd.Timestamp, workers: int, pool: ProcessPoolExecutor | None,
-              executor: ExecutorChoice | None, limits: LimitSet | None = None) -> Evaluation:
+def _evaluate(
+    config: Config,
+    data: SeriesSet | SeriesBatches,
+    at: pd.Timestamp,
+    workers: int,
+    pool: ProcessPoolExecutor | None,
+    executor: ExecutorChoice | None,
+    limits: LimitSet | None = None,
+) -> Evaluation:
     local = local_executor(workers, pool)
     if executor is None:
         return evaluate(config, data, at, executor=local, limits=limits)

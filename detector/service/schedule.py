@@ -30,7 +30,8 @@ def check_live_config(config: Config, config_path: str) -> CronTrigger:
     if config.schedule.run_deadline is not None and config.schedule.run_deadline >= interval:
         raise ConfigError(
             f"expected a run deadline shorter than the schedule interval ({interval:g} s), got {config.schedule.run_deadline:g} s: "
-            "runs would overlap", location=f"{config_path}: schedule.run_deadline",
+            "runs would overlap",
+            location=f"{config_path}: schedule.run_deadline",
         )
     return trigger
 
@@ -53,7 +54,7 @@ def cron_interval(cron: str) -> float:
     fire = datetime(2024, 1, 1, tzinfo=timezone.utc)
     previous = None
     longest = 0.0
-    for _ in range(64):              # enough to see a week of an hourly schedule's irregularities
+    for _ in range(64):  # enough to see a week of an hourly schedule's irregularities
         nxt = trigger.get_next_fire_time(previous, fire)
         if nxt is None:
             break

@@ -55,10 +55,10 @@ def series_selector(labels: Labels) -> str:
 class RiskSnapshot:
     """Samples of the per-series families from one evaluation (immutable, swapped in whole)."""
 
-    eta: tuple[tuple[str, Labels, float], ...] = ()                # signal, series labels, seconds
-    severity: tuple[tuple[str, str, Labels, float], ...] = ()      # signal, kind, series labels, rank
-    slope: tuple[tuple[str, Labels, float], ...] = ()              # signal, series labels, units per day
-    last_success: float | None = None                           # unix seconds
+    eta: tuple[tuple[str, Labels, float], ...] = ()  # signal, series labels, seconds
+    severity: tuple[tuple[str, str, Labels, float], ...] = ()  # signal, kind, series labels, rank
+    slope: tuple[tuple[str, Labels, float], ...] = ()  # signal, series labels, units per day
+    last_success: float | None = None  # unix seconds
 
     @classmethod
     def of(cls, evaluation: Evaluation, finished_at: pd.Timestamp) -> RiskSnapshot:
@@ -76,9 +76,7 @@ class RiskSnapshot:
                 eta[key] = days * DAY
         return cls(
             eta=tuple((k.signal, k.labels, v) for k, v in sorted(eta.items())),
-            severity=tuple(
-                (f.key.signal, f.kind, f.key.labels, float(f.rank)) for f in evaluation.findings
-            ),
+            severity=tuple((f.key.signal, f.kind, f.key.labels, float(f.rank)) for f in evaluation.findings),
             slope=tuple(slope),
             last_success=finished_at.timestamp(),
         )
@@ -91,7 +89,7 @@ class _RiskCollector:
         self.snapshot = RiskSnapshot()
 
     def collect(self) -> Iterator[Metric]:
-        snap = self.snapshot          # one read: a scrape never mixes two runs
+        snap = self.snapshot  # one read: a scrape never mixes two runs
         if snap.last_success is None:
             return
         eta = GaugeMetricFamily("slowburn_risk_eta_seconds", "Seconds from the evaluation to the series reaching its ceiling", labels=[])
@@ -104,7 +102,9 @@ class _RiskCollector:
         for signal, labels, value in snap.slope:
             _add(slope, labels, value, signal=signal)
         yield from (eta, severity, slope)
-        yield GaugeMetricFamily("slowburn_last_success_timestamp_seconds", "End of the last run that evaluated at least one signal", value=snap.last_success)
+        yield GaugeMetricFamily(
+            "slowburn_last_success_timestamp_seconds", "End of the last run that evaluated at least one signal", value=snap.last_success
+        )
 
 
 def _add(family: GaugeMetricFamily, labels: Labels, value: float, **fixed: str) -> None:
@@ -123,14 +123,26 @@ class SelfMetrics:
         self.last_run = Gauge("slowburn_last_run_timestamp_seconds", "End of the last run, successful or not", registry=self.registry)
         self.series_evaluated = Gauge("slowburn_series_evaluated", "Series analysed by the last run", registry=self.registry)
         self.findings = Gauge("slowburn_findings", "Findings of the last run by severity", ["severity"], registry=self.registry)
-        self.signal_failed = Gauge("slowburn_signal_failed", "1 when the signal could not be evaluated in the last run", ["signal"], registry=self.registry)
+        self.signal_failed = Gauge(
+            "slowburn_signal_failed", "1 when the signal could not be evaluated in the last run", ["signal"], registry=self.registry
+        )
         self.query_errors = Counter("slowburn_query_errors", "Signals whose query or data failed, summed over runs", registry=self.registry)
-        self.delivery_failures = Counter("slowburn_delivery_failures", "Runs whose delivery to a sink failed", ["sink"], registry=self.registry)
-        self.alerts_pending = Gauge("slowburn_alerts_pending", "Alerts kept for the next run because no Alertmanager took them", registry=self.registry)
+        self.delivery_failures = Counter(
+            "slowburn_delivery_failures", "Runs whose delivery to a sink failed", ["sink"], registry=self.registry
+        )
+        self.alerts_pending = Gauge(
+            "slowburn_alerts_pending", "Alerts kept for the next run because no Alertmanager took them", registry=self.registry
+        )
 
     def record(
-        self, evaluation: Evaluation, signals: Iterable[str], *, duration: float, finished_at: pd.Timestamp,
-        evaluated: bool, reports: Iterable[DeliveryReport] = (),
+        self,
+        evaluation: Evaluation,
+        signals: Iterable[str],
+        *,
+        duration: float,
+        finished_at: pd.Timestamp,
+        evaluated: bool,
+        reports: Iterable[DeliveryReport] = (),
     ) -> None:
         """Update every family from one run. ``evaluated``: at least one signal was evaluated."""
         self.duration.set(duration)

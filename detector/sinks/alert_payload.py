@@ -88,14 +88,21 @@ def build_alert(finding: Finding, config: Config, generator_base: str | None) ->
                 notes.append(f"{finding.key}: series label {clean!r} sent as {moved!r} ({origin} sets {clean!r})")
             labels[clean] = _clean_value(value)
     annotations = _computed_annotations(finding, signal)
-    for origin, mapping in (("annotations", config.annotations), (f"signals[{finding.key.signal}].annotations", signal.annotations if signal else {})):
+    for origin, mapping in (
+        ("annotations", config.annotations),
+        (f"signals[{finding.key.signal}].annotations", signal.annotations if signal else {}),
+    ):
         for name, value in mapping.items():
             clean = _clean_name(name, f"{origin}: annotation", notes)
             if clean and value != "":
                 annotations[clean] = _clean_value(value)
     return AlertDraft(
-        identity=identity_of(finding), signal=finding.key.signal, labels=labels, annotations=annotations,
-        generator_url=generator_url(generator_base, signal), notes=tuple(notes),
+        identity=identity_of(finding),
+        signal=finding.key.signal,
+        labels=labels,
+        annotations=annotations,
+        generator_url=generator_url(generator_base, signal),
+        notes=tuple(notes),
     )
 
 
@@ -210,4 +217,3 @@ def _signed(value: float, name: str) -> str:
 
 def _label_text(labels: tuple[tuple[str, str], ...]) -> str:
     return "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}" if labels else ""
-

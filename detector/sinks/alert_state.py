@@ -136,8 +136,9 @@ def recover_state(path: Path, now: pd.Timestamp) -> tuple[AlertState, str | None
         try:
             os.replace(path, aside)
         except OSError as exc:
-            raise StoreError(f"{err.message}; cannot set it aside ({exc.strerror or exc}): move it away to start afresh",
-                             location=str(path)) from None
+            raise StoreError(
+                f"{err.message}; cannot set it aside ({exc.strerror or exc}): move it away to start afresh", location=str(path)
+            ) from None
         return AlertState(), (
             f"{path}: {err.message}; kept it as {aside.name} and started a fresh alert state "
             "(firing alerts get a new startsAt; alerts that cleared meanwhile expire at their endsAt)"
@@ -148,7 +149,7 @@ def _aside_name(path: Path, now: pd.Timestamp) -> Path:
     stamp = pd.Timestamp(now).tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
     suffix = 1
-    while aside.exists():                       # two damaged files within one second: never overwrite one
+    while aside.exists():  # two damaged files within one second: never overwrite one
         aside = path.with_name(f"{path.name}.damaged-{stamp}-{suffix}")
         suffix += 1
     return aside
@@ -156,7 +157,7 @@ def _aside_name(path: Path, now: pd.Timestamp) -> Path:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return (text[0][:200] if text else type(exc).__name__)
+    return text[0][:200] if text else type(exc).__name__
 
 
 def save_state(path: Path, state: AlertState) -> None:
@@ -172,8 +173,8 @@ class Held:
 
     signal: str
     reason: str
-    kept: tuple[str, ...] = ()     # alerts (alertname and series) kept as they were instead of resolved or replaced
-    deferred: int = 0              # new alerts not created until the signal's inputs are complete
+    kept: tuple[str, ...] = ()  # alerts (alertname and series) kept as they were instead of resolved or replaced
+    deferred: int = 0  # new alerts not created until the signal's inputs are complete
 
     def __str__(self) -> str:
         parts = []
@@ -206,15 +207,18 @@ def reconcile(
         hold = held.get(draft.signal)
         starts = previous.starts_at if previous is not None else now_text
         payload: Alert = {
-            "labels": dict(draft.labels), "annotations": dict(draft.annotations),
-            "startsAt": starts, "endsAt": ends_text, "generatorURL": draft.generator_url,
+            "labels": dict(draft.labels),
+            "annotations": dict(draft.annotations),
+            "startsAt": starts,
+            "endsAt": ends_text,
+            "generatorURL": draft.generator_url,
         }
         relabelled = previous is not None and previous.payload.get("labels") != payload["labels"]
         if hold is not None and hold.judged and (previous is None or relabelled):
             if previous is None:
                 deferred[draft.signal] = deferred.get(draft.signal, 0) + 1
-            continue                               # judged on incomplete input: no new alert, no new label set
-        if relabelled and previous is not None:   # relabelled implies a previous alert; said again for the type checker
+            continue  # judged on incomplete input: no new alert, no new label set
+        if relabelled and previous is not None:  # relabelled implies a previous alert; said again for the type checker
             posts.append(_resolved(previous.payload, now_text))
         active[identity] = ActiveAlert(signal=draft.signal, starts_at=starts, payload=payload)
         posts.append(payload)
@@ -222,7 +226,7 @@ def reconcile(
         if identity in active:
             continue
         if previous.signal in held:
-            if str(previous.payload.get("endsAt", "")) > now_text:     # same format: string order is time order
+            if str(previous.payload.get("endsAt", "")) > now_text:  # same format: string order is time order
                 active[identity] = previous
                 kept.setdefault(previous.signal, []).append(_name(previous.payload))
         elif identity not in current:
@@ -252,5 +256,5 @@ def _name(payload: Alert) -> str:
 
 
 def _resolved(payload: Alert, now_text: str) -> Alert:
-    ends = max(now_text, str(payload.get("startsAt", now_text)))   # same format: string order is time order
+    ends = max(now_text, str(payload.get("startsAt", now_text)))  # same format: string order is time order
     return {**payload, "endsAt": ends}

@@ -46,8 +46,13 @@ class AlertmanagerSink:
     name = "alertmanager"
 
     def __init__(
-        self, config: Config, settings: AlertmanagerSettings, state_path: Path, session: requests.Session,
-        clock: Callable[[], pd.Timestamp], ttl_seconds: float,
+        self,
+        config: Config,
+        settings: AlertmanagerSettings,
+        state_path: Path,
+        session: requests.Session,
+        clock: Callable[[], pd.Timestamp],
+        ttl_seconds: float,
     ) -> None:
         self.config = config
         self.settings = settings
@@ -60,8 +65,8 @@ class AlertmanagerSink:
         now = self.clock()
         state, recovered = recover_state(self.state_path, now)
         base = self.settings.generator_url or (self.config.prometheus.url if self.config.prometheus else None)
-        base = strip_userinfo(base) if base else base           # a password in prometheus.url must not reach receivers
-        saved = {strip_userinfo(url): alerts for url, alerts in state.outbox.items()}   # the state file keys URLs without userinfo
+        base = strip_userinfo(base) if base else base  # a password in prometheus.url must not reach receivers
+        saved = {strip_userinfo(url): alerts for url, alerts in state.outbox.items()}  # the state file keys URLs without userinfo
         drafts = [build_alert(f, self.config, base) for f in evaluation.at_least(self.settings.min_severity)]
         problems = [note for draft in drafts for note in draft.notes]
         if recovered is not None:
@@ -92,11 +97,18 @@ class AlertmanagerSink:
     def _post(self, url: str, batch: list[Alert]) -> tuple[str | None, bool]:
         """(problem or None, keep the batch for the next run)."""
         where = redacted(self.settings, url)
-        for start in range(0, len(batch), BATCH):     # nothing to send: nothing to fail
-            chunk = batch[start: start + BATCH]
+        for start in range(0, len(batch), BATCH):  # nothing to send: nothing to fail
+            chunk = batch[start : start + BATCH]
             try:
-                response = send_within(self.session, "POST", f"{url}/api/v2/alerts", json=chunk, timeout=self.settings.timeout,
-                                       deadline=self.settings.deadline, setting="alertmanager.deadline")
+                response = send_within(
+                    self.session,
+                    "POST",
+                    f"{url}/api/v2/alerts",
+                    json=chunk,
+                    timeout=self.settings.timeout,
+                    deadline=self.settings.deadline,
+                    setting="alertmanager.deadline",
+                )
             except DeadlinePassed as exc:
                 return f"{where}: {exc}; kept {len(batch)} alert(s) for the next run", True
             except requests.RequestException as exc:
@@ -106,4 +118,3 @@ class AlertmanagerSink:
             if not response.ok:
                 return f"{where}: HTTP {response.status_code}; kept {len(batch)} alert(s) for the next run", True
         return None, False
-

@@ -26,7 +26,7 @@ class DeliveryReport:
     delivered: int = 0
     pending: int = 0
     problems: tuple[str, ...] = ()
-    done: str = ""                   # what it did, in words, for the confirming line ("wrote out.json")
+    done: str = ""  # what it did, in words, for the confirming line ("wrote out.json")
 
     def __str__(self) -> str:
         head = f"{self.sink}: {'delivered' if self.ok else 'NOT delivered'} {self.delivered}"
@@ -40,5 +40,4 @@ class Sink(Protocol):
 
     name: str
 
-    def send(self, evaluation: Evaluation) -> DeliveryReport:
-        ...
+    def send(self, evaluation: Evaluation) -> DeliveryReport: ...

@@ -19,21 +19,22 @@ class DeadlinePassed(requests.RequestException):
     """No complete answer within the deadline; ``str`` is the sentence for the user."""
 
 
-def send_within(session: requests.Session, method: str, url: str, *, timeout: float, deadline: float, setting: str,
-                **kwargs: Any) -> requests.Response:
+def send_within(
+    session: requests.Session, method: str, url: str, *, timeout: float, deadline: float, setting: str, **kwargs: Any
+) -> requests.Response:
     """``session.request(method, url, ...)`` with its body read, all within ``deadline`` seconds.
 
     Raises ``DeadlinePassed`` (naming ``setting``) when the deadline cut the request, else whatever
     ``requests`` raises.
     """
     if isinstance(session, requests.Session):
-        track_connections(session)              # lets the watchdog find a socket still waiting for headers
+        track_connections(session)  # lets the watchdog find a socket still waiting for headers
     watchdog = Watchdog(deadline)
     try:
         response = getattr(session, method.lower())(url, timeout=timeout, stream=True, **kwargs)
         watchdog.attach(response)
         try:
-            _ = response.content                # read in full: the connection goes back to the pool
+            _ = response.content  # read in full: the connection goes back to the pool
         except BaseException:
             response.close()
             raise
@@ -43,7 +44,7 @@ def send_within(session: requests.Session, method: str, url: str, *, timeout: fl
         raise
     finally:
         watchdog.cancel()
-    if watchdog.fired:                          # the shut socket may have looked like a short body
+    if watchdog.fired:  # the shut socket may have looked like a short body
         raise DeadlinePassed(_message(deadline, setting))
     return response
 

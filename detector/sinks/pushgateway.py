@@ -36,8 +36,16 @@ def session_handler(session: requests.Session, deadline: float = 60.0) -> Callab
 
     def handler(url: str, method: str, timeout: float | None, headers: list[tuple[str, str]], data: bytes) -> Callable[[], None]:
         def send() -> None:
-            response = send_within(session, method, url, data=data, headers=dict(headers), timeout=timeout or deadline,
-                                   deadline=deadline, setting="pushgateway.deadline")
+            response = send_within(
+                session,
+                method,
+                url,
+                data=data,
+                headers=dict(headers),
+                timeout=timeout or deadline,
+                deadline=deadline,
+                setting="pushgateway.deadline",
+            )
             if response.status_code >= 400:
                 raise _Refused(response.status_code, response.text)
 
@@ -60,8 +68,12 @@ class PushgatewaySink:
         push = push_to_gateway if replace_group else pushadd_to_gateway
         try:
             push(
-                self.settings.url, job=self.settings.job, registry=self.registry, grouping_key=dict(self.settings.grouping_key),
-                timeout=self.settings.timeout, handler=session_handler(self.session, self.settings.deadline),
+                self.settings.url,
+                job=self.settings.job,
+                registry=self.registry,
+                grouping_key=dict(self.settings.grouping_key),
+                timeout=self.settings.timeout,
+                handler=session_handler(self.session, self.settings.deadline),
             )
         except (requests.RequestException, _Refused) as exc:
             where = redacted(self.settings, self.settings.url)

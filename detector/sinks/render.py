@@ -20,7 +20,7 @@ def summary_line(evaluation: Evaluation) -> str:
     """``slowburn evaluation at T: signals 3 evaluated, 1 skipped, ...; series ...; N warning or worse``."""
     warnings = len(evaluation.at_least(Severity.WARNING))
     head = f"slowburn evaluation at {iso_utc(evaluation.at)}"
-    if not evaluation.coverage:        # nothing was fetched (the source failed before any signal)
+    if not evaluation.coverage:  # nothing was fetched (the source failed before any signal)
         return f"{head}: {evaluation.series_evaluated} series, {warnings} warning or worse, {len(evaluation.errors)} failed signal(s)"
     signals, series = summary_counts(evaluation.coverage)
     signal_part = ", ".join(f"{n} {state}" for state, n in signals.items() if n or state == "evaluated")
@@ -33,7 +33,7 @@ def render_table(evaluation: Evaluation, *, min_severity: Severity | str = Sever
     lines = [summary_line(evaluation)]
     shown = evaluation.at_least(min_severity)
     if shown:
-        width = max(len(str(f.key)) for f in shown)        # never cut: three PVCs must not read the same
+        width = max(len(str(f.key)) for f in shown)  # never cut: three PVCs must not read the same
         lines.append(f"{'SEV':4}  {'KIND':16}  {'SERIES':{width}}  SUMMARY")
         for f in shown:
             lines.append(f"{_SEVERITY_MARK[f.severity]:4}  {f.kind:16}  {str(f.key):{width}}  {_one_line(f.summary)}")

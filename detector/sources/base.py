@@ -98,7 +98,7 @@ def assemble_signal(
         notes.extend(series_notes)
         out[identity] = series
     if not out:
-        error_type = NoSeries if not reasons else DataError      # nothing matched (or nothing yet at `end`): absent
+        error_type = NoSeries if not reasons else DataError  # nothing matched (or nothing yet at `end`): absent
         raise error_type(_nothing_left(len(merged), reasons, end), location=origin)
     return out, notes
 

@@ -69,8 +69,9 @@ class ExportSource:
         when the directory cannot be listed)."""
         return self._scan({signal.name for signal in signals})
 
-    def read_signal(self, signal: Signal, files: dict[str, list[Path]], end: pd.Timestamp | None = None
-                    ) -> tuple[dict[Labels, pd.Series], DataError | None, list[DataNote]]:
+    def read_signal(
+        self, signal: Signal, files: dict[str, list[Path]], end: pd.Timestamp | None = None
+    ) -> tuple[dict[Labels, pd.Series], DataError | None, list[DataNote]]:
         """One signal's file (from ``scan``) on its ``step`` grid: its series, or its error, and its notes."""
         notes: list[DataNote] = []
         try:
@@ -137,11 +138,20 @@ def without_future(signal: str, raw: list[RawSeries], now: pd.Timestamp, where: 
         first = float(ts[future].min())
         earliest = min(earliest, first)
         labels = ",".join(f'{k}="{v}"' for k, v in sorted(entry.labels.items()))
-        notes.append(DataNote(signal, f"series {{{labels}}} ({entry.where}) skipped: {int(future.sum())} of {ts.size} sample(s) are after "
-                              f"the current time {clock} (first at {rfc3339_unix(first)}); check the export's timestamps or the clock", where))
+        notes.append(
+            DataNote(
+                signal,
+                f"series {{{labels}}} ({entry.where}) skipped: {int(future.sum())} of {ts.size} sample(s) are after "
+                f"the current time {clock} (first at {rfc3339_unix(first)}); check the export's timestamps or the clock",
+                where,
+            )
+        )
     if raw and not kept:
-        raise DataError(f"every series has samples after the current time {clock} (first at {rfc3339_unix(earliest)}); "
-                        "check the export's timestamps or the clock", location=where)
+        raise DataError(
+            f"every series has samples after the current time {clock} (first at {rfc3339_unix(earliest)}); "
+            "check the export's timestamps or the clock",
+            location=where,
+        )
     return kept, notes
 
 

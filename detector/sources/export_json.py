@@ -102,7 +102,7 @@ def _labels(metric: Any, at: str, where: str) -> dict[str, str]:
 def _samples(values: Any, at: str, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised conversion of ``[[ts, "v"], ...]``; locate the first bad pair only on failure."""
     if not isinstance(values, list):
-        raise DataError(f"{at}: expected a list of [timestamp, \"value\"] pairs, got {_kind(values)}", location=where)
+        raise DataError(f'{at}: expected a list of [timestamp, "value"] pairs, got {_kind(values)}', location=where)
     if not values:
         return np.empty(0), np.empty(0)
     try:
@@ -111,9 +111,9 @@ def _samples(values: Any, at: str, where: str) -> tuple[np.ndarray, np.ndarray]:
         table = np.empty(0, dtype=object)
     if table.ndim != 2 or table.shape[1] != 2:
         bad = next((i for i, pair in enumerate(values) if not _is_pair(pair)), 0)
-        raise DataError(f"{at}[{bad}]: expected [timestamp, \"value\"], got {_short(values[bad])}", location=where)
+        raise DataError(f'{at}[{bad}]: expected [timestamp, "value"], got {_short(values[bad])}', location=where)
     timestamps = _floats(table[:, 0], 0, "a unix timestamp in seconds", at, where)
-    numbers = _floats(table[:, 1], 1, "a value such as \"0.25\", \"NaN\" or \"+Inf\"", at, where)
+    numbers = _floats(table[:, 1], 1, 'a value such as "0.25", "NaN" or "+Inf"', at, where)
     return timestamps, numbers
 
 

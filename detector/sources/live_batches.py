@@ -61,16 +61,17 @@ class PulledStoreBatches:
         if error is not None:
             return SignalRead(name, 0, error=error, notes=own)
         if any(isinstance(note, YoungSignal) for note in own):
-            return SignalRead(name, 0, notes=own)     # series now, none on the grid yet: nothing to read, not absent
+            return SignalRead(name, 0, notes=own)  # series now, none on the grid yet: nothing to read, not absent
         read = self.pages.read(name, earliest, at, size)
         if read.error is not None:
             return SignalRead(name, 0, error=read.error, notes=own)
         batches = iter(read.batches)
-        first = next(batches, None)              # one page ahead: a signal whose every series is skipped is an error
+        first = next(batches, None)  # one page ahead: a signal whose every series is skipped is an error
         if first is None and self.pages.skipped.get(name):
             origin = self.pages.origins.get(name, str(self.pages.path))
-            return SignalRead(name, 0, error=SourceError(_nothing_left(read.count, self.pages.skipped[name], None), location=origin),
-                              notes=own)        # as ``fetch``: the signal's notes, not the skipped series' (they name the cause)
+            return SignalRead(
+                name, 0, error=SourceError(_nothing_left(read.count, self.pages.skipped[name], None), location=origin), notes=own
+            )  # as ``fetch``: the signal's notes, not the skipped series' (they name the cause)
         pages = itertools.chain([first], batches) if first is not None else iter(())
         return SignalRead(name, read.count, pages, notes=JoinedNotes(own, read.notes))
 

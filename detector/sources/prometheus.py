@@ -37,8 +37,8 @@ from detector.sources.prometheus_plan import SignalPlan, counts_series, fit_to_b
 from detector.sources.prometheus_pull import Query, stream
 from detector.sources.promql_client import Deadline, PromQLClient, safe_url
 from detector.sources.retry_policy import RetryPolicy
-from detector.store.history import HistoryStore, StoreSession
 from detector.store import holes as store_holes
+from detector.store.history import HistoryStore, StoreSession
 from detector.transport.http_client import build_session
 
 log = logging.getLogger(__name__)
@@ -139,20 +139,34 @@ class PrometheusSource:
 
         return pull_into_store(self, signals, end)
 
-    def _run(self, signals: Sequence[Signal], end: pd.Timestamp, errors: dict[str, Exception], notes: list[DataNote],
-             finish: Callable[[SignalPlan, Intake, StoreSession | None, Deadline | None], None], keep_windows: bool = False) -> None:
+    def _run(
+        self,
+        signals: Sequence[Signal],
+        end: pd.Timestamp,
+        errors: dict[str, Exception],
+        notes: list[DataNote],
+        finish: Callable[[SignalPlan, Intake, StoreSession | None, Deadline | None], None],
+        keep_windows: bool = False,
+    ) -> None:
         """Plan, pull chunk by chunk and hand each signal's ``Intake`` to ``finish``, in signal order; then prune the
         store (``keep_windows``: not what the windows of this run hold, they are read afterwards)."""
         plans = [plan for plan in (plan_signal(signal, end, self.store, errors, notes) for signal in signals) if plan is not None]
         with self.store.open() if self.store is not None else nullcontext() as session:
             deadline = None
             if self.run_deadline is not None:
-                deadline = Deadline(self.monotonic() + self.run_deadline, f"run deadline of {self.run_deadline:g} s passed (schedule.run_deadline)")
+                deadline = Deadline(
+                    self.monotonic() + self.run_deadline, f"run deadline of {self.run_deadline:g} s passed (schedule.run_deadline)"
+                )
             for plan in plans:
                 plan.chunk(session, self.settings.max_points_per_query, self.settings.max_range_per_query)
                 if self.settings.max_samples_per_query is not None and counts_series(plan, self.settings.max_samples_per_query):
-                    fit_to_budget(plan, self._series_count(plan, deadline), self.settings.max_samples_per_query,
-                                  self.settings.max_points_per_query, self.settings.max_range_per_query)
+                    fit_to_budget(
+                        plan,
+                        self._series_count(plan, deadline),
+                        self.settings.max_samples_per_query,
+                        self.settings.max_points_per_query,
+                        self.settings.max_range_per_query,
+                    )
             queries = [Query(plan.signal.name, plan.signal.query or "", chunk, plan.step_ms) for plan in plans for chunk in plan.chunks]
             deliveries = stream(self.client, queries, self.settings.concurrency, deadline, self.monotonic)
             try:
@@ -167,7 +181,7 @@ class PrometheusSource:
                 deliveries.close()
             if session is not None:
                 now_ms = unix_ms(self.clock())
-                if keep_windows and plans and self.store is not None:   # read after this: keep what this run's windows need
+                if keep_windows and plans and self.store is not None:  # read after this: keep what this run's windows need
                     now_ms = min(now_ms, min(plan.window.start_ms for plan in plans) + round(self.store.retention * 1000))
                 session.prune(now_ms)
 
@@ -186,18 +200,20 @@ class PrometheusSource:
             return
         notes = list(intake.notes)
         raw = list(intake.raw)
-        if session is not None and plan.coverage is not None:   # written chunk by chunk (``into_store``)
+        if session is not None and plan.coverage is not None:  # written chunk by chunk (``into_store``)
             holes = store_holes.describe(session.holes(plan.key), plan.window, plan.step_ms)
             if holes is not None:
                 notes.append(DataNote(name, holes, "store"))
             raw = session.read(plan.key, plan.window)
         origin = f"{safe_url(self.settings.url)} signal {name}"
         try:
-            series, series_notes = assemble_signal(name, raw, plan.signal.step, origin=origin, end=end, min_samples=1)  # 1: a new series is too young
+            series, series_notes = assemble_signal(
+                name, raw, plan.signal.step, origin=origin, end=end, min_samples=1
+            )  # 1: a new series is too young
         except NoSeries as err:
             young = self._young(plan, end, origin, deadline)
             if young is None:
-                result.errors[name] = err          # absent, not broken (an optional signal's note)
+                result.errors[name] = err  # absent, not broken (an optional signal's note)
             result.notes.extend(notes if young is None else [*notes, young])
             return
         except DataError as err:
@@ -211,7 +227,9 @@ class PrometheusSource:
     def _series_count(self, plan: SignalPlan, deadline: Deadline | None) -> int | None:
         """The query's series now (one try; None when it fails: the pull goes on with the usual chunks)."""
         try:
-            return self.client.series_count(plan.signal.query or "", plan.window.end_ms, signal=plan.signal.name, until=deadline, retry=False)
+            return self.client.series_count(
+                plan.signal.query or "", plan.window.end_ms, signal=plan.signal.name, until=deadline, retry=False
+            )
         except SourceError as err:
             log.debug("%s: cannot count the series to size the chunks: %s", plan.signal.name, err)
             return None

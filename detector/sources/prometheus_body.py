@@ -31,7 +31,7 @@ def parse_range_answer(text: str, where: str, signal: str) -> tuple[list[RawSeri
     """The series and notes of a ``query_range`` answer, exactly as ``parse_json_export`` gives them."""
     try:
         return _by_series(text, where, signal)
-    except (_Irregular, ValueError, RecursionError, DataError):   # the whole-text reader has the located message
+    except (_Irregular, ValueError, RecursionError, DataError):  # the whole-text reader has the located message
         return parse_json_export(text, where, signal)
 
 
@@ -57,7 +57,7 @@ def _by_series(text: str, where: str, signal: str) -> tuple[list[RawSeries], lis
     tail = json.loads('{"data": {"result": [' + text[position:], object_pairs_hook=list)  # it must close the document
     keys = [key for key, _ in tail]
     if keys[0] != "data" or tail[0][1] != [("result", [])] or set(keys[1:]) - {"warnings", "infos"}:
-        raise _Irregular()                      # more after the result (or a key twice): read it whole
+        raise _Irregular()  # more after the result (or a key twice): read it whole
     return series, notes
 
 

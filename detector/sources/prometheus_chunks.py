@@ -78,9 +78,7 @@ def missing_ranges(
     return ranges, merged
 
 
-def plan_chunks(
-    span: TimeRange, step_ms: int, max_points: int, max_range_seconds: float | None = None
-) -> list[TimeRange]:
+def plan_chunks(span: TimeRange, step_ms: int, max_points: int, max_range_seconds: float | None = None) -> list[TimeRange]:
     """Split ``span`` into consecutive chunks within the server's limits, without shared samples.
 
     Parameters

@@ -35,8 +35,9 @@ class Intake:
     chunks: int = 0
 
 
-def into_store(deliveries: Iterable[Delivery], session: StoreSession, key: StoreKey,
-               coverage: TimeRange, pulled: list[TimeRange]) -> Intake:
+def into_store(
+    deliveries: Iterable[Delivery], session: StoreSession, key: StoreKey, coverage: TimeRange, pulled: list[TimeRange]
+) -> Intake:
     """Write each answered chunk to ``session`` as it arrives; set the coverage and holes at the end."""
     notes: list[DataNote] = []
     error: SourceError | None = None
@@ -48,8 +49,8 @@ def into_store(deliveries: Iterable[Delivery], session: StoreSession, key: Store
             if delivery.answer is not None and error is None:
                 writer.add(delivery.answer[0])
                 notes.extend(delivery.answer[1])
-            del delivery                          # the chunk's samples are in the store: let them go
-        if error is not None or writer.series == 0:   # an empty answer proves nothing: the next run retries
+            del delivery  # the chunk's samples are in the store: let them go
+        if error is not None or writer.series == 0:  # an empty answer proves nothing: the next run retries
             writer.discard()
         else:
             writer.finish(coverage, pulled)

@@ -24,8 +24,8 @@ from detector.sources.prometheus_chunks import (
     query_window,
     step_ms_of,
 )
-from detector.store.history import HistoryStore, StoreKey, StoreSession
 from detector.store import holes as store_holes
+from detector.store.history import HistoryStore, StoreKey, StoreSession
 
 PROBE_ABOVE_POINTS = 256
 """Points per series above which a pull first counts the query's series (one store block, ~10 days hourly)."""
@@ -51,7 +51,7 @@ class SignalPlan:
         and a few of the holes the server left, each split within the server's limits."""
         stored = session.coverage(self.key) if session is not None else None
         ranges, self.coverage = missing_ranges(self.window, self.step_ms, stored)
-        if session is not None and stored is not None:       # holes the server left: ask again, a few per run
+        if session is not None and stored is not None:  # holes the server left: ask again, a few per run
             ranges += store_holes.to_request(session.holes(self.key), self.window, ranges)
         self.ranges = ranges
         self.split(max_points, max_range)
@@ -78,8 +78,9 @@ def fit_to_budget(plan: SignalPlan, series: int | None, max_samples: int, max_po
         plan.split(max(1, min(max_points, max_samples // series)), max_range)
 
 
-def plan_signal(signal: Signal, end: pd.Timestamp, store: HistoryStore | None,
-                errors: dict[str, Exception], notes: list[DataNote]) -> SignalPlan | None:
+def plan_signal(
+    signal: Signal, end: pd.Timestamp, store: HistoryStore | None, errors: dict[str, Exception], notes: list[DataNote]
+) -> SignalPlan | None:
     """The plan of ``signal`` as of ``end``, or None after adding its ``ConfigError`` to ``errors``."""
     if not signal.query:
         errors[signal.name] = ConfigError(
@@ -93,10 +94,12 @@ def plan_signal(signal: Signal, end: pd.Timestamp, store: HistoryStore | None,
         )
         return None
     if store is not None and store.retention < signal.lookback:
-        notes.append(DataNote(
-            signal.name,
-            f"store.retention ({store.retention / DAY:g} d) is shorter than the lookback "
-            f"({signal.lookback / DAY:g} d): the older part is pulled again on every run",
-            "store.retention",
-        ))
+        notes.append(
+            DataNote(
+                signal.name,
+                f"store.retention ({store.retention / DAY:g} d) is shorter than the lookback "
+                f"({signal.lookback / DAY:g} d): the older part is pulled again on every run",
+                "store.retention",
+            )
+        )
     return SignalPlan(signal, window, step_ms_of(signal.step))

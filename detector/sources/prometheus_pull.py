@@ -46,8 +46,12 @@ class Delivery:
 
 
 def stream(
-    client: PromQLClient, queries: Sequence[Query], concurrency: int, deadline: Deadline | None,
-    monotonic: Callable[[], float], ahead: int | None = None,
+    client: PromQLClient,
+    queries: Sequence[Query],
+    concurrency: int,
+    deadline: Deadline | None,
+    monotonic: Callable[[], float],
+    ahead: int | None = None,
 ) -> Generator[Delivery, None, None]:
     """Every query's ``Delivery`` in query order; a signal stops at its first failure.
 
@@ -58,7 +62,7 @@ def stream(
     answers: list[Answer | None] = [None] * len(queries)
     finished = [False] * len(queries)
     failed: dict[str, SourceError] = {}
-    taken = [0]                                  # the query whose answer the caller waits for
+    taken = [0]  # the query whose answer the caller waits for
     reach = Reachability()
     lock = threading.Condition()
     order = iter(range(len(queries)))
@@ -69,7 +73,7 @@ def stream(
             with lock:
                 index = next(order, None)
                 while index is not None and index >= taken[0] + ahead and not abandoned.is_set():
-                    lock.wait(timeout=0.5)       # back-pressure: the caller has not caught up
+                    lock.wait(timeout=0.5)  # back-pressure: the caller has not caught up
             if index is None or abandoned.is_set():
                 return
             query = queries[index]
@@ -89,12 +93,14 @@ def stream(
     try:
         for index, query in enumerate(queries):
             with lock:
-                taken[0] = index                 # the caller is done with every earlier answer
+                taken[0] = index  # the caller is done with every earlier answer
                 lock.notify_all()
                 while not finished[index]:
                     left = None if deadline is None else deadline.at - monotonic()
                     if deadline is not None and left is not None and left <= 0:
-                        failed.setdefault(query.signal, SourceError(deadline.message, location=f"{safe_url(client.base_url)} signal {query.signal}"))
+                        failed.setdefault(
+                            query.signal, SourceError(deadline.message, location=f"{safe_url(client.base_url)} signal {query.signal}")
+                        )
                         break
                     lock.wait(timeout=left)
                 answer, answers[index] = (answers[index] if finished[index] else None), None
@@ -103,21 +109,28 @@ def stream(
                 delivery = Delivery(query, answer, failed.get(query.signal))
             yield delivery
     finally:
-        abandoned.set()                     # Ctrl-C, the deadline or the caller stopped: start no further query
+        abandoned.set()  # Ctrl-C, the deadline or the caller stopped: start no further query
         with lock:
             lock.notify_all()
 
 
-def _expire(queries: Sequence[Query], finished: list[bool], failed: dict[str, SourceError], start: int,
-            deadline: Deadline, client: PromQLClient) -> None:
+def _expire(
+    queries: Sequence[Query], finished: list[bool], failed: dict[str, SourceError], start: int, deadline: Deadline, client: PromQLClient
+) -> None:
     """The run deadline passed: every signal with a query still unanswered from ``start`` on fails with its message."""
     for later in range(start, len(queries)):
         if not finished[later]:
-            failed.setdefault(queries[later].signal, SourceError(deadline.message, location=f"{safe_url(client.base_url)} signal {queries[later].signal}"))
+            failed.setdefault(
+                queries[later].signal, SourceError(deadline.message, location=f"{safe_url(client.base_url)} signal {queries[later].signal}")
+            )
 
 
 def pull(
-    client: PromQLClient, queries: Sequence[Query], concurrency: int, deadline: Deadline | None, monotonic: Callable[[], float],
+    client: PromQLClient,
+    queries: Sequence[Query],
+    concurrency: int,
+    deadline: Deadline | None,
+    monotonic: Callable[[], float],
 ) -> dict[str, list[Answer] | SourceError]:
     """Each signal's answers in query order, or its first ``SourceError`` (all of ``stream``, collected)."""
     result: dict[str, list[Answer]] = {}

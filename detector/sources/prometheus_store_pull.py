@@ -56,15 +56,21 @@ def pull_into_store(source: PrometheusSource, signals: Sequence[Signal], end: pd
         pulled.append((plan, deadline))
 
     source._run(signals, end, errors, planned, count, keep_windows=True)
-    for plan, deadline in pulled:          # as ``fetch``: nothing stored in the window is absent, or too young
+    for plan, deadline in pulled:  # as ``fetch``: nothing stored in the window is absent, or too young
         _absent_or_young(source, plan, end, deadline, errors, by_signal[plan.signal.name])
     own = {name: tuple(notes) for name, notes in by_signal.items()}
     everything = (*planned, *(note for notes in own.values() for note in notes))
     return StorePull(MappingProxyType(errors), everything, totals[0], totals[1], tuple(planned), MappingProxyType(own))
 
 
-def _absent_or_young(source: PrometheusSource, plan: SignalPlan, end: pd.Timestamp, deadline: Deadline | None,
-                     errors: dict[str, Exception], notes: list[DataNote]) -> None:
+def _absent_or_young(
+    source: PrometheusSource,
+    plan: SignalPlan,
+    end: pd.Timestamp,
+    deadline: Deadline | None,
+    errors: dict[str, Exception],
+    notes: list[DataNote],
+) -> None:
     """A pulled signal with no stored sample in its window: ``NoSeries`` in ``errors`` (the message
     ``fetch`` gives), or, when the query has series now, a young-signal note instead."""
     assert source.store is not None

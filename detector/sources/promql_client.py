@@ -105,8 +105,14 @@ class PromQLClient:
         self.monotonic = monotonic
 
     def query_range(
-        self, query: str, span: TimeRange, step_ms: int, *, signal: str,
-        until: Deadline | None = None, reach: Reachability | None = None,
+        self,
+        query: str,
+        span: TimeRange,
+        step_ms: int,
+        *,
+        signal: str,
+        until: Deadline | None = None,
+        reach: Reachability | None = None,
     ) -> tuple[list[RawSeries], list[DataNote]]:
         """Samples of ``query`` at every grid point of ``span``; raises ``SourceError`` naming ``signal``.
 
@@ -129,8 +135,17 @@ class PromQLClient:
         where = f"{safe_url(self.base_url)} signal {signal}"
         return self._call(INSTANT_PATH, params, _count_of, where, until, None, retry=retry)
 
-    def _call(self, path: str, params: dict[str, str], parse: Callable[[bytes], Any], where: str,
-              until: Deadline | None, reach: Reachability | None, *, retry: bool = True) -> Any:
+    def _call(
+        self,
+        path: str,
+        params: dict[str, str],
+        parse: Callable[[bytes], Any],
+        where: str,
+        until: Deadline | None,
+        reach: Reachability | None,
+        *,
+        retry: bool = True,
+    ) -> Any:
         """One API call with retries: ``parse(body)`` of the first good answer, else ``SourceError``."""
         deadline = self._deadline(until)
         attempt = 0
@@ -166,7 +181,9 @@ class PromQLClient:
         """The earlier of the run's deadline and this query's own."""
         if self.query_deadline is None:
             return until
-        own = Deadline(self.monotonic() + self.query_deadline, f"query deadline of {self.query_deadline:g} s passed (prometheus.query_deadline)")
+        own = Deadline(
+            self.monotonic() + self.query_deadline, f"query deadline of {self.query_deadline:g} s passed (prometheus.query_deadline)"
+        )
         return own if until is None or own.at <= until.at else until
 
     def _attempt(self, path: str, params: dict[str, str], deadline: Deadline | None) -> bytes:
@@ -202,7 +219,7 @@ class PromQLClient:
             if watchdog is not None:
                 watchdog.cancel()
         if watchdog is not None and watchdog.fired and deadline is not None:
-            raise _Permanent(deadline.message)        # the shut socket may have looked like a short body
+            raise _Permanent(deadline.message)  # the shut socket may have looked like a short body
         if response.status_code == 200:
             return body
         message = f"HTTP {response.status_code}: {_server_message(body)}{_hint(response.status_code, body)}"

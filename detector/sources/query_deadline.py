@@ -34,7 +34,7 @@ class Watchdog:
     def __init__(self, seconds: float) -> None:
         self._lock = threading.Lock()
         self._owner = threading.get_ident()
-        _SENDING.pop(self._owner, None)           # a connection of an earlier request is not ours to shut
+        _SENDING.pop(self._owner, None)  # a connection of an earlier request is not ours to shut
         self._response: Any = None
         self._cancelled = False
         self.fired = False
@@ -66,7 +66,7 @@ class Watchdog:
             if self._response is not None:
                 _shut(_connection_of(self._response))
             elif not _shut(_SENDING.get(self._owner)):
-                self._arm(_RECHECK)               # not connected yet: look again until the headers arrive
+                self._arm(_RECHECK)  # not connected yet: look again until the headers arrive
 
 
 def _connection_of(response: Any) -> Any:
@@ -78,7 +78,7 @@ def _shut(connection: Any) -> bool:
     sock = getattr(connection, "sock", None)
     if sock is None:
         return False
-    with contextlib.suppress(OSError):        # already closed: nothing is blocked on it
+    with contextlib.suppress(OSError):  # already closed: nothing is blocked on it
         sock.shutdown(socket.SHUT_RDWR)
     return True
 
@@ -116,7 +116,7 @@ class Reachability:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.unreachable: str | None = None    # the reason, once a query gave up connecting
+        self.unreachable: str | None = None  # the reason, once a query gave up connecting
         self._warned = False
 
     def give_up(self, reason: str) -> None:

@@ -86,19 +86,23 @@ def regularize(
     if infinite.any():
         count = int(infinite.sum())
         positive = int((vs[infinite] > 0).sum())
-        notes.append(DataNote(
-            signal,
-            f"{count} infinite value(s) ({positive} +Inf, {count - positive} -Inf) treated as gaps, "
-            f"first at {rfc3339_unix(ts[infinite][0])}",
-            location,
-        ))
+        notes.append(
+            DataNote(
+                signal,
+                f"{count} infinite value(s) ({positive} +Inf, {count - positive} -Inf) treated as gaps, "
+                f"first at {rfc3339_unix(ts[infinite][0])}",
+                location,
+            )
+        )
         vs = np.where(infinite, np.nan, vs)
 
     finite = ~np.isnan(vs)
     n_finite = int(finite.sum())
     n_nan = ts.size - n_finite - int(infinite.sum())
     if n_nan and n_finite:
-        notes.append(DataNote(signal, f"{n_nan} NaN value(s) read as gaps, first at {rfc3339_unix(ts[np.isnan(vs) & ~infinite][0])}", location))
+        notes.append(
+            DataNote(signal, f"{n_nan} NaN value(s) read as gaps, first at {rfc3339_unix(ts[np.isnan(vs) & ~infinite][0])}", location)
+        )
     if n_finite == 0:
         raise DataError(f"all {ts.size} value(s) are NaN/Inf", location=location)
     if n_finite < min_samples:
@@ -108,28 +112,34 @@ def regularize(
     return series, notes + _grid_notes(series, counts, np.floor(ts / step_seconds).astype(np.int64) - first, step_seconds, location, signal)
 
 
-def _grid_notes(series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step_seconds: float, location: str, signal: str) -> list[DataNote]:
+def _grid_notes(
+    series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step_seconds: float, location: str, signal: str
+) -> list[DataNote]:
     """Notes on steps that held several finite samples (``counts``: averaged) and on steps without
     any sample at all (``offsets``: the step of every sample, NaN and Inf included; left as gaps)."""
     notes = []
     crowded = counts > 1
     if crowded.any():
-        notes.append(DataNote(
-            signal,
-            f"{int(counts[crowded].sum())} samples averaged into {int(crowded.sum())} step(s) of {step_seconds:g} s "
-            f"(several samples per step), first at {rfc3339(series.index[int(np.argmax(crowded))])}",
-            location,
-        ))
+        notes.append(
+            DataNote(
+                signal,
+                f"{int(counts[crowded].sum())} samples averaged into {int(crowded.sum())} step(s) of {step_seconds:g} s "
+                f"(several samples per step), first at {rfc3339(series.index[int(np.argmax(crowded))])}",
+                location,
+            )
+        )
     empty = np.ones(counts.size, dtype=bool)
     empty[offsets[(offsets >= 0) & (offsets < counts.size)]] = False
     if empty.any():
         runs = int((empty[1:] & ~empty[:-1]).sum())  # the first and last steps always hold a sample
-        notes.append(DataNote(
-            signal,
-            f"{int(empty.sum())} missing step(s) in {runs} gap(s) left as NaN (not filled), "
-            f"first at {rfc3339(series.index[int(np.argmax(empty))])}",
-            location,
-        ))
+        notes.append(
+            DataNote(
+                signal,
+                f"{int(empty.sum())} missing step(s) in {runs} gap(s) left as NaN (not filled), "
+                f"first at {rfc3339(series.index[int(np.argmax(empty))])}",
+                location,
+            )
+        )
     return notes
 
 
@@ -142,9 +152,7 @@ def _check_timestamps(ts: np.ndarray, location: str) -> None:
         raise DataError(f"timestamp {worst:.17g} is far beyond the year 5000: expected unix seconds, not milliseconds", location=location)
 
 
-def _resolve_duplicates(
-    ts: np.ndarray, vs: np.ndarray, *, location: str, signal: str
-) -> tuple[np.ndarray, np.ndarray, DataNote | None]:
+def _resolve_duplicates(ts: np.ndarray, vs: np.ndarray, *, location: str, signal: str) -> tuple[np.ndarray, np.ndarray, DataNote | None]:
     """Keep the last sample of each timestamp (``ts`` sorted); note timestamps whose values differ."""
     if ts.size < 2:
         return ts, vs, None
@@ -158,8 +166,7 @@ def _resolve_duplicates(
     if conflicting.size:
         note = DataNote(
             signal,
-            f"{conflicting.size} timestamp(s) with different values; kept the last value of each, "
-            f"first at {rfc3339_unix(conflicting[0])}",
+            f"{conflicting.size} timestamp(s) with different values; kept the last value of each, first at {rfc3339_unix(conflicting[0])}",
             location,
         )
     return ts[keep], vs[keep], note

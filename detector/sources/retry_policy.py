@@ -36,7 +36,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based): uniform in [d/2, d]."""
-        ceiling = min(self.max_delay, self.base_delay * (2.0 ** attempt))
+        ceiling = min(self.max_delay, self.base_delay * (2.0**attempt))
         return ceiling / 2.0 + rng.random() * ceiling / 2.0
 
     def delay(self, attempt: int, rng: random.Random, retry_after: float | None) -> float | None:

@@ -46,8 +46,9 @@ class StoreBatches:
         as ``PrometheusSource.fetch`` says); default: the store file.
     """
 
-    def __init__(self, path: str | Path, signals: Sequence[Signal], *, min_samples: int = 1,
-                 origins: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, path: str | Path, signals: Sequence[Signal], *, min_samples: int = 1, origins: Mapping[str, str] | None = None
+    ) -> None:
         self.path = Path(path)
         self.signals = {signal.name: signal for signal in signals}
         self.min_samples = min_samples
@@ -81,7 +82,8 @@ class StoreBatches:
             with guard(self.path, "read"):
                 rows = connection.execute(
                     "SELECT s.id, s.labels FROM series s JOIN signals g ON g.id = s.signal_id"
-                    " WHERE g.name = ? AND g.query = ? AND g.step_ms = ? ORDER BY s.id", (key.signal, key.query, key.step_ms),
+                    " WHERE g.name = ? AND g.query = ? AND g.step_ms = ? ORDER BY s.id",
+                    (key.signal, key.query, key.step_ms),
                 ).fetchall()
         finally:
             connection.close()
@@ -89,19 +91,20 @@ class StoreBatches:
         identities, notes = _identities(key.signal, full, self.origins.get(key.signal, str(self.path)))
         return sorted(((int(row[0]), identity) for row, identity in zip(rows, identities, strict=False)), key=lambda pair: pair[1]), notes
 
-    def _pages(self, signal: Signal, series: list[tuple[int, Labels]], earliest: pd.Timestamp, at: pd.Timestamp, size: int,
-               notes: list[DataNote]) -> Iterator[tuple[SeriesWindow, ...]]:
+    def _pages(
+        self, signal: Signal, series: list[tuple[int, Labels]], earliest: pd.Timestamp, at: pd.Timestamp, size: int, notes: list[DataNote]
+    ) -> Iterator[tuple[SeriesWindow, ...]]:
         span = (int(earliest.timestamp() * 1000), int(at.timestamp() * 1000) - 1)
         connection = self._connect()
         try:
             for i in range(0, len(series), max(size, 1)):
-                page = series[i: i + max(size, 1)]
+                page = series[i : i + max(size, 1)]
                 samples = self._read_page(connection, [series_id for series_id, _ in page], span)
                 windows = []
                 for series_id, identity in page:
                     ts, vs = samples.get(series_id, (np.empty(0), np.empty(0)))
                     if ts.size == 0:
-                        continue                 # nothing in the window: as the live path's read, not there
+                        continue  # nothing in the window: as the live path's read, not there
                     where = f"{self.origins.get(signal.name, str(self.path))} {SeriesKey(signal.name, identity)}"
                     try:
                         regular, repairs = regularize(ts, vs, signal.step, location=where, signal=signal.name, min_samples=self.min_samples)
@@ -122,7 +125,8 @@ class StoreBatches:
         with guard(self.path, "read"):
             rows = connection.execute(
                 f"SELECT series_id, ts, vals, first_ms, last_ms FROM blocks WHERE series_id IN ({marks})"
-                " AND last_ms >= ? AND first_ms <= ? ORDER BY series_id, block", (*ids, *span),
+                " AND last_ms >= ? AND first_ms <= ? ORDER BY series_id, block",
+                (*ids, *span),
             ).fetchall()
         parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
         for series_id, ts_blob, vals_blob, first_ms, last_ms in rows:

@@ -59,9 +59,17 @@ class HistoryStore:
         ``sqlite3.connect`` (injected where a test watches the statements).
     """
 
-    def __init__(self, path: str | Path, retention: float, *, lock_timeout: float = 30.0, max_bytes: int | None = None,
-                 check_every: float = CHECK_EVERY, clock: Callable[[], float] = time.monotonic,
-                 connect: Callable[..., sqlite3.Connection] = sqlite3.connect) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        retention: float,
+        *,
+        lock_timeout: float = 30.0,
+        max_bytes: int | None = None,
+        check_every: float = CHECK_EVERY,
+        clock: Callable[[], float] = time.monotonic,
+        connect: Callable[..., sqlite3.Connection] = sqlite3.connect,
+    ) -> None:
         self.path = Path(path)
         self.retention = retention
         self.lock_timeout = lock_timeout

@@ -40,7 +40,7 @@ class SeriesExtent:
     labels: str
     first_ms: int
     last_ms: int
-    timestamps: np.ndarray       # sorted int64 ms of the stored samples near the ranges asked about
+    timestamps: np.ndarray  # sorted int64 ms of the stored samples near the ranges asked about
 
     def has_sample_in(self, span: TimeRange) -> bool:
         at = int(np.searchsorted(self.timestamps, span.start_ms, side="left"))
@@ -88,5 +88,7 @@ def describe(holes: Sequence[Hole], window: TimeRange, step_ms: int, limit: int 
     spans = sorted({h.span for h in inside})
     steps = sum(span.points(step_ms) for span in spans)
     oldest = np.datetime64(spans[0].start_ms, "ms").astype(str)[:16]
-    return (f"{len(spans)} range(s) of the stored history ({steps} step(s), the oldest from {oldest} UTC) came back empty for "
-            f"{series} series that reported before and after; re-requested on later runs ({limit} range(s) per run) until filled")
+    return (
+        f"{len(spans)} range(s) of the stored history ({steps} step(s), the oldest from {oldest} UTC) came back empty for "
+        f"{series} series that reported before and after; re-requested on later runs ({limit} range(s) per run) until filled"
+    )

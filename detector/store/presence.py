@@ -32,7 +32,9 @@ def series_with_samples(path: Path, signal: Signal, start_ms: int, end_ms: int, 
             rows = connection.execute(
                 "SELECT b.series_id, b.ts, b.vals, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
                 " JOIN signals g ON g.id = s.signal_id WHERE g.name = ? AND g.query = ? AND g.step_ms = ?"
-                " AND b.last_ms >= ? AND b.first_ms <= ?", (key.signal, key.query, key.step_ms, start_ms, end_ms))
+                " AND b.last_ms >= ? AND b.first_ms <= ?",
+                (key.signal, key.query, key.step_ms, start_ms, end_ms),
+            )
             for series_id, ts_blob, vals_blob, first_ms, last_ms in rows:
                 if int(series_id) in found:
                     continue

@@ -72,4 +72,3 @@ def explain(exc: sqlite3.Error) -> str:
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return f"{text} (not a slowburn history store, or damaged: move the file and its -wal/-shm files away, or point store.path at a new file)"
     return text
-

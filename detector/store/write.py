@@ -85,17 +85,25 @@ class SignalWriter:
             for span in pulled:
                 rest = [part for piece in rest for part in subtract(piece, span, step_ms)]
             if rest != [TimeRange(int(start), int(end))]:
-                self._db.execute("DELETE FROM holes WHERE signal_id = ? AND labels = ? AND start_ms = ? AND end_ms = ?", (self.signal_id, labels, start, end))
-                self._db.executemany("INSERT OR IGNORE INTO holes VALUES (?, ?, ?, ?)", [(self.signal_id, labels, p.start_ms, p.end_ms) for p in rest])
+                self._db.execute(
+                    "DELETE FROM holes WHERE signal_id = ? AND labels = ? AND start_ms = ? AND end_ms = ?",
+                    (self.signal_id, labels, start, end),
+                )
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO holes VALUES (?, ?, ?, ?)", [(self.signal_id, labels, p.start_ms, p.end_ms) for p in rest]
+                )
         found = new_holes(pulled, self._extents(pulled))
-        self._db.executemany("INSERT OR IGNORE INTO holes VALUES (?, ?, ?, ?)", [(self.signal_id, h.labels, h.span.start_ms, h.span.end_ms) for h in found])
+        self._db.executemany(
+            "INSERT OR IGNORE INTO holes VALUES (?, ?, ?, ?)", [(self.signal_id, h.labels, h.span.start_ms, h.span.end_ms) for h in found]
+        )
 
     def _extents(self, pulled: Sequence[TimeRange]) -> list[SeriesExtent]:
         """Each stored series of the signal: its first and last sample, and enough of its timestamps
         to tell whether it has a sample in each pulled range (block ends, and the blocks spanning a range)."""
         rows = self._db.execute(
             "SELECT s.labels, b.block, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
-            " WHERE s.signal_id = ? ORDER BY s.id, b.block", (self.signal_id,),
+            " WHERE s.signal_id = ? ORDER BY s.id, b.block",
+            (self.signal_id,),
         ).fetchall()
         by_series: dict[str, list[tuple[int, int, int]]] = {}
         for labels, block, first, last in rows:
@@ -104,10 +112,11 @@ class SignalWriter:
         for labels, blocks in by_series.items():
             stamps = [np.array([first, last], dtype=np.int64) for _, first, last in blocks]
             for block, first, last in blocks:
-                if any(first < span.start_ms and last > span.end_ms for span in pulled):   # spans a range: look inside
+                if any(first < span.start_ms and last > span.end_ms for span in pulled):  # spans a range: look inside
                     ts_blob, vals_blob, row_first, row_last = self._db.execute(
                         "SELECT b.ts, b.vals, b.first_ms, b.last_ms FROM blocks b JOIN series s ON s.id = b.series_id"
-                        " WHERE s.signal_id = ? AND s.labels = ? AND b.block = ?", (self.signal_id, labels, block),
+                        " WHERE s.signal_id = ? AND s.labels = ? AND b.block = ?",
+                        (self.signal_id, labels, block),
                     ).fetchone()
                     stamps.append(decoded(self.path, ts_blob, vals_blob, row_first, row_last)[0])
             timestamps = np.unique(np.concatenate(stamps))

@@ -42,10 +42,17 @@ def episodes(timeline: dict[pd.Timestamp, tuple[Any, ...]]) -> list[dict[str, An
                 open_runs[ident]["last"] = iso_utc(at)
                 open_runs[ident]["evaluations"] += 1
             else:
-                open_runs[ident] = {"kind": ident[0], "severity": ident[1], "first": iso_utc(at), "last": iso_utc(at),
-                                    "evaluations": 1, "first_eta": iso_utc(finding.eta), "first_eta_lower": iso_utc(finding.eta_lower),
-                                    "first_eta_upper": iso_utc(finding.eta_upper),
-                                    "first_gates": sorted(g.name for g in finding.gates if g.passed)}
+                open_runs[ident] = {
+                    "kind": ident[0],
+                    "severity": ident[1],
+                    "first": iso_utc(at),
+                    "last": iso_utc(at),
+                    "evaluations": 1,
+                    "first_eta": iso_utc(finding.eta),
+                    "first_eta_lower": iso_utc(finding.eta_lower),
+                    "first_eta_upper": iso_utc(finding.eta_upper),
+                    "first_gates": sorted(g.name for g in finding.gates if g.passed),
+                }
     closed.extend(open_runs.values())
     return sorted(closed, key=lambda e: (e["first"], e["kind"], e["severity"]))
 

@@ -78,7 +78,11 @@ def synthetic_history(session_now: pd.Timestamp) -> SyntheticHistory:
     late = ts >= ts[0] + 120 * 86400  # appears 120 days in
     for queue in ("billing", "email", "search"):
         depth = rng.normal(50, 10, ts.size) + np.linspace(0, 40, ts.size)
-        series.append(BackfillSeries("sb_queue_depth", {"queue": queue}, ts if queue != "search" else ts[late], depth if queue != "search" else depth[late]))
+        series.append(
+            BackfillSeries(
+                "sb_queue_depth", {"queue": queue}, ts if queue != "search" else ts[late], depth if queue != "search" else depth[late]
+            )
+        )
     series.append(BackfillSeries("sb_ratio", {}, ts, rng.uniform(0, 1, ts.size) / 3.0))
     return SyntheticHistory(series, last)
 
@@ -106,7 +110,9 @@ def replica_history(session_now: pd.Timestamp) -> ReplicaHistory:
 
 
 @pytest.fixture(scope="session")
-def replica_prometheus(prometheus_tools: None, replica_history: ReplicaHistory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def replica_prometheus(
+    prometheus_tools: None, replica_history: ReplicaHistory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     tsdb = promstack.backfill(replica_history.series, tmp_path_factory.mktemp("replicas") / "tsdb")
     server = promstack.start_prometheus(tsdb)
     try:

@@ -75,8 +75,13 @@ def start_dask_cluster(workers: int = 2, allowed_failures: int | None = None) ->
     workdir = Path(tempfile.mkdtemp(prefix="slowburn-dask-"))
     port = free_port()
     settings = {} if allowed_failures is None else {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(allowed_failures)}
-    scheduler = _spawn("dask-scheduler", [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], port, workdir,
-                       settings=settings)
+    scheduler = _spawn(
+        "dask-scheduler",
+        [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        port,
+        workdir,
+        settings=settings,
+    )
     cluster = DaskCluster(scheduler, [], workdir)
     try:
         for number in range(workers):
@@ -92,16 +97,33 @@ def start_worker(cluster: DaskCluster, name: str, *, tied_to_thread: bool = True
     """One more single-thread worker in ``cluster`` (not waited for). ``tied_to_thread``: it gets
     SIGTERM when the thread that started it ends (False for a worker started from a short-lived
     thread; ``cluster.stop`` ends it by PID)."""
-    return _spawn(name, [
-        DASK, "worker", cluster.address, "--name", name, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-        "--host", "127.0.0.1", "--local-directory", str(cluster.workdir / name),
-    ], 0, cluster.workdir, tied_to_thread)
+    return _spawn(
+        name,
+        [
+            DASK,
+            "worker",
+            cluster.address,
+            "--name",
+            name,
+            "--nthreads",
+            "1",
+            "--no-nanny",
+            "--no-dashboard",
+            "--host",
+            "127.0.0.1",
+            "--local-directory",
+            str(cluster.workdir / name),
+        ],
+        0,
+        cluster.workdir,
+        tied_to_thread,
+    )
 
 
 def wait_for_workers(address: str, count: int, timeout: float = READY_TIMEOUT) -> None:
     from distributed import Client
 
-    with Client(address, timeout=timeout, set_as_default=False) as client:   # also waits for the scheduler
+    with Client(address, timeout=timeout, set_as_default=False) as client:  # also waits for the scheduler
         if count:
             client.wait_for_workers(count, timeout=timeout)
 
@@ -117,11 +139,19 @@ def wait_for_started(marker_dir: Path, timeout: float = READY_TIMEOUT) -> list[i
     raise RuntimeError(f"no chunk started within {timeout:g} s")
 
 
-def _spawn(name: str, command: Sequence[str], port: int, workdir: Path, tied_to_thread: bool = True,
-           settings: Mapping[str, str] | None = None) -> Server:
+def _spawn(
+    name: str, command: Sequence[str], port: int, workdir: Path, tied_to_thread: bool = True, settings: Mapping[str, str] | None = None
+) -> Server:
     log_path = workdir / f"{name}.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT), **(settings or {})}
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
-                                   env=env, preexec_fn=_die_with_parent if tied_to_thread else None)
+        process = subprocess.Popen(
+            list(command),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            preexec_fn=_die_with_parent if tied_to_thread else None,
+        )
     return Server(name, f"tcp://127.0.0.1:{port}", port, process, log_path)

@@ -73,9 +73,9 @@ class FaultProxy:
                 with outer._lock:
                     count = outer.seen[query] = outer.seen.get(query, 0) + 1
                 if outer.on_request is not None:
-                    outer.on_request(params)      # a GET's query parameters, as it arrives
+                    outer.on_request(params)  # a GET's query parameters, as it arrives
                 answer = requests.get(outer.upstream + parts.path, params=params, timeout=30)
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):   # the client gave up: what we test
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up: what we test
                     outer._answer(self, outer.faults.get(query), count, answer)
 
             def do_POST(self) -> None:
@@ -113,7 +113,7 @@ class FaultProxy:
             for index in range(len(body)):
                 if self.stopping.wait(fault.interval):
                     return
-                handler.wfile.write(body[index:index + 1])
+                handler.wfile.write(body[index : index + 1])
                 handler.wfile.flush()
             return
         if isinstance(fault, TrickleHeaders):
@@ -121,7 +121,7 @@ class FaultProxy:
             for index in range(len(head)):
                 if self.stopping.wait(fault.interval):
                     return
-                handler.wfile.write(head[index:index + 1])
+                handler.wfile.write(head[index : index + 1])
                 handler.wfile.flush()
             handler.wfile.write(body)
             return

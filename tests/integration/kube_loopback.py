@@ -32,8 +32,15 @@ from tests.integration.loopback_http import Recorded
 RESPONSES = Path(__file__).parent / "kube_responses"
 JSON = {"Content-Type": "application/json"}
 ROUTE = re.compile(r"^/(?:api/v1|apis/(?P<group>[^/]+)/v1)(?:/namespaces/(?P<namespace>[^/]+))?/(?P<resource>[^/]+)$")
-GROUPS = {"mutatingwebhookconfigurations": "admissionregistration.k8s.io", "validatingwebhookconfigurations": "admissionregistration.k8s.io",
-          "deployments": "apps", "statefulsets": "apps", "daemonsets": "apps", "pods": "", "persistentvolumeclaims": ""}
+GROUPS = {
+    "mutatingwebhookconfigurations": "admissionregistration.k8s.io",
+    "validatingwebhookconfigurations": "admissionregistration.k8s.io",
+    "deployments": "apps",
+    "statefulsets": "apps",
+    "daemonsets": "apps",
+    "pods": "",
+    "persistentvolumeclaims": "",
+}
 USER = "system:serviceaccount:slowburn:slowburn"
 
 
@@ -43,8 +50,16 @@ def recorded(name: str) -> dict:
 
 def status(code: int, reason: str, message: str, **extra: object) -> dict:
     """A ``Status`` object as kube-apiserver answers errors."""
-    return {"kind": "Status", "apiVersion": "v1", "metadata": extra.pop("metadata", {}), "status": "Failure",
-            "message": message, "reason": reason, **extra, "code": code}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": extra.pop("metadata", {}),
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        **extra,
+        "code": code,
+    }
 
 
 def forbidden(resource: str, namespace: str | None) -> dict:
@@ -53,8 +68,12 @@ def forbidden(resource: str, namespace: str | None) -> dict:
     group = GROUPS[resource]
     scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
     details = {"group": group, "kind": resource} if group else {"kind": resource}
-    return status(403, "Forbidden", f'{resource} is forbidden: User "{USER}" cannot list resource "{resource}" in API group "{group}" {scope}',
-                  details=details)
+    return status(
+        403,
+        "Forbidden",
+        f'{resource} is forbidden: User "{USER}" cannot list resource "{resource}" in API group "{group}" {scope}',
+        details=details,
+    )
 
 
 def continue_token(resource_version: str, start: str) -> str:
@@ -79,7 +98,7 @@ class KubeReplay:
     token: str
     forbidden: set[str] = field(default_factory=set)
     expire_continue: set[str] = field(default_factory=set)
-    unauthorized: bool = False          # answer 401 to everything, whatever the token
+    unauthorized: bool = False  # answer 401 to everything, whatever the token
 
     def __call__(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -95,9 +114,15 @@ class KubeReplay:
         listing = recorded(f"{resource}.json")
         if "continue" in params and resource in self.expire_continue:
             self.expire_continue.discard(resource)
-            return self.answer(status(410, "Expired", "The provided continue parameter is too old to display a consistent list result. "
-                                      "You can start a new list without the continue parameter.",
-                                      metadata={"continue": params["continue"]}))
+            return self.answer(
+                status(
+                    410,
+                    "Expired",
+                    "The provided continue parameter is too old to display a consistent list result. "
+                    "You can start a new list without the continue parameter.",
+                    metadata={"continue": params["continue"]},
+                )
+            )
         items = sorted((i for i in listing["items"] if namespace in (None, i["metadata"].get("namespace"))), key=key_of)
         if "continue" in params:
             try:
@@ -120,10 +145,17 @@ class KubeReplay:
 
 def write_kubeconfig(path: Path, server: str, token: str, *, context: str = "replay") -> Path:
     """A kubeconfig whose ``context`` points at ``server`` with a bearer ``token``."""
-    path.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": context,
-        "clusters": [{"name": "replay", "cluster": {"server": server}}],
-        "users": [{"name": "slowburn", "user": {"token": token}}],
-        "contexts": [{"name": context, "context": {"cluster": "replay", "user": "slowburn", "namespace": "monitoring"}}],
-    }, indent=2))
+    path.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": context,
+                "clusters": [{"name": "replay", "cluster": {"server": server}}],
+                "users": [{"name": "slowburn", "user": {"token": token}}],
+                "contexts": [{"name": context, "context": {"cluster": "replay", "user": "slowburn", "namespace": "monitoring"}}],
+            },
+            indent=2,
+        )
+    )
     return path

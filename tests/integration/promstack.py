@@ -143,17 +143,27 @@ def backfill(series: Iterable[BackfillSeries], tsdb_dir: Path, *, max_block_hour
         source = Path(scratch) / "data.om"
         source.write_text(openmetrics_text(series), encoding="utf-8")
         done = subprocess.run(
-            [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", f"--max-block-duration={max_block_hours}h", "-q", str(source), str(tsdb_dir)],
-            capture_output=True, text=True, timeout=600, check=False,
+            [
+                PROMTOOL,
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                f"--max-block-duration={max_block_hours}h",
+                "-q",
+                str(source),
+                str(tsdb_dir),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
     if done.returncode != 0:
         raise RuntimeError(f"promtool failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     return tsdb_dir
 
 
-def start_prometheus(
-    tsdb_dir: Path, port: int | None = None, *, lookback_delta: str = "59m", extra_args: Sequence[str] = ()
-) -> Server:
+def start_prometheus(tsdb_dir: Path, port: int | None = None, *, lookback_delta: str = "59m", extra_args: Sequence[str] = ()) -> Server:
     """Prometheus on ``tsdb_dir`` with no scrape jobs, retention 3650d, on 127.0.0.1.
 
     ``lookback_delta`` 59m makes hourly samples visible at hourly steps while a missing hour stays
@@ -162,12 +172,18 @@ def start_prometheus(
     workdir = Path(tempfile.mkdtemp(prefix="slowburn-prom-"))
     config = workdir / "prometheus.yml"
     config.write_text("global: {}\nscrape_configs: []\n", encoding="utf-8")
+
     def command(p: int) -> list[str]:
         return [
-            PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tsdb_dir}",
-            "--storage.tsdb.retention.time=3650d", f"--query.lookback-delta={lookback_delta}",
-            f"--web.listen-address=127.0.0.1:{p}", *extra_args,
+            PROMETHEUS,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tsdb_dir}",
+            "--storage.tsdb.retention.time=3650d",
+            f"--query.lookback-delta={lookback_delta}",
+            f"--web.listen-address=127.0.0.1:{p}",
+            *extra_args,
         ]
+
     return _start("prometheus", command, port, workdir)
 
 
@@ -196,19 +212,26 @@ def start_alertmanager(config_path: Path, port: int | None = None, storage_dir: 
     workdir = Path(tempfile.mkdtemp(prefix="slowburn-am-"))
     storage = Path(storage_dir) if storage_dir is not None else workdir / "data"
     storage.mkdir(parents=True, exist_ok=True)
+
     def command(p: int) -> list[str]:
         return [
-            ALERTMANAGER, f"--config.file={config_path}", f"--storage.path={storage}",
-            f"--web.listen-address=127.0.0.1:{p}", "--cluster.listen-address=",
+            ALERTMANAGER,
+            f"--config.file={config_path}",
+            f"--storage.path={storage}",
+            f"--web.listen-address=127.0.0.1:{p}",
+            "--cluster.listen-address=",
         ]
+
     return _start("alertmanager", command, port, workdir)
 
 
 def start_pushgateway(port: int | None = None) -> Server:
     """Pushgateway without persistence on 127.0.0.1."""
     workdir = Path(tempfile.mkdtemp(prefix="slowburn-pg-"))
+
     def command(p: int) -> list[str]:
         return [PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{p}", "--persistence.file="]
+
     return _start("pushgateway", command, port, workdir)
 
 

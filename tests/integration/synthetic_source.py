@@ -19,8 +19,13 @@ SIGNALS = (
 
 
 def prometheus_source(
-    url: str, *, seed: int, sleeps: list[float] | None = None, store: HistoryStore | None = None,
-    traffic: Traffic | None = None, **settings,
+    url: str,
+    *,
+    seed: int,
+    sleeps: list[float] | None = None,
+    store: HistoryStore | None = None,
+    traffic: Traffic | None = None,
+    **settings,
 ) -> PrometheusSource:
     """A source for ``url`` with ``settings``; backoff sleeps are recorded in ``sleeps`` (not slept)."""
     config = PrometheusSettings(url=url, **settings)

@@ -22,7 +22,7 @@ from tests.integration.replica_backfill import REPLICA_CONFIG
 from tests.integration.test_alertmanager_sink import WebhookReceiver
 
 pytestmark = pytest.mark.skipif(bool(missing_binaries(ALERTMANAGER)), reason="prometheus-alertmanager is not installed")
-REPLICA_AT = pd.Timestamp("2026-01-10T00:00:00Z")      # five days before the Redis disks fill (replica time)
+REPLICA_AT = pd.Timestamp("2026-01-10T00:00:00Z")  # five days before the Redis disks fill (replica time)
 CEILING_QUERY = "pvc_capacity_bytes"
 
 
@@ -44,7 +44,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 def firing(am_url: str) -> dict[str, str]:
     """alertname/pvc -> startsAt of the alerts Alertmanager shows as active."""
     alerts = requests.get(am_url + "/api/v2/alerts", params={"active": "true"}, timeout=5).json()
-    return {f'{a["labels"]["alertname"]}/{a["labels"]["persistentvolumeclaim"]}': a["startsAt"] for a in alerts}
+    return {f"{a['labels']['alertname']}/{a['labels']['persistentvolumeclaim']}": a["startsAt"] for a in alerts}
 
 
 def test_a_failed_ceiling_query_holds_the_breach_alerts_with_their_starts_at(replica_prometheus, replica_history, tmp_path):
@@ -69,14 +69,14 @@ def test_a_failed_ceiling_query_holds_the_breach_alerts_with_their_starts_at(rep
             assert any(name.startswith("SlowburnBreachForecast/") for name in before), before
             failing["on"] = True
             code, out, err = run(*args)
-            assert code == 5, err                                      # partial: the ceiling signal failed
-            assert firing(am.url) == before                            # held: none resolved, none new, same startsAt
+            assert code == 5, err  # partial: the ceiling signal failed
+            assert firing(am.url) == before  # held: none resolved, none new, same startsAt
             (note,) = [line for line in err.splitlines() if "held" in line]
             assert "signal pvc_used_bytes: held" in note and "its ceiling signal pvc_capacity_bytes failed" in note
             failing["on"] = False
             code, out, err = run(*args)
             assert code == 0, err
-            assert firing(am.url) == before                            # the same alerts, never re-created
+            assert firing(am.url) == before  # the same alerts, never re-created
         webhook.wait_for("firing", len(before))
         assert webhook.alerts("resolved") == []
     finally:

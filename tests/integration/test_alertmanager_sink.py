@@ -83,30 +83,48 @@ def alertmanager(tmp_path, webhook):
 
 
 def config(*urls):
-    return Config.model_validate({
-        "labels": {"team": "platform"},
-        "annotations": {"dashboard": "https://grafana.example/d/slowburn"},
-        "prometheus": {"url": "http://prometheus.example:9090"},
-        "alertmanager": {"url": list(urls), "min_severity": "warning"},
-        "signals": [{
-            "name": "pvc_used_bytes", "query": "max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes)",
-            "ceiling": 100, "labels": {"tier": "storage"}, "annotations": {"runbook_url": "https://runbooks.example/disk"},
-        }],
-    })
+    return Config.model_validate(
+        {
+            "labels": {"team": "platform"},
+            "annotations": {"dashboard": "https://grafana.example/d/slowburn"},
+            "prometheus": {"url": "http://prometheus.example:9090"},
+            "alertmanager": {"url": list(urls), "min_severity": "warning"},
+            "signals": [
+                {
+                    "name": "pvc_used_bytes",
+                    "query": "max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes)",
+                    "ceiling": 100,
+                    "labels": {"tier": "storage"},
+                    "annotations": {"runbook_url": "https://runbooks.example/disk"},
+                }
+            ],
+        }
+    )
 
 
 def finding(pvc, now, severity="warning"):
     return Finding(
         key=SeriesKey("pvc_used_bytes", labels_of({"namespace": "redis", "persistentvolumeclaim": pvc, "k8s.io/zone": "a"})),
-        kind="breach_forecast", severity=severity, evaluated_at=now, summary=f"{pvc} fills up",
-        onset=now - pd.Timedelta(days=40), eta=now + pd.Timedelta(days=20), eta_lower=now + pd.Timedelta(days=15),
-        eta_upper=now + pd.Timedelta(days=30), ceiling=100.0, current=80.0, baseline=40.0, magnitude=2.0,
+        kind="breach_forecast",
+        severity=severity,
+        evaluated_at=now,
+        summary=f"{pvc} fills up",
+        onset=now - pd.Timedelta(days=40),
+        eta=now + pd.Timedelta(days=20),
+        eta_lower=now + pd.Timedelta(days=15),
+        eta_upper=now + pd.Timedelta(days=30),
+        ceiling=100.0,
+        current=80.0,
+        baseline=40.0,
+        magnitude=2.0,
     )
 
 
 def send(cfg, state, *findings):
     now = pd.Timestamp.now(tz="UTC")
-    sink = AlertmanagerSink(cfg, cfg.alertmanager, state, build_session(cfg.alertmanager, section="alertmanager"), lambda: pd.Timestamp.now(tz="UTC"), TTL)
+    sink = AlertmanagerSink(
+        cfg, cfg.alertmanager, state, build_session(cfg.alertmanager, section="alertmanager"), lambda: pd.Timestamp.now(tz="UTC"), TTL
+    )
     return sink.send(Evaluation(at=now, findings=tuple(f(now) if callable(f) else f for f in findings)))
 
 
@@ -122,8 +140,14 @@ def test_alerts_appear_in_alertmanager_with_labels_and_annotations_and_reach_the
     assert report.ok and report.delivered == 1
     alert = active(am)["data-redis-0"]
     assert alert["labels"] == {
-        "alertname": "SlowburnBreachForecast", "signal": "pvc_used_bytes", "severity": "warning", "namespace": "redis",
-        "persistentvolumeclaim": "data-redis-0", "k8s_io_zone": "a", "team": "platform", "tier": "storage",
+        "alertname": "SlowburnBreachForecast",
+        "signal": "pvc_used_bytes",
+        "severity": "warning",
+        "namespace": "redis",
+        "persistentvolumeclaim": "data-redis-0",
+        "k8s_io_zone": "a",
+        "team": "platform",
+        "tier": "storage",
     }
     notes = alert["annotations"]
     assert notes["summary"] == "data-redis-0 fills up" and notes["runbook_url"] == "https://runbooks.example/disk"
@@ -154,18 +178,18 @@ def test_an_alertmanager_down_for_one_run_gets_everything_on_the_next_without_du
     first = {pvc: a["startsAt"] for pvc, a in active(am).items()}
     webhook.wait_for("firing", 2)
     am.stop()
-    down = send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("c", now))    # b cleared, c new
+    down = send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("c", now))  # b cleared, c new
     assert not down.ok and down.pending == 3
-    am = alertmanager(port=am.port)               # back on the same address (alerts are in memory: it knows none)
+    am = alertmanager(port=am.port)  # back on the same address (alerts are in memory: it knows none)
     up = send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("c", now))
     assert up.ok and up.pending == 0
     now_active = active(am)
     assert set(now_active) == {"a", "c"}
-    assert pd.Timestamp(now_active["a"]["startsAt"]) == pd.Timestamp(first["a"])   # the same alert, not a new one
-    webhook.wait_for("firing", 3)                    # a, b, c: a's notification log survived the restart
+    assert pd.Timestamp(now_active["a"]["startsAt"]) == pd.Timestamp(first["a"])  # the same alert, not a new one
+    webhook.wait_for("firing", 3)  # a, b, c: a's notification log survived the restart
     (resolved,) = webhook.wait_for("resolved", 1)
     assert resolved["labels"]["persistentvolumeclaim"] == "b"
-    time.sleep(2.5)                                  # two more group intervals: any duplicate would have arrived
+    time.sleep(2.5)  # two more group intervals: any duplicate would have arrived
     starts = {}
     for alert in webhook.alerts("firing"):
         starts.setdefault(alert["labels"]["persistentvolumeclaim"], set()).add(pd.Timestamp(alert["startsAt"]))
@@ -190,14 +214,14 @@ def test_a_damaged_state_file_is_set_aside_once_and_delivery_goes_on(tmp_path, a
     send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("b", now))
     webhook.wait_for("firing", 2)
     first = active(am)["a"]["startsAt"]
-    time.sleep(1.1)                                            # a new startsAt would differ
-    state.write_bytes(state.read_bytes()[:40])                 # a disk-full truncation
+    time.sleep(1.1)  # a new startsAt would differ
+    state.write_bytes(state.read_bytes()[:40])  # a disk-full truncation
     damaged = send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("c", now))
     assert damaged.ok and damaged.delivered == 2
     (aside,) = [p for p in tmp_path.iterdir() if p.name.startswith("state.json.damaged-")]
     assert "fresh alert state" in damaged.problems[0] and aside.name in damaged.problems[0]
     assert set(active(am)) >= {"a", "c"}
-    assert active(am)["a"]["startsAt"] == first                # Alertmanager keeps the earlier startsAt: no new alert
+    assert active(am)["a"]["startsAt"] == first  # Alertmanager keeps the earlier startsAt: no new alert
     again = send(config(am.url), state, lambda now: finding("a", now), lambda now: finding("c", now))
-    assert again.ok and not any("fresh alert state" in p for p in again.problems)   # said once
-    webhook.wait_for("firing", 3)                              # a, b, then c: delivery was never blocked
+    assert again.ok and not any("fresh alert state" in p for p in again.problems)  # said once
+    webhook.wait_for("firing", 3)  # a, b, then c: delivery was never blocked

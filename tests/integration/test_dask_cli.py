@@ -53,7 +53,7 @@ def test_a_run_on_exported_files_finds_on_dask_what_it_finds_locally(cluster):
     dask_status, dask_json, err = slowburn(*common, "--executor", cluster.flag)
     assert dask_status == local_status == ExitStatus.OK, err
     local, on_dask = json.loads(local_json), json.loads(dask_json)
-    assert local["findings"]                                    # there is something to compare
+    assert local["findings"]  # there is something to compare
     assert on_dask == local
 
 
@@ -68,11 +68,12 @@ def test_the_config_executor_block_sends_the_run_to_the_cluster(cluster, tmp_pat
 
 def test_an_unreachable_scheduler_is_one_line_naming_the_flag_and_exit_10(tmp_path):
     config = _with_executor(tmp_path / "c.yaml", CONFIG, {"dask": {"address": "tcp://127.0.0.1:1", "connect_timeout": "1s"}})
-    port = free_port()                                          # nothing listens there
+    port = free_port()  # nothing listens there
     status, out, err = slowburn("run", "--config", config, "--data", REPLICAS, "--executor", f"dask://127.0.0.1:{port}")
     assert status == ExitStatus.EXECUTOR
     assert err.strip().splitlines() == [
-        f"slowburn: error: --executor: cannot reach the Dask scheduler at tcp://127.0.0.1:{port} within 1 s (connect_timeout)"]
+        f"slowburn: error: --executor: cannot reach the Dask scheduler at tcp://127.0.0.1:{port} within 1 s (connect_timeout)"
+    ]
 
 
 def test_an_unreachable_scheduler_named_in_the_config_names_the_field(tmp_path):
@@ -99,8 +100,11 @@ def test_a_live_run_finds_on_dask_what_it_finds_locally(cluster, prometheus, tmp
 
 @needs_prometheus
 def test_a_live_run_whose_scheduler_is_unreachable_holds_every_signal_and_exits_10(prometheus, tmp_path):  # noqa: F811
-    config = _with_executor(tmp_path / "live.yaml", live_config(tmp_path / "base.yaml", prometheus.url),
-                            {"dask": {"address": f"tcp://127.0.0.1:{free_port()}", "connect_timeout": "1s"}})
+    config = _with_executor(
+        tmp_path / "live.yaml",
+        live_config(tmp_path / "base.yaml", prometheus.url),
+        {"dask": {"address": f"tcp://127.0.0.1:{free_port()}", "connect_timeout": "1s"}},
+    )
     status, out, err = slowburn("run", "--config", config, "--at", AT, "--dry-run", "--json", "-", now=pd.Timestamp(AT))
     assert status == ExitStatus.EXECUTOR
     assert "executor.dask.address: cannot reach the Dask scheduler" in err and "Traceback" not in err

@@ -41,8 +41,10 @@ def _fleet(count: int, seed: int = 7) -> tuple[Config, SeriesSet]:
     rng = np.random.default_rng(seed)
     index = pd.date_range(END - pd.Timedelta(days=60), periods=60 * 24, freq="h")
     ramp = np.linspace(0, 1, len(index)) ** 2
-    series = {(("series", f"s{i:03d}"),): pd.Series(10 + rng.normal(0, 1, len(index)) + (80 * ramp if i % 10 == 0 else 0), index=index)
-              for i in range(count)}
+    series = {
+        (("series", f"s{i:03d}"),): pd.Series(10 + rng.normal(0, 1, len(index)) + (80 * ramp if i % 10 == 0 else 0), index=index)
+        for i in range(count)
+    }
     config = Config.model_validate({"signals": [{"name": "usage", "lookback": "60d", "ceiling": 100}]})
     return config, SeriesSet(series={"usage": series})
 
@@ -50,7 +52,7 @@ def _fleet(count: int, seed: int = 7) -> tuple[Config, SeriesSet]:
 def _serial(count: int):
     config, data = _fleet(count)
     evaluation = evaluate(config, data, END, executor=SerialExecutor())
-    assert len(evaluation.findings) >= count // 10          # the comparison has findings to compare
+    assert len(evaluation.findings) >= count // 10  # the comparison has findings to compare
     return config, data, evaluation
 
 
@@ -99,7 +101,7 @@ class KillsWhileRunning:
 def test_the_same_data_evaluated_on_dask_gives_the_serial_findings_verdicts_and_coverage(cluster):
     config, data, serial = _serial(120)
     with _dask(cluster) as executor:
-        assert executor.workers == 2                       # two single-thread workers
+        assert executor.workers == 2  # two single-thread workers
         on_dask = evaluate(config, data, END, executor=executor)
     assert on_dask.findings == serial.findings
     assert on_dask.verdicts == serial.verdicts
@@ -113,13 +115,13 @@ def test_the_dask_executor_takes_the_next_chunk_only_when_all_but_two_per_worker
 
     def chunks() -> Iterator[int]:
         for i in range(16):
-            behind.append(i - len(list(tmp_path.glob("*-done"))))      # chunks taken before this one and not finished
+            behind.append(i - len(list(tmp_path.glob("*-done"))))  # chunks taken before this one and not finished
             yield i
 
     with _dask(cluster) as executor:
         assert executor.streams_chunks
         assert executor.map_chunks(functools.partial(finishes, str(tmp_path)), chunks()) == [i * i for i in range(16)]
-    assert executor.workers <= max(behind) <= 2 * executor.workers   # both workers busy; an eager executor would be 15 behind
+    assert executor.workers <= max(behind) <= 2 * executor.workers  # both workers busy; an eager executor would be 15 behind
 
 
 def test_a_chunk_whose_own_code_fails_raises_its_error_instead_of_being_reported_as_lost_work(cluster):
@@ -146,7 +148,7 @@ def test_when_every_worker_is_gone_for_worker_wait_the_chunks_not_computed_are_r
         on_dask = evaluate(config, data, END, executor=killer)
     usage = next(s for s in on_dask.coverage if s.signal == "usage")
     states = [s.state for s in usage.series]
-    assert len(usage.series) == 120                        # nothing dropped
+    assert len(usage.series) == 120  # nothing dropped
     assert states.count("not_analysed") > 0
     assert all("no Dask worker left in tcp://127.0.0.1:" in s.reason for s in usage.series if s.state == "not_analysed")
     assert isinstance(on_dask.errors["usage"], WorkLost)
@@ -155,16 +157,19 @@ def test_when_every_worker_is_gone_for_worker_wait_the_chunks_not_computed_are_r
 def test_a_cluster_without_workers_for_less_than_worker_wait_finishes_every_chunk_on_a_worker_that_joins(fresh_cluster, tmp_path):
     config, data, serial = _serial(120)
     with _dask(fresh_cluster, worker_wait=120.0) as executor:
+
         def every_worker_then_a_new_one(started: list[int]) -> list[int]:
-            threading.Timer(1.0, lambda: fresh_cluster.workers.append(start_worker(fresh_cluster, "replacement", tied_to_thread=False))).start()
+            threading.Timer(
+                1.0, lambda: fresh_cluster.workers.append(start_worker(fresh_cluster, "replacement", tied_to_thread=False))
+            ).start()
             return [w.pid for w in fresh_cluster.workers]
+
         killer = KillsWhileRunning(executor, tmp_path, victims=every_worker_then_a_new_one)
         on_dask = evaluate(config, data, END, executor=killer)
     assert len(killer.killed) == 2
     assert on_dask.findings == serial.findings
     assert on_dask.coverage == serial.coverage
     assert not on_dask.errors
-
 
 
 def test_a_scheduler_killed_mid_run_leaves_every_chunk_not_computed_reported_as_lost_with_the_reason(fresh_cluster, tmp_path):
@@ -184,8 +189,10 @@ def test_a_scheduler_without_any_worker_is_work_lost_naming_the_setting_after_wo
 
     with start_dask_cluster(workers=0) as empty:
         settings = DaskSettings(address=empty.address, connect_timeout=20, worker_wait=1)
-        with pytest.raises(WorkLost, match=r"--executor: the Dask scheduler at tcp://127.0.0.1:\d+ has no worker after 1 s \(worker_wait\)"), \
-                dask_executor(settings, "--executor"):
+        with (
+            pytest.raises(WorkLost, match=r"--executor: the Dask scheduler at tcp://127.0.0.1:\d+ has no worker after 1 s \(worker_wait\)"),
+            dask_executor(settings, "--executor"),
+        ):
             pass
 
 
@@ -196,8 +203,12 @@ def test_a_chunk_that_kills_more_workers_than_the_scheduler_allows_is_lost_and_t
         settings = DaskSettings(address=strict.address, connect_timeout=20, worker_wait=5)
         with dask_executor(settings, "--executor") as executor:
             results = executor.map_chunks(functools.partial(crashes_worker_on, "poison"), ["a", "poison", "b", "c", "d"])
-    lost = LostChunk(f"the Dask workers it was given to died more often than {strict.address} allows (distributed.scheduler.allowed-failures)")
+    lost = LostChunk(
+        f"the Dask workers it was given to died more often than {strict.address} allows (distributed.scheduler.allowed-failures)"
+    )
     assert results[1] == lost
     others = [r for i, r in enumerate(results) if i != 1]
-    assert all(r == lost or r == chunk.upper() for r, chunk in zip(others, "abcd", strict=False))   # a chunk queued on the dying worker may share its fate
-    assert sum(r == chunk.upper() for r, chunk in zip(others, "abcd", strict=False)) >= 2               # the other worker computed the rest
+    assert all(
+        r == lost or r == chunk.upper() for r, chunk in zip(others, "abcd", strict=False)
+    )  # a chunk queued on the dying worker may share its fate
+    assert sum(r == chunk.upper() for r, chunk in zip(others, "abcd", strict=False)) >= 2  # the other worker computed the rest

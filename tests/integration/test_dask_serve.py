@@ -39,7 +39,10 @@ def test_serve_with_a_dask_executor_runs_the_models_on_the_cluster_and_finds_the
         health = serve.wait_for_health("ok")
         assert health["last_run"]["status"] == "OK"
         metrics = serve.get("/metrics").text
-        assert 'slowburn_risk_severity{kind="breach_forecast",pvc="data-0",series="{pvc=\\"data-0\\"}",signal="disk_used_bytes"} 1.0' in metrics
+        assert (
+            'slowburn_risk_severity{kind="breach_forecast",pvc="data-0",series="{pvc=\\"data-0\\"}",signal="disk_used_bytes"} 1.0'
+            in metrics
+        )
         code, _, err = serve.stop(signal.SIGTERM)
         assert code == 0, err
     finally:
@@ -47,8 +50,9 @@ def test_serve_with_a_dask_executor_runs_the_models_on_the_cluster_and_finds_the
 
 
 def test_serve_whose_scheduler_does_not_answer_reports_the_run_failed_with_executor_and_keeps_serving(prometheus, tmp_path):
-    config = write_config(tmp_path / "c.yaml", prometheus.url,
-                          executor={"dask": {"address": f"tcp://127.0.0.1:{free_port()}", "connect_timeout": "1s"}})
+    config = write_config(
+        tmp_path / "c.yaml", prometheus.url, executor={"dask": {"address": f"tcp://127.0.0.1:{free_port()}", "connect_timeout": "1s"}}
+    )
     serve = Serve(config, tmp_path / "state.json")
     try:
         body = serve.wait_for_health("failing")

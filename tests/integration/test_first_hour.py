@@ -54,20 +54,24 @@ def slowburn(*argv: str) -> subprocess.CompletedProcess:
 
 
 def small_config(path: Path, url: str) -> Path:
-    path.write_text(yaml.safe_dump({
-        "prometheus": {"url": url},
-        "signals": [
-            {"name": "new_metric", "query": "sb_new_metric", "lookback": "30d"},
-            {"name": "two_day_metric", "query": "sb_two_day_metric", "lookback": "30d"},
-            {"name": "never_seen", "query": "sb_no_such_metric", "lookback": "30d", "optional": True},
-        ],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "prometheus": {"url": url},
+                "signals": [
+                    {"name": "new_metric", "query": "sb_new_metric", "lookback": "30d"},
+                    {"name": "two_day_metric", "query": "sb_two_day_metric", "lookback": "30d"},
+                    {"name": "never_seen", "query": "sb_no_such_metric", "lookback": "30d", "optional": True},
+                ],
+            }
+        )
+    )
     return path
 
 
 def test_a_series_newer_than_the_last_grid_point_is_too_young_with_the_day_it_becomes_judgeable(first_hour):
     prom, boundary = first_hour
-    end = pd.Timestamp(boundary + 29 * 60 + 30, unit="s", tz="UTC")     # the last grid point (boundary) saw no sample
+    end = pd.Timestamp(boundary + 29 * 60 + 30, unit="s", tz="UTC")  # the last grid point (boundary) saw no sample
     signal = Signal(name="past_new", query="sb_past_new_metric", lookback="30d")
     result = prometheus_source(prom.url, seed=1).fetch([signal], end=end)
     young = [note for note in result.notes if note.signal == "past_new"]
@@ -79,7 +83,7 @@ def test_a_series_newer_than_the_last_grid_point_is_too_young_with_the_day_it_be
 
 def test_a_series_with_one_grid_sample_is_kept_for_the_evaluation_to_call_too_young_not_failed(first_hour):
     prom, boundary = first_hour
-    end = pd.Timestamp(boundary + HOUR + 600, unit="s", tz="UTC")     # one grid point (boundary + 1 h) sees the samples
+    end = pd.Timestamp(boundary + HOUR + 600, unit="s", tz="UTC")  # one grid point (boundary + 1 h) sees the samples
     signal = Signal(name="past_new", query="sb_past_new_metric", lookback="30d")
     result = prometheus_source(prom.url, seed=1).fetch([signal], end=end)
     assert "past_new" not in result.errors
@@ -97,7 +101,7 @@ def test_a_metric_without_series_now_stays_absent(first_hour):
 
 def test_a_metric_that_stopped_before_the_evaluation_time_stays_absent_not_young(first_hour):
     prom, boundary = first_hour
-    end = pd.Timestamp(boundary - 2 * HOUR, unit="s", tz="UTC")          # before (c) began: nothing then, nothing at `end`
+    end = pd.Timestamp(boundary - 2 * HOUR, unit="s", tz="UTC")  # before (c) began: nothing then, nothing at `end`
     signal = Signal(name="past_new", query="sb_past_new_metric", lookback="30d")
     result = prometheus_source(prom.url, seed=1).fetch([signal], end=end)
     assert "no series" in str(result.errors["past_new"])
@@ -122,7 +126,7 @@ def test_the_first_hour_end_to_end_every_signal_has_a_state_and_the_run_exits_ze
     assert "too young" in states["new_metric"]["reason"] and "too young" in states["two_day_metric"]["reason"]
     two_day_ready = pd.Timestamp(states["two_day_metric"]["judgeable_from"])
     now = pd.Timestamp.now(tz="UTC")
-    assert pd.Timedelta(days=18) < two_day_ready - now < pd.Timedelta(days=20)     # 21 d after its first sample 2 d ago
+    assert pd.Timedelta(days=18) < two_day_ready - now < pd.Timedelta(days=20)  # 21 d after its first sample 2 d ago
     assert pd.Timedelta(days=20) < pd.Timestamp(states["new_metric"]["judgeable_from"]) - now <= pd.Timedelta(days=21, hours=1)
     summary = [line for line in runs[1].stderr.splitlines() if "signals" in line and "evaluation at" in line]
     assert len(summary) == 1 and "0 evaluated, 2 skipped, 1 absent" in summary[0], runs[1].stderr

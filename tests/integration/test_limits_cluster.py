@@ -50,8 +50,11 @@ def texts(batch):
 
 def test_every_page_is_read_and_each_list_keeps_its_resource_version(api, kubeconfig):
     batch = read_cluster(kubeconfig=kubeconfig, page_size=2)
-    assert {"Deployment/kube-system/vpa-admission-controller", "Deployment/kube-system/vpa-recommender",
-            "Deployment/kube-system/vpa-updater"} <= refs(batch)                      # vpa-updater is on page 2
+    assert {
+        "Deployment/kube-system/vpa-admission-controller",
+        "Deployment/kube-system/vpa-recommender",
+        "Deployment/kube-system/vpa-updater",
+    } <= refs(batch)  # vpa-updater is on page 2
     continued = [r for r in api.requests if r.path == "/apis/apps/v1/deployments" and "continue" in r.params]
     assert len(continued) == 1 and all(r.params["limit"] == ["2"] for r in api.requests)
     origins = {obj.kind: obj.origin for obj in batch.objects}
@@ -72,7 +75,7 @@ def test_items_are_read_only_dicts_in_the_api_json_shape_with_kind_and_api_versi
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"].endswith("vpa-admission-controller:1.2.0")
     assert "managedFields" not in deployment["metadata"]
     with pytest.raises(TypeError):
-        deployment["spec"]["replicas"] = 2                                             # type: ignore[index]
+        deployment["spec"]["replicas"] = 2  # type: ignore[index]
 
 
 def test_only_bare_pods_are_kept(kubeconfig):
@@ -82,9 +85,11 @@ def test_only_bare_pods_are_kept(kubeconfig):
 
 def test_a_forbidden_resource_names_the_rbac_rule_and_the_others_still_count(kubeconfig):
     batch = read_cluster(kubeconfig=kubeconfig)
-    assert texts(batch) == ['forbidden: list persistentvolumeclaims (core) at cluster scope: add to the ClusterRole: '
-                            '{apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["list"]} '
-                            '(user system:serviceaccount:slowburn:slowburn)']
+    assert texts(batch) == [
+        "forbidden: list persistentvolumeclaims (core) at cluster scope: add to the ClusterRole: "
+        '{apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["list"]} '
+        "(user system:serviceaccount:slowburn:slowburn)"
+    ]
     assert {obj.kind for obj in batch.objects} == set(KINDS)
     assert "Traceback" not in " ".join(texts(batch))
 
@@ -100,21 +105,32 @@ def test_with_every_permission_the_pvcs_are_read_too(replay, kubeconfig):
 def test_given_namespaces_are_listed_one_by_one_and_webhooks_cluster_wide(api, replay, kubeconfig):
     replay.forbidden = {"daemonsets"}
     batch = read_cluster(kubeconfig=kubeconfig, namespaces=("db", "default"))
-    assert refs(batch) == {"MutatingWebhookConfiguration/vpa-webhook-config", "ValidatingWebhookConfiguration/cert-manager-webhook",
-                           "StatefulSet/db/redis", "Pod/default/debug-shell", "PersistentVolumeClaim/db/data-redis-0",
-                           "PersistentVolumeClaim/db/data-redis-1", "PersistentVolumeClaim/db/data-redis-2"}
-    assert {r.path for r in api.requests} >= {"/apis/apps/v1/namespaces/db/statefulsets", "/api/v1/namespaces/default/pods",
-                                              "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"}
+    assert refs(batch) == {
+        "MutatingWebhookConfiguration/vpa-webhook-config",
+        "ValidatingWebhookConfiguration/cert-manager-webhook",
+        "StatefulSet/db/redis",
+        "Pod/default/debug-shell",
+        "PersistentVolumeClaim/db/data-redis-0",
+        "PersistentVolumeClaim/db/data-redis-1",
+        "PersistentVolumeClaim/db/data-redis-2",
+    }
+    assert {r.path for r in api.requests} >= {
+        "/apis/apps/v1/namespaces/db/statefulsets",
+        "/api/v1/namespaces/default/pods",
+        "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+    }
     assert {obj.origin for obj in batch.objects if obj.kind == "StatefulSet"} == {"api:db/statefulsets@rv=48213904"}
-    assert texts(batch)[0].startswith('forbidden: list daemonsets (apps) in namespace "db": add to a Role in that namespace '
-                                      '(or the ClusterRole): {apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["list"]}')
+    assert texts(batch)[0].startswith(
+        'forbidden: list daemonsets (apps) in namespace "db": add to a Role in that namespace '
+        '(or the ClusterRole): {apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["list"]}'
+    )
     assert len(texts(batch)) == 2
 
 
 def test_an_expired_continue_token_restarts_the_list_once(api, replay, kubeconfig):
     replay.expire_continue = {"deployments"}
     batch = read_cluster(kubeconfig=kubeconfig, page_size=2)
-    assert sum(obj.kind == "Deployment" for obj in batch.objects) == 3                 # no duplicates from the first try
+    assert sum(obj.kind == "Deployment" for obj in batch.objects) == 3  # no duplicates from the first try
     assert len([r for r in api.requests if r.path == "/apis/apps/v1/deployments"]) == 4
 
 
@@ -202,9 +218,14 @@ def test_an_injected_api_client_is_used_and_the_global_configuration_is_left_alo
 
 
 def test_a_server_error_or_a_broken_body_is_a_problem_per_resource_not_a_traceback(tmp_path):
-    answers = {"/apis/apps/v1/deployments": (500, b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",'
-                                                   b'"message":"etcdserver: request timed out","reason":"InternalError","code":500}'),
-               "/apis/apps/v1/statefulsets": (200, b"<html>proxy error</html>")}
+    answers = {
+        "/apis/apps/v1/deployments": (
+            500,
+            b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",'
+            b'"message":"etcdserver: request timed out","reason":"InternalError","code":500}',
+        ),
+        "/apis/apps/v1/statefulsets": (200, b"<html>proxy error</html>"),
+    }
     empty = b'{"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[]}'
 
     def respond(request):
@@ -241,8 +262,20 @@ def test_a_run_reads_the_limits_from_the_cluster_and_a_forbidden_resource_is_a_n
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(document))
     out, err = io.StringIO(), io.StringIO()
-    status = main(["run", "--config", str(config), "--data", str(root / "data" / "replicas"), "--at", "2026-02-10T00:00:00Z",
-                   "--json", str(tmp_path / "run.json")], Environment(stdout=out, stderr=err, environ={}))
+    status = main(
+        [
+            "run",
+            "--config",
+            str(config),
+            "--data",
+            str(root / "data" / "replicas"),
+            "--at",
+            "2026-02-10T00:00:00Z",
+            "--json",
+            str(tmp_path / "run.json"),
+        ],
+        Environment(stdout=out, stderr=err, environ={}),
+    )
     assert status == 0, err.getvalue()
     result = json.loads((tmp_path / "run.json").read_text())
     assert any(f["kind"] == "fail_open_risk" for f in result["findings"])
@@ -282,10 +315,12 @@ def test_limits_from_both_the_manifests_and_the_cluster_lists_both_and_compares_
 
     manifests = Path(__file__).resolve().parents[2] / "data" / "replicas" / "manifests"
     out, err = io.StringIO(), io.StringIO()
-    status = main(["limits", "--manifests", str(manifests), "--live", "--kubeconfig", kubeconfig, "--json", str(tmp_path / "l.json")],
-                  Environment(stdout=out, stderr=err, environ={}))
+    status = main(
+        ["limits", "--manifests", str(manifests), "--live", "--kubeconfig", kubeconfig, "--json", str(tmp_path / "l.json")],
+        Environment(stdout=out, stderr=err, environ={}),
+    )
     document = json.loads((tmp_path / "l.json").read_text())
-    assert status == 5, err.getvalue()            # PVCs are forbidden in this replay: partial, named
+    assert status == 5, err.getvalue()  # PVCs are forbidden in this replay: partial, named
     assert {row["read_from"] for row in document["limits"]} == {"cluster", "manifests"}
     assert any("add to the ClusterRole" in p for p in document["problems"])
     assert TOKEN not in out.getvalue() + err.getvalue()

@@ -34,16 +34,20 @@ def test_the_shipped_catalog_queries_the_prometheus_given_on_the_command_line(pr
         asked = set(proxy.seen)
     assert "needs 'prometheus" not in done.stderr and "Traceback" not in done.stderr
     queries = {s.query for s in load_config(CATALOG).signals}
-    assert asked - {f"count({q})" for q in queries} == queries, done.stdout + done.stderr   # count(): absent or too young?
+    assert asked - {f"count({q})" for q in queries} == queries, done.stdout + done.stderr  # count(): absent or too young?
 
 
 def test_an_unreachable_prometheus_costs_one_line_on_stderr_however_many_signals_and_retries(tmp_path):
     down = f"http://127.0.0.1:{free_port()}"
     config = tmp_path / "c.yaml"
-    config.write_text(yaml.safe_dump({
-        "prometheus": {"url": down, "retries": 2, "concurrency": 2},
-        "signals": [{"name": f"s{i}", "query": f"metric_{i}", "lookback": "30d"} for i in range(6)],
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "prometheus": {"url": down, "retries": 2, "concurrency": 2},
+                "signals": [{"name": f"s{i}", "query": f"metric_{i}", "lookback": "30d"} for i in range(6)],
+            }
+        )
+    )
     done = slowburn("run", "--config", str(config), "--state", str(tmp_path / "s.json"))
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 6

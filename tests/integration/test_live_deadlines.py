@@ -15,7 +15,7 @@ from tests.integration.synthetic_source import SIGNALS, prometheus_source
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(bool(missing_binaries()), reason="Prometheus tools are not installed")]
 SEED = 5
-HANG_GUARD = 60.0          # seconds: only stops a hang, never a timing assertion
+HANG_GUARD = 60.0  # seconds: only stops a hang, never a timing assertion
 
 
 def fetch_in_thread(source, signals, end):
@@ -87,10 +87,14 @@ def test_a_cut_off_or_html_answer_is_retried_and_the_good_answer_after_it_is_use
     assert_same_series(result, direct, "disk")
 
 
-@pytest.mark.parametrize("fault, message", [
-    (Truncate(times=99), "malformed response: incomplete JSON (the answer was cut off) (after 3 attempts)"),
-    (HtmlPage(times=99), "malformed response: an HTML page instead of JSON: <html><head><title>502 Bad Gateway"),
-], ids=["truncated body", "html page"])
+@pytest.mark.parametrize(
+    "fault, message",
+    [
+        (Truncate(times=99), "malformed response: incomplete JSON (the answer was cut off) (after 3 attempts)"),
+        (HtmlPage(times=99), "malformed response: an HTML page instead of JSON: <html><head><title>502 Bad Gateway"),
+    ],
+    ids=["truncated body", "html page"],
+)
 def test_an_answer_that_stays_broken_fails_its_signal_after_the_bounded_retries(prometheus, synthetic_history, fault, message):
     sleeps: list[float] = []
     with FaultProxy(prometheus.url, {"sb_ratio": fault}) as proxy:
@@ -103,11 +107,15 @@ def test_an_answer_that_stays_broken_fails_its_signal_after_the_bounded_retries(
 def write_config(path, prometheus_url, **schedule):
     import yaml
 
-    path.write_text(yaml.safe_dump({
-        "prometheus": {"url": prometheus_url, "retries": 0, "timeout": 30, "query_deadline": 600},
-        "schedule": {"cron": "0 0 1 1 *", **schedule},
-        "signals": [{"name": s.name, "query": s.query, "lookback": "180d"} for s in SIGNALS],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "prometheus": {"url": prometheus_url, "retries": 0, "timeout": 30, "query_deadline": 600},
+                "schedule": {"cron": "0 0 1 1 *", **schedule},
+                "signals": [{"name": s.name, "query": s.query, "lookback": "180d"} for s in SIGNALS],
+            }
+        )
+    )
     return path
 
 
@@ -119,13 +127,27 @@ def test_run_against_a_trickling_prometheus_ends_at_its_deadline_with_the_other_
     with FaultProxy(prometheus.url, {"sb_ratio": Trickle(interval=0.1)}) as proxy:
         config = write_config(tmp_path / "c.yaml", proxy.url, run_deadline="3s")
         done = subprocess.run(
-            [sys.executable, "-m", "detector", "run", "--config", str(config), "--state", str(tmp_path / "s.json"), "--json", str(tmp_path / "out.json")],
-            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=HANG_GUARD,
+            [
+                sys.executable,
+                "-m",
+                "detector",
+                "run",
+                "--config",
+                str(config),
+                "--state",
+                str(tmp_path / "s.json"),
+                "--json",
+                str(tmp_path / "out.json"),
+            ],
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            timeout=HANG_GUARD,
         )
     import json
 
     document = json.loads((tmp_path / "out.json").read_text())
-    assert done.returncode == 5, done.stdout + done.stderr          # PARTIAL: one signal failed, two evaluated
+    assert done.returncode == 5, done.stdout + done.stderr  # PARTIAL: one signal failed, two evaluated
     assert list(document["errors"]) == ["ratio"] and "run deadline of 3 s passed" in document["errors"]["ratio"]
 
 

@@ -28,7 +28,7 @@ from tests.integration.promstack import (
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(bool(missing_binaries()), reason="Prometheus tools are not installed")]
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS, REPLICA_CONFIG = ROOT / "data" / "replicas", ROOT / "config" / "replicas.yaml"
-AT = "2026-01-10T00:00:00Z"          # five days before the Redis disks fill, six weeks before the VPA outage
+AT = "2026-01-10T00:00:00Z"  # five days before the Redis disks fill, six weeks before the VPA outage
 
 
 def metric_name(signal: str) -> str:
@@ -77,14 +77,18 @@ def findings(path: Path) -> set[tuple]:
 
 @pytest.mark.parametrize("with_store", [False, True], ids=["in-memory", "streamed-from-the-store"])
 def test_a_live_run_finds_the_same_findings_as_the_offline_run_on_the_exported_files(prometheus, tmp_path, with_store):
-    code, out, err = run("run", "--config", str(REPLICA_CONFIG), "--data", str(REPLICAS), "--at", AT, "--json", str(tmp_path / "offline.json"))
+    code, out, err = run(
+        "run", "--config", str(REPLICA_CONFIG), "--data", str(REPLICAS), "--at", AT, "--json", str(tmp_path / "offline.json")
+    )
     assert code == 0, err
     store = {"store": {"path": str(tmp_path / "history.db")}} if with_store else {}
     config = live_config(tmp_path / "live.yaml", prometheus.url, **store)
-    code, out, err = run("run", "--config", str(config), "--at", AT, "--json", str(tmp_path / "live.json"), "--state", str(tmp_path / "state.json"))
+    code, out, err = run(
+        "run", "--config", str(config), "--at", AT, "--json", str(tmp_path / "live.json"), "--state", str(tmp_path / "state.json")
+    )
     assert code == 0, err
     offline, live = findings(tmp_path / "offline.json"), findings(tmp_path / "live.json")
-    assert any(f[3] in ("warning", "critical") for f in offline)     # the comparison is about something
+    assert any(f[3] in ("warning", "critical") for f in offline)  # the comparison is about something
     assert live == offline
     assert "pvc_used_bytes" in out and "breach_forecast" in out
     assert (tmp_path / "history.db").is_file() == with_store
@@ -95,12 +99,21 @@ def test_a_live_run_delivers_its_warnings_to_alertmanager_and_its_metrics_to_the
     pg = start_pushgateway()
     try:
         config = live_config(
-            tmp_path / "live.yaml", prometheus.url, alertmanager={"url": am.url, "min_severity": "warning"},
-            pushgateway={"url": pg.url, "job": "slowburn"}, schedule={"cron": "0 * * * *"},
+            tmp_path / "live.yaml",
+            prometheus.url,
+            alertmanager={"url": am.url, "min_severity": "warning"},
+            pushgateway={"url": pg.url, "job": "slowburn"},
+            schedule={"cron": "0 * * * *"},
         )
-        code, out, err = run("run", "--config", str(config), "--at", AT, "--json", str(tmp_path / "live.json"), "--state", str(tmp_path / "state.json"))
+        code, out, err = run(
+            "run", "--config", str(config), "--at", AT, "--json", str(tmp_path / "live.json"), "--state", str(tmp_path / "state.json")
+        )
         assert code == 0, err
-        expected = {(s, dict(labels).get("persistentvolumeclaim"), k) for s, labels, k, sev in findings(tmp_path / "live.json") if sev in ("warning", "critical")}
+        expected = {
+            (s, dict(labels).get("persistentvolumeclaim"), k)
+            for s, labels, k, sev in findings(tmp_path / "live.json")
+            if sev in ("warning", "critical")
+        }
         alerts = requests.get(am.url + "/api/v2/alerts", timeout=5).json()
         assert {(a["labels"]["signal"], a["labels"].get("persistentvolumeclaim"), _kind(a)) for a in alerts} == expected
         assert all(a["labels"]["dataset"] == "replicas" and a["generatorURL"].startswith(prometheus.url + "/graph?") for a in alerts)
@@ -121,8 +134,10 @@ def test_a_run_that_cannot_reach_alertmanager_exits_7_and_the_next_run_delivers_
     assert "kept" in err and json.loads(state.read_text())["outbox"]
     kept = {_identity(a) for a in json.loads(state.read_text())["outbox"][f"http://127.0.0.1:{port}"]}
     flagged = [line for line in out.splitlines() if line.startswith(("WARN", "CRIT"))]
-    assert kept and len(kept) == len(flagged)          # every warning or worse is kept for later
-    am = start_alertmanager(write_alertmanager_config(tmp_path / "am.yml", "http://127.0.0.1:9/unused"), port=port, storage_dir=tmp_path / "am")
+    assert kept and len(kept) == len(flagged)  # every warning or worse is kept for later
+    am = start_alertmanager(
+        write_alertmanager_config(tmp_path / "am.yml", "http://127.0.0.1:9/unused"), port=port, storage_dir=tmp_path / "am"
+    )
     try:
         code, out, err = run("run", "--config", str(config), "--at", AT, "--state", str(state))
         assert code == 0, err
@@ -152,8 +167,19 @@ def test_a_dry_run_evaluates_and_sends_nothing(prometheus, tmp_path):
 
 def test_explain_live_gives_the_same_gates_and_verdict_as_explain_on_the_exported_files(prometheus, tmp_path):
     series = 'pvc_used_bytes{namespace="redis",persistentvolumeclaim="data-redis-0"}'
-    code, _, err = run("explain", "--config", str(REPLICA_CONFIG), "--data", str(REPLICAS), "--series", series, "--at", AT,
-                       "--json", str(tmp_path / "offline.json"))
+    code, _, err = run(
+        "explain",
+        "--config",
+        str(REPLICA_CONFIG),
+        "--data",
+        str(REPLICAS),
+        "--series",
+        series,
+        "--at",
+        AT,
+        "--json",
+        str(tmp_path / "offline.json"),
+    )
     assert code == 0, err
     config = live_config(tmp_path / "live.yaml", prometheus.url)
     code, out, err = run("explain", "--config", str(config), "--series", series, "--at", AT, "--json", str(tmp_path / "live.json"))
@@ -165,8 +191,14 @@ def test_explain_live_gives_the_same_gates_and_verdict_as_explain_on_the_exporte
 
 
 def _kind(alert: dict) -> str:
-    names = {"SlowburnBreachForecast": "breach_forecast", "SlowburnAtCeiling": "at_ceiling", "SlowburnSustainedDrift": "sustained_drift",
-             "SlowburnStepChange": "step_change", "SlowburnRegimeShift": "regime_shift", "SlowburnStoppedReporting": "stopped_reporting"}
+    names = {
+        "SlowburnBreachForecast": "breach_forecast",
+        "SlowburnAtCeiling": "at_ceiling",
+        "SlowburnSustainedDrift": "sustained_drift",
+        "SlowburnStepChange": "step_change",
+        "SlowburnRegimeShift": "regime_shift",
+        "SlowburnStoppedReporting": "stopped_reporting",
+    }
     return names[alert["labels"]["alertname"]]
 
 

@@ -33,28 +33,37 @@ def young_query(metric: str, last_grid_point: pd.Timestamp) -> str:
 
 
 def streamed_config(path: Path, url: str, store: Path, last: pd.Timestamp) -> Config:
-    path.write_text(yaml.safe_dump({
-        "prometheus": {"url": url},
-        "store": {"path": str(store)},
-        "signals": [
-            {"name": "disk", "query": "sb_disk_used_bytes", "lookback": "180d", "ceiling": {"signal": "disk_capacity"}},
-            {"name": "disk_capacity", "query": "sb_disk_used_bytes * 1.02", "lookback": "180d"},
-            {"name": "disk_pvc", "query": "sb_disk_used_bytes", "lookback": "180d",
-             "ceiling": {"limit": "pvc_capacity", "match": "pvc", "default": 9e9}},
-            {"name": "queues", "query": "sb_queue_depth", "lookback": "180d"},
-            {"name": "ratio", "query": "sb_ratio", "lookback": "180d"},
-            {"name": "broken", "query": "sb_queue_depth{", "lookback": "30d"},
-            {"name": "odd_quantile", "query": "quantile_over_time(1.5, sb_disk_used_bytes[1h])", "lookback": "30d"},
-            {"name": "never_seen", "query": "sb_no_such_metric", "lookback": "30d", "optional": True},
-            {"name": "brand_new", "query": young_query("sb_ratio", last), "lookback": "30d"},
-        ],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "prometheus": {"url": url},
+                "store": {"path": str(store)},
+                "signals": [
+                    {"name": "disk", "query": "sb_disk_used_bytes", "lookback": "180d", "ceiling": {"signal": "disk_capacity"}},
+                    {"name": "disk_capacity", "query": "sb_disk_used_bytes * 1.02", "lookback": "180d"},
+                    {
+                        "name": "disk_pvc",
+                        "query": "sb_disk_used_bytes",
+                        "lookback": "180d",
+                        "ceiling": {"limit": "pvc_capacity", "match": "pvc", "default": 9e9},
+                    },
+                    {"name": "queues", "query": "sb_queue_depth", "lookback": "180d"},
+                    {"name": "ratio", "query": "sb_ratio", "lookback": "180d"},
+                    {"name": "broken", "query": "sb_queue_depth{", "lookback": "30d"},
+                    {"name": "odd_quantile", "query": "quantile_over_time(1.5, sb_disk_used_bytes[1h])", "lookback": "30d"},
+                    {"name": "never_seen", "query": "sb_no_such_metric", "lookback": "30d", "optional": True},
+                    {"name": "brand_new", "query": young_query("sb_ratio", last), "lookback": "30d"},
+                ],
+            }
+        )
+    )
     return load_config(path)
 
 
 def pvc_limits() -> KnownLimits:
-    limit = Limit(kind="pvc_capacity", object="PersistentVolumeClaim db/data-1", target="data-1", value=4e9, source="manifests",
-                  namespace="db")
+    limit = Limit(
+        kind="pvc_capacity", object="PersistentVolumeClaim db/data-1", target="data-1", value=4e9, source="manifests", namespace="db"
+    )
     return KnownLimits(declared=LimitSet(limits=(limit,), objects=1, origin="manifests test"))
 
 
@@ -65,21 +74,30 @@ def live_run(config: Config, at: pd.Timestamp, *, stream: bool, source: Promethe
     table = io.StringIO()
     env = Environment(stdout=table, stderr=io.StringIO(), now=lambda: at, environ={})
     metrics = SelfMetrics()
-    outcome = run_once(config, env, source=source or build_source(config, env), sinks=[StdoutSink(table, "info")], metrics=metrics,
-                       at=at, limits=pvc_limits(), stream=stream)
+    outcome = run_once(
+        config,
+        env,
+        source=source or build_source(config, env),
+        sinks=[StdoutSink(table, "info")],
+        metrics=metrics,
+        at=at,
+        limits=pvc_limits(),
+        stream=stream,
+    )
     own = [line for line in generate_latest(metrics.registry).decode().splitlines() if "duration" not in line and "_created" not in line]
     return outcome, table.getvalue() + "\n".join(own)
 
 
 @pytest.fixture(scope="module")
-def both_paths(prometheus: Any, synthetic_history: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[RunOutcome, str], tuple[RunOutcome, str]]:
+def both_paths(
+    prometheus: Any, synthetic_history: Any, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[tuple[RunOutcome, str], tuple[RunOutcome, str]]:
     """The same run twice, each with a fresh store: in memory (``fetch``) and streamed."""
     at = synthetic_history.last + pd.Timedelta(hours=1)
     root = tmp_path_factory.mktemp("streamed")
     fetched = live_run(streamed_config(root / "a.yaml", prometheus.url, root / "a.db", synthetic_history.last), at, stream=False)
     streamed = live_run(streamed_config(root / "b.yaml", prometheus.url, root / "b.db", synthetic_history.last), at, stream=True)
     return fetched, streamed
-
 
 
 def test_a_streamed_live_run_gives_the_json_of_the_in_memory_run(both_paths):
@@ -109,7 +127,7 @@ def test_the_failed_the_absent_optional_and_the_too_young_signal_keep_their_stat
 def test_ceilings_from_another_signal_and_from_kubernetes_limits_reach_the_streamed_evaluation(both_paths):
     _, (streamed, _) = both_paths
     notes = [str(note) for note in streamed.evaluation.notes]
-    assert any("disk_pvc" in note and "data-0" in note for note in notes)       # no matching limit: the default, with a note
+    assert any("disk_pvc" in note and "data-0" in note for note in notes)  # no matching limit: the default, with a note
     ceilings = {key.labels: analysis for key, analysis in streamed.evaluation.analyses.items() if key.signal == "disk"}
     assert ceilings and all(analysis is not None for analysis in ceilings.values())
 
@@ -142,7 +160,9 @@ def test_a_streamed_live_run_writes_the_risk_report_of_the_in_memory_run(both_pa
 
 def test_a_live_run_without_a_store_fetches_every_series_into_memory_as_before(prometheus, synthetic_history, tmp_path):
     at = synthetic_history.last + pd.Timedelta(hours=1)
-    config = streamed_config(tmp_path / "c.yaml", prometheus.url, tmp_path / "c.db", synthetic_history.last).model_copy(update={"store": None})
+    config = streamed_config(tmp_path / "c.yaml", prometheus.url, tmp_path / "c.db", synthetic_history.last).model_copy(
+        update={"store": None}
+    )
     source = build_source(config, Environment(environ={}))
     fetched: list[int] = []
     whole = source.fetch

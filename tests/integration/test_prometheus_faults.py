@@ -29,7 +29,9 @@ SEED = 9
 DAY = 86400.0
 
 
-def source(url: str, *, sleeps: list[float] | None = None, store: HistoryStore | None = None, traffic: Traffic | None = None, **settings) -> PrometheusSource:
+def source(
+    url: str, *, sleeps: list[float] | None = None, store: HistoryStore | None = None, traffic: Traffic | None = None, **settings
+) -> PrometheusSource:
     return prometheus_source(url, seed=SEED, sleeps=sleeps, store=store, traffic=traffic, **settings)
 
 
@@ -54,7 +56,7 @@ def test_prometheus_down_at_start_gives_every_signal_an_error_and_stops_retrying
         assert name in str(error) and "Connection refused" in str(error) and "3 attempts" in str(error)
         assert "Traceback" not in str(error) and "object at 0x" not in str(error)
     assert "not queried, the server is unreachable" in str(result.errors["queues"])
-    assert len(sleeps) == 2          # the first signal's retries only: the verdict is shared
+    assert len(sleeps) == 2  # the first signal's retries only: the verdict is shared
 
 
 def test_prometheus_killed_mid_run_fails_the_unfinished_signals_and_keeps_the_store_usable(
@@ -196,4 +198,6 @@ def test_the_bearer_token_is_sent_but_never_logged_or_reported(synthetic_history
 def test_a_store_held_by_another_run_fails_the_whole_fetch(prometheus, synthetic_history, tmp_path):
     path = tmp_path / "history.db"
     with HistoryStore(path, retention=400 * DAY).open(), pytest.raises(StoreError, match="locked by another run"):
-        source(prometheus.url, store=HistoryStore(path, retention=400 * DAY, lock_timeout=0.2)).fetch(SIGNALS, end=end_of(synthetic_history))
+        source(prometheus.url, store=HistoryStore(path, retention=400 * DAY, lock_timeout=0.2)).fetch(
+            SIGNALS, end=end_of(synthetic_history)
+        )

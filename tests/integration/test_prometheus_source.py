@@ -88,7 +88,10 @@ def test_the_store_keeps_history_that_the_server_no_longer_has(prometheus, synth
     now = synthetic_history.last + pd.Timedelta(seconds=1)
     source(prometheus.url, store=store).fetch(SIGNALS, end=now - pd.Timedelta(days=5))
     cutoff = synthetic_history.last.timestamp() - 30 * DAY  # a server that keeps only 30 days
-    recent = [BackfillSeries(s.name, s.labels, s.timestamps[s.timestamps >= cutoff], s.values[s.timestamps >= cutoff]) for s in synthetic_history.series]
+    recent = [
+        BackfillSeries(s.name, s.labels, s.timestamps[s.timestamps >= cutoff], s.values[s.timestamps >= cutoff])
+        for s in synthetic_history.series
+    ]
     short_tsdb = promstack.backfill([s for s in recent if s.timestamps.size], tmp_path / "short-tsdb")
     with promstack.start_prometheus(short_tsdb) as short_server:
         from_store = source(short_server.url, store=store).fetch(SIGNALS, end=now)

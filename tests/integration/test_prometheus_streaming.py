@@ -24,7 +24,9 @@ DAY = 86400.0
 def recording_store(path: Any, events: list[str]) -> HistoryStore:
     def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         connection = sqlite3.connect(*args, **kwargs)
-        connection.set_trace_callback(lambda sql: events.append("wrote") if sql.lstrip().startswith("INSERT OR REPLACE INTO blocks") else None)
+        connection.set_trace_callback(
+            lambda sql: events.append("wrote") if sql.lstrip().startswith("INSERT OR REPLACE INTO blocks") else None
+        )
         return connection
 
     return HistoryStore(path, retention=400 * DAY, connect=connect)
@@ -32,7 +34,7 @@ def recording_store(path: Any, events: list[str]) -> HistoryStore:
 
 def asked_and_wrote(prometheus_url: str, store: HistoryStore, events: list[str], end: pd.Timestamp, **limits: Any) -> Any:
     def on_request(params: dict[str, str]) -> None:
-        if "start" in params:                     # query_range, not the instant count of a young signal
+        if "start" in params:  # query_range, not the instant count of a young signal
             events.append("asked")
 
     with FaultProxy(prometheus_url, {}, on_request=on_request) as proxy:
@@ -42,11 +44,12 @@ def asked_and_wrote(prometheus_url: str, store: HistoryStore, events: list[str],
 def test_a_first_pull_writes_each_chunk_to_the_store_before_it_asks_for_the_next(prometheus, synthetic_history, tmp_path):
     events: list[str] = []
     end = synthetic_history.last + pd.Timedelta(hours=1)
-    pulled = asked_and_wrote(prometheus.url, recording_store(tmp_path / "h.db", events), events, end,
-                             max_points_per_query=1000, concurrency=1)
+    pulled = asked_and_wrote(
+        prometheus.url, recording_store(tmp_path / "h.db", events), events, end, max_points_per_query=1000, concurrency=1
+    )
     assert pulled.errors == {}
     asked = [i for i, event in enumerate(events) if event == "asked"]
-    assert len(asked) == 5                        # 180 days = 4,320 hours in chunks of 1,000
+    assert len(asked) == 5  # 180 days = 4,320 hours in chunks of 1,000
     assert all("wrote" in events[before:after] for before, after in zip(asked, asked[1:], strict=False))
     assert events[-1] == "wrote"
 
@@ -54,7 +57,9 @@ def test_a_first_pull_writes_each_chunk_to_the_store_before_it_asks_for_the_next
 def test_the_chunks_written_one_by_one_read_back_as_the_whole_lookback_pulled_without_a_store(prometheus, synthetic_history, tmp_path):
     end = synthetic_history.last + pd.Timedelta(hours=1)
     store = HistoryStore(tmp_path / "h.db", retention=400 * DAY)
-    pulled = prometheus_source(prometheus.url, seed=SEED, store=store, max_points_per_query=700, concurrency=3).pull_into_store(SIGNALS, end=end)
+    pulled = prometheus_source(prometheus.url, seed=SEED, store=store, max_points_per_query=700, concurrency=3).pull_into_store(
+        SIGNALS, end=end
+    )
     assert pulled.errors == {} and pulled.samples > 0
     from_store = prometheus_source(prometheus.url, seed=SEED, store=store).fetch(SIGNALS, end=end)
     direct = prometheus_source(prometheus.url, seed=SEED).fetch(SIGNALS, end=end)
@@ -100,7 +105,8 @@ def test_a_failed_series_count_leaves_the_usual_chunks(prometheus, synthetic_his
     end = synthetic_history.last + pd.Timedelta(hours=1)
     seen: list[dict[str, str]] = []
     with FaultProxy(prometheus.url, {"count(sb_disk_used_bytes)": HtmlPage()}, on_request=seen.append) as proxy:
-        pulled = prometheus_source(proxy.url, seed=SEED, store=HistoryStore(tmp_path / "h.db", retention=400 * DAY),
-                                   max_samples_per_query=1000).pull_into_store(SIGNALS[:1], end=end)
+        pulled = prometheus_source(
+            proxy.url, seed=SEED, store=HistoryStore(tmp_path / "h.db", retention=400 * DAY), max_samples_per_query=1000
+        ).pull_into_store(SIGNALS[:1], end=end)
     assert pulled.errors == {} and pulled.samples > 0
     assert [params["query"] for params in seen] == ["count(sb_disk_used_bytes)", "sb_disk_used_bytes"]

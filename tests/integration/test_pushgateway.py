@@ -34,7 +34,8 @@ def scrape(server):
     text = requests.get(server.url + "/metrics", timeout=5).text
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text) for s in family.samples
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
         if s.labels.get("job") == "slowburn" and s.name.startswith("slowburn_")
     }
 
@@ -46,8 +47,14 @@ def sink(server, metrics, **settings):
 
 def evaluation(*pvcs):
     findings = tuple(
-        Finding(key=SeriesKey("pvc_used_bytes", labels_of({"persistentvolumeclaim": p})), kind="breach_forecast", severity="critical",
-                evaluated_at=AT, summary="", eta=AT + pd.Timedelta(days=5))
+        Finding(
+            key=SeriesKey("pvc_used_bytes", labels_of({"persistentvolumeclaim": p})),
+            kind="breach_forecast",
+            severity="critical",
+            evaluated_at=AT,
+            summary="",
+            eta=AT + pd.Timedelta(days=5),
+        )
         for p in pvcs
     )
     return Evaluation(at=AT, findings=findings, series_evaluated=len(pvcs))
@@ -103,8 +110,13 @@ def test_an_unreachable_gateway_is_a_failed_delivery_not_a_crash():
 
 
 def test_series_labels_arrive_as_real_labels_even_when_signals_have_different_label_names(gateway):
-    webhook = Finding(key=SeriesKey("webhook_p99_seconds", labels_of({"name": "vpa.k8s.io", "job": "apiserver"})), kind="at_ceiling",
-                      severity="critical", evaluated_at=AT, summary="")
+    webhook = Finding(
+        key=SeriesKey("webhook_p99_seconds", labels_of({"name": "vpa.k8s.io", "job": "apiserver"})),
+        kind="at_ceiling",
+        severity="critical",
+        evaluated_at=AT,
+        summary="",
+    )
     metrics = SelfMetrics()
     both = Evaluation(at=AT, findings=evaluation("data-0").findings + (webhook,), series_evaluated=2)
     metrics.record(both, ["pvc_used_bytes", "webhook_p99_seconds"], duration=1, finished_at=AT, evaluated=True)
@@ -113,5 +125,5 @@ def test_series_labels_arrive_as_real_labels_even_when_signals_have_different_la
     by_signal = {labels["signal"]: labels for labels in severity}
     assert by_signal["pvc_used_bytes"]["persistentvolumeclaim"] == "data-0"
     assert by_signal["webhook_p99_seconds"]["name"] == "vpa.k8s.io"
-    assert by_signal["webhook_p99_seconds"]["exported_job"] == "apiserver"     # the push's own job label stays slowburn
+    assert by_signal["webhook_p99_seconds"]["exported_job"] == "apiserver"  # the push's own job label stays slowburn
     assert by_signal["webhook_p99_seconds"]["job"] == "slowburn"

@@ -25,8 +25,18 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG, REPLICAS = ROOT / "config" / "replicas.yaml", ROOT / "data" / "replicas"
 ARTIFACTS = ROOT / "build" / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--enable-logging=stderr", "--v=0")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run installs it)")
 
@@ -34,12 +44,17 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 def browse(page: Path, profile: Path, *extra: str) -> tuple[str, list[str]]:
     """Open ``page`` in a fresh profile; stdout and the console messages the page logged."""
     profile.mkdir(parents=True)
-    browser = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    browser = subprocess.Popen(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         stdout, stderr = browser.communicate(timeout=180)
     finally:
-        if browser.poll() is None:                      # a hang: stop this browser and its helpers, nothing else
+        if browser.poll() is None:  # a hang: stop this browser and its helpers, nothing else
             os.killpg(browser.pid, signal.SIGKILL)
             browser.wait()
     assert browser.returncode == 0, stderr[-2000:]
@@ -50,8 +65,10 @@ def browse(page: Path, profile: Path, *extra: str) -> tuple[str, list[str]]:
 def report(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("browser") / "risk.html"
     err = io.StringIO()
-    status = main(["run", "--config", str(CONFIG), "--data", str(REPLICAS), "--report", str(target)],
-                  Environment(stdout=io.StringIO(), stderr=err, environ={}))
+    status = main(
+        ["run", "--config", str(CONFIG), "--data", str(REPLICAS), "--report", str(target)],
+        Environment(stdout=io.StringIO(), stderr=err, environ={}),
+    )
     assert status == 0, err.getvalue()
     return target
 
@@ -85,4 +102,4 @@ def test_the_report_screenshot_is_kept_as_a_test_artifact(report, tmp_path):
     assert console == []
     pixels = imread(shot)
     assert pixels.shape[:2] == (2400, 1400)
-    assert pixels[..., :3].std() > 0.05                     # not a blank page
+    assert pixels[..., :3].std() > 0.05  # not a blank page

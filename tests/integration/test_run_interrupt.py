@@ -19,7 +19,7 @@ from tests.integration.test_serve_stop import HANG_GUARD, session_members, wait_
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-SERIES = 1200             # enough series for the pool (64 or more) and a pool phase of seconds even with fork
+SERIES = 1200  # enough series for the pool (64 or more) and a pool phase of seconds even with fork
 DAYS = 45
 
 
@@ -45,12 +45,16 @@ def test_ctrl_c_during_a_run_with_two_workers_ends_every_child_with_one_line_and
     config, data = generated(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "detector", "run", "--config", str(config), "--data", str(data), "--workers", "2"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         # two or more children (the workers, or a forkserver and a resource tracker first): the pool is starting
         wait_until(lambda: len(session_members(process.pid)) >= 3 or process.poll() is not None, "the pool started")
-        time.sleep(later)                        # not a timing assertion: only where in the run the signal lands
+        time.sleep(later)  # not a timing assertion: only where in the run the signal lands
         assert process.poll() is None, "the run ended before the pool could be interrupted: give it more series"
         children = [pid for pid, _ in session_members(process.pid) if pid != process.pid]
         os.killpg(process.pid, signal.SIGINT)

@@ -36,9 +36,25 @@ class Serve:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "detector", "serve", "--config", str(config), "--listen", f"127.0.0.1:{self.port}",
-             "--state", str(state), "--workers", "1", *extra],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "detector",
+                "serve",
+                "--config",
+                str(config),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--state",
+                str(state),
+                "--workers",
+                "1",
+                *extra,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def get(self, path):
@@ -73,7 +89,7 @@ class Serve:
 def write_config(path: Path, prometheus_url: str, **extra) -> Path:
     document = {
         "prometheus": {"url": prometheus_url, "retries": 0, "timeout": 30},
-        "schedule": {"cron": "0 0 1 1 *"},          # the run at start is the only one during a test
+        "schedule": {"cron": "0 0 1 1 *"},  # the run at start is the only one during a test
         "signals": [{"name": "disk_used_bytes", "query": "disk_used_bytes", "ceiling": 100.0, "lookback": "120d"}],
         **extra,
     }
@@ -101,13 +117,16 @@ def test_serve_runs_at_start_exposes_metrics_and_health_alerts_and_exits_0_on_si
         health = serve.wait_for_health("ok")
         assert health["last_run"]["status"] == "OK" and serve.get("/healthz").status_code == 200
         metrics = serve.get("/metrics").text
-        assert 'slowburn_risk_severity{kind="breach_forecast",pvc="data-0",series="{pvc=\\"data-0\\"}",signal="disk_used_bytes"} 1.0' in metrics
+        assert (
+            'slowburn_risk_severity{kind="breach_forecast",pvc="data-0",series="{pvc=\\"data-0\\"}",signal="disk_used_bytes"} 1.0'
+            in metrics
+        )
         assert "slowburn_last_success_timestamp_seconds" in metrics and "slowburn_series_evaluated 1.0" in metrics
         (alert,) = requests.get(am.url + "/api/v2/alerts", timeout=5).json()
         assert alert["labels"]["alertname"] == "SlowburnBreachForecast" and alert["labels"]["pvc"] == "data-0"
         assert json.loads((tmp_path / "state.json").read_text())["active"]
         assert serve.get("/nothing").status_code == 404
-        code, _, err = serve.stop(signal.SIGTERM)      # the time it takes: python3 -m benchmarks.timings
+        code, _, err = serve.stop(signal.SIGTERM)  # the time it takes: python3 -m benchmarks.timings
         assert code == 0, err
         assert "abandoning" not in err
         assert "SIGTERM received" in err and "stopped" in err
@@ -124,7 +143,7 @@ def test_healthz_is_503_when_the_last_run_could_not_reach_prometheus_and_sigint_
     try:
         body = serve.wait_for_health("failing")
         assert serve.get("/healthz").status_code == 503 and body["last_run"]["status"] == "SOURCE"
-        assert "slowburn_signal_failed{signal=\"disk_used_bytes\"} 1.0" in serve.get("/metrics").text
+        assert 'slowburn_signal_failed{signal="disk_used_bytes"} 1.0' in serve.get("/metrics").text
         code, _, err = serve.stop(signal.SIGINT)
         assert code == 0, err
         assert "abandoning" not in err and "stopped" in err
@@ -134,13 +153,17 @@ def test_healthz_is_503_when_the_last_run_could_not_reach_prometheus_and_sigint_
 
 @pytest.mark.integration
 def test_sigterm_during_a_run_that_hangs_abandons_it_after_the_shutdown_timeout_and_exits_0(tmp_path):
-    silent = socket.socket()                      # accepts connections, never answers: a hung Prometheus
+    silent = socket.socket()  # accepts connections, never answers: a hung Prometheus
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)
     accepted = []
     threading.Thread(target=lambda: accepted.append(silent.accept()), daemon=True).start()
-    serve = Serve(write_config(tmp_path / "c.yaml", f"http://127.0.0.1:{silent.getsockname()[1]}"), tmp_path / "state.json",
-                  "--shutdown-timeout", "1s")
+    serve = Serve(
+        write_config(tmp_path / "c.yaml", f"http://127.0.0.1:{silent.getsockname()[1]}"),
+        tmp_path / "state.json",
+        "--shutdown-timeout",
+        "1s",
+    )
     try:
         serve.wait_for_health("starting")
         deadline = time.monotonic() + 20

@@ -34,7 +34,7 @@ def session_members(sid: int) -> list[tuple[int, str]]:
             command = (entry / "cmdline").read_text().replace("\0", " ")
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[3]) == sid and fields[0] != "Z":
             found.append((int(entry.name), command))
     return found
@@ -57,16 +57,38 @@ def test_a_signal_to_the_process_group_during_a_stuck_run_ends_every_child_with_
 
     with LoopbackHTTPServer(stall) as server:
         config = tmp_path / "c.yaml"
-        config.write_text(yaml.safe_dump({
-            "prometheus": {"url": server.url, "retries": 0, "timeout": 120, "query_deadline": 600},
-            "schedule": {"cron": "0 0 1 1 *", "run_deadline": 900},
-            "signals": [{"name": "disk", "query": "disk_used_bytes", "ceiling": 100.0, "lookback": "30d"}],
-        }))
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "prometheus": {"url": server.url, "retries": 0, "timeout": 120, "query_deadline": 600},
+                    "schedule": {"cron": "0 0 1 1 *", "run_deadline": 900},
+                    "signals": [{"name": "disk", "query": "disk_used_bytes", "ceiling": 100.0, "lookback": "30d"}],
+                }
+            )
+        )
         port = free_port()
         serve = subprocess.Popen(
-            [sys.executable, "-m", "detector", "serve", "--config", str(config), "--listen", f"127.0.0.1:{port}",
-             "--state", str(tmp_path / "state.json"), "--workers", "2", "--shutdown-timeout", "1s"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "detector",
+                "serve",
+                "--config",
+                str(config),
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--state",
+                str(tmp_path / "state.json"),
+                "--workers",
+                "2",
+                "--shutdown-timeout",
+                "1s",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
         try:
             wait_until(lambda: server.requests, "the run queried the stuck Prometheus")

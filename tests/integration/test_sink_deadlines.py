@@ -33,10 +33,10 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(bool(missing_binaries(ALERTMANAGER, PUSHGATEWAY)), reason="Alertmanager or Pushgateway is not installed"),
 ]
-HANG_GUARD = 60.0          # seconds: only stops a hang, never a timing assertion
+HANG_GUARD = 60.0  # seconds: only stops a hang, never a timing assertion
 TTL = 3 * 3600.0
-SLOW = TrickleHeaders(interval=0.5)      # the status line alone takes longer than the 1.5 s deadline
-QUICK = TrickleHeaders(interval=0.005)   # trickled too, but complete well within the 30 s deadline
+SLOW = TrickleHeaders(interval=0.5)  # the status line alone takes longer than the 1.5 s deadline
+QUICK = TrickleHeaders(interval=0.005)  # trickled too, but complete well within the 30 s deadline
 ALERTS = "/api/v2/alerts"
 GROUP = "/metrics/job/slowburn/cluster/eu-1"
 
@@ -51,11 +51,13 @@ def within_guard(call):
 
 
 def am_config(url: str, deadline: float) -> Config:
-    return Config.model_validate({
-        "prometheus": {"url": "http://prometheus.example:9090"},
-        "alertmanager": {"url": url, "min_severity": "warning", "timeout": 5, "deadline": deadline},
-        "signals": [{"name": "pvc_used_bytes", "query": "kubelet_volume_stats_used_bytes", "ceiling": 100}],
-    })
+    return Config.model_validate(
+        {
+            "prometheus": {"url": "http://prometheus.example:9090"},
+            "alertmanager": {"url": url, "min_severity": "warning", "timeout": 5, "deadline": deadline},
+            "signals": [{"name": "pvc_used_bytes", "query": "kubelet_volume_stats_used_bytes", "ceiling": 100}],
+        }
+    )
 
 
 def send(cfg: Config, state, pvc: str):
@@ -88,8 +90,10 @@ def test_a_trickling_alertmanager_fails_at_the_deadline_and_the_alert_is_kept_an
         proxy.faults.clear()
         second = send(cfg, state, "data-0")
     assert not first.ok and first.pending == 1
-    assert any("no complete answer within the deadline of 1.5 s (alertmanager.deadline); kept 1 alert(s) for the next run" in p
-               for p in first.problems), first.problems
+    assert any(
+        "no complete answer within the deadline of 1.5 s (alertmanager.deadline); kept 1 alert(s) for the next run" in p
+        for p in first.problems
+    ), first.problems
     assert [len(alerts) for alerts in kept.values()] == [1]
     assert second.ok and second.pending == 0 and json.loads(state.read_text())["outbox"] == {}
     assert "data-0" in active(alertmanager)

@@ -69,14 +69,14 @@ def test_a_damaged_store_stops_the_run_with_exit_8_and_says_what_to_move_away(pr
     assert code == 0, err
     damage_index(store)
     plain = sqlite3.connect(store)
-    assert plain.execute("SELECT count(*) FROM blocks").fetchone()[0] > 0           # still readable: the trap
+    assert plain.execute("SELECT count(*) FROM blocks").fetchone()[0] > 0  # still readable: the trap
     plain.close()
     code, out, err = run_cli("run", "--config", str(config), "--at", at, "--state", str(tmp_path / "state.json"))
     assert code == 8, err
     (line,) = [line for line in err.splitlines() if "damaged" in line]
     assert str(store) in line and "quick_check" in line and "move history.db and any history.db-wal" in line
-    assert "Traceback" not in err and "signals 0 evaluated, 2 failed" in out                 # nothing analysed
-    for name in ("history.db", "history.db-wal", "history.db-shm"):                           # the advice works
+    assert "Traceback" not in err and "signals 0 evaluated, 2 failed" in out  # nothing analysed
+    for name in ("history.db", "history.db-wal", "history.db-shm"):  # the advice works
         if (tmp_path / name).exists():
             (tmp_path / name).rename(tmp_path / f"{name}.bad")
     code, out, err = run_cli("run", "--config", str(config), "--at", at, "--state", str(tmp_path / "state.json"))
@@ -88,10 +88,12 @@ EMPTY = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
 
 def gap_proxy(prometheus_url: str, empty_starts: set[str]):
     """Forwards to the real Prometheus, except that chunks starting at one of ``empty_starts`` come back empty."""
+
     def respond(request: Recorded) -> tuple[int, dict[str, str], bytes]:
         if request.params.get("start", [""])[0] in empty_starts:
             return 200, {"Content-Type": "application/json"}, EMPTY
         return forward(prometheus_url, request)
+
     return respond
 
 
@@ -107,17 +109,17 @@ def test_an_empty_chunk_is_a_hole_that_is_noted_and_filled_by_the_next_run(prome
     with LoopbackHTTPServer(gap_proxy(prometheus.url, empty)) as server:
         first_pull = prometheus_source(server.url, seed=1, store=store, concurrency=1, max_points_per_query=200)
         starts = sorted({s for s in _planned_starts(first_pull, end)})
-        empty.update({starts[5], starts[12]})                       # two chunks in the middle of the history
+        empty.update({starts[5], starts[12]})  # two chunks in the middle of the history
         gappy = first_pull.fetch(SIGNALS[:1], end=end)
         (note,) = [n for n in gappy.notes if n.location == "store"]
         assert "2 range(s) of the stored history (400 step(s)" in note.message and "for 4 series" in note.message
-        for labels, series in direct.of("disk").items():           # the gap is there, and known
+        for labels, series in direct.of("disk").items():  # the gap is there, and known
             assert gappy.of("disk")[labels].count() < series.count()
         empty.clear()
         server.requests.clear()
         healed = prometheus_source(server.url, seed=1, store=store, concurrency=1, max_points_per_query=200).fetch(SIGNALS[:1], end=end)
         asked = chunk_starts(server)
-    assert {starts[5], starts[12]} <= set(asked) and len(asked) <= 2 + 2      # the holes and the newest steps only
+    assert {starts[5], starts[12]} <= set(asked) and len(asked) <= 2 + 2  # the holes and the newest steps only
     assert not [n for n in healed.notes if n.location == "store"]
     for labels, series in direct.of("disk").items():
         pd.testing.assert_series_equal(healed.of("disk")[labels], series, check_freq=False)
@@ -130,19 +132,21 @@ def test_holes_are_re_requested_a_bounded_number_per_run_and_noted_until_filled(
     end = synthetic_history.last + pd.Timedelta(seconds=1)
     empty: set[str] = set()
     with LoopbackHTTPServer(gap_proxy(prometheus.url, empty)) as server:
+
         def pull():
             server.requests.clear()
             result = prometheus_source(server.url, seed=1, store=store, concurrency=1, max_points_per_query=200).fetch(SIGNALS[:1], end=end)
             return result, [n for n in result.notes if n.location == "store"], set(chunk_starts(server))
+
         starts = sorted(_planned_starts(prometheus_source(server.url, seed=1, max_points_per_query=200), end))
-        holes = set(starts[2:8])                                     # six empty chunks
+        holes = set(starts[2:8])  # six empty chunks
         empty.update(holes)
         _, notes, _ = pull()
         assert "6 range(s)" in notes[0].message
-        _, notes, asked = pull()                                     # still empty: asked again, four of them
+        _, notes, asked = pull()  # still empty: asked again, four of them
         assert len(asked & holes) == HOLE_CHUNKS_PER_RUN and "6 range(s)" in notes[0].message
         empty.clear()
-        _, notes, asked = pull()                                     # the newest four are filled first
+        _, notes, asked = pull()  # the newest four are filled first
         assert asked & holes == set(starts[4:8]) and "2 range(s)" in notes[0].message
         result, notes, asked = pull()
         assert asked & holes == set(starts[2:4]) and notes == []
@@ -158,7 +162,7 @@ def test_a_series_missing_from_one_chunk_of_a_partial_answer_is_a_hole_of_that_s
 
     def respond(request: Recorded) -> tuple[int, dict[str, str], bytes]:
         status, headers, body = forward(prometheus.url, request)
-        if request.params["start"][0] == partial["start"]:        # one store gateway did not answer: data-1 is missing
+        if request.params["start"][0] == partial["start"]:  # one store gateway did not answer: data-1 is missing
             document = json.loads(body)
             document["data"]["result"] = [r for r in document["data"]["result"] if r["metric"].get("pvc") != "data-1"]
             body = json.dumps(document).encode()
@@ -177,13 +181,15 @@ def test_a_series_missing_from_one_chunk_of_a_partial_answer_is_a_hole_of_that_s
     assert not [n for n in healed.notes if n.location == "store"]
 
 
-def test_newest_chunks_answered_empty_by_a_lagging_replica_are_pulled_again_by_the_next_run(prometheus: Server, synthetic_history, tmp_path):
+def test_newest_chunks_answered_empty_by_a_lagging_replica_are_pulled_again_by_the_next_run(
+    prometheus: Server, synthetic_history, tmp_path
+):
     store = HistoryStore(tmp_path / "history.db", retention=400 * DAY)
     end = synthetic_history.last + pd.Timedelta(seconds=1)
     empty: set[str] = set()
     with LoopbackHTTPServer(gap_proxy(prometheus.url, empty)) as server:
         starts = sorted(_planned_starts(prometheus_source(server.url, seed=1, max_points_per_query=200), end))
-        empty.update(starts[-3:])                                    # the newest 3 chunks: about 17 days missing
+        empty.update(starts[-3:])  # the newest 3 chunks: about 17 days missing
         lagging = prometheus_source(server.url, seed=1, store=store, concurrency=1, max_points_per_query=200).fetch(SIGNALS[:1], end=end)
         empty.clear()
         caught_up = prometheus_source(server.url, seed=1, store=store, concurrency=1, max_points_per_query=200).fetch(SIGNALS[:1], end=end)

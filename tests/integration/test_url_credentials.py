@@ -42,16 +42,33 @@ def filling_disk(tmp_path_factory):
 
 def slowburn_run(tmp_path: Path, name: str, prometheus: str, alertmanager: str, pushgateway: str) -> str:
     config = tmp_path / f"{name}.yaml"
-    config.write_text(yaml.safe_dump({
-        "prometheus": {"url": prometheus, "retries": 1, "timeout": 5},
-        "alertmanager": {"url": alertmanager, "timeout": 5},
-        "pushgateway": {"url": pushgateway, "timeout": 5},
-        "signals": [{"name": "disk_used_bytes", "query": "disk_used_bytes", "ceiling": 100.0, "lookback": "120d"}],
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "prometheus": {"url": prometheus, "retries": 1, "timeout": 5},
+                "alertmanager": {"url": alertmanager, "timeout": 5},
+                "pushgateway": {"url": pushgateway, "timeout": 5},
+                "signals": [{"name": "disk_used_bytes", "query": "disk_used_bytes", "ceiling": 100.0, "lookback": "120d"}],
+            }
+        )
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "detector", "run", "--config", str(config), "--state", str(tmp_path / "state.json"),
-         "--json", str(tmp_path / f"{name}.json")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "detector",
+            "run",
+            "--config",
+            str(config),
+            "--state",
+            str(tmp_path / "state.json"),
+            "--json",
+            str(tmp_path / f"{name}.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     json_out = tmp_path / f"{name}.json"
     return "\n".join([done.stdout, done.stderr, json_out.read_text() if json_out.exists() else ""])
@@ -64,10 +81,19 @@ def test_a_password_in_any_url_reaches_no_output_state_alert_or_pushed_metric(fi
     try:
         prometheus_url = with_secret(filling_disk.url, "prometheus")
         outputs = {
-            "all up": slowburn_run(tmp_path, "up", prometheus_url, with_secret(am.url, "alertmanager"), with_secret(gateway.url, "pushgateway")),
-            "sinks down": slowburn_run(tmp_path, "sinks-down", prometheus_url, with_secret(down, "alertmanager"), with_secret(down, "pushgateway")),
-            "prometheus down": slowburn_run(tmp_path, "prom-down", with_secret(down, "prometheus"), with_secret(am.url, "alertmanager"),
-                                            with_secret(gateway.url, "pushgateway")),
+            "all up": slowburn_run(
+                tmp_path, "up", prometheus_url, with_secret(am.url, "alertmanager"), with_secret(gateway.url, "pushgateway")
+            ),
+            "sinks down": slowburn_run(
+                tmp_path, "sinks-down", prometheus_url, with_secret(down, "alertmanager"), with_secret(down, "pushgateway")
+            ),
+            "prometheus down": slowburn_run(
+                tmp_path,
+                "prom-down",
+                with_secret(down, "prometheus"),
+                with_secret(am.url, "alertmanager"),
+                with_secret(gateway.url, "pushgateway"),
+            ),
         }
         alerts = requests.get(am.url + "/api/v2/alerts", timeout=5).json()
         pushed = requests.get(gateway.url + "/metrics", timeout=5).text

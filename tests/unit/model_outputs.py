@@ -24,9 +24,9 @@ from models.trend import RobustTrend
 
 FIXTURE = Path(__file__).parent / "fixtures" / "model_outputs.json"
 SEED = 20261130
-START = 1_736_121_600.0          # 2025-01-06T00:00:00Z, a Monday
+START = 1_736_121_600.0  # 2025-01-06T00:00:00Z, a Monday
 HOUR = 3600.0
-LONG_ARRAY = 24               # longer arrays are pinned by sums and their ends
+LONG_ARRAY = 24  # longer arrays are pinned by sums and their ends
 
 
 def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
@@ -93,8 +93,9 @@ def estimator_cases() -> dict[str, Callable[[], dict[str, Any]]]:
     odd_y = 1.0 - 0.2 * odd_x + rng.normal(0, 2.0, odd_x.size)
     t = _hours(60)
     cycle = 10 + 2 * np.sin(2 * np.pi * t / 24) + 1.0 * (((t // 24) % 7) >= 5) + rng.normal(0, 0.3, t.size)
-    pieces = np.concatenate([rng.normal(0, 1, 50), 8 + rng.normal(0, 1, 40), 8 + 0.5 * np.arange(60) + rng.normal(0, 1, 60),
-                             rng.normal(30, 1, 250)])
+    pieces = np.concatenate(
+        [rng.normal(0, 1, 50), 8 + rng.normal(0, 1, 40), 8 + 0.5 * np.arange(60) + rng.normal(0, 1, 60), rng.normal(30, 1, 250)]
+    )
     return {
         "robust_trend_700_points_thinned_with_gaps": lambda: _fitted(RobustTrend(0.8).fit(x, y)),
         "robust_trend_61_points_falling": lambda: _fitted(RobustTrend(0.9, 0.5).fit(odd_x, odd_y)),
@@ -135,9 +136,13 @@ def _array_summary(values: np.ndarray) -> dict[str, Any]:
     finite = np.isfinite(v)
     index = np.arange(v.size, dtype=float)
     return {
-        "size": int(v.size), "finite": int(finite.sum()), "sum": float(v[finite].sum()),
-        "index_weighted_sum": float((index[finite] * v[finite]).sum()), "sum_of_squares": float((v[finite] ** 2).sum()),
-        "head": [float(x) for x in v[:4]], "tail": [float(x) for x in v[-4:]],
+        "size": int(v.size),
+        "finite": int(finite.sum()),
+        "sum": float(v[finite].sum()),
+        "index_weighted_sum": float((index[finite] * v[finite]).sum()),
+        "sum_of_squares": float((v[finite] ** 2).sum()),
+        "head": [float(x) for x in v[:4]],
+        "tail": [float(x) for x in v[-4:]],
     }
 
 

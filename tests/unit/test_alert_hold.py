@@ -18,16 +18,18 @@ HICCUP = SourceError("HTTP 503: overloaded")
 
 
 def config():
-    return Config.model_validate({
-        "signals": [
-            {"name": "used", "query": "used_q", "ceiling": {"signal": "capacity"}, "drivers": ["writes"]},
-            {"name": "capacity", "query": "capacity_q"},
-            {"name": "writes", "query": "writes_q"},
-            {"name": "latency", "query": "latency_q", "ceiling": {"limit": "webhook_timeout", "default": 30}},
-            {"name": "other", "query": "other_q", "ceiling": 10},
-        ],
-        "alertmanager": {"url": [AM_A], "min_severity": "warning"},
-    })
+    return Config.model_validate(
+        {
+            "signals": [
+                {"name": "used", "query": "used_q", "ceiling": {"signal": "capacity"}, "drivers": ["writes"]},
+                {"name": "capacity", "query": "capacity_q"},
+                {"name": "writes", "query": "writes_q"},
+                {"name": "latency", "query": "latency_q", "ceiling": {"limit": "webhook_timeout", "default": 30}},
+                {"name": "other", "query": "other_q", "ceiling": 10},
+            ],
+            "alertmanager": {"url": [AM_A], "min_severity": "warning"},
+        }
+    )
 
 
 def finding(kind="breach_forecast", severity="warning", signal="used", pvc="data-0", at=T0):
@@ -53,16 +55,16 @@ def kinds(fake, at):
 def test_a_ceiling_hiccup_neither_resolves_the_breach_alert_nor_starts_a_new_one(world):
     fake, clock, send = world
     send(finding())
-    clock.now = T0 + HOUR          # capacity failed: 'used' judged without its ceiling finds only a drift
+    clock.now = T0 + HOUR  # capacity failed: 'used' judged without its ceiling finds only a drift
     report = send(finding("sustained_drift", at=clock.now), errors={"capacity": HICCUP})
-    assert len(fake.received[AM_A]) == 1                                   # nothing resolved, nothing new
+    assert len(fake.received[AM_A]) == 1  # nothing resolved, nothing new
     assert kinds(fake, clock.now) == [("SlowburnBreachForecast", "warning", "2025-03-01T10:00:00Z")]
     (note,) = [p for p in report.problems if "held" in p]
-    assert note.startswith("signal used: held 1 alert(s) (not resolved, same startsAt): SlowburnBreachForecast used{pvc=\"data-0\"}")
+    assert note.startswith('signal used: held 1 alert(s) (not resolved, same startsAt): SlowburnBreachForecast used{pvc="data-0"}')
     assert "deferred 1 new alert(s)" in note and note.endswith("its ceiling signal capacity failed")
     clock.now = T0 + 2 * HOUR
     send(finding(at=clock.now))
-    assert kinds(fake, clock.now) == [("SlowburnBreachForecast", "warning", "2025-03-01T10:00:00Z")]   # same startsAt
+    assert kinds(fake, clock.now) == [("SlowburnBreachForecast", "warning", "2025-03-01T10:00:00Z")]  # same startsAt
     assert all(a["labels"]["alertname"] == "SlowburnBreachForecast" for a in fake.received[AM_A])
 
 
@@ -90,7 +92,7 @@ def test_a_driver_failure_holds_an_alert_the_run_no_longer_finds_but_lets_new_al
     assert [dict(k)["pvc"] for k in fake.firing(AM_A, clock.now)] == ["data-0", "data-1"]
     assert any(p.endswith("its driver writes failed") for p in report.problems)
     clock.now = T0 + 2 * HOUR
-    send(finding(pvc="data-1", at=clock.now))                              # complete run: now it resolves
+    send(finding(pvc="data-1", at=clock.now))  # complete run: now it resolves
     assert [dict(k)["pvc"] for k in fake.firing(AM_A, clock.now)] == ["data-1"]
 
 
@@ -99,7 +101,7 @@ def test_unreadable_kubernetes_limits_hold_the_alerts_of_signals_whose_ceiling_i
     send(finding(signal="latency"), finding(signal="other"))
     clock.now = T0 + HOUR
     report = send(errors={"kubernetes": SourceError("cannot reach the Kubernetes API")})
-    assert [dict(k)["signal"] for k in fake.firing(AM_A, clock.now)] == ["latency"]    # 'other' resolved
+    assert [dict(k)["signal"] for k in fake.firing(AM_A, clock.now)] == ["latency"]  # 'other' resolved
     assert any("its ceiling, a Kubernetes limit, was not read" in p for p in report.problems)
 
 
@@ -117,14 +119,17 @@ def test_a_failure_of_an_unrelated_signal_holds_nothing():
     assert holds(config(), {}) == {}
 
 
-@pytest.mark.parametrize("failed, signal, reason, judged", [
-    ({"used"}, "used", "it failed this run", True),
-    ({"capacity"}, "used", "its ceiling signal capacity failed", True),
-    ({"writes"}, "used", "its driver writes failed", False),
-    ({"capacity", "writes"}, "used", "its ceiling signal capacity failed; its driver writes failed", True),
-    ({"kubernetes"}, "latency", "its ceiling, a Kubernetes limit, was not read", True),
-    ({"kubernetes"}, "kubernetes", "it failed this run", True),
-])
+@pytest.mark.parametrize(
+    "failed, signal, reason, judged",
+    [
+        ({"used"}, "used", "it failed this run", True),
+        ({"capacity"}, "used", "its ceiling signal capacity failed", True),
+        ({"writes"}, "used", "its driver writes failed", False),
+        ({"capacity", "writes"}, "used", "its ceiling signal capacity failed; its driver writes failed", True),
+        ({"kubernetes"}, "latency", "its ceiling, a Kubernetes limit, was not read", True),
+        ({"kubernetes"}, "kubernetes", "it failed this run", True),
+    ],
+)
 def test_each_dependency_holds_with_its_reason(failed, signal, reason, judged):
     hold = holds(config(), {name: HICCUP for name in failed})[signal]
     assert (hold.reason, hold.judged) == (reason, judged)
@@ -138,7 +143,9 @@ def test_a_series_whose_ceiling_signal_failed_is_not_judged_without_it():
     index = pd.date_range("2025-01-01", periods=90 * 24, freq="h", tz="UTC")
     used = pd.Series(np.linspace(10, 80, index.size) + rng.normal(0, 0.5, index.size), index=index)
     capacity = pd.Series(100.0, index=index)
-    cfg = Config.model_validate({"signals": [{"name": "used", "query": "u", "ceiling": {"signal": "capacity"}}, {"name": "capacity", "query": "c"}]})
+    cfg = Config.model_validate(
+        {"signals": [{"name": "used", "query": "u", "ceiling": {"signal": "capacity"}}, {"name": "capacity", "query": "c"}]}
+    )
     at = index[-1] + pd.Timedelta(hours=1)
     labels = labels_of({"pvc": "data-0"})
     whole = evaluate(cfg, SeriesSet(series={"used": {labels: used}, "capacity": {labels: capacity}}), at)

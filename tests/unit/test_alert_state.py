@@ -59,10 +59,12 @@ class Clock:
 
 
 def config(signals=("disk_used_bytes", "webhook_p99_seconds"), min_severity="warning"):
-    return Config.model_validate({
-        "signals": [{"name": name, "query": f"{name}_query", "ceiling": 100} for name in signals],
-        "alertmanager": {"url": [AM_A, AM_B], "min_severity": min_severity},
-    })
+    return Config.model_validate(
+        {
+            "signals": [{"name": name, "query": f"{name}_query", "ceiling": 100} for name in signals],
+            "alertmanager": {"url": [AM_A, AM_B], "min_severity": min_severity},
+        }
+    )
 
 
 def finding(pvc="data-0", severity="warning", kind="breach_forecast", signal="disk_used_bytes", at=T0):
@@ -110,7 +112,9 @@ def test_a_finding_that_is_gone_is_resolved_at_once_and_then_no_longer_sent(worl
     sink().send(evaluation(finding("data-0"), finding("data-1")))
     clock.now = T0 + HOUR
     sink().send(evaluation(finding("data-1"), at=clock.now))
-    assert set(fake.firing(AM_A, clock.now)) == {(("alertname", "SlowburnBreachForecast"), ("pvc", "data-1"), ("severity", "warning"), ("signal", "disk_used_bytes"))}
+    assert set(fake.firing(AM_A, clock.now)) == {
+        (("alertname", "SlowburnBreachForecast"), ("pvc", "data-1"), ("severity", "warning"), ("signal", "disk_used_bytes"))
+    }
     resolved = [a for a in fake.received[AM_A] if a["labels"]["pvc"] == "data-0"][-1]
     assert pd.Timestamp(resolved["endsAt"]) <= clock.now and resolved["startsAt"] == T0.strftime("%Y-%m-%dT%H:%M:%SZ")
     clock.now = T0 + 2 * HOUR
@@ -131,7 +135,7 @@ def test_alerts_of_a_signal_that_failed_are_held_and_resent_with_the_same_starts
     sink().send(evaluation(finding()))
     clock.now = T0 + HOUR
     sink().send(evaluation(at=clock.now, errors={"disk_used_bytes": SourceError("HTTP 503")}))
-    assert len(fake.received[AM_A]) == 1                          # neither resolved nor refreshed
+    assert len(fake.received[AM_A]) == 1  # neither resolved nor refreshed
     assert len(fake.firing(AM_A, clock.now)) == 1
     clock.now = T0 + 2 * HOUR
     sink().send(evaluation(finding(at=clock.now), at=clock.now))
@@ -177,10 +181,10 @@ def test_undelivered_alerts_are_kept_and_delivered_by_the_next_run_without_a_new
     assert len(load_state(path).outbox[AM_A]) == 2
     fake.down = set()
     clock.now = T0 + HOUR
-    report = sink().send(evaluation(finding("data-0", at=clock.now), at=clock.now))   # data-1 cleared meanwhile
+    report = sink().send(evaluation(finding("data-0", at=clock.now), at=clock.now))  # data-1 cleared meanwhile
     assert report.ok and report.pending == 0
     received = fake.received[AM_A]
-    assert len(received) == 2                                     # one per label set, not the stale copy too
+    assert len(received) == 2  # one per label set, not the stale copy too
     by_pvc = {a["labels"]["pvc"]: a for a in received}
     assert pd.Timestamp(by_pvc["data-0"]["startsAt"]) == T0 and pd.Timestamp(by_pvc["data-0"]["endsAt"]) > clock.now
     assert pd.Timestamp(by_pvc["data-1"]["endsAt"]) <= clock.now  # its resolution, not a firing copy
@@ -220,17 +224,26 @@ def test_a_batch_alertmanager_rejects_is_reported_and_not_retried_forever(world)
     assert load_state(path).outbox == {}
 
 
-@pytest.mark.parametrize("garbage", [b"{not json", b"\xff\xfe\x00garbage", b"[1, 2]", b'{"version": 99}', b"[" * 100_000,
-                                     b'{"version": 1, "active": {"x": {"signal": "s"}}}',
-                                     b'{"version": 1, "active": {"x": {"signal": "s", "starts_at": "2025-03-01T09:00:00Z", "payload": {"labels": 5}}}}',
-                                     b'{"version": 1, "outbox": {"http://am-a.test:9093": [{"labels": {"a": "b"}, "startsAt": "yesterday"}]}}'])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"{not json",
+        b"\xff\xfe\x00garbage",
+        b"[1, 2]",
+        b'{"version": 99}',
+        b"[" * 100_000,
+        b'{"version": 1, "active": {"x": {"signal": "s"}}}',
+        b'{"version": 1, "active": {"x": {"signal": "s", "starts_at": "2025-03-01T09:00:00Z", "payload": {"labels": 5}}}}',
+        b'{"version": 1, "outbox": {"http://am-a.test:9093": [{"labels": {"a": "b"}, "startsAt": "yesterday"}]}}',
+    ],
+)
 def test_a_damaged_alert_state_is_set_aside_with_a_timestamp_and_delivery_goes_on_from_a_fresh_state(world, garbage):
     fake, clock, sink, path = world
     path.write_bytes(garbage)
     report = sink().send(evaluation(finding()))
     assert report.ok and report.delivered == 1 and len(fake.received[AM_A]) == 1
     aside = path.with_name("alerts.json.damaged-20250301T100000Z")
-    assert aside.read_bytes() == garbage                              # nothing lost: kept for a post-mortem
+    assert aside.read_bytes() == garbage  # nothing lost: kept for a post-mortem
     assert "alerts.json.damaged-20250301T100000Z" in report.problems[0] and "fresh alert state" in report.problems[0]
     assert len(load_state(path).active) == 1
 

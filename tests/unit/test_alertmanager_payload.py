@@ -22,8 +22,15 @@ def config(**extra):
         "annotations": {"runbook_url": "https://runbooks/global", "dashboard": "https://grafana/d/slowburn"},
         "prometheus": {"url": "http://prometheus.example:9090"},
         "signals": [
-            {"name": "pvc_used_bytes", "query": QUERY, "ceiling": 100 * GIB, "description": "bytes used on each PVC",
-             "labels": {"tier": "storage"}, "annotations": {"runbook_url": "https://runbooks/disk"}, "lookback": "120d"},
+            {
+                "name": "pvc_used_bytes",
+                "query": QUERY,
+                "ceiling": 100 * GIB,
+                "description": "bytes used on each PVC",
+                "labels": {"tier": "storage"},
+                "annotations": {"runbook_url": "https://runbooks/disk"},
+                "lookback": "120d",
+            },
             {"name": "vpa_objects", "query": "sum(vpa_recommender_vpa_objects_count)"},
         ],
     }
@@ -33,11 +40,22 @@ def config(**extra):
 
 def finding(labels=None, kind="breach_forecast", severity="warning", **fields):
     values = dict(
-        key=SeriesKey("pvc_used_bytes", labels_of(labels if labels is not None else {"namespace": "redis", "persistentvolumeclaim": "data-redis-0"})),
-        kind=kind, severity=severity, evaluated_at=AT, summary="pvc_used_bytes up 2x since 2025-01-06; reaches the 100 GiB ceiling around 2025-04-02",
-        onset=pd.Timestamp("2025-01-06T00:00:00Z"), eta=pd.Timestamp("2025-04-02T00:00:00Z"),
-        eta_lower=pd.Timestamp("2025-03-20T00:00:00Z"), eta_upper=pd.Timestamp("2025-04-30T00:00:00Z"),
-        ceiling=100 * GIB, current=80 * GIB, baseline=40 * GIB, magnitude=2.0, slope_per_day=0.6 * GIB,
+        key=SeriesKey(
+            "pvc_used_bytes", labels_of(labels if labels is not None else {"namespace": "redis", "persistentvolumeclaim": "data-redis-0"})
+        ),
+        kind=kind,
+        severity=severity,
+        evaluated_at=AT,
+        summary="pvc_used_bytes up 2x since 2025-01-06; reaches the 100 GiB ceiling around 2025-04-02",
+        onset=pd.Timestamp("2025-01-06T00:00:00Z"),
+        eta=pd.Timestamp("2025-04-02T00:00:00Z"),
+        eta_lower=pd.Timestamp("2025-03-20T00:00:00Z"),
+        eta_upper=pd.Timestamp("2025-04-30T00:00:00Z"),
+        ceiling=100 * GIB,
+        current=80 * GIB,
+        baseline=40 * GIB,
+        magnitude=2.0,
+        slope_per_day=0.6 * GIB,
         slope_interval=(0.4 * GIB, 0.8 * GIB),
         driver=DriverLink("vpa_objects", (), pd.Timestamp("2025-02-03T00:00:00Z"), 3.0, 0, 0.81),
     )
@@ -55,8 +73,13 @@ def test_every_kind_has_its_own_alertname_that_alertmanager_accepts():
 def test_labels_carry_signal_severity_series_labels_and_configured_labels():
     labels = build_alert(finding(), config(), None).labels
     assert labels == {
-        "alertname": "SlowburnBreachForecast", "signal": "pvc_used_bytes", "severity": "warning",
-        "namespace": "redis", "persistentvolumeclaim": "data-redis-0", "team": "platform", "tier": "storage",
+        "alertname": "SlowburnBreachForecast",
+        "signal": "pvc_used_bytes",
+        "severity": "warning",
+        "namespace": "redis",
+        "persistentvolumeclaim": "data-redis-0",
+        "team": "platform",
+        "tier": "storage",
     }
 
 
@@ -72,7 +95,9 @@ def test_annotations_give_times_in_rfc3339_and_the_signal_runbook_over_the_globa
 
 
 def test_missing_times_are_empty_annotations_not_the_text_none():
-    annotations = build_alert(finding(kind="sustained_drift", eta=None, eta_lower=None, eta_upper=None, onset=None), config(), None).annotations
+    annotations = build_alert(
+        finding(kind="sustained_drift", eta=None, eta_lower=None, eta_upper=None, onset=None), config(), None
+    ).annotations
     assert [annotations[k] for k in ("onset", "eta", "eta_lower", "eta_upper")] == ["", "", "", ""]
     assert "None" not in annotations["description"]
 
@@ -80,7 +105,7 @@ def test_missing_times_are_empty_annotations_not_the_text_none():
 def test_the_description_states_onset_eta_interval_magnitude_and_driver():
     text = build_alert(finding(), config(), None).annotations["description"]
     assert "bytes used on each PVC" in text
-    assert "2025-01-06" in text                                  # onset
+    assert "2025-01-06" in text  # onset
     assert "2025-04-02" in text and "2025-03-20" in text and "2025-04-30" in text and "80%" in text
     assert "80 GiB" in text and "40 GiB" in text and "2x" in text
     assert "vpa_objects" in text and "2025-02-03" in text and "r=0.81" in text
@@ -123,7 +148,7 @@ def test_two_series_that_differ_only_in_a_shadowed_label_stay_two_alerts():
 
 def test_values_that_are_not_valid_utf8_are_repaired_and_empty_values_left_out():
     draft = build_alert(finding({"pvc": "bad\udcff", "empty": ""}), config(), None)
-    draft.labels["pvc"].encode("utf-8")                          # would raise on a lone surrogate
+    draft.labels["pvc"].encode("utf-8")  # would raise on a lone surrogate
     assert "empty" not in draft.labels
 
 

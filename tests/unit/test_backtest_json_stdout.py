@@ -9,7 +9,7 @@ from detector.cli import main
 from detector.core.environment import Environment
 from detector.errors import ExitStatus
 
-START, HOUR = 1_735_689_600, 3600          # 2025-01-01T00:00:00Z, hourly
+START, HOUR = 1_735_689_600, 3600  # 2025-01-01T00:00:00Z, hourly
 
 
 def slowburn(*argv):

@@ -6,21 +6,43 @@ NAMESPACE = "payments-production-eu-west-1"
 
 
 def _entry(pvc: str, **extra) -> dict:
-    return {"signal": "pvc_used_bytes", "labels": {"namespace": NAMESPACE, "persistentvolumeclaim": pvc, **extra},
-            "incident": "2026-01-15T07:00:00Z", "role": "cause", "first_flagged": "2026-01-01T00:00:00Z",
-            "lead_time_days": 14.3, "sustained_lead_days": 10.0, "false_alarms": 0, "summary": ""}
+    return {
+        "signal": "pvc_used_bytes",
+        "labels": {"namespace": NAMESPACE, "persistentvolumeclaim": pvc, **extra},
+        "incident": "2026-01-15T07:00:00Z",
+        "role": "cause",
+        "first_flagged": "2026-01-01T00:00:00Z",
+        "lead_time_days": 14.3,
+        "sustained_lead_days": 10.0,
+        "false_alarms": 0,
+        "summary": "",
+    }
 
 
 def _summary() -> dict:
-    scores = {"detected_before_incident": 3, "incident_series": 3, "median_lead_time_days": 14.3, "median_sustained_lead_days": 10.0,
-              "false_alarm_episodes": 0, "false_alarms_per_series_year": 0.0, "series_years_scored": 1.0,
-              "quiet_series_with_alarms": 0, "series_without_incident": 0}
+    scores = {
+        "detected_before_incident": 3,
+        "incident_series": 3,
+        "median_lead_time_days": 14.3,
+        "median_sustained_lead_days": 10.0,
+        "false_alarm_episodes": 0,
+        "false_alarms_per_series_year": 0.0,
+        "series_years_scored": 1.0,
+        "quiet_series_with_alarms": 0,
+        "series_without_incident": 0,
+    }
     return {"slowburn": scores, "predict_linear": scores}
 
 
 def _document(series: list[dict]) -> dict:
-    return {"evaluations": 10, "first_evaluation": "2026-01-01T00:00:00Z", "last_evaluation": "2026-01-10T00:00:00Z",
-            "series": series, "baseline": [], "summary": _summary()}
+    return {
+        "evaluations": 10,
+        "first_evaluation": "2026-01-01T00:00:00Z",
+        "last_evaluation": "2026-01-10T00:00:00Z",
+        "series": series,
+        "baseline": [],
+        "summary": _summary(),
+    }
 
 
 def test_three_long_identities_that_differ_only_at_the_end_each_read_in_full_and_the_columns_line_up():

@@ -23,8 +23,8 @@ from detector.sources.export import ExportSource
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "replicas.yaml"
 REPLICAS = ROOT / "data" / "replicas"
-CLOCK = pd.Timestamp("2026-03-15T00:00:00Z")        # after the replicas end (2026-02-28)
-T0 = 1_748_736_000                                  # 2025-06-01T00:00:00Z
+CLOCK = pd.Timestamp("2026-03-15T00:00:00Z")  # after the replicas end (2026-02-28)
+T0 = 1_748_736_000  # 2025-06-01T00:00:00Z
 DAY = 86400
 SIXTY_FOUR_YEARS = 64 * 365 * DAY
 
@@ -58,7 +58,7 @@ def shift(path, seconds, entries=None):
 
 def evaluated_at(*argv):
     status, out, err = slowburn(*argv, "--json", "-")
-    return status, json.loads(out[out.index("{\n"):]), err
+    return status, json.loads(out[out.index("{\n") :]), err
 
 
 def test_a_future_stamped_file_fails_its_signal_and_leaves_the_default_evaluation_time_alone(data_copy):
@@ -69,7 +69,9 @@ def test_a_future_stamped_file_fails_its_signal_and_leaves_the_default_evaluatio
     assert shifted["evaluated_at"] == clean["evaluated_at"] == "2026-02-28T00:00:00Z"
     error = shifted["errors"]["vpa_objects"]
     assert "vpa_objects.json" in error and "after the current time 2026-03-15T00:00:00Z (first at 2089-" in error
-    assert {f["signal"] for f in clean["findings"] if f["severity"] != "info"} - {"vpa_objects"} <= {f["signal"] for f in shifted["findings"]}
+    assert {f["signal"] for f in clean["findings"] if f["severity"] != "info"} - {"vpa_objects"} <= {
+        f["signal"] for f in shifted["findings"]
+    }
 
 
 def test_a_backtest_over_a_future_stamped_file_ends_where_the_good_data_ends(data_copy, tmp_path):
@@ -109,20 +111,23 @@ def test_a_deeply_nested_json_body_fails_its_file_only(data_copy):
     assert "vpa_objects.json: JSON nested too deeply to read" in out and "pvc_used_bytes" in out
 
 
-@pytest.mark.parametrize("argv, option", [
-    (["run", "--data", REPLICAS, "--at", ""], "--at"),
-    (["run", "--data", REPLICAS, "--at", "yesterday-ish"], "--at"),
-    (["explain", "--data", REPLICAS, "--series", "vpa_objects", "--at", " "], "--at"),
-    (["backtest", "--data", REPLICAS, "--start", ""], "--start"),
-    (["backtest", "--data", REPLICAS, "--end", ""], "--end"),
-    (["backtest", "--data", REPLICAS, "--every", ""], "--every"),
-    (["backtest", "--data", REPLICAS, "--every", "20y"], "--every"),
-    (["run", "--data", REPLICAS, "--workers", "-5"], "--workers"),
-    (["run", "--data", REPLICAS, "--workers", "two"], "--workers"),
-    (["backtest", "--data", REPLICAS, "--workers", "-5"], "--workers"),
-    (["serve", "--workers", "-5"], "--workers"),
-    (["serve", "--startup-grace", ""], "--startup-grace"),
-])
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (["run", "--data", REPLICAS, "--at", ""], "--at"),
+        (["run", "--data", REPLICAS, "--at", "yesterday-ish"], "--at"),
+        (["explain", "--data", REPLICAS, "--series", "vpa_objects", "--at", " "], "--at"),
+        (["backtest", "--data", REPLICAS, "--start", ""], "--start"),
+        (["backtest", "--data", REPLICAS, "--end", ""], "--end"),
+        (["backtest", "--data", REPLICAS, "--every", ""], "--every"),
+        (["backtest", "--data", REPLICAS, "--every", "20y"], "--every"),
+        (["run", "--data", REPLICAS, "--workers", "-5"], "--workers"),
+        (["run", "--data", REPLICAS, "--workers", "two"], "--workers"),
+        (["backtest", "--data", REPLICAS, "--workers", "-5"], "--workers"),
+        (["serve", "--workers", "-5"], "--workers"),
+        (["serve", "--startup-grace", ""], "--startup-grace"),
+    ],
+)
 def test_a_malformed_option_value_is_a_usage_error_naming_the_option(argv, option):
     status, _, err = slowburn(argv[0], "--config", CONFIG, *argv[1:])
     assert status == ExitStatus.USAGE
@@ -159,7 +164,7 @@ def test_backtest_every_1s_is_refused_at_once(tmp_path):
 def test_a_replay_of_10001_hourly_evaluations_is_refused_before_it_starts(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    hours = 10_001 + 23                               # first evaluation: a day after the first sample
+    hours = 10_001 + 23  # first evaluation: a day after the first sample
     (data / "x.csv").write_text("timestamp,value\n" + "".join(f"{T0 + h * 3600},{h}\n" for h in range(hours)))
     config = tmp_path / "c.yaml"
     config.write_text("signals:\n  - name: x\n    lookback: 3650d\n    model: {min_history: 1d}\n")
@@ -180,7 +185,7 @@ def test_each_repair_of_an_export_is_one_note_naming_the_series_and_the_count(tm
     status, out, err = slowburn("run", "--config", config, "--data", data)
     assert status == ExitStatus.OK, err
     notes = [line for line in out.splitlines() if line.startswith("note") and 'x{pod="p"}' in line]
-    assert any("2 sample(s) out of time order; sorted by time" in n for n in notes)   # the swap and the late row
+    assert any("2 sample(s) out of time order; sorted by time" in n for n in notes)  # the swap and the late row
     assert any("3 NaN value(s) read as gaps" in n for n in notes)
     assert any("5 missing step(s) in 1 gap(s) left as NaN" in n for n in notes)
     assert any("2 samples averaged into 1 step(s)" in n for n in notes)
@@ -198,6 +203,11 @@ FORMER_TRACEBACKS = {
 def test_python_dash_m_detector_prints_one_line_where_it_printed_a_traceback(tmp_path, case):
     name, text, status, fragment = FORMER_TRACEBACKS[case]
     (tmp_path / name).write_text(text)
-    result = subprocess.run([sys.executable, "-m", "detector", "run", "--config", str(tmp_path / name), "--data", str(REPLICAS)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "detector", "run", "--config", str(tmp_path / name), "--data", str(REPLICAS)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert result.returncode == status and fragment in one_line_error(result.stderr)

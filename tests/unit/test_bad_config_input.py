@@ -48,7 +48,7 @@ def test_a_duplicate_key_in_a_json_config_names_the_columns_of_its_one_line(tmp_
 
 def test_the_same_key_in_two_mappings_and_a_merge_key_are_not_duplicates(tmp_path):
     text = "base: &base {horizon: 30d}\n" + BASE.replace("  - name: other\n", "  - name: other\n    <<: *base\n    ceiling: 10\n")
-    with pytest.raises(ConfigError, match="base: unknown key"):     # got past the duplicate check
+    with pytest.raises(ConfigError, match="base: unknown key"):  # got past the duplicate check
         load_config(write(tmp_path, text))
 
 
@@ -76,7 +76,11 @@ def test_a_valid_unquoted_date_in_the_incidents_file_still_loads(tmp_path):
 
 @pytest.mark.parametrize("value", [[1, 2], {"a": "b"}, None, True])
 def test_an_incident_label_value_that_is_not_a_string_is_an_incidents_error_naming_the_incident(tmp_path, value):
-    text = "incidents:\n- signal: used\n  at: 2026-01-01T00:00:00Z\n- signal: used\n  at: 2026-01-02T00:00:00Z\n  labels:\n    pod: " + yaml.safe_dump(value, default_flow_style=True).splitlines()[0] + "\n"
+    text = (
+        "incidents:\n- signal: used\n  at: 2026-01-01T00:00:00Z\n- signal: used\n  at: 2026-01-02T00:00:00Z\n  labels:\n    pod: "
+        + yaml.safe_dump(value, default_flow_style=True).splitlines()[0]
+        + "\n"
+    )
     with pytest.raises(IncidentsError, match=r"i.yaml:7: \[1\].labels.pod: expected a string label value"):
         load_incidents(write(tmp_path, text, "i.yaml"), {"used"})
 
@@ -100,8 +104,19 @@ def test_durations_are_bounded_at_exactly_ten_years():
             parse_duration(beyond)
 
 
-@pytest.mark.parametrize("line", ["ceiling: .nan", "ceiling: .inf", "ceiling: -.inf", "horizon: .nan", "horizon: .inf",
-                                  "censor_at: .nan", "ceiling: {limit: memory_limit, default: .nan}", "model: {penalty: .inf}"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ceiling: .nan",
+        "ceiling: .inf",
+        "ceiling: -.inf",
+        "horizon: .nan",
+        "horizon: .inf",
+        "censor_at: .nan",
+        "ceiling: {limit: memory_limit, default: .nan}",
+        "model: {penalty: .inf}",
+    ],
+)
 def test_a_nan_or_infinite_number_is_a_config_error_at_its_field(tmp_path, line):
     message = config_error(tmp_path, BASE.replace("    ceiling: 10\n", f"    {line}\n"))
     assert "c.yaml:3" in message and "signals[0]." in message

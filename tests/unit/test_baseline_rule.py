@@ -9,7 +9,7 @@ from tests.synthetic import hourly_index
 def test_a_steep_six_hour_ramp_fires_after_the_for_duration():
     index = hourly_index(3)
     values = np.full(len(index), 10.0)
-    values[30:] = 10 + 2.0 * np.arange(len(index) - 30)      # +48/day: 4 days ahead crosses 100 at once
+    values[30:] = 10 + 2.0 * np.arange(len(index) - 30)  # +48/day: 4 days ahead crosses 100 at once
     firing = predict_linear_firing(pd.Series(values, index=index), 100.0)
     first = firing.idxmax()
     assert firing.any() and index[31] < first <= index[34]

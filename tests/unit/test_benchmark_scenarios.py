@@ -11,8 +11,14 @@ SEED = 20261121
 
 
 def _same(a: Scenario, b: Scenario) -> bool:
-    return a.name == b.name and a.shape == b.shape and a.index.equals(b.index) and np.array_equal(a.values, b.values, equal_nan=True) \
-        and np.array_equal(a.ceiling, b.ceiling) and a.incident == b.incident
+    return (
+        a.name == b.name
+        and a.shape == b.shape
+        and a.index.equals(b.index)
+        and np.array_equal(a.values, b.values, equal_nan=True)
+        and np.array_equal(a.ceiling, b.ceiling)
+        and a.incident == b.incident
+    )
 
 
 def test_the_scenario_generator_is_deterministic_for_a_seed():
@@ -50,7 +56,7 @@ def _hourly(values: np.ndarray) -> pd.Series:
 def test_the_zscore_rule_fires_on_an_obvious_outlier():
     rng = np.random.default_rng(SEED)
     values = 100 + rng.normal(0, 1, 24 * 21)
-    values[400:404] = 130                      # four hours at 30 sigma
+    values[400:404] = 130  # four hours at 30 sigma
     firing = zscore_firing(_hourly(values)).to_numpy()
     assert firing[401:404].all()
     assert not firing[395:400].any()
@@ -72,7 +78,7 @@ def test_lead_time_counts_from_the_first_flag_at_or_before_the_incident():
     incident = index[50 * 24]
     sc = Scenario("inc", "linear", index, np.zeros(len(index)), np.ones(len(index)), incident, index[30 * 24], False, 0.01)
     times = pd.date_range(index[0] + MIN_HISTORY, index[-1], freq="D").tz_localize(None).to_numpy()
-    flagged = (times >= (incident - pd.Timedelta(days=3)).tz_localize(None).to_datetime64())
+    flagged = times >= (incident - pd.Timedelta(days=3)).tz_localize(None).to_datetime64()
     row = score(sc, times, flagged)
     assert row["lead_days"] == 3.0
     assert row["sustained_lead_days"] == 3.0

@@ -30,7 +30,7 @@ def test_a_section_measured_by_hand_is_kept_and_marked_as_earlier():
     text = _run([])
     assert "10,000 series: +20 MiB" in text
     assert "_kept from an earlier run" in text
-    assert "cpu: old" not in text                 # the machine block is this run's
+    assert "cpu: old" not in text  # the machine block is this run's
 
 
 def test_a_section_this_run_produced_replaces_the_earlier_one():

@@ -53,7 +53,7 @@ def _fixture(root, windows):
     folder.mkdir(parents=True)
     stamps = pd.date_range("2015-03-01 00:02:53", periods=4 * 288, freq="5min")
     keep = np.ones(len(stamps), dtype=bool)
-    keep[300:320] = False                                    # a gap of 100 minutes on day 2
+    keep[300:320] = False  # a gap of 100 minutes on day 2
     values = np.arange(len(stamps), dtype=float)
     lines = ["timestamp,value"] + [f"{t:%Y-%m-%d %H:%M:%S},{v:g}" for t, v, k in zip(stamps, values, keep, strict=True) if k]
     (folder / "Twitter_volume_TEST.csv").write_text("\n".join(lines) + "\n")
@@ -100,8 +100,8 @@ def _timeline(times, flagged_at, severity="warning"):
     return {t: ((_finding(t, severity),) if t in flagged_at else ()) for t in times}
 
 
-WINDOW = (T0 + pd.Timedelta(days=2), T0 + pd.Timedelta(days=2, hours=12))     # extended to day 3 00:00
-TIMES = list(pd.date_range(T0, periods=24, freq="6h"))                         # 6 days, every 6 hours
+WINDOW = (T0 + pd.Timedelta(days=2), T0 + pd.Timedelta(days=2, hours=12))  # extended to day 3 00:00
+TIMES = list(pd.date_range(T0, periods=24, freq="6h"))  # 6 days, every 6 hours
 
 
 def test_an_episode_starting_outside_every_window_is_a_false_alarm():

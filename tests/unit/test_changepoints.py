@@ -40,7 +40,7 @@ def test_missing_values_are_skipped_not_treated_as_zero():
 def test_no_segment_is_shorter_than_min_size():
     rng = np.random.default_rng(SEED)
     y = rng.normal(0, 1, 300)
-    y[100:103] += 20          # a 3-sample surge cannot become a regime
+    y[100:103] += 20  # a 3-sample surge cannot become a regime
     seg = PiecewiseLinearSegmenter(min_size=10).fit(y)
     bounds = [0, *seg.breakpoints_, 300]
     assert min(np.diff(bounds)) >= 10
@@ -70,7 +70,7 @@ def test_a_ramp_a_week_old_is_a_regime_only_when_the_last_segment_may_be_short()
     early = PiecewiseLinearSegmenter(min_size=14, min_last_size=7).fit(y)
     assert all(b <= 158 - 14 for b in strict.breakpoints_)
     assert abs(early.breakpoints_[-1] - 150) <= 2
-    assert all(np.diff([0, *early.breakpoints_[:-1]]) >= 14)   # only the last segment may be short
+    assert all(np.diff([0, *early.breakpoints_[:-1]]) >= 14)  # only the last segment may be short
 
 
 def test_a_short_last_segment_is_not_invented_on_noise():

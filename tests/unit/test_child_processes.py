@@ -11,15 +11,23 @@ def fake_proc(tmp_path, processes):
     for pid, (comm, ppid) in processes.items():
         (tmp_path / str(pid)).mkdir()
         (tmp_path / str(pid) / "stat").write_text(f"{pid} ({comm}) S {ppid} {pid} {pid} 0 -1 4194560\n")
-    (tmp_path / "self").mkdir()                   # not a process directory
+    (tmp_path / "self").mkdir()  # not a process directory
     return tmp_path
 
 
 def test_descendants_are_found_through_every_generation_even_with_odd_command_names(tmp_path):
-    proc = fake_proc(tmp_path, {
-        100: ("python3", 1), 101: ("python3 -c forkserver) x", 100), 102: ("worker", 101), 103: ("worker", 101),
-        104: ("resource tracker", 100), 200: ("unrelated", 1), 201: ("its child", 200),
-    })
+    proc = fake_proc(
+        tmp_path,
+        {
+            100: ("python3", 1),
+            101: ("python3 -c forkserver) x", 100),
+            102: ("worker", 101),
+            103: ("worker", 101),
+            104: ("resource tracker", 100),
+            200: ("unrelated", 1),
+            201: ("its child", 200),
+        },
+    )
     assert sorted(descendants(100, proc)) == [101, 102, 103, 104]
     assert descendants(102, proc) == []
 

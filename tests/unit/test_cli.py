@@ -20,7 +20,7 @@ def slowburn(*argv):
     out, err = io.StringIO(), io.StringIO()
     try:
         status = main(list(argv), Environment(stdout=out, stderr=err))
-    except SystemExit as exc:          # argparse usage errors
+    except SystemExit as exc:  # argparse usage errors
         status = exc.code
     return status, out.getvalue(), err.getvalue()
 
@@ -34,7 +34,9 @@ def data_copy(tmp_path):
 
 def test_run_prints_findings_and_writes_json_with_the_same_findings(tmp_path):
     out_json = tmp_path / "findings.json"
-    status, out, err = slowburn("run", "--config", str(CONFIG), "--data", str(REPLICAS), "--at", "2026-01-10T00:00:00Z", "--json", str(out_json))
+    status, out, err = slowburn(
+        "run", "--config", str(CONFIG), "--data", str(REPLICAS), "--at", "2026-01-10T00:00:00Z", "--json", str(out_json)
+    )
     assert status == ExitStatus.OK, err
     document = json.loads(out_json.read_text())
     assert document["evaluated_at"] == "2026-01-10T00:00:00Z"
@@ -57,7 +59,7 @@ def test_a_corrupt_file_fails_its_signal_only_with_a_partial_exit_code(data_copy
     status, out, err = slowburn("run", "--config", str(CONFIG), "--data", str(data_copy))
     assert status == ExitStatus.PARTIAL
     assert "vpa_objects.json:1:" in out
-    assert "pvc_used_bytes" in out           # the other signals still ran
+    assert "pvc_used_bytes" in out  # the other signals still ran
 
 
 def test_an_empty_file_names_itself(data_copy):

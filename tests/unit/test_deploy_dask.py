@@ -77,7 +77,11 @@ def test_with_the_component_enabled_kustomize_gives_the_cronjob_the_executor(tmp
     (main,) = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
     assert main["args"] == cronjob_args() and main["volumeMounts"] == base_cronjob_container()["volumeMounts"]
     names = {(doc["kind"], doc["metadata"]["name"]) for doc in docs}
-    assert {("Deployment", "slowburn-dask-scheduler"), ("Service", "slowburn-dask-scheduler"), ("Deployment", "slowburn-dask-worker")} <= names
+    assert {
+        ("Deployment", "slowburn-dask-scheduler"),
+        ("Service", "slowburn-dask-scheduler"),
+        ("Deployment", "slowburn-dask-worker"),
+    } <= names
 
 
 def test_the_patched_cronjob_is_the_base_run_with_an_executor_at_the_scheduler_service():
@@ -88,7 +92,7 @@ def test_the_patched_cronjob_is_the_base_run_with_an_executor_at_the_scheduler_s
     assert address.host == one("scheduler.yaml", "Service")["metadata"]["name"]
     assert address.port == scheduler_port()
     (patched,) = one("cronjob-executor.yaml", "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
-    assert patched["name"] == base_cronjob_container()["name"]      # the strategic merge replaces that container's args
+    assert patched["name"] == base_cronjob_container()["name"]  # the strategic merge replaces that container's args
 
 
 def test_the_workers_connect_to_the_scheduler_service_single_threaded():
@@ -114,7 +118,7 @@ def test_the_scheduler_listens_on_the_port_the_service_targets():
 @pytest.mark.parametrize("name", ["scheduler.yaml", "workers.yaml"])
 def test_dask_pods_run_the_slowburn_image_as_non_root_on_a_read_only_root_with_limits(name):
     main = container(name)
-    assert main["image"] == base_cronjob_container()["image"]      # client, scheduler and workers: the same versions
+    assert main["image"] == base_cronjob_container()["image"]  # client, scheduler and workers: the same versions
     assert main["securityContext"]["readOnlyRootFilesystem"] is True and main["securityContext"]["allowPrivilegeEscalation"] is False
     spec = one(name, "Deployment")["spec"]["template"]["spec"]
     assert spec["securityContext"]["runAsNonRoot"] is True and spec["automountServiceAccountToken"] is False

@@ -70,7 +70,7 @@ def test_every_manifest_validates_against_the_kubernetes_schema():
 def test_the_config_in_the_configmap_is_a_valid_slowburn_config_with_every_live_endpoint():
     config = slowburn_config()
     assert config.prometheus and config.alertmanager and config.pushgateway and config.store
-    assert config.workers >= 1                        # 0 would mean one process per core of the node
+    assert config.workers >= 1  # 0 would mean one process per core of the node
 
 
 def test_the_configmap_signals_are_the_default_catalog_signals_unchanged():
@@ -78,7 +78,12 @@ def test_the_configmap_signals_are_the_default_catalog_signals_unchanged():
     for signal in slowburn_config().signals:
         assert signal.name in catalog, signal.name
         reference = catalog[signal.name]
-        assert (signal.query, signal.ceiling, signal.censor_at, signal.horizon) == (reference.query, reference.ceiling, reference.censor_at, reference.horizon), signal.name
+        assert (signal.query, signal.ceiling, signal.censor_at, signal.horizon) == (
+            reference.query,
+            reference.ceiling,
+            reference.censor_at,
+            reference.horizon,
+        ), signal.name
         assert set(signal.drivers) <= set(reference.drivers), signal.name
 
 
@@ -106,7 +111,9 @@ def test_pods_run_as_non_root_on_a_read_only_root_with_limits(kind):
 @pytest.mark.parametrize("kind", ["CronJob", "Deployment"])
 def test_everything_slowburn_writes_is_on_a_writable_volume(kind):
     config = slowburn_config()
-    writable = [path for path, (source, _, read_only) in mounts(kind).items() if source in ("persistentVolumeClaim", "emptyDir") and not read_only]
+    writable = [
+        path for path, (source, _, read_only) in mounts(kind).items() if source in ("persistentVolumeClaim", "emptyDir") and not read_only
+    ]
     written = [config.store.path, str(state_path_for(config, None, {})), "/tmp/x"]
     for path in written:
         assert any(path.startswith(mount.rstrip("/") + "/") for mount in writable), path
@@ -157,7 +164,11 @@ def test_the_kustomization_lists_existing_files_and_exactly_one_of_cronjob_and_d
 
 def dockerfile():
     lines = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ").splitlines()
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line.strip() else "") for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line.strip() else "")
+        for line in lines
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def test_the_limits_cluster_role_grants_list_on_exactly_the_resources_the_live_reader_lists():
@@ -167,8 +178,8 @@ def test_the_limits_cluster_role_grants_list_on_exactly_the_resources_the_live_r
     granted = {(group, resource) for rule in role["rules"] for group in rule["apiGroups"] for resource in rule["resources"]}
     assert granted == {(r.group, r.resource) for r in RESOURCES}
     for rule in role["rules"]:
-        assert rule["verbs"] == ["list"]                            # read-only, and not even get or watch
-        assert set(rule) == {"apiGroups", "resources", "verbs"}     # no resourceNames, no nonResourceURLs
+        assert rule["verbs"] == ["list"]  # read-only, and not even get or watch
+        assert set(rule) == {"apiGroups", "resources", "verbs"}  # no resourceNames, no nonResourceURLs
 
 
 def test_the_limits_cluster_role_is_bound_to_the_service_account_the_pods_run_as():
@@ -185,14 +196,14 @@ def test_the_image_is_python_311_slim_installs_the_package_and_runs_as_a_non_roo
     instructions = dockerfile()
     assert instructions[0] == ("FROM", "python:3.11-slim")
     runs = " ".join(arg for op, arg in instructions if op == "RUN")
-    assert re.search(r"pip install (--\S+ )*'?\.(\[[\w,]+\])?'?( |$)", runs)   # the package, with extras
+    assert re.search(r"pip install (--\S+ )*'?\.(\[[\w,]+\])?'?( |$)", runs)  # the package, with extras
     (user,) = [arg for op, arg in instructions if op == "USER"]
     assert user.split(":")[0] not in ("root", "0")
     env = " ".join(arg for op, arg in instructions if op == "ENV")
     assert "PYTHONDONTWRITEBYTECODE=1" in env
     assert [arg for op, arg in instructions if op == "ENTRYPOINT"] == ['["slowburn"]']
     cmd = [arg for op, arg in instructions if op == "CMD"][0]
-    build_parser().parse_args(yaml.safe_load(cmd))                 # the default command is a valid one
+    build_parser().parse_args(yaml.safe_load(cmd))  # the default command is a valid one
 
 
 def test_the_image_only_writes_bytecode_at_build_time_before_the_root_becomes_read_only():
@@ -217,11 +228,11 @@ def test_pip_install_puts_every_package_of_the_cli_into_the_image():
     import tomllib
 
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    if isinstance(packages, dict):                       # [tool.setuptools.packages.find]
+    if isinstance(packages, dict):  # [tool.setuptools.packages.find]
         patterns = packages["find"].get("include", ["*"])
-        installed = lambda name: any(fnmatch(name, pattern) for pattern in patterns)   # noqa: E731
+        installed = lambda name: any(fnmatch(name, pattern) for pattern in patterns)  # noqa: E731
     else:
-        installed = lambda name: name in packages        # noqa: E731
+        installed = lambda name: name in packages  # noqa: E731
     copied = {arg.split()[0] for op, arg in dockerfile() if op == "COPY" and not arg.startswith("--from")}
     for top in ("detector", "models"):
         assert top in copied
@@ -244,9 +255,9 @@ def test_the_liveness_probe_restarts_only_a_wedged_or_stale_pod_and_the_deadline
     statuses = []
     health.record(LastRun("OK", True, 0.0, 1.0))
     clock[0] = 60
-    health.record(LastRun("SOURCE", False, 60.0, 1.0))          # one failed run: alive
+    health.record(LastRun("SOURCE", False, 60.0, 1.0))  # one failed run: alive
     app({"PATH_INFO": path}, lambda status, headers: statuses.append(status))
-    clock[0] = 3601                                              # no success for longer than the limit: restart
+    clock[0] = 3601  # no success for longer than the limit: restart
     app({"PATH_INFO": path}, lambda status, headers: statuses.append(status))
     assert [s.split()[0] for s in statuses] == ["200", "503"]
     config = slowburn_config()

@@ -14,7 +14,9 @@ SEED = 99
 
 def run(signals, series_by_signal, at_day, days):
     index = hourly_index(days)
-    data = SeriesSet(series={name: {labels: pd.Series(v, index=index) for labels, v in by.items()} for name, by in series_by_signal.items()})
+    data = SeriesSet(
+        series={name: {labels: pd.Series(v, index=index) for labels, v in by.items()} for name, by in series_by_signal.items()}
+    )
     at = index[0] + pd.Timedelta(days=at_day)
     return evaluate(Config.model_validate({"signals": signals}), data, at)
 
@@ -34,7 +36,7 @@ def test_a_filling_disk_is_a_warning_weeks_ahead_and_critical_near_the_end():
     late = run(signals, {"disk_used_bytes": {(): used}}, at_day=176, days=200)
     (warning,) = early.at_least("warning")
     assert warning.kind == "breach_forecast" and warning.severity == "warning"
-    first_full = hourly_index(200)[np.argmax(used >= 100.0)]          # the first sample at capacity
+    first_full = hourly_index(200)[np.argmax(used >= 100.0)]  # the first sample at capacity
     assert warning.eta_lower - pd.Timedelta(days=2) <= first_full <= warning.eta_upper + pd.Timedelta(days=2)
     assert late.at_least("critical")[0].kind == "breach_forecast"
 
@@ -68,7 +70,7 @@ def test_quiet_series_raise_nothing_above_info():
 
 def test_an_improvement_is_not_a_risk_and_a_falling_signal_with_direction_down_is():
     rng = np.random.default_rng(SEED)
-    falling = 100 - fill_series(rng, 200, full_at_day=190, start_fraction=0.2) + 1.0   # free space heading to 0
+    falling = 100 - fill_series(rng, 200, full_at_day=190, start_fraction=0.2) + 1.0  # free space heading to 0
     signals = [{"name": "free_bytes", "ceiling": 0.0, "direction": "down"}, {"name": "latency_seconds", "ceiling": 1e6}]
     evaluation = run(signals, {"free_bytes": {(): falling}, "latency_seconds": {(): falling}}, 150, 200)
     kinds = {(f.key.signal, f.severity) for f in evaluation.findings}
@@ -90,7 +92,10 @@ def test_a_driver_step_that_coincides_with_the_signal_step_is_named():
     t = np.arange(days * 24) / 24
     objects = np.where(t < 120, 800, 2400) + rng.normal(0, 10, len(t))
     latency = np.where(t < 120, 1.0, 1.0 + (t - 120) * 0.15) * np.exp(rng.normal(0, 0.05, len(t)))
-    signals = [{"name": "latency_seconds", "ceiling": 30, "drivers": ["objects"]}, {"name": "objects", "severity": {"max_severity": "info"}}]
+    signals = [
+        {"name": "latency_seconds", "ceiling": 30, "drivers": ["objects"]},
+        {"name": "objects", "severity": {"max_severity": "info"}},
+    ]
     evaluation = run(signals, {"latency_seconds": {(): latency}, "objects": {(): objects}}, 199, days)
     (finding,) = [f for f in evaluation.findings if f.key.signal == "latency_seconds" and f.rank >= 1]
     assert finding.driver is not None and finding.driver.signal == "objects"
@@ -110,7 +115,10 @@ def test_a_driver_step_younger_than_a_regime_is_still_named_with_its_day():
     t = np.arange(days * 24) / 24
     objects = np.where(t < 190, 800, 2400) + rng.normal(0, 10, len(t))
     latency = (1.0 + t * 0.01) * np.where(t < 190, 1.0, 1.5) * np.exp(rng.normal(0, 0.05, len(t)))
-    signals = [{"name": "latency_seconds", "ceiling": 30, "drivers": ["objects"]}, {"name": "objects", "severity": {"max_severity": "info"}}]
+    signals = [
+        {"name": "latency_seconds", "ceiling": 30, "drivers": ["objects"]},
+        {"name": "objects", "severity": {"max_severity": "info"}},
+    ]
     evaluation = run(signals, {"latency_seconds": {(): latency}, "objects": {(): objects}}, 199, days)
     (finding,) = [f for f in evaluation.findings if f.key.signal == "latency_seconds" and f.rank >= 1]
     assert finding.driver is not None and finding.driver.changepoint == hourly_index(days)[190 * 24]
@@ -120,10 +128,9 @@ def test_a_driver_step_younger_than_a_regime_is_still_named_with_its_day():
 def test_a_fast_ramp_is_flagged_about_a_week_after_it_starts_not_two():
     rng = np.random.default_rng(SEED)
     t = np.arange(160 * 24) / 24.0
-    ratio = 0.3 + 0.035 * np.clip(t - 140, 0, None) + rng.normal(0, 0.005, len(t))   # full 20 days after day 140
+    ratio = 0.3 + 0.035 * np.clip(t - 140, 0, None) + rng.normal(0, 0.005, len(t))  # full 20 days after day 140
     signals = [{"name": "used_ratio", "ceiling": 1.0}]
     early = run(signals, {"used_ratio": {(): ratio}}, at_day=149, days=160)
     (finding,) = early.at_least("warning")
     assert finding.kind == "breach_forecast"
     assert abs((finding.onset - (START + pd.Timedelta(days=140))).days) <= 2
-

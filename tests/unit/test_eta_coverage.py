@@ -18,8 +18,15 @@ def _day(n: float) -> pd.Timestamp:
     return T0 + pd.Timedelta(days=n)
 
 
-def _forecast(incident: float, lower: float, upper: float | None, series: str = "a", eta: float = 10.0,
-              shape: str = "linear", resized_later: bool = False) -> Forecast:
+def _forecast(
+    incident: float,
+    lower: float,
+    upper: float | None,
+    series: str = "a",
+    eta: float = 10.0,
+    shape: str = "linear",
+    resized_later: bool = False,
+) -> Forecast:
     return Forecast(series, shape, T0, _day(eta), _day(lower), None if upper is None else _day(upper), _day(incident), 0.8, resized_later)
 
 
@@ -46,7 +53,7 @@ def test_the_summary_counts_each_outcome_and_leaves_unbounded_intervals_out_of_t
     assert (s["inside"], s["early"], s["late"]) == (0.5, 0.25, 0.25)
     assert s["coverage"] == 0.5
     assert s["unbounded"] == 1
-    assert s["median_width_days"] == pytest.approx(6.0)          # widths 4, 6, 8; the unbounded one is not a width
+    assert s["median_width_days"] == pytest.approx(6.0)  # widths 4, 6, 8; the unbounded one is not a width
     assert s["claimed"] == [0.8]
 
 
@@ -80,24 +87,34 @@ def _scenario(resize_at: int | None) -> Scenario:
 
 
 def _finding(key: SeriesKey, at: pd.Timestamp, kind: str = "breach_forecast", lower: float | None = 5.0) -> Finding:
-    return Finding(key=key, kind=kind, severity="warning", evaluated_at=at, summary="", eta=at + pd.Timedelta(days=8),
-                   eta_lower=None if lower is None else at + pd.Timedelta(days=lower), eta_upper=at + pd.Timedelta(days=12))
+    return Finding(
+        key=key,
+        kind=kind,
+        severity="warning",
+        evaluated_at=at,
+        summary="",
+        eta=at + pd.Timedelta(days=8),
+        eta_lower=None if lower is None else at + pd.Timedelta(days=lower),
+        eta_upper=at + pd.Timedelta(days=12),
+    )
 
 
 def test_collect_keeps_only_interval_forecasts_made_up_to_the_incident_and_notes_a_later_resize():
     config = Config.model_validate({"signals": [{"name": "used", "ceiling": 1.0, "model": {"confidence": 0.9}}]})
     key = SeriesKey("used", (("scenario", "s"),))
     sc = _scenario(resize_at=24 * 20)
-    findings = {key: {
-        _day(10): (_finding(key, _day(10)), _finding(key, _day(10), kind="sustained_drift")),
-        _day(22): (_finding(key, _day(22)),),
-        _day(25): (_finding(key, _day(25), lower=None),),           # no interval: not scored
-        _day(31): (_finding(key, _day(31)),),                        # after the incident (day 30): not scored
-    }}
+    findings = {
+        key: {
+            _day(10): (_finding(key, _day(10)), _finding(key, _day(10), kind="sustained_drift")),
+            _day(22): (_finding(key, _day(22)),),
+            _day(25): (_finding(key, _day(25), lower=None),),  # no interval: not scored
+            _day(31): (_finding(key, _day(31)),),  # after the incident (day 30): not scored
+        }
+    }
     rows = collect(findings, {key: sc}, config)
     assert [r.evaluated_at for r in rows] == [_day(10), _day(22)]
     assert [r.resized_later for r in rows] == [True, False]
-    assert [r.outcome for r in rows] == ["late", "inside"]               # incident 20 and 8 days later; interval 5-12 days
+    assert [r.outcome for r in rows] == ["late", "inside"]  # incident 20 and 8 days later; interval 5-12 days
     assert rows[0].claimed == 0.9
 
 

@@ -42,15 +42,18 @@ def _config_file(tmp_path: Path, executor: object) -> Path:
     return path
 
 
-@pytest.mark.parametrize("flag, expected", [
-    ("dask://", "the host is missing"),
-    ("dask://scheduler", "the port is missing"),
-    ("tcp://scheduler:8786", "expected dask://HOST:PORT"),
-    ("scheduler:8786", "expected dask://HOST:PORT"),
-    ("dask://scheduler:0", "the port is missing"),
-    ("dask://scheduler:65536", "a port from 1 to 65535"),
-    ("dask://scheduler:8786/path", "nothing after the port"),
-])
+@pytest.mark.parametrize(
+    "flag, expected",
+    [
+        ("dask://", "the host is missing"),
+        ("dask://scheduler", "the port is missing"),
+        ("tcp://scheduler:8786", "expected dask://HOST:PORT"),
+        ("scheduler:8786", "expected dask://HOST:PORT"),
+        ("dask://scheduler:0", "the port is missing"),
+        ("dask://scheduler:65536", "a port from 1 to 65535"),
+        ("dask://scheduler:8786/path", "nothing after the port"),
+    ],
+)
 def test_a_malformed_executor_flag_is_a_usage_error_naming_the_flag(flag, expected):
     status, _, err = slowburn("run", "--config", CONFIG, "--data", REPLICAS, "--executor", flag)
     assert status == ExitStatus.USAGE
@@ -69,11 +72,14 @@ def test_a_password_in_the_executor_flag_is_refused_without_being_shown():
     assert "s3cret" not in err + out
 
 
-@pytest.mark.parametrize("address, expected", [
-    ("dask://scheduler:8786", "expected tcp://HOST:PORT"),
-    ("tcp://:8786", "the host is missing"),
-    ("tcp://ops:s3cret@scheduler:8786", "carries no user or password"),
-])
+@pytest.mark.parametrize(
+    "address, expected",
+    [
+        ("dask://scheduler:8786", "expected tcp://HOST:PORT"),
+        ("tcp://:8786", "the host is missing"),
+        ("tcp://ops:s3cret@scheduler:8786", "carries no user or password"),
+    ],
+)
 def test_a_malformed_config_address_is_a_config_error_naming_the_field(tmp_path, address, expected):
     status, out, err = slowburn("run", "--config", _config_file(tmp_path, {"dask": {"address": address}}), "--data", REPLICAS)
     assert status == ExitStatus.CONFIG

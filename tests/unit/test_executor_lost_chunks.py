@@ -35,12 +35,14 @@ def test_every_series_of_a_lost_chunk_is_reported_as_not_evaluated_and_its_signa
     evaluation = evaluate(config, data, END, executor=LosesEveryOtherChunk())
     quiet = next(s for s in evaluation.coverage if s.signal == "quiet")
     states = [s.state for s in quiet.series]
-    assert len(quiet.series) == 80                      # nothing dropped
+    assert len(quiet.series) == 80  # nothing dropped
     assert 0 < states.count("not_analysed") < 80
     assert states.count("evaluated") + states.count("not_analysed") == 80
     assert isinstance(evaluation.errors["quiet"], WorkLost)
     assert quiet.state == "failed"
-    assert sum("worker tcp://127.0.0.1:1 lost" in n.message for n in evaluation.notes if n.signal == "quiet") == states.count("not_analysed")
+    assert sum("worker tcp://127.0.0.1:1 lost" in n.message for n in evaluation.notes if n.signal == "quiet") == states.count(
+        "not_analysed"
+    )
 
 
 def test_a_run_that_lost_work_on_some_signals_exits_partial_and_on_all_exits_executor():

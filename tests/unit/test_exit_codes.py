@@ -124,8 +124,11 @@ def test_sink_7_when_the_json_output_cannot_be_written(tmp_path, data):
 def test_store_8_when_the_history_store_cannot_be_opened(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    config = write_config(tmp_path, prometheus={"url": f"http://127.0.0.1:{closed_port()}", "retries": 0, "timeout": 2},
-                          store={"path": str(blocker / "history.db")})
+    config = write_config(
+        tmp_path,
+        prometheus={"url": f"http://127.0.0.1:{closed_port()}", "retries": 0, "timeout": 2},
+        store={"path": str(blocker / "history.db")},
+    )
     status, said = slowburn("run", "--config", str(config))
     assert status == ExitStatus.STORE == 8, said
 

@@ -30,7 +30,7 @@ def test_a_selector_reads_like_the_series_in_the_findings():
     assert parse_selector("vpa_objects") == SeriesKey("vpa_objects", ())
 
 
-@pytest.mark.parametrize("bad", ['x{name=vpa}', '{name="x"}', 'x{name="a"', "9x"])
+@pytest.mark.parametrize("bad", ["x{name=vpa}", '{name="x"}', 'x{name="a"', "9x"])
 def test_a_malformed_selector_is_a_usage_error(bad):
     with pytest.raises(UsageError):
         parse_selector(bad)

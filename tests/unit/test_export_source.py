@@ -21,8 +21,9 @@ def iso(seconds):
 
 def matrix(*entries):
     """A query_range response body; each entry is (labels, [(unix_seconds, value), ...])."""
-    result = [{"metric": dict(labels), "values": [[t, v if isinstance(v, str) else repr(v)] for t, v in samples]}
-              for labels, samples in entries]
+    result = [
+        {"metric": dict(labels), "values": [[t, v if isinstance(v, str) else repr(v)] for t, v in samples]} for labels, samples in entries
+    ]
     return json.dumps({"status": "success", "data": {"resultType": "matrix", "result": result}})
 
 
@@ -49,6 +50,7 @@ def assert_good_signal_still_loads(data):
 
 
 # ---- happy paths ---------------------------------------------------------------------------
+
 
 def test_json_csv_with_rfc3339_and_csv_with_unix_seconds_give_the_same_series(tmp_path):
     rng = np.random.default_rng(SEED)
@@ -84,8 +86,13 @@ def test_csv_timestamps_with_offsets_are_the_same_instants_as_utc(tmp_path):
 
 
 def test_json_values_may_be_numbers_or_prometheus_strings(tmp_path):
-    body = {"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"pod": "a"}, "values": [[T0, 1], [T0 + HOUR, "2.5"], [T0 + 2 * HOUR, "NaN"], [T0 + 3 * HOUR, 4.0]]}]}}
+    body = {
+        "status": "success",
+        "data": {
+            "resultType": "matrix",
+            "result": [{"metric": {"pod": "a"}, "values": [[T0, 1], [T0 + HOUR, "2.5"], [T0 + 2 * HOUR, "NaN"], [T0 + 3 * HOUR, 4.0]]}],
+        },
+    }
     data = load(tmp_path, {"x.json": json.dumps(body)})
     assert list(data.of("x")[(("pod", "a"),)].fillna(-1)) == [1.0, 2.5, -1.0, 4.0]
 
@@ -122,6 +129,7 @@ def test_25_files_of_6500_hourly_points_load_whole(tmp_path):
 
 
 # ---- labels ----------------------------------------------------------------------------------
+
 
 def test_a_shared_metric_name_is_dropped_so_used_bytes_and_capacity_match_by_labels(tmp_path):
     pvc = {"namespace": "redis", "persistentvolumeclaim": "data-0"}
@@ -169,6 +177,7 @@ def test_an_infinite_value_is_a_gap_with_a_note_naming_the_file(tmp_path):
 
 # ---- series that cannot be used ------------------------------------------------------------
 
+
 def test_an_all_nan_series_is_skipped_with_a_note_while_its_siblings_load(tmp_path):
     body = matrix(({"pod": "dead"}, hourly(["NaN", "NaN"])), ({"pod": "one"}, hourly([5.0])), ({"pod": "ok"}, hourly([1.0, 2.0])))
     data = load(tmp_path, {"x.json": body})
@@ -197,27 +206,69 @@ def test_an_empty_result_is_an_error_for_that_signal(tmp_path):
 BAD_INPUTS = {
     "an empty json file": ("x.json", "", "x.json", "empty file"),
     "an empty csv file": ("x.csv", "  \n", "x.csv", "empty file"),
-    "invalid json": ("x.json", '{"status": "success",\n "data": {\n   "resultType": "matrix" "result": []}}', "x.json:3:27", "invalid JSON"),
+    "invalid json": (
+        "x.json",
+        '{"status": "success",\n "data": {\n   "resultType": "matrix" "result": []}}',
+        "x.json:3:27",
+        "invalid JSON",
+    ),
     "a pair with three items": (
         "x.json",
-        json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
-            {"metric": {}, "values": [[T0, "1"]]},
-            {"metric": {}, "values": [[T0 + i * HOUR, "1"] for i in range(17)] + [[T0, "1", "2"]]}]}}),
-        "x.json", 'data.result[1].values[17]: expected [timestamp, "value"]'),
-    "a value that is not a number": ("x.json", matrix(({}, hourly([1.0, 2.0, "lots"]))), "x.json", "data.result[0].values[2][1]: expected a value"),
-    "a null timestamp": ("x.json", json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {}, "values": [[T0, "1"], [None, "2"]]}]}}), "x.json", "data.result[0].values[1][0]: expected a unix timestamp"),
-    "a label value that is not a string": ("x.json", json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"pod": 3}, "values": []}]}}), "x.json", "data.result[0].metric.pod: expected a string"),
-    "a Prometheus error response": ("x.json", json.dumps({"status": "error", "errorType": "bad_data", "error": "exceeded maximum resolution"}),
-                                    "x.json", "(bad_data): exceeded maximum resolution"),
-    "an instant-query vector": ("x.json", json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
-        {"metric": {}, "value": [T0, "1"]}]}}), "x.json", "data.resultType: expected 'matrix'"),
+        json.dumps(
+            {
+                "status": "success",
+                "data": {
+                    "resultType": "matrix",
+                    "result": [
+                        {"metric": {}, "values": [[T0, "1"]]},
+                        {"metric": {}, "values": [[T0 + i * HOUR, "1"] for i in range(17)] + [[T0, "1", "2"]]},
+                    ],
+                },
+            }
+        ),
+        "x.json",
+        'data.result[1].values[17]: expected [timestamp, "value"]',
+    ),
+    "a value that is not a number": (
+        "x.json",
+        matrix(({}, hourly([1.0, 2.0, "lots"]))),
+        "x.json",
+        "data.result[0].values[2][1]: expected a value",
+    ),
+    "a null timestamp": (
+        "x.json",
+        json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[T0, "1"], [None, "2"]]}]}}),
+        "x.json",
+        "data.result[0].values[1][0]: expected a unix timestamp",
+    ),
+    "a label value that is not a string": (
+        "x.json",
+        json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {"pod": 3}, "values": []}]}}),
+        "x.json",
+        "data.result[0].metric.pod: expected a string",
+    ),
+    "a Prometheus error response": (
+        "x.json",
+        json.dumps({"status": "error", "errorType": "bad_data", "error": "exceeded maximum resolution"}),
+        "x.json",
+        "(bad_data): exceeded maximum resolution",
+    ),
+    "an instant-query vector": (
+        "x.json",
+        json.dumps({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [T0, "1"]}]}}),
+        "x.json",
+        "data.resultType: expected 'matrix'",
+    ),
     "a missing data object": ("x.json", json.dumps({"status": "success"}), "x.json", "data: expected an object"),
     "a csv without a value column": ("x.csv", "timestamp,val\n1,2\n", "x.csv:1", "lacks column(s) 'value'"),
     "a csv with a duplicate column": ("x.csv", "timestamp,value,pod,pod\n1,2,a,b\n", "x.csv:1", "appears twice"),
     "a csv with a bad timestamp": ("x.csv", f"timestamp,value\n{T0},1\n{T0 + HOUR},2\nyesterday,3\n", "x.csv:4", "'yesterday'"),
-    "a csv timestamp without an offset": ("x.csv", "timestamp,value\n2025-06-01T00:00:00Z,1\n2025-06-01T01:00:00,2\n", "x.csv:3", "no UTC offset"),
+    "a csv timestamp without an offset": (
+        "x.csv",
+        "timestamp,value\n2025-06-01T00:00:00Z,1\n2025-06-01T01:00:00,2\n",
+        "x.csv:3",
+        "no UTC offset",
+    ),
     "a csv with a bad value after a blank line": ("x.csv", f"timestamp,value\n{T0},1\n\n{T0 + HOUR},1.2.3\n", "x.csv:4", "'1.2.3'"),
     "a csv row with too many fields": ("x.csv", f"timestamp,value\n{T0},1\n{T0 + HOUR},2,3\n", "x.csv:3", "malformed CSV"),
     "millisecond timestamps": ("x.csv", f"timestamp,value\n{T0 * 1000},1\n{(T0 + HOUR) * 1000},2\n", "x.csv", "milliseconds"),
@@ -263,6 +314,7 @@ def test_a_missing_data_directory_raises(tmp_path):
 
 
 # ---- no look-ahead ---------------------------------------------------------------------------
+
 
 def test_end_excludes_the_sample_at_end_and_keeps_the_one_just_before(tmp_path):
     (tmp_path / "x.json").write_text(matrix(({}, hourly([1.0, 2.0, 3.0, 4.0]))))

@@ -30,7 +30,9 @@ def test_quiet_series_raise_fewer_than_one_false_alarm_per_100_series_years(seri
         values = quiet_series(rng, DAYS)
         by_labels[(("series", f"q{i:03d}"),)] = pd.Series(values, index=index)
         ceilings[i] = float(np.nanmax(values) * 1.5)
-    config = Config.model_validate({"signals": [{"name": "quiet", "lookback": "180d"}, {"name": "quiet_with_ceiling", "ceiling": 1.0, "lookback": "180d"}]})
+    config = Config.model_validate(
+        {"signals": [{"name": "quiet", "lookback": "180d"}, {"name": "quiet_with_ceiling", "ceiling": 1.0, "lookback": "180d"}]}
+    )
     # the second signal sees the same shapes scaled so that 1.0 is 1.5x each series' own maximum
     scaled = {labels: s / ceilings[i] for i, (labels, s) in enumerate(by_labels.items())}
     data = SeriesSet(series={"quiet": by_labels, "quiet_with_ceiling": scaled})

@@ -27,7 +27,7 @@ def test_long_even_arrays_on_both_sides_of_the_one_pivot_switch_give_numpys_medi
     rng = np.random.default_rng(SEED)
     for n in (510, 512, 514, 516, 4320, 16110):
         values = rng.standard_t(3, n) * 10 ** rng.uniform(-3, 9)
-        values[: n // 7] = values[0]                      # ties across the middle
+        values[: n // 7] = values[0]  # ties across the middle
         assert median_of(rng.permutation(values)) == np.median(values)
 
 

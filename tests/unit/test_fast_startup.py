@@ -26,17 +26,31 @@ print(json.dumps({{"status": status, "heavy": sorted(m for m in {HEAVY!r} if m i
 
 def heavy_modules_after(*argv: str, cwd: Path = ROOT) -> tuple[int, list[str]]:
     """Exit status of ``slowburn ARGV`` in a new interpreter, and the heavy modules it imported."""
-    result = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True, cwd=cwd, timeout=120,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     return report["status"], report["heavy"]
 
 
-@pytest.mark.parametrize("argv", [
-    ["--version"], ["--help"], ["run", "--help"], ["backtest", "--help"], ["serve", "--help"],
-    ["explain", "--help"], ["limits", "--help"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--version"],
+        ["--help"],
+        ["run", "--help"],
+        ["backtest", "--help"],
+        ["serve", "--help"],
+        ["explain", "--help"],
+        ["limits", "--help"],
+    ],
+)
 def test_version_and_help_import_none_of_the_heavy_libraries(argv):
     status, heavy = heavy_modules_after(*argv)
     assert status == 0
@@ -59,14 +73,17 @@ def test_an_invalid_config_is_a_config_error_without_the_heavy_libraries(tmp_pat
     assert heavy == []
 
 
-@pytest.mark.parametrize("argv", [
-    ["run"],                                          # argparse: --config is required
-    ["run", "--config", "c.yaml", "--workers", "many"],
-    ["run", "--config", "c.yaml", "--executor", "dask://"],
-    ["serve", "--config", "c.yaml", "--executor", "tcp://scheduler:8786"],
-    ["nosuchcommand"],
-    ["limits"],                                       # neither --manifests nor --live
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run"],  # argparse: --config is required
+        ["run", "--config", "c.yaml", "--workers", "many"],
+        ["run", "--config", "c.yaml", "--executor", "dask://"],
+        ["serve", "--config", "c.yaml", "--executor", "tcp://scheduler:8786"],
+        ["nosuchcommand"],
+        ["limits"],  # neither --manifests nor --live
+    ],
+)
 def test_usage_errors_import_none_of_the_heavy_libraries(argv):
     status, heavy = heavy_modules_after(*argv)
     assert status == 2
@@ -82,7 +99,7 @@ def test_a_malformed_series_selector_is_a_usage_error_without_the_heavy_librarie
 def test_the_probe_sees_the_heavy_libraries_when_a_command_really_evaluates(tmp_path):
     """The check above can fail: a run that evaluates does import pandas, numpy and scipy."""
     status, heavy = heavy_modules_after("run", "--config", str(CONFIG), "--data", str(tmp_path))
-    assert status != 0            # an empty data directory: every signal fails, after the models were loaded
+    assert status != 0  # an empty data directory: every signal fails, after the models were loaded
     assert {"pandas", "numpy", "scipy"} <= set(heavy)
 
 
@@ -99,15 +116,21 @@ def test_the_probe_sees_distributed_when_a_run_uses_a_dask_scheduler(tmp_path):
 @pytest.mark.parametrize("command", ["run", "serve", "explain"])
 def test_a_live_run_without_a_prometheus_block_is_a_config_error_without_the_heavy_libraries(command):
     extra = ["--series", 'webhook_p99_seconds{name="vpa.k8s.io"}'] if command == "explain" else []
-    status, heavy = heavy_modules_after(command, "--config", str(CONFIG), *extra)      # replicas.yaml has no prometheus:
+    status, heavy = heavy_modules_after(command, "--config", str(CONFIG), *extra)  # replicas.yaml has no prometheus:
     assert status == 3
     assert heavy == []
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", "--at", "garbage"], ["run", "--at", "2026-02-30T00:00:00Z"], ["explain", "--series", "vpa_objects", "--at", "garbage"],
-    ["backtest", "--start", "garbage"], ["backtest", "--end", "1e5"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--at", "garbage"],
+        ["run", "--at", "2026-02-30T00:00:00Z"],
+        ["explain", "--series", "vpa_objects", "--at", "garbage"],
+        ["backtest", "--start", "garbage"],
+        ["backtest", "--end", "1e5"],
+    ],
+)
 def test_a_malformed_time_is_a_usage_error_without_the_heavy_libraries(argv):
     status, heavy = heavy_modules_after(*argv, "--config", str(CONFIG), "--data", str(ROOT / "data" / "replicas"))
     assert status == 2
@@ -126,7 +149,7 @@ def test_a_missing_data_directory_is_a_data_error_without_the_heavy_libraries(co
 def test_a_missing_manifests_directory_is_a_config_error_without_the_heavy_libraries(command, tmp_path):
     config = [] if command == "limits" else ["--config", str(CONFIG)]
     data = ["--data", str(ROOT / "data" / "replicas")] if command in ("run", "backtest") else []
-    if command == "serve":      # a live config, so the manifests are what is wrong
+    if command == "serve":  # a live config, so the manifests are what is wrong
         live = tmp_path / "live.yaml"
         live.write_text(CONFIG.read_text() + "\nprometheus: {url: 'http://127.0.0.1:9'}\n")
         config = ["--config", str(live)]
@@ -136,8 +159,9 @@ def test_a_missing_manifests_directory_is_a_config_error_without_the_heavy_libra
 
 
 def test_a_missing_incidents_file_is_an_incidents_error_without_the_heavy_libraries(tmp_path):
-    status, heavy = heavy_modules_after("backtest", "--config", str(CONFIG), "--data", str(ROOT / "data" / "replicas"),
-                                        "--incidents", str(tmp_path / "missing.yaml"))
+    status, heavy = heavy_modules_after(
+        "backtest", "--config", str(CONFIG), "--data", str(ROOT / "data" / "replicas"), "--incidents", str(tmp_path / "missing.yaml")
+    )
     assert status == 9
     assert heavy == []
 
@@ -149,4 +173,4 @@ def test_a_bad_schedule_is_a_config_error_before_anything_but_the_cron_parser_is
     config.write_text(f'prometheus: {{url: "http://127.0.0.1:1"}}\nschedule: {schedule}\nsignals: [{{name: a, query: up}}]\n')
     status, heavy = heavy_modules_after(command, "--config", str(config))
     assert status == 3
-    assert set(heavy) <= {"apscheduler"}           # APScheduler's own crontab parser checks the line
+    assert set(heavy) <= {"apscheduler"}  # APScheduler's own crontab parser checks the line

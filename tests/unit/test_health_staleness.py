@@ -43,7 +43,7 @@ def test_a_process_with_no_success_for_longer_than_the_limit_is_unhealthy_and_no
 def test_a_wedged_run_makes_the_process_stale_although_the_last_finished_run_was_ok():
     clock = [0.0]
     health = health_at(clock)
-    health.record(ok(0))          # then the next run never finishes: nothing more is recorded
+    health.record(ok(0))  # then the next run never finishes: nothing more is recorded
     clock[0] = 10 * HOUR
     assert health.check()[0] == 503 and health.live()[0] == 503
 

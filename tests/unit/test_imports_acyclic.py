@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("detector", "models")
 
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()   # run <-> live went with the types branch
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()  # run <-> live went with the types branch
 """Module pairs allowed to import each other for now, each with the branch that removes it."""
 
 Graph = Mapping[str, frozenset[str]]
@@ -35,8 +35,7 @@ def source_files(root: Path = ROOT, packages: Iterable[str] = PACKAGES) -> dict[
 
 
 def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
-        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _import_nodes(nodes: Iterable[ast.AST], *, type_checking: bool) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -50,8 +49,9 @@ def _import_nodes(nodes: Iterable[ast.AST], *, type_checking: bool) -> Iterator[
             yield from _import_nodes(ast.iter_child_nodes(node), type_checking=type_checking)
 
 
-def imported_modules(source: str, module: str, known: Iterable[str], *, is_package: bool = False,
-                     type_checking: bool = False) -> frozenset[str]:
+def imported_modules(
+    source: str, module: str, known: Iterable[str], *, is_package: bool = False, type_checking: bool = False
+) -> frozenset[str]:
     """The modules among ``known`` that the code of ``module`` imports.
 
     ``from a.b import c`` imports the module ``a.b.c`` when there is one, else the names of ``a.b``.
@@ -77,8 +77,9 @@ def imported_modules(source: str, module: str, known: Iterable[str], *, is_packa
 def import_graph(files: Mapping[str, Path], *, type_checking: bool = False) -> dict[str, frozenset[str]]:
     """Module -> the modules of ``files`` it imports."""
     return {
-        module: imported_modules(path.read_text(encoding="utf-8"), module, files,
-                                 is_package=path.name == "__init__.py", type_checking=type_checking)
+        module: imported_modules(
+            path.read_text(encoding="utf-8"), module, files, is_package=path.name == "__init__.py", type_checking=type_checking
+        )
         for module, path in files.items()
     }
 
@@ -90,8 +91,10 @@ def package_of(module: str) -> str:
 
 def package_graph(graph: Graph, modules_in_subpackages: frozenset[str]) -> dict[str, frozenset[str]]:
     """The module graph collapsed onto sub-packages (a top-level module stays its own node)."""
+
     def node(module: str) -> str:
         return package_of(module) if module in modules_in_subpackages else module
+
     collapsed: dict[str, set[str]] = {}
     for module, targets in graph.items():
         collapsed.setdefault(node(module), set()).update(node(t) for t in targets if node(t) != node(module))
@@ -112,7 +115,7 @@ def cycles(graph: Graph) -> list[list[str]]:
     on_stack: set[str] = set()
     found: list[list[str]] = []
 
-    def visit(start: str) -> None:                       # iterative: no recursion limit on deep graphs
+    def visit(start: str) -> None:  # iterative: no recursion limit on deep graphs
         work = [(start, iter(sorted(graph.get(start, ()))))]
         index[start] = low[start] = len(index)
         stack.append(start)
@@ -152,9 +155,12 @@ def cycles(graph: Graph) -> list[list[str]]:
 def graph_of(sources: Mapping[str, str], *, type_checking: bool = False) -> dict[str, frozenset[str]]:
     """The import graph of modules given as text (a name ending in ``.__init__`` is a package)."""
     names = {name.removesuffix(".__init__") for name in sources}
-    return {name.removesuffix(".__init__"): imported_modules(text, name.removesuffix(".__init__"), names,
-                                                          is_package=name.endswith(".__init__"), type_checking=type_checking)
-            for name, text in sources.items()}
+    return {
+        name.removesuffix(".__init__"): imported_modules(
+            text, name.removesuffix(".__init__"), names, is_package=name.endswith(".__init__"), type_checking=type_checking
+        )
+        for name, text in sources.items()
+    }
 
 
 def test_a_cycle_through_an_import_inside_a_function_is_found():
@@ -202,9 +208,9 @@ def every_import(files: dict[str, Path]) -> dict[str, frozenset[str]]:
 
 
 def test_the_graph_holds_imports_the_code_is_known_to_make(graph):
-    assert "detector.errors" in graph["detector.cli"]                      # module level
-    assert "detector.service.live" in graph["detector.commands.run"]               # inside a function
-    assert "detector.sources.base" in graph["detector.sources.export"]     # a sub-package's module
+    assert "detector.errors" in graph["detector.cli"]  # module level
+    assert "detector.service.live" in graph["detector.commands.run"]  # inside a function
+    assert "detector.sources.base" in graph["detector.sources.export"]  # a sub-package's module
     assert "models.analysis" in graph["models.pipeline"]
 
 
@@ -220,18 +226,26 @@ def test_no_package_of_detector_imports_itself_back(files, graph):
 def test_each_known_cycle_is_still_there_else_its_exception_goes(graph):
     remaining = cycles(graph)
     for pair in KNOWN_CYCLES:
-        assert any(pair <= set(component) for component in remaining), \
+        assert any(pair <= set(component) for component in remaining), (
             f"{sorted(pair)} no longer import each other: delete the pair from KNOWN_CYCLES"
+        )
 
 
 def test_models_never_import_detector(every_import):
-    offenders = {module: sorted(t for t in targets if t.split(".")[0] == "detector")
-                 for module, targets in every_import.items() if module.split(".")[0] == "models"}
+    offenders = {
+        module: sorted(t for t in targets if t.split(".")[0] == "detector")
+        for module, targets in every_import.items()
+        if module.split(".")[0] == "models"
+    }
     assert {module: targets for module, targets in offenders.items() if targets} == {}
 
 
 def test_nothing_but_the_cli_imports_the_commands(every_import):
     excused = {module for pair in KNOWN_CYCLES for module in pair if not module.startswith("detector.commands")}
-    importers = {module for module, targets in every_import.items() if not module.startswith("detector.commands")
-                 and any(t == "detector.commands" or t.startswith("detector.commands.") for t in targets)}
+    importers = {
+        module
+        for module, targets in every_import.items()
+        if not module.startswith("detector.commands")
+        and any(t == "detector.commands" or t.startswith("detector.commands.") for t in targets)
+    }
     assert importers - excused == {"detector.cli"}

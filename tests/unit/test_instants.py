@@ -12,20 +12,25 @@ from detector.errors import UsageError
 UTC = timezone.utc
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-02-20T10:30:00Z", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),
-    ("2026-02-20t10:30:00z", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),
-    ("2026-02-20T12:30:00+02:00", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),
-    ("2026-02-20 10:30", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),          # no offset: UTC
-    ("2026-02-20", datetime(2026, 2, 20, tzinfo=UTC)),
-    ("1771583400", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),
-    ("1771583400.5", datetime(2026, 2, 20, 10, 30, 0, 500000, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-02-20T10:30:00Z", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),
+        ("2026-02-20t10:30:00z", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),
+        ("2026-02-20T12:30:00+02:00", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),
+        ("2026-02-20 10:30", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),  # no offset: UTC
+        ("2026-02-20", datetime(2026, 2, 20, tzinfo=UTC)),
+        ("1771583400", datetime(2026, 2, 20, 10, 30, tzinfo=UTC)),
+        ("1771583400.5", datetime(2026, 2, 20, 10, 30, 0, 500000, tzinfo=UTC)),
+    ],
+)
 def test_rfc3339_times_and_unix_seconds_are_read_as_utc(text, expected):
     assert parse_datetime(text, what="--at", error_type=UsageError) == expected
 
 
-@pytest.mark.parametrize("text", ["garbage", "", "now", "2026/02/20", "Feb 20 2026", "1e5", "-5", "2026-02-30", "2026-13-01", "99999999999999"])
+@pytest.mark.parametrize(
+    "text", ["garbage", "", "now", "2026/02/20", "Feb 20 2026", "1e5", "-5", "2026-02-30", "2026-13-01", "99999999999999"]
+)
 def test_anything_else_is_an_error_naming_the_option_and_the_expected_form(text):
     with pytest.raises(UsageError) as caught:
         parse_datetime(text, what="--at", error_type=UsageError)

@@ -43,7 +43,7 @@ def test_run_with_the_manifests_takes_each_webhooks_own_timeout_and_reports_the_
     by_object = {(f["kind"], f["labels"].get("object")): f for f in document["findings"] if f["signal"] == "kubernetes"}
     assert by_object[("fail_open_risk", "MutatingWebhookConfiguration/vpa-webhook-config")]["severity"] in ("warning", "critical")
     admission = by_object[("latent_default", "Deployment/kube-system/vpa-admission-controller")]
-    assert admission["severity"] == "warning" and "client_throttle_wait_seconds" in admission["summary"]   # its series is flagged
+    assert admission["severity"] == "warning" and "client_throttle_wait_seconds" in admission["summary"]  # its series is flagged
     assert by_object[("latent_default", "Deployment/kube-system/vpa-recommender")]["severity"] == "info"
     assert by_object[("declared_drift", "StatefulSet/redis/redis")]["severity"] == "warning"
     assert not any("default ceiling 30" in note for note in document["notes"])

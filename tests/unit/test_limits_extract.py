@@ -46,8 +46,15 @@ VPA_AC = "registry.k8s.io/autoscaling/vpa-admission-controller"
 
 # --- client QPS and burst -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args", [["--kube-api-qps=30", "--kube-api-burst=60"], ["--kube-api-qps", "30", "--kube-api-burst", "60"],
-                                  ["-kube-api-qps=30", "-kube-api-burst", "60"]])
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--kube-api-qps=30", "--kube-api-burst=60"],
+        ["--kube-api-qps", "30", "--kube-api-burst", "60"],
+        ["-kube-api-qps=30", "-kube-api-burst", "60"],
+    ],
+)
 def test_flags_in_either_spelling_win_over_the_defaults_table(args):
     limits = extract_limits(batch_of(deployment(f"{VPA_AC}:1.2.0", args=args)), "test")
     assert (the(limits, "client_qps").value, the(limits, "client_qps").source) == (30.0, "flag")
@@ -66,8 +73,10 @@ def test_a_flag_inside_a_shell_command_line_counts():
 
 
 def test_vpa_1_2_without_flags_runs_on_5_and_10_from_the_table():
-    limits = extract_limits(batch_of(deployment(f"{VPA_AC}:1.2.0", name="vpa-admission-controller", namespace="kube-system",
-                                                container="admission-controller")), "test")
+    limits = extract_limits(
+        batch_of(deployment(f"{VPA_AC}:1.2.0", name="vpa-admission-controller", namespace="kube-system", container="admission-controller")),
+        "test",
+    )
     qps, burst = the(limits, "client_qps"), the(limits, "client_burst")
     assert (qps.value, burst.value, qps.source, burst.source) == (5.0, 10.0, "default", "default")
     assert qps.object == "Deployment/kube-system/vpa-admission-controller" and qps.target == "admission-controller"
@@ -128,6 +137,7 @@ def test_images_split_into_repository_and_tag_even_behind_a_registry_port():
 
 # --- which objects count ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["Deployment", "StatefulSet", "DaemonSet", "Pod"])
 def test_containers_of_every_workload_kind_and_bare_pods_are_read(kind):
     limits = extract_limits(batch_of(deployment(f"{VPA_AC}:1.2.0", kind=kind, memory="256Mi")), "test")
@@ -146,11 +156,14 @@ def test_init_containers_are_not_clients_of_the_workload():
 
 
 def test_unknown_kinds_are_skipped_silently():
-    limits = extract_limits(batch_of({"apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler", "metadata": {"name": "x"}}), "test")
+    limits = extract_limits(
+        batch_of({"apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler", "metadata": {"name": "x"}}), "test"
+    )
     assert (limits.limits, limits.problems, limits.objects) == ((), (), 1)
 
 
 # --- webhooks -----------------------------------------------------------------------------------------
+
 
 def test_an_unset_webhook_timeout_is_10_s_and_fail_under_v1():
     limits = extract_limits(batch_of(webhook_config()), "test")
@@ -176,7 +189,9 @@ def test_a_written_timeout_and_policy_are_taken_from_the_spec():
 
 def test_a_timeout_that_is_not_a_number_is_a_problem_naming_the_field():
     limits = extract_limits(batch_of(webhook_config(timeoutSeconds="soon")), "test")
-    assert limits.problems == ("test.yaml#1: MutatingWebhookConfiguration/hooks: webhooks[0].timeoutSeconds: 'soon' is not a number of seconds from 1 to 30",)
+    assert limits.problems == (
+        "test.yaml#1: MutatingWebhookConfiguration/hooks: webhooks[0].timeoutSeconds: 'soon' is not a number of seconds from 1 to 30",
+    )
     assert the(limits, "webhook_failure_policy").value == "Fail"
 
 
@@ -193,22 +208,35 @@ def test_a_failure_policy_other_than_fail_or_ignore_is_a_problem():
 
 # --- memory, PVCs and templates ----------------------------------------------------------------------------
 
+
 def test_a_bad_memory_quantity_is_a_problem_naming_object_and_field_and_the_rest_still_counts():
-    limits = extract_limits(batch_of(deployment("shop/backend:1", memory="2Gb"), deployment("shop/backend:1", name="ok", memory="2Gi")), "test")
+    limits = extract_limits(
+        batch_of(deployment("shop/backend:1", memory="2Gb"), deployment("shop/backend:1", name="ok", memory="2Gi")), "test"
+    )
     assert [limit.object for limit in limits.limits] == ["Deployment/ns/ok"]
     (problem,) = limits.problems
     assert problem.startswith("test.yaml#1: Deployment/ns/app: containers[0].resources.limits.memory: '2Gb' is not")
 
 
 def redis(template_size="10Gi"):
-    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "redis", "namespace": "redis"},
-            "spec": {"replicas": 3, "volumeClaimTemplates": [{"metadata": {"name": "data"},
-                                                              "spec": {"resources": {"requests": {"storage": template_size}}}}]}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "redis", "namespace": "redis"},
+        "spec": {
+            "replicas": 3,
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"resources": {"requests": {"storage": template_size}}}}],
+        },
+    }
 
 
 def pvc(name, request, capacity=None, namespace="redis"):
-    body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": namespace},
-            "spec": {"resources": {"requests": {"storage": request}}}}
+    body = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"resources": {"requests": {"storage": request}}},
+    }
     if capacity is not None:
         body["status"] = {"capacity": {"storage": capacity}}
     return body
@@ -239,6 +267,7 @@ def test_a_pending_pvc_without_status_has_only_a_request():
 
 
 # --- the fixture tree end to end ---------------------------------------------------------------------------
+
 
 def test_a_malformed_file_does_not_hide_the_limits_of_the_other_files():
     limits = extract_limits(read_manifests(TREE), f"manifests {TREE}")

@@ -34,7 +34,9 @@ def p99_data(days=120, names=("vpa.k8s.io",), growth=0.0):
 
 
 def test_each_series_gets_the_limit_of_its_own_webhook_as_its_ceiling():
-    limits = LimitSet((*webhook_limits(30.0).limits, Limit("webhook_timeout", "ValidatingWebhookConfiguration/g", "gatekeeper.sh", 10.0, "api_default")))
+    limits = LimitSet(
+        (*webhook_limits(30.0).limits, Limit("webhook_timeout", "ValidatingWebhookConfiguration/g", "gatekeeper.sh", 10.0, "api_default"))
+    )
     config, data = apply_limits(p99_config(), p99_data(names=("vpa.k8s.io", "gatekeeper.sh")), limits)
     ceilings = data.of(ceiling_signal_name("p99"))
     assert ceilings[(("name", "vpa.k8s.io"),)].iloc[-1] == 30.0
@@ -52,21 +54,29 @@ def test_a_series_with_no_matching_limit_takes_the_default_with_a_note_or_none()
 
 
 def test_a_container_name_shared_by_two_workloads_takes_the_limit_of_the_pods_own_workload():
-    limits = LimitSet((Limit("memory_limit", "Deployment/shop/api", "app", 4 * GIB, "spec", "shop"),
-                       Limit("memory_limit", "Deployment/shop/worker", "app", 0.5 * GIB, "spec", "shop")))
+    limits = LimitSet(
+        (
+            Limit("memory_limit", "Deployment/shop/api", "app", 4 * GIB, "spec", "shop"),
+            Limit("memory_limit", "Deployment/shop/worker", "app", 0.5 * GIB, "spec", "shop"),
+        )
+    )
     config = Config.model_validate({"signals": [{"name": "mem", "ceiling": {"limit": "memory_limit"}}]})
     index = hourly_index(30)
-    series = {(("container", "app"), ("namespace", "shop"), ("pod", "api-5d8f-abc")): pd.Series(2 * GIB, index=index),
-              (("container", "app"), ("namespace", "shop")): pd.Series(2 * GIB, index=index)}
+    series = {
+        (("container", "app"), ("namespace", "shop"), ("pod", "api-5d8f-abc")): pd.Series(2 * GIB, index=index),
+        (("container", "app"), ("namespace", "shop")): pd.Series(2 * GIB, index=index),
+    }
     _, data = apply_limits(config, SeriesSet(series={"mem": series}), limits)
     ceilings = data.of(ceiling_signal_name("mem"))
     assert ceilings[(("container", "app"), ("namespace", "shop"), ("pod", "api-5d8f-abc"))].iloc[-1] == 4 * GIB
-    assert ceilings[(("container", "app"), ("namespace", "shop"))].isna().all()          # cannot tell: none, with a note
+    assert ceilings[(("container", "app"), ("namespace", "shop"))].isna().all()  # cannot tell: none, with a note
     assert any("several objects" in n.message for n in data.notes)
 
 
 def test_several_matching_limits_give_the_tightest_with_a_note():
-    limits = LimitSet((Limit("webhook_timeout", "A/a", "vpa.k8s.io", 30.0, "spec"), Limit("webhook_timeout", "A/a", "vpa.k8s.io", 10.0, "spec")))
+    limits = LimitSet(
+        (Limit("webhook_timeout", "A/a", "vpa.k8s.io", 30.0, "spec"), Limit("webhook_timeout", "A/a", "vpa.k8s.io", 10.0, "spec"))
+    )
     _, data = apply_limits(p99_config(), p99_data(), limits)
     assert data.of(ceiling_signal_name("p99"))[(("name", "vpa.k8s.io"),)].iloc[-1] == 10.0
     assert any("the tightest, 10" in n.message for n in data.notes)
@@ -90,7 +100,9 @@ def test_a_fail_open_webhook_whose_latency_reaches_its_timeout_is_a_fail_open_ri
 
 def qps(value, source="default", target="admission-controller"):
     ref = "Deployment/kube-system/vpa-admission-controller"
-    return LimitSet((Limit("client_qps", ref, target, value, source, "kube-system", "vpa 1.2.0"), Limit("client_burst", ref, target, 10.0, source)))
+    return LimitSet(
+        (Limit("client_qps", ref, target, value, source, "kube-system", "vpa 1.2.0"), Limit("client_burst", ref, target, 10.0, source))
+    )
 
 
 @pytest.mark.parametrize(("value", "source", "flagged"), [(5.0, "default", True), (5.1, "default", False), (5.0, "flag", False)])
@@ -106,7 +118,17 @@ def pvcs(template_gib, sizes_gib):
     limits = [Limit("volume_claim_template", sts, "data", template_gib * GIB, "spec", "redis")]
     for i, size in enumerate(sizes_gib):
         labels = (("statefulset", sts), ("template", "data"))
-        limits.append(Limit("pvc_capacity", f"PersistentVolumeClaim/redis/data-redis-{i}", f"data-redis-{i}", size * GIB, "status", "redis", labels=labels))
+        limits.append(
+            Limit(
+                "pvc_capacity",
+                f"PersistentVolumeClaim/redis/data-redis-{i}",
+                f"data-redis-{i}",
+                size * GIB,
+                "status",
+                "redis",
+                labels=labels,
+            )
+        )
     return LimitSet(tuple(limits))
 
 

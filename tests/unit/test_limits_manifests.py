@@ -28,7 +28,7 @@ def test_every_yaml_yml_and_json_file_is_read_in_sorted_order_and_hidden_ones_ar
 def test_a_multi_document_file_yields_each_object_with_its_document_number(batch):
     found = origins(batch)
     assert found["Deployment/kube-system/vpa-recommender"] == f"{TREE}/multi.yaml#1"
-    assert found["Service/kube-system/vpa-webhook"] == f"{TREE}/multi.yaml#3"      # document 2 is empty
+    assert found["Service/kube-system/vpa-webhook"] == f"{TREE}/multi.yaml#3"  # document 2 is empty
     assert found["Deployment/kube-system/vpa-updater"] == f"{TREE}/multi.yaml#4"
 
 
@@ -79,7 +79,9 @@ def test_malformed_json_names_its_line(tmp_path):
 
 
 def test_an_unrendered_helm_template_is_reported_with_a_hint(tmp_path):
-    (tmp_path / "deployment.yaml").write_text("kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include \"x\" . | nindent 4 }}\n")
+    (tmp_path / "deployment.yaml").write_text(
+        'kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include "x" . | nindent 4 }}\n'
+    )
     (problem,) = read_manifests(tmp_path).problems
     assert "helm template" in problem and problem.startswith(f"{tmp_path}/deployment.yaml:")
 

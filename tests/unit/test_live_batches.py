@@ -25,14 +25,18 @@ from detector.store.history import HistoryStore, StoreKey
 END = pd.Timestamp("2026-03-01T00:00:00Z")
 HOUR = 3600.0
 ORIGIN = "http://prom:9090 signal {}"
-CONFIG = Config.model_validate({"signals": [
-    {"name": "usage", "query": "usage_bytes", "lookback": "60d"},
-    {"name": "queue", "query": "queue_depth", "lookback": "60d"},
-    {"name": "broken", "query": "broken{", "lookback": "60d"},
-    {"name": "gone", "query": "gone", "lookback": "60d"},
-    {"name": "new", "query": "new", "lookback": "60d"},
-    {"name": "nan_only", "query": "nan_only", "lookback": "60d"},
-]})
+CONFIG = Config.model_validate(
+    {
+        "signals": [
+            {"name": "usage", "query": "usage_bytes", "lookback": "60d"},
+            {"name": "queue", "query": "queue_depth", "lookback": "60d"},
+            {"name": "broken", "query": "broken{", "lookback": "60d"},
+            {"name": "gone", "query": "gone", "lookback": "60d"},
+            {"name": "new", "query": "new", "lookback": "60d"},
+            {"name": "nan_only", "query": "nan_only", "lookback": "60d"},
+        ]
+    }
+)
 
 
 def _stored(tmp_path) -> HistoryStore:
@@ -54,11 +58,15 @@ def _stored(tmp_path) -> HistoryStore:
 
 
 def _pull() -> StorePull:
-    own = {name: (DataNote(name, f"server warning: {name} is slow", ORIGIN.format(name)),) for name in ("usage", "queue", "gone", "nan_only")}
+    own = {
+        name: (DataNote(name, f"server warning: {name} is slow", ORIGIN.format(name)),) for name in ("usage", "queue", "gone", "nan_only")
+    }
     new = young_signal("new", 2, END + pd.Timedelta(days=21), HOUR, ORIGIN.format("new"))
     by_signal = {**own, "new": (new,)}
-    errors = {"broken": SourceError("HTTP 400: bad_data", location=ORIGIN.format("broken")),
-              "gone": NoSeries("no series (the query matched nothing)", location=ORIGIN.format("gone"))}
+    errors = {
+        "broken": SourceError("HTTP 400: bad_data", location=ORIGIN.format("broken")),
+        "gone": NoSeries("no series (the query matched nothing)", location=ORIGIN.format("gone")),
+    }
     planned = (DataNote("queue", "lookback longer than the server's retention"),)
     notes = (*planned, *(note for notes in by_signal.values() for note in notes))
     return StorePull(MappingProxyType(errors), notes, 0, 0, planned, MappingProxyType(by_signal))
@@ -82,7 +90,7 @@ def _fetched(store: HistoryStore, pull: StorePull) -> SeriesSet:
             raw = session.read(StoreKey(name, signal.query or "", 3_600_000), window)
             try:
                 series, notes = assemble_signal(name, raw, HOUR, origin=ORIGIN.format(name), end=END, min_samples=1)
-            except DataError as err:          # every series skipped
+            except DataError as err:  # every series skipped
                 result.errors[name] = SourceError(err.message, location=ORIGIN.format(name))
                 result.notes.extend(own)
                 continue
@@ -108,7 +116,7 @@ def test_each_signals_pull_notes_come_before_its_series_repairs_in_the_order_of_
     paged = evaluate(CONFIG, _paged(_stored(tmp_path), _pull()), END, batch_size=1)
     names = [note.signal for note in paged.notes[1:] if note.signal in ("usage", "queue")]
     messages = [note.message for note in paged.notes if note.signal == "usage"]
-    assert names == sorted(names, key=["usage", "queue"].index) and "queue" in names      # every usage note before every queue note
+    assert names == sorted(names, key=["usage", "queue"].index) and "queue" in names  # every usage note before every queue note
     assert messages[0] == "server warning: usage is slow" and any("gap" in message for message in messages[1:])
     assert str(paged.notes[0]).endswith("lookback longer than the server's retention")
 

@@ -22,7 +22,7 @@ def config() -> Config:
 
 
 def test_a_series_pinned_at_its_censoring_bucket_is_not_analysed_with_the_models_reason():
-    pinned = hourly(np.full(40 * 24, 25.0))           # every sample at the top bucket: no uncensored day
+    pinned = hourly(np.full(40 * 24, 25.0))  # every sample at the top bucket: no uncensored day
     evaluation = evaluate(config(), SeriesSet(series={"p99": {(): pinned}}), AT)
     (status,) = evaluation.coverage[0].series
     assert status.state == "not_analysed"
@@ -32,7 +32,7 @@ def test_a_series_pinned_at_its_censoring_bucket_is_not_analysed_with_the_models
 
 def test_any_other_error_inside_a_model_is_not_swallowed_as_a_note(monkeypatch):
     def broken(self, *args, **kwargs):
-        raise ValueError("operands could not be broadcast together")    # a numpy bug, not a data property
+        raise ValueError("operands could not be broadcast together")  # a numpy bug, not a data property
 
     monkeypatch.setattr(SeriesAnalyzer, "fit", broken)
     rng = np.random.default_rng(7)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_a_connect_to_a_non_loopback_address_is_refused_naming_the_address(network_guard):
     with socket.socket() as sock, pytest.raises(NetworkGuardError, match=r"refused connect to 192\.0\.2\.1:80"):
-        sock.connect(("192.0.2.1", 80))                     # TEST-NET-1: never routed
+        sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed
     assert len(network_guard.refused) == 1
     network_guard.refused.clear()
 
@@ -38,14 +38,26 @@ def test_loopback_connections_and_localhost_lookups_still_work():
         server.listen(1)
         with socket.create_connection(("localhost", server.getsockname()[1]), timeout=5):
             pass
-    left, right = socket.socketpair()                        # Unix sockets (multiprocessing) are not IP
+    left, right = socket.socketpair()  # Unix sockets (multiprocessing) are not IP
     left.close(), right.close()
 
 
-@pytest.mark.parametrize("host, loopback", [
-    ("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("::ffff:127.0.0.1", True), ("localhost", True), ("", True),
-    ("10.0.0.1", False), ("0:0:0:0:0:ffff:a00:1", False), ("::2", False), ("prometheus.test", False), ("128.0.0.1", False),
-])
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("localhost", True),
+        ("", True),
+        ("10.0.0.1", False),
+        ("0:0:0:0:0:ffff:a00:1", False),
+        ("::2", False),
+        ("prometheus.test", False),
+        ("128.0.0.1", False),
+    ],
+)
 def test_only_loopback_addresses_count_as_loopback(host, loopback):
     assert is_loopback(host) is loopback
 
@@ -59,7 +71,13 @@ def test_a_test_that_swallows_the_refusal_still_fails_naming_the_address(tmp_pat
         "    except Exception:\n"
         "        pass\n"
     )
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tests.network_guard", "-p", "no:cacheprovider", str(tmp_path)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "tests.network_guard", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "refused connect to 192.0.2.7:9090" in result.stdout

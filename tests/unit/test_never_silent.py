@@ -11,7 +11,7 @@ from detector.core.environment import Environment
 from detector.errors import ExitStatus
 
 HOUR = 3600
-START = 1_735_689_600          # 2025-01-01T00:00:00Z
+START = 1_735_689_600  # 2025-01-01T00:00:00Z
 DAY = 86400
 
 
@@ -53,15 +53,15 @@ def test_a_too_young_series_is_skipped_with_its_history_and_the_day_it_becomes_j
     config, data = make_case(tmp_path, young_hours=5 * 24)
     status, out, err = slowburn("run", "--config", config, "--data", data, "--json", "-")
     assert status == ExitStatus.OK, err
-    document = json.loads(out)                      # '--json -': stdout is JSON only
+    document = json.loads(out)  # '--json -': stdout is JSON only
     states = {s["signal"]: s["state"] for s in document["signals"]}
     assert states == {"old": "evaluated", "young": "skipped", "redis_memory": "absent"}
     young = next(s for s in document["series"] if s["signal"] == "young")
     assert young["state"] == "too_young"
     assert young["reason"].startswith("5 d of history, needs 21 d")
-    assert young["judgeable_from"] == "2025-02-26T00:00:00Z"       # first sample (02-05) + 21 days
+    assert young["judgeable_from"] == "2025-02-26T00:00:00Z"  # first sample (02-05) + 21 days
     assert document["summary"]["signals"] == {"evaluated": 1, "skipped": 1, "absent": 1, "failed": 0}
-    assert "signals 1 evaluated, 1 skipped, 1 absent" in err       # the table went to stderr
+    assert "signals 1 evaluated, 1 skipped, 1 absent" in err  # the table went to stderr
 
 
 def test_a_series_exactly_min_history_old_is_judged_and_one_step_younger_is_not(tmp_path):
@@ -113,8 +113,10 @@ def test_at_after_the_staleness_limit_is_a_usage_error_and_just_inside_it_is_jud
 
 def test_a_series_with_no_sample_in_the_lookback_is_reported_as_outside_it(tmp_path):
     config, data = make_case(tmp_path, young_hours=30 * 24)
-    config.write_text(config.read_text().replace("{name: old, ceiling: 1000}", "{name: old, ceiling: 1000, lookback: 30d, model: {min_history: 7d}}"))
-    write_csv(data / "old.csv", START, 5 * 24, seed=1)         # five days, then nothing for 35
+    config.write_text(
+        config.read_text().replace("{name: old, ceiling: 1000}", "{name: old, ceiling: 1000, lookback: 30d, model: {min_history: 7d}}")
+    )
+    write_csv(data / "old.csv", START, 5 * 24, seed=1)  # five days, then nothing for 35
     status, out, _ = slowburn("run", "--config", config, "--data", data, "--at", "2025-02-10T00:00:00Z", "--json", "-")
     document = json.loads(out)
     old = next(s for s in document["series"] if s["signal"] == "old")
@@ -124,10 +126,10 @@ def test_a_series_with_no_sample_in_the_lookback_is_reported_as_outside_it(tmp_p
 
 def test_a_newline_in_a_label_value_never_splits_a_table_row(tmp_path):
     config, data = make_case(tmp_path, young_hours=30 * 24)
-    write_csv(data / "old.csv", START - 40 * DAY, 80 * 24, seed=1, labels='pod="a\nb"', slope=0.5)   # a quoted CSV field with a newline
+    write_csv(data / "old.csv", START - 40 * DAY, 80 * 24, seed=1, labels='pod="a\nb"', slope=0.5)  # a quoted CSV field with a newline
     status, out, err = slowburn("run", "--config", config, "--data", data)
     assert status == ExitStatus.OK, err
-    assert 'old{pod="a\\nb"}' in out                          # escaped as PromQL does
+    assert 'old{pod="a\\nb"}' in out  # escaped as PromQL does
     for line in out.splitlines():
         assert line.split()[0] in {"slowburn", "SEV", "CRIT", "WARN", "info", "no", "note", "ABSENT", "SKIPPED", "FAILED", "ERROR"}, line
 
@@ -135,7 +137,7 @@ def test_a_newline_in_a_label_value_never_splits_a_table_row(tmp_path):
 def test_the_table_shows_five_notes_per_signal_and_counts_the_rest_which_json_keeps(tmp_path):
     config, data = make_case(tmp_path, young_hours=30 * 24)
     rows = ["timestamp,value,pod"]
-    for pod in range(7):                 # seven series, each with a two-hour gap: one repair note each
+    for pod in range(7):  # seven series, each with a two-hour gap: one repair note each
         rows += [f"{START + HOUR * i},{100 + i % 5},p{pod}" for i in range(40 * 24) if i not in (100, 101)]
     (data / "old.csv").write_text("\n".join(rows) + "\n")
     status, out, _ = slowburn("run", "--config", config, "--data", data)

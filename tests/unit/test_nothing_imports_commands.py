@@ -22,7 +22,6 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_no_module_outside_the_commands_and_the_cli_imports_a_command():
     below = [p for p in DETECTOR.rglob("*.py") if "commands" not in p.relative_to(DETECTOR).parts and p.name != "cli.py"]
-    offenders = {str(p.relative_to(DETECTOR)): sorted(n for n in imported_modules(p) if n.startswith("detector.commands"))
-                 for p in below}
+    offenders = {str(p.relative_to(DETECTOR)): sorted(n for n in imported_modules(p) if n.startswith("detector.commands")) for p in below}
     assert {path: names for path, names in offenders.items() if names} == {}
-    assert len(below) > 50     # the walk saw the package
+    assert len(below) > 50  # the walk saw the package

@@ -22,10 +22,10 @@ def test_held_within_one_percent_of_the_ceiling_is_at_ceiling_whatever_the_trend
 
 
 def test_noise_widens_the_band_up_to_five_percent_of_the_ceiling():
-    a = with_held(rising(), short_sigma=CEILING)           # very noisy: the band is capped
+    a = with_held(rising(), short_sigma=CEILING)  # very noisy: the band is capped
     assert the_gate(with_held(a, saturation_level=CEILING * 0.951), HELD).passed
     assert not the_gate(with_held(a, saturation_level=CEILING * 0.949), HELD).passed
-    b = with_held(rising(), short_sigma=CEILING * 0.015)    # two sigmas = 3 %
+    b = with_held(rising(), short_sigma=CEILING * 0.015)  # two sigmas = 3 %
     assert the_gate(with_held(b, saturation_level=CEILING * 0.971), HELD).passed
     assert not the_gate(with_held(b, saturation_level=CEILING * 0.969), HELD).passed
 
@@ -70,8 +70,13 @@ def test_a_breach_within_critical_within_is_critical():
 
 def young_regime(age_days: float):
     a = rising()
-    return replace(a, regime_days=int(age_days), regime_start_day=int(a.now_day - age_days),
-                   onset_day=int(a.now_day - age_days), history_before_onset_days=60)
+    return replace(
+        a,
+        regime_days=int(age_days),
+        regime_start_day=int(a.now_day - age_days),
+        onset_day=int(a.now_day - age_days),
+        history_before_onset_days=60,
+    )
 
 
 def test_a_new_regime_forecasts_no_further_than_twice_its_age():
@@ -113,9 +118,9 @@ def test_a_p99_pinned_at_its_top_bucket_above_the_ceiling_is_at_ceiling():
 
     rng = np.random.default_rng(3)
     p99 = 2.0 * np.exp(rng.normal(0, 0.1, 60 * 24))
-    p99[-10:] = 25.0                                    # histogram_quantile pinned at the top finite bucket
+    p99[-10:] = 25.0  # histogram_quantile pinned at the top finite bucket
     a = SeriesAnalyzer().fit(p99, START, 3600.0, ceiling=20.0, censor_at=25.0).analysis_
     assert kinds(a, signal(ceiling=20.0, censor_at=25.0)).get("at_ceiling") == "critical"
-    p99[-10:-5] = 2.0                                   # pinned for five hours only
+    p99[-10:-5] = 2.0  # pinned for five hours only
     b = SeriesAnalyzer().fit(p99, START, 3600.0, ceiling=20.0, censor_at=25.0).analysis_
     assert "at_ceiling" not in kinds(b, signal(ceiling=20.0, censor_at=25.0))

@@ -44,9 +44,14 @@ def test_the_models_defaults_are_the_policys_so_a_policy_change_reaches_every_pa
     assert inspect.signature(RobustTrend).parameters["heavy_tail_share"].default == DEFAULT_POLICY.trend.heavy_tail_share
     defaults = {k: v.default for k, v in inspect.signature(link_driver).parameters.items()}
     d = DEFAULT_POLICY.drivers
-    assert (defaults["tolerance_days"], defaults["max_lag_days"], defaults["window_days"], defaults["min_step"],
-            defaults["recent_step_ratio"], defaults["correlation_sigmas"]) == (
-        d.coincidence_days, d.max_lag_days, d.window_days, d.min_step, d.recent_step_ratio, d.correlation_sigmas)
+    assert (
+        defaults["tolerance_days"],
+        defaults["max_lag_days"],
+        defaults["window_days"],
+        defaults["min_step"],
+        defaults["recent_step_ratio"],
+        defaults["correlation_sigmas"],
+    ) == (d.coincidence_days, d.max_lag_days, d.window_days, d.min_step, d.recent_step_ratio, d.correlation_sigmas)
 
 
 def test_a_flag_field_takes_true_or_false_as_words_and_refuses_anything_else():

@@ -75,9 +75,9 @@ def evictions(loop_hours: int, loop_rate: float = 30.0, days: int = 60, surge_da
     """Hourly eviction rate around 0.5/h (Poisson), deploy spikes, then a loop for the last hours."""
     rng = np.random.default_rng(11)
     values = rng.poisson(0.5, days * 24).astype(float)
-    values[rng.choice(days * 24 - 48, 8, replace=False)] += 12.0          # deploy spikes, one hour each
+    values[rng.choice(days * 24 - 48, 8, replace=False)] += 12.0  # deploy spikes, one hour each
     if surge_day:
-        values[-30 * 24: -29 * 24] *= 4.0
+        values[-30 * 24 : -29 * 24] *= 4.0
     if loop_hours:
         values[-loop_hours:] = rng.poisson(loop_rate, loop_hours)
     return values

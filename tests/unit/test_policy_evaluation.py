@@ -20,7 +20,9 @@ SEED = 99
 
 def run(signals, series_by_signal, at, days, policy=DEFAULT_POLICY):
     index = hourly_index(days)
-    data = SeriesSet(series={name: {labels: pd.Series(v, index=index) for labels, v in by.items()} for name, by in series_by_signal.items()})
+    data = SeriesSet(
+        series={name: {labels: pd.Series(v, index=index) for labels, v in by.items()} for name, by in series_by_signal.items()}
+    )
     return evaluate(Config.model_validate({"signals": signals}), data, index[0] + at, policy=policy)
 
 
@@ -32,10 +34,12 @@ def disk_that_stopped(silent_hours: int, days: int = 200):
     return values
 
 
-@pytest.mark.parametrize(("silent_hours", "judged"), [(22, True), (23, False), (40 * 24, False)])   # last sample 23 h / 24 h before
+@pytest.mark.parametrize(("silent_hours", "judged"), [(22, True), (23, False), (40 * 24, False)])  # last sample 23 h / 24 h before
 def test_a_series_silent_for_more_than_a_day_is_not_judged_and_says_when_it_stopped(silent_hours, judged):
     days = 200
-    evaluation = run([{"name": "disk", "ceiling": 100.0}], {"disk": {(): disk_that_stopped(silent_hours, days)}}, pd.Timedelta(days=days), days)
+    evaluation = run(
+        [{"name": "disk", "ceiling": 100.0}], {"disk": {(): disk_that_stopped(silent_hours, days)}}, pd.Timedelta(days=days), days
+    )
     assert bool(evaluation.findings) is judged
     stopped = [n for n in evaluation.notes if "stopped reporting" in n.message]
     assert bool(stopped) is not judged
@@ -44,7 +48,9 @@ def test_a_series_silent_for_more_than_a_day_is_not_judged_and_says_when_it_stop
 def test_a_stopped_series_can_get_an_info_finding_when_the_policy_asks():
     days = 200
     policy = DEFAULT_POLICY.with_field("staleness.info_finding", True)
-    evaluation = run([{"name": "disk", "ceiling": 100.0}], {"disk": {(): disk_that_stopped(48, days)}}, pd.Timedelta(days=days), days, policy)
+    evaluation = run(
+        [{"name": "disk", "ceiling": 100.0}], {"disk": {(): disk_that_stopped(48, days)}}, pd.Timedelta(days=days), days, policy
+    )
     (finding,) = evaluation.findings
     assert (finding.kind, finding.severity) == ("stopped_reporting", "info")
 
@@ -103,7 +109,7 @@ def test_the_trend_noise_is_at_least_three_quarters_of_the_standard_deviation():
     rng = np.random.default_rng(SEED)
     x = np.arange(60, dtype=float)
     y = rng.normal(0, 0.1, 60)
-    y[::10] += 5.0                     # a few bursts carry the spread
+    y[::10] += 5.0  # a few bursts carry the spread
     sd = float(np.std(y - np.median(y)))
     default = RobustTrend().fit(x, y).sigma_
     assert default == pytest.approx(0.75 * np.std(y - (RobustTrend().fit(x, y).intercept_ + RobustTrend().fit(x, y).slope_ * x)), rel=1e-9)

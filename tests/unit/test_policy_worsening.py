@@ -26,21 +26,26 @@ def test_the_slope_test_asks_more_of_younger_regimes(age, coverage):
 def test_the_settled_slope_test_is_two_sided_95_percent():
     gate = the_gate(rising(), SLOPE)
     assert gate.threshold == pytest.approx(rising().trend.t_needed(0.95))
-    assert 1.95 < gate.threshold < 2.0          # t quantile with ~116 degrees of freedom
+    assert 1.95 < gate.threshold < 2.0  # t quantile with ~116 degrees of freedom
 
 
 def continuing(rise_sigmas: float, age: int = 20):
     """A young regime (slope not significant alone) continuing a worsening run that rose ``rise_sigmas``."""
     a = rising()
     return replace(
-        with_slope_t(a, 0.5), regime_days=age, continues_run=True, previous_level_end=a.recent_level,
-        baseline_level=a.recent_level - rise_sigmas * a.long_run_sigma, history_before_onset_days=60,
-        onset_day=a.regime_start_day - 60, recent_trend=None,
+        with_slope_t(a, 0.5),
+        regime_days=age,
+        continues_run=True,
+        previous_level_end=a.recent_level,
+        baseline_level=a.recent_level - rise_sigmas * a.long_run_sigma,
+        history_before_onset_days=60,
+        onset_day=a.regime_start_day - 60,
+        recent_trend=None,
     )
 
 
 def test_the_run_rise_threshold_is_the_false_alarm_budget_of_one_per_100_series_years():
-    assert DEFAULT_POLICY.significance.rise_sigmas == pytest.approx(5.705, abs=0.005)   # sqrt(2) z(1 - 1/36500)
+    assert DEFAULT_POLICY.significance.rise_sigmas == pytest.approx(5.705, abs=0.005)  # sqrt(2) z(1 - 1/36500)
     assert the_gate(continuing(5.68), "rise of the run").passed is False
     assert the_gate(continuing(5.73), "rise of the run").passed is True
 
@@ -70,7 +75,7 @@ def test_an_old_continuing_regime_must_also_rise_at_80_percent():
 def test_a_plateau_forming_stops_the_worsening_below_half_the_regime_slope():
     a = rising()
     slope, se = a.trend.slope, 0.01
-    upper = lambda s: TrendEvidence(s, se, 14.0).upper(0.9)   # noqa: E731
+    upper = lambda s: TrendEvidence(s, se, 14.0).upper(0.9)  # noqa: E731
     offset = upper(0.0)
     just_below = replace(a, recent_trend=TrendEvidence(0.5 * slope - offset - 1e-6, se, 14.0))
     just_above = replace(a, recent_trend=TrendEvidence(0.5 * slope - offset + 1e-6, se, 14.0))

@@ -20,8 +20,12 @@ def answer(series: int = 4, points: int = 50, **extra: object) -> dict:
     for i in range(series):
         values = [str(v) for v in rng.normal(0.5, 0.2, points).tolist()]
         values[3] = "NaN"
-        result.append({"metric": {"__name__": "m", "pod": f"p{i}", "empty": ""},
-                       "values": [[1_717_200_000 + 3600 * k, v] for k, v in enumerate(values)]})
+        result.append(
+            {
+                "metric": {"__name__": "m", "pod": f"p{i}", "empty": ""},
+                "values": [[1_717_200_000 + 3600 * k, v] for k, v in enumerate(values)],
+            }
+        )
     return {"status": "success", "data": {"resultType": "matrix", "result": result}, **extra}
 
 

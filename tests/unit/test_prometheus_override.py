@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def catalog():
     config = load_config(ROOT / "config" / "default.yaml")
-    assert config.prometheus is None           # the shipped catalog names no Prometheus
+    assert config.prometheus is None  # the shipped catalog names no Prometheus
     return config
 
 

@@ -9,12 +9,12 @@ from detector.sources.prometheus_chunks import TimeRange
 from detector.sources.prometheus_plan import PROBE_ABOVE_POINTS, SignalPlan, counts_series, fit_to_budget
 
 HOUR_MS = 3_600_000
-T0_MS = 1_772_236_800_000   # 2026-02-28T00:00:00Z
+T0_MS = 1_772_236_800_000  # 2026-02-28T00:00:00Z
 
 
 def plan_of(points: int) -> SignalPlan:
     span = TimeRange(T0_MS, T0_MS + (points - 1) * HOUR_MS)
-    plan = SignalPlan(Signal(name="disk", query="disk_used", lookback="180d"), span, HOUR_MS)   # the window: only what the store lacks
+    plan = SignalPlan(Signal(name="disk", query="disk_used", lookback="180d"), span, HOUR_MS)  # the window: only what the store lacks
     plan.ranges = [span]
     plan.split(11000, None)
     return plan

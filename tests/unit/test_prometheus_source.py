@@ -77,7 +77,7 @@ def test_a_failing_signal_stops_its_own_remaining_chunks_but_not_the_others():
 
 
 def test_signals_without_a_query_or_with_a_lookback_under_one_step_are_config_errors():
-    short = Signal(name="short", query="m").model_copy(update={"lookback": 60})   # the config refuses it; the source still guards
+    short = Signal(name="short", query="m").model_copy(update={"lookback": 60})  # the config refuses it; the source still guards
     signals = [Signal(name="no_query"), short, Signal(name="ok", query="m")]
     result = make_source(FakePrometheus()).fetch(signals, end=END)
     assert isinstance(result.errors["no_query"], ConfigError) and "query" in str(result.errors["no_query"])

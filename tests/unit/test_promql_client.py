@@ -25,9 +25,12 @@ SPAN = TimeRange(1_772_150_400_000, 1_772_157_600_000)
 HOUR_MS = 3_600_000
 OK_BODY = {
     "status": "success",
-    "data": {"resultType": "matrix", "result": [
-        {"metric": {"__name__": "up", "job": "api"}, "values": [[1772150400, "1"], [1772154000, "0.5"], [1772157600, "NaN"]]},
-    ]},
+    "data": {
+        "resultType": "matrix",
+        "result": [
+            {"metric": {"__name__": "up", "job": "api"}, "values": [[1772150400, "1"], [1772154000, "0.5"], [1772157600, "NaN"]]},
+        ],
+    },
 }
 
 
@@ -88,7 +91,9 @@ def test_a_successful_answer_becomes_raw_series_with_float_values():
 
 def test_server_errors_are_retried_with_growing_jittered_waits_then_succeed():
     sleeps: list[float] = []
-    client, adapter = client_with([(503, b"busy", {}), (502, b"bad gateway", {}), (500, error_body("internal", "x"), {}), (200, OK_BODY, {})], sleeps=sleeps)
+    client, adapter = client_with(
+        [(503, b"busy", {}), (502, b"bad gateway", {}), (500, error_body("internal", "x"), {}), (200, OK_BODY, {})], sleeps=sleeps
+    )
     series, _ = client.query_range("up", SPAN, HOUR_MS, signal="s")
     assert len(series) == 1 and len(adapter.requests) == 4
     assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0 and 1.0 <= sleeps[2] <= 2.0
@@ -211,8 +216,13 @@ def test_credentials_in_the_url_never_reach_messages():
     session = requests.Session()
     session.mount("https://", adapter)
     client = PromQLClient(
-        "https://alice:s3cret@prom.example:9090", session, timeout=1.0, retry=RetryPolicy(retries=0),
-        sleep=lambda s: None, rng=random.Random(SEED), now=lambda: NOW,
+        "https://alice:s3cret@prom.example:9090",
+        session,
+        timeout=1.0,
+        retry=RetryPolicy(retries=0),
+        sleep=lambda s: None,
+        rng=random.Random(SEED),
+        now=lambda: NOW,
     )
     with pytest.raises(SourceError) as caught:
         client.query_range("up", SPAN, HOUR_MS, signal="s")
@@ -229,8 +239,15 @@ def deadline_client(script: list, query_deadline: float, clock: list) -> tuple[P
         clock[0] += seconds
 
     client = PromQLClient(
-        "http://prom.example:9090", session, timeout=5.0, retry=RetryPolicy(retries=5, base_delay=1.0, max_delay=1.0),
-        sleep=sleep, rng=random.Random(SEED), now=lambda: NOW, query_deadline=query_deadline, monotonic=lambda: clock[0],
+        "http://prom.example:9090",
+        session,
+        timeout=5.0,
+        retry=RetryPolicy(retries=5, base_delay=1.0, max_delay=1.0),
+        sleep=sleep,
+        rng=random.Random(SEED),
+        now=lambda: NOW,
+        query_deadline=query_deadline,
+        monotonic=lambda: clock[0],
     )
     return client, adapter
 
@@ -238,14 +255,18 @@ def deadline_client(script: list, query_deadline: float, clock: list) -> tuple[P
 def test_retries_stop_when_the_next_wait_would_pass_the_query_deadline():
     clock = [0.0]
     client, adapter = deadline_client([(503, b"overloaded", {})], query_deadline=2.5, clock=clock)
-    with pytest.raises(SourceError, match=r"HTTP 503: overloaded \(after \d attempt\(s\); query deadline of 2.5 s passed \(prometheus.query_deadline\)\)"):
+    with pytest.raises(
+        SourceError, match=r"HTTP 503: overloaded \(after \d attempt\(s\); query deadline of 2.5 s passed \(prometheus.query_deadline\)\)"
+    ):
         client.query_range("up", SPAN, HOUR_MS, signal="s")
     assert 1 < len(adapter.requests) < 6 and clock[0] < 2.5
 
 
 def test_retries_within_the_query_deadline_reach_the_good_answer():
     clock = [0.0]
-    client, adapter = deadline_client([(503, b"overloaded", {}), (503, b"overloaded", {}), (200, OK_BODY, {})], query_deadline=30, clock=clock)
+    client, adapter = deadline_client(
+        [(503, b"overloaded", {}), (503, b"overloaded", {}), (200, OK_BODY, {})], query_deadline=30, clock=clock
+    )
     series, _ = client.query_range("up", SPAN, HOUR_MS, signal="s")
     assert len(series) == 1 and len(adapter.requests) == 3
 
@@ -265,7 +286,9 @@ def test_once_one_query_gave_up_connecting_the_others_fail_without_a_request():
     from detector.sources.query_deadline import Reachability
 
     reach = Reachability()
-    client, adapter = client_with([requests.exceptions.ConnectionError("Failed to establish a new connection: [Errno 111] Connection refused")], retries=1)
+    client, adapter = client_with(
+        [requests.exceptions.ConnectionError("Failed to establish a new connection: [Errno 111] Connection refused")], retries=1
+    )
     with pytest.raises(SourceError, match="cannot connect: Connection refused"):
         client.query_range("up", SPAN, HOUR_MS, signal="first", reach=reach)
     asked = len(adapter.requests)

@@ -42,7 +42,7 @@ def test_an_evaluations_mappings_refuse_a_write_and_ignore_later_changes_to_what
     assert list(evaluation.errors) == ["disk"]
     for mapping in (evaluation.errors, evaluation.analyses, evaluation.verdicts):
         with pytest.raises(TypeError):
-            mapping["x"] = None    # type: ignore[index]
+            mapping["x"] = None  # type: ignore[index]
 
 
 def test_an_evaluation_of_real_series_holds_read_only_analyses_and_verdicts():
@@ -53,19 +53,19 @@ def test_an_evaluation_of_real_series_holds_read_only_analyses_and_verdicts():
     key = SeriesKey("disk")
     assert key in evaluation.analyses and key in evaluation.verdicts
     with pytest.raises(TypeError):
-        del evaluation.analyses[key]    # type: ignore[attr-defined]
+        del evaluation.analyses[key]  # type: ignore[attr-defined]
 
 
 def test_a_series_set_refuses_writes_to_its_series_errors_and_notes():
     data = SeriesSet(series={"disk": {(): pd.Series([1.0])}}, errors={"x": SourceError("down")}, notes=[DataNote("disk", "n")])
     with pytest.raises(TypeError):
-        data.series["new"] = {}    # type: ignore[index]
+        data.series["new"] = {}  # type: ignore[index]
     with pytest.raises(TypeError):
-        data.series["disk"][(("pvc", "b"),)] = pd.Series([2.0])    # type: ignore[index]
+        data.series["disk"][(("pvc", "b"),)] = pd.Series([2.0])  # type: ignore[index]
     with pytest.raises(TypeError):
-        data.errors["y"] = SourceError("down")    # type: ignore[index]
+        data.errors["y"] = SourceError("down")  # type: ignore[index]
     with pytest.raises(AttributeError):
-        data.notes.append(DataNote("disk", "m"))    # type: ignore[attr-defined]
+        data.notes.append(DataNote("disk", "m"))  # type: ignore[attr-defined]
 
 
 def test_the_series_set_a_source_returns_is_read_only_and_survives_a_trip_to_a_worker():
@@ -73,22 +73,32 @@ def test_the_series_set_a_source_returns_is_read_only_and_survives_a_trip_to_a_w
     data = ExportSource(ROOT / "data" / "replicas").fetch(config.signals[:2])
     name = config.signals[0].name
     with pytest.raises(TypeError):
-        data.series[name] = {}    # type: ignore[index]
+        data.series[name] = {}  # type: ignore[index]
     copied = pickle.loads(pickle.dumps(data))
     assert copied.series.keys() == data.series.keys() and isinstance(copied.series[name], FrozenMap)
 
 
 def test_the_configs_label_and_annotation_maps_refuse_a_write():
-    config = Config.model_validate({
-        "signals": [{"name": "disk", "labels": {"team": "a"}, "annotations": {"runbook_url": "u"}}],
-        "labels": {"source": "slowburn"}, "annotations": {"summary": "s"},
-        "pushgateway": {"url": "http://127.0.0.1:9091", "grouping_key": {"instance": "i"}, "headers": {"X-A": "b"}},
-    })
+    config = Config.model_validate(
+        {
+            "signals": [{"name": "disk", "labels": {"team": "a"}, "annotations": {"runbook_url": "u"}}],
+            "labels": {"source": "slowburn"},
+            "annotations": {"summary": "s"},
+            "pushgateway": {"url": "http://127.0.0.1:9091", "grouping_key": {"instance": "i"}, "headers": {"X-A": "b"}},
+        }
+    )
     signal = config.signals[0]
     assert config.pushgateway is not None
-    for mapping in (signal.labels, signal.annotations, config.labels, config.annotations, config.pushgateway.grouping_key, config.pushgateway.headers):
+    for mapping in (
+        signal.labels,
+        signal.annotations,
+        config.labels,
+        config.annotations,
+        config.pushgateway.grouping_key,
+        config.pushgateway.headers,
+    ):
         with pytest.raises(TypeError):
-            mapping["x"] = "y"    # type: ignore[index]
+            mapping["x"] = "y"  # type: ignore[index]
     assert config.model_dump()["labels"] == {"source": "slowburn"}
 
 

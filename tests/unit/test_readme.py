@@ -17,7 +17,7 @@ def test_a_changed_example_line_is_reported():
     text = README.read_text(encoding="utf-8")
     example = examples(text)[0]
     first = normalised(example.shown)[0]
-    tampered = text[: example.start] + text[example.start:].replace(first, first + " (edited)", 1)
+    tampered = text[: example.start] + text[example.start :].replace(first, first + " (edited)", 1)
     (found,) = differences(tampered)
     assert "(edited)" in found
 

@@ -1,6 +1,5 @@
 """regularize: raw samples in any order onto a regular UTC grid, with notes on what was changed."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,7 +70,9 @@ def test_the_last_duplicate_is_the_last_in_input_order_even_when_input_is_unsort
 def test_samples_within_one_bin_are_averaged_with_one_note_counting_samples_and_steps():
     series, notes = grid([T0, T0 + 600, T0 + 1200, T0 + HOUR + 60, T0 + 2 * HOUR, T0 + 2 * HOUR + 60], [1.0, 2.0, 6.0, 10.0, 1.0, 3.0])
     assert list(series) == [3.0, 10.0, 2.0]
-    assert [n.message for n in notes] == ["5 samples averaged into 2 step(s) of 3600 s (several samples per step), first at 2025-06-01T00:00:00Z"]
+    assert [n.message for n in notes] == [
+        "5 samples averaged into 2 step(s) of 3600 s (several samples per step), first at 2025-06-01T00:00:00Z"
+    ]
 
 
 def test_nan_samples_are_gaps_and_leading_or_trailing_gaps_are_trimmed():

@@ -21,8 +21,19 @@ def replay(tmp_path_factory):
 
     stdout, stderr = io.StringIO(), io.StringIO()
     status = main(
-        ["backtest", "--config", str(ROOT / "config" / "replicas.yaml"), "--data", str(REPLICAS),
-         "--incidents", str(REPLICAS / "incidents.yaml"), "--json", str(out), "--workers", "2"],
+        [
+            "backtest",
+            "--config",
+            str(ROOT / "config" / "replicas.yaml"),
+            "--data",
+            str(REPLICAS),
+            "--incidents",
+            str(REPLICAS / "incidents.yaml"),
+            "--json",
+            str(out),
+            "--workers",
+            "2",
+        ],
         Environment(stdout=stdout, stderr=stderr),
     )
     assert status == 0, stderr.getvalue()

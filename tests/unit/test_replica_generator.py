@@ -120,6 +120,7 @@ def replica(request: pytest.FixtureRequest) -> Replica:
 
 # --- determinism and the committed files --------------------------------------------------------------
 
+
 def test_the_same_seed_writes_the_same_bytes(fresh: Path, tmp_path: Path) -> None:
     again = run_generator(tmp_path / "again", DEFAULT_SEED)
     assert contents(again) == contents(fresh)
@@ -141,6 +142,7 @@ def test_another_seed_writes_the_same_files_with_other_values(fresh: Path, other
 
 # --- (a) VPA ---------------------------------------------------------------------------------------------
 
+
 def test_vpa_objects_drift_up_then_step_about_threefold_at_the_truth_time(replica: Replica) -> None:
     step = replica.truth["steps"]["vpa_objects{}"]
     t, v = replica.series("vpa_objects{}")
@@ -156,8 +158,17 @@ def test_client_throttle_wait_is_noise_before_the_onset_and_passes_20s_in_mid_fe
     onset = replica.truth["onsets"][THROTTLE]
     before = replica.between(THROTTLE, "2025-06-01T00:00:00Z", onset)
     assert before.min() >= 0.001 and before.max() <= 0.005
-    monthly = [np.median(replica.between(THROTTLE, f"{m}-01T00:00:00Z", f"{n}-01T00:00:00Z"))
-               for m, n in [("2025-08", "2025-09"), ("2025-09", "2025-10"), ("2025-10", "2025-11"), ("2025-11", "2025-12"), ("2025-12", "2026-01"), ("2026-01", "2026-02")]]
+    monthly = [
+        np.median(replica.between(THROTTLE, f"{m}-01T00:00:00Z", f"{n}-01T00:00:00Z"))
+        for m, n in [
+            ("2025-08", "2025-09"),
+            ("2025-09", "2025-10"),
+            ("2025-10", "2025-11"),
+            ("2025-11", "2025-12"),
+            ("2025-12", "2026-01"),
+            ("2026-01", "2026-02"),
+        ]
+    ]
     assert all(b > 1.3 * a for a, b in zip(monthly, monthly[1:], strict=False)), f"multiplicative growth, got {monthly}"
     assert replica.between(THROTTLE, "2025-06-01T00:00:00Z", replica.truth["steps"]["vpa_objects{}"]).max() < 20
     assert replica.between(THROTTLE, "2026-02-10T00:00:00Z", "2026-02-20T00:00:00Z").max() > 20
@@ -173,14 +184,19 @@ def test_vpa_webhook_p99_creeps_from_the_onset_and_is_pinned_at_25_at_the_end(re
     assert np.all(replica.between(VPA, "2026-02-21T00:00:00Z", "2026-02-28T00:00:00Z") == 25.0)
     first_pin = t[np.flatnonzero(v == 25.0)[0]]
     assert at("2026-02-16T00:00:00Z") <= first_pin <= at("2026-02-21T00:00:00Z")
-    assert replica.truth["censored"][VPA] == {"bound": 25.0, "first": datetime.fromtimestamp(int(first_pin), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert replica.truth["censored"][VPA] == {
+        "bound": 25.0,
+        "first": datetime.fromtimestamp(int(first_pin), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     first_20 = t[np.flatnonzero(v >= 20.0)[0]]
     assert at("2026-02-08T00:00:00Z") <= first_20 <= at("2026-02-20T00:00:00Z")
 
 
 def test_the_gatekeeper_webhook_stays_flat_as_a_negative_control_in_the_same_signal(replica: Replica) -> None:
-    medians = [np.median(replica.between(GATEKEEPER, f"{m}-01T00:00:00Z", f"{n}-01T00:00:00Z"))
-               for m, n in [("2025-06", "2025-07"), ("2025-10", "2025-11"), ("2026-02", "2026-03")]]
+    medians = [
+        np.median(replica.between(GATEKEEPER, f"{m}-01T00:00:00Z", f"{n}-01T00:00:00Z"))
+        for m, n in [("2025-06", "2025-07"), ("2025-10", "2025-11"), ("2026-02", "2026-03")]
+    ]
     assert all(0.12 < m < 0.18 for m in medians), medians
     assert replica.between(GATEKEEPER, "2025-06-01T00:00:00Z", "2026-02-28T00:00:00Z").max() < 2
 
@@ -207,11 +223,12 @@ def test_prometheus_head_series_grow_slowly_then_explode_past_4m_after_the_incid
 
 # --- (b) Redis --------------------------------------------------------------------------------------------
 
+
 def test_each_pvc_first_reaches_its_old_capacity_at_its_incident_time_and_never_exceeds_capacity(replica: Replica) -> None:
     outage = {key_of(i["signal"], i["labels"]): i["at"] for i in replica.incidents if i["signal"] == "pvc_used_bytes"}
     incidents = replica.truth["full_at"]
     assert sorted(outage) == sorted(incidents) == sorted(replica.keys("pvc_used_bytes")) and len(incidents) == 3
-    for key, when in outage.items():   # the outage: the first full disk, or the cluster-wide resize
+    for key, when in outage.items():  # the outage: the first full disk, or the cluster-wide resize
         assert when == min(incidents[key], "2026-01-15T07:00:00Z")
     assert incidents['pvc_used_bytes{namespace="redis",persistentvolumeclaim="data-redis-0"}'] == "2026-01-15T07:00:00Z"
     for key, when in incidents.items():
@@ -261,6 +278,7 @@ def test_backend_memory_leaks_up_to_its_limit_at_the_oom_and_restarts_low(replic
 
 # --- (c) negative controls --------------------------------------------------------------------------------
 
+
 def _naive_forecasts(times: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``predict_linear(x[6h], 4d)`` at every hour: OLS over the samples of the last 6 h."""
     grid = np.arange(times[0], times[-1] + 1, 3600)
@@ -307,6 +325,7 @@ def test_a_naive_six_hour_predict_linear_rule_would_cross_every_control_ceiling(
 
 # --- files, quirks and references ---------------------------------------------------------------------------
 
+
 def test_incidents_and_truth_name_series_that_exist_in_the_files(replica: Replica) -> None:
     keys = set(replica.raw)
     named = {key_of(i["signal"], i["labels"]) for i in replica.incidents}
@@ -322,7 +341,9 @@ def test_incidents_and_truth_name_series_that_exist_in_the_files(replica: Replic
 def test_the_exports_carry_the_quirks_of_real_exports(replica: Replica) -> None:
     csvs = [p for p in replica.files if p.suffix == ".csv"]
     assert 0.25 <= len(csvs) / len(replica.files) <= 0.45
-    first_cells = {p.name: next(csv.reader(p.open(encoding="utf-8")))[:2] + [p.read_text(encoding="utf-8").split("\n")[1].split(",")[0]] for p in csvs}
+    first_cells = {
+        p.name: next(csv.reader(p.open(encoding="utf-8")))[:2] + [p.read_text(encoding="utf-8").split("\n")[1].split(",")[0]] for p in csvs
+    }
     assert any(cells[2].isdigit() for cells in first_cells.values()) and any(cells[2].endswith("Z") for cells in first_cells.values())
     assert all(cells[:2] == ["timestamp", "value"] for cells in first_cells.values())
     rows = replica.raw.values()

@@ -12,17 +12,20 @@ from detector.report.axis_units import axis_unit
 AT = pd.Timestamp("2026-02-28T00:00:00Z")
 
 
-@pytest.mark.parametrize(("signal", "largest", "label", "tick_value", "tick"), [
-    ("pvc_used_bytes", 19.5 * 2**30, "GiB", 10 * 2**30, "10"),
-    ("pvc_used_bytes", 1023 * 2**20, "MiB", 512 * 2**20, "512"),       # just under 1 GiB stays in MiB
-    ("pvc_used_bytes", 2**30, "GiB", 2**29, "0.5"),                   # 1 GiB exactly is GiB
-    ("webhook_p99_seconds", 30.0, "s", 25.0, "25"),
-    ("webhook_p99_seconds", 0.25, "ms", 0.04, "40"),
-    ("webhook_p99_seconds", 7200.0, "hours", 3600.0, "1"),
-    ("prometheus_head_series", 4.6e6, "millions", 4e6, "4"),
-    ("prometheus_head_series", 999.0, "", 250.0, "250"),
-    ("vpa_evictions", 1e9, "billions", 2.5e9, "2.5"),
-])
+@pytest.mark.parametrize(
+    ("signal", "largest", "label", "tick_value", "tick"),
+    [
+        ("pvc_used_bytes", 19.5 * 2**30, "GiB", 10 * 2**30, "10"),
+        ("pvc_used_bytes", 1023 * 2**20, "MiB", 512 * 2**20, "512"),  # just under 1 GiB stays in MiB
+        ("pvc_used_bytes", 2**30, "GiB", 2**29, "0.5"),  # 1 GiB exactly is GiB
+        ("webhook_p99_seconds", 30.0, "s", 25.0, "25"),
+        ("webhook_p99_seconds", 0.25, "ms", 0.04, "40"),
+        ("webhook_p99_seconds", 7200.0, "hours", 3600.0, "1"),
+        ("prometheus_head_series", 4.6e6, "millions", 4e6, "4"),
+        ("prometheus_head_series", 999.0, "", 250.0, "250"),
+        ("vpa_evictions", 1e9, "billions", 2.5e9, "2.5"),
+    ],
+)
 def test_an_axis_is_labelled_in_the_unit_its_largest_value_reads_best_in(signal, largest, label, tick_value, tick):
     unit = axis_unit(signal, largest)
     assert unit.label == label
@@ -37,8 +40,16 @@ def test_the_axis_label_names_the_signal_and_its_unit():
 
 def breach(eta_days, lower_days, upper_days, kind="breach_forecast"):
     day = pd.Timedelta(days=1)
-    return Finding(key=SeriesKey("x_seconds"), kind=kind, severity="critical", evaluated_at=AT, summary="",
-                   eta=AT + eta_days * day, eta_lower=AT + lower_days * day, eta_upper=AT + upper_days * day)
+    return Finding(
+        key=SeriesKey("x_seconds"),
+        kind=kind,
+        severity="critical",
+        evaluated_at=AT,
+        summary="",
+        eta=AT + eta_days * day,
+        eta_lower=AT + lower_days * day,
+        eta_upper=AT + upper_days * day,
+    )
 
 
 def test_the_eta_cell_gives_the_date_the_days_left_and_the_interval_at_the_signals_confidence():
@@ -63,11 +74,23 @@ def test_only_an_http_runbook_url_becomes_a_link():
     assert cells.link("javascript:alert(1)") == "javascript:alert(1)"
 
 
-@pytest.mark.parametrize(("signal", "largest", "label"), [
-    ("x_seconds", 0.999, "ms"), ("x_seconds", 1.0, "s"), ("x_seconds", 7199.0, "s"), ("x_seconds", 7200.0, "hours"),
-    ("x_seconds", 172799.0, "hours"), ("x_seconds", 172800.0, "days"), ("x_bytes", 1023.0, "bytes"), ("x_bytes", 1024.0, "KiB"),
-    ("x_total", 999.0, ""), ("x_total", 1000.0, "thousands"), ("x_total", 999_999.0, "thousands"), ("x_total", 1e6, "millions"),
-])
+@pytest.mark.parametrize(
+    ("signal", "largest", "label"),
+    [
+        ("x_seconds", 0.999, "ms"),
+        ("x_seconds", 1.0, "s"),
+        ("x_seconds", 7199.0, "s"),
+        ("x_seconds", 7200.0, "hours"),
+        ("x_seconds", 172799.0, "hours"),
+        ("x_seconds", 172800.0, "days"),
+        ("x_bytes", 1023.0, "bytes"),
+        ("x_bytes", 1024.0, "KiB"),
+        ("x_total", 999.0, ""),
+        ("x_total", 1000.0, "thousands"),
+        ("x_total", 999_999.0, "thousands"),
+        ("x_total", 1e6, "millions"),
+    ],
+)
 def test_each_unit_threshold_holds_on_both_sides(signal, largest, label):
     assert axis_unit(signal, largest).label == label
 
@@ -77,6 +100,8 @@ def test_a_day_left_reads_in_days_and_less_reads_within_a_day():
     assert "within a day" in cells.eta(breach(0.99, 0.5, 2), AT, 0.8)
 
 
-@pytest.mark.parametrize(("used", "colour"), [(49.9, "bar-low"), (50.0, "bar-mid"), (89.9, "bar-mid"), (90.0, "bar-high"), (116.0, "bar-high")])
+@pytest.mark.parametrize(
+    ("used", "colour"), [(49.9, "bar-low"), (50.0, "bar-mid"), (89.9, "bar-mid"), (90.0, "bar-high"), (116.0, "bar-high")]
+)
 def test_the_share_bar_turns_orange_from_half_the_ceiling_and_red_from_nine_tenths(used, colour):
     assert cells.bar_class(used) == colour and colour in cells.percent(used)

@@ -14,8 +14,19 @@ AT = pd.Timestamp("2026-02-28T00:00:00Z")
 
 def finding(name, severity="warning", kind="breach_forecast", eta_days=None, current=None, ceiling=None, **extra):
     eta = AT + pd.Timedelta(days=eta_days) if eta_days is not None else None
-    return Finding(key=SeriesKey(name, (("job", name),)), kind=kind, severity=severity, evaluated_at=AT, summary=f"{name} summary",
-                   eta=eta, eta_lower=eta, eta_upper=eta, current=current, ceiling=ceiling, **extra)
+    return Finding(
+        key=SeriesKey(name, (("job", name),)),
+        kind=kind,
+        severity=severity,
+        evaluated_at=AT,
+        summary=f"{name} summary",
+        eta=eta,
+        eta_lower=eta,
+        eta_upper=eta,
+        current=current,
+        ceiling=ceiling,
+        **extra,
+    )
 
 
 def ranked(*findings, runbooks=None):
@@ -23,7 +34,10 @@ def ranked(*findings, runbooks=None):
 
 
 def test_the_soonest_eta_comes_first_whatever_the_severity():
-    assert ranked(finding("late_critical", "critical", eta_days=30), finding("soon_warning", "warning", eta_days=3)) == ["soon_warning", "late_critical"]
+    assert ranked(finding("late_critical", "critical", eta_days=30), finding("soon_warning", "warning", eta_days=3)) == [
+        "soon_warning",
+        "late_critical",
+    ]
 
 
 def test_a_series_at_its_ceiling_now_comes_before_any_forecast():
@@ -32,13 +46,18 @@ def test_a_series_at_its_ceiling_now_comes_before_any_forecast():
 
 
 def test_findings_without_an_eta_come_after_every_eta_and_the_critical_ones_first():
-    order = ranked(finding("drift_warning", kind="sustained_drift"), finding("step_critical", "critical", kind="step_change"),
-                   finding("eta_in_a_year", eta_days=365))
+    order = ranked(
+        finding("drift_warning", kind="sustained_drift"),
+        finding("step_critical", "critical", kind="step_change"),
+        finding("eta_in_a_year", eta_days=365),
+    )
     assert order == ["eta_in_a_year", "step_critical", "drift_warning"]
 
 
 def test_on_the_same_eta_and_severity_the_larger_share_of_the_ceiling_used_comes_first():
-    order = ranked(finding("half", eta_days=5, current=50.0, ceiling=100.0), finding("nine_tenths", eta_days=5, current=90.0, ceiling=100.0))
+    order = ranked(
+        finding("half", eta_days=5, current=50.0, ceiling=100.0), finding("nine_tenths", eta_days=5, current=90.0, ceiling=100.0)
+    )
     assert order == ["nine_tenths", "half"]
 
 
@@ -82,8 +101,16 @@ def test_the_backtest_history_shows_series_at_risk_now_first_then_by_first_flag_
             flag = Finding(**{**flag.__dict__, "evaluated_at": AT - pd.Timedelta(days=days_before)})
         return SeriesTimeline(flag.key if flag else SeriesKey(name, (("job", name),)), first_flag=flag)
 
-    timelines = {t.key: t for t in (line("early_warning", "warning", 90), line("critical_once", "critical", 10), line("risky_now", "warning", 5),
-                                     line("incident_only"), line("never"))}
+    timelines = {
+        t.key: t
+        for t in (
+            line("early_warning", "warning", 90),
+            line("critical_once", "critical", 10),
+            line("risky_now", "warning", 5),
+            line("incident_only"),
+            line("never"),
+        )
+    }
     rows = rank_risks(Evaluation(at=AT, findings=(finding("risky_now", eta_days=3),)))
     incidents = [Incident(SeriesKey("incident_only", (("job", "incident_only"),)), AT)]
     assert [k.signal for k in history_order(timelines, incidents, rows)] == ["risky_now", "critical_once", "early_warning", "incident_only"]
@@ -98,7 +125,7 @@ def test_the_page_plots_the_fifty_most_urgent_series_and_says_so_when_there_are_
     assert body.count("<figure") == plots and body.count("data-rank=") == at_risk
     assert ("the other 1 are in the table" in body) == (at_risk > plots)
     assert "<figure id='plot-1'><h3>1. " in body and "s000" in body.split("<figure id='plot-1'>")[1][:300]
-    assert body.count("href='#plot-") == plots                  # every rank link has its plot
+    assert body.count("href='#plot-") == plots  # every rank link has its plot
 
 
 def test_label_values_and_summaries_are_escaped_never_markup():

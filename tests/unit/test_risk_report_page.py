@@ -34,7 +34,9 @@ def evaluation():
 def page(evaluation, tmp_path_factory):
     config, result = evaluation
     path = tmp_path_factory.mktemp("report") / "risk.html"
-    count = write_risk_report(path, result, PageFacts("slowburn risk report", GENERATED, result.at, "9.9.9", "config/replicas.yaml"), SignalFacts.of(config))
+    count = write_risk_report(
+        path, result, PageFacts("slowburn risk report", GENERATED, result.at, "9.9.9", "config/replicas.yaml"), SignalFacts.of(config)
+    )
     return count, path.read_text(encoding="utf-8")
 
 
@@ -66,7 +68,7 @@ def test_the_rows_are_the_ranked_series_at_risk_in_order(evaluation, page):
     assert count == len(rows) >= 4
     assert [series for _, series in rows] == [str(row.key) for row in rank_risks(result)]
     assert [rank for rank, _ in rows] == list(range(1, count + 1))
-    assert rows[0][1] == 'prometheus_head_series{job="prometheus"}'        # past its ceiling now
+    assert rows[0][1] == 'prometheus_head_series{job="prometheus"}'  # past its ceiling now
 
 
 def test_a_forecast_row_shows_share_of_ceiling_value_rate_eta_interval_onset_and_driver_in_units(page):
@@ -111,9 +113,11 @@ def test_a_plot_has_units_on_both_axes_the_ceiling_in_its_own_colour_the_onset_n
     assert any(label.startswith("ETA 80% interval 2026-03-01 to 2026-03-10") for label in labels)
     fig.canvas.draw()
     legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
-    assert legend.x0 >= axes.x1                                              # beside, not over, the data
+    assert legend.x0 >= axes.x1  # beside, not over, the data
     ceiling = next(line for line in ax.get_lines() if line.get_label() == "ceiling 30 s")
-    assert ceiling.get_color() == COLOURS["ceiling"] and len({COLOURS["ceiling"], COLOURS["incident"], COLOURS["eta"], COLOURS["onset"]}) == 4
+    assert (
+        ceiling.get_color() == COLOURS["ceiling"] and len({COLOURS["ceiling"], COLOURS["incident"], COLOURS["eta"], COLOURS["onset"]}) == 4
+    )
     ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert ticks and not any("e" in t.lower() for t in ticks)
 
@@ -138,9 +142,9 @@ def test_bytes_ticks_are_round_numbers_of_gib(evaluation):
 def test_a_wide_forecast_cone_does_not_change_the_axis_unit_or_range(evaluation):
     config, _ = evaluation
     data = ExportSource(ROOT / "data" / "replicas").fetch(config.signals)
-    early = evaluate(config, data, pd.Timestamp("2025-09-12T00:00:00Z"))        # a year-long cone from September
+    early = evaluate(config, data, pd.Timestamp("2025-09-12T00:00:00Z"))  # a year-long cone from September
     key = next(k for k in early.analyses if k.signal == "client_throttle_wait_seconds")
     assert early.analyses[key].forecast is not None
     ax = figure_for(key, early.analyses[key], None, early.at).axes[0]
     assert ax.get_ylabel() == "client_throttle_wait_seconds (s)"
-    assert ax.get_ylim()[1] <= 30 * 1.6 + 1e-9                                   # the 30 s ceiling bounds the view
+    assert ax.get_ylim()[1] <= 30 * 1.6 + 1e-9  # the 30 s ceiling bounds the view

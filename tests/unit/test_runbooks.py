@@ -40,7 +40,7 @@ def test_every_finding_kind_has_its_own_section():
 
 
 def test_the_anchor_rules_are_githubs():
-    anchors = github_anchors("## breach_forecast\n### webhook latency\n## What (to) change?\n<a id=\"x-y\"></a>\n")
+    anchors = github_anchors('## breach_forecast\n### webhook latency\n## What (to) change?\n<a id="x-y"></a>\n')
     assert anchors == {"breach_forecast", "webhook-latency", "what-to-change", "x-y"}
 
 
@@ -89,8 +89,13 @@ def test_an_alert_without_a_configured_runbook_links_to_its_kinds_section(kind):
     from detector.sinks.alert_payload import build_alert
 
     config = Config.model_validate({"signals": [{"name": "disk", "query": "disk", "ceiling": 1.0}]})
-    finding = Finding(key=SeriesKey("disk", (("pvc", "a"),)), kind=kind, severity="warning",
-                      evaluated_at=pd.Timestamp("2026-01-01", tz="UTC"), summary="s")
+    finding = Finding(
+        key=SeriesKey("disk", (("pvc", "a"),)),
+        kind=kind,
+        severity="warning",
+        evaluated_at=pd.Timestamp("2026-01-01", tz="UTC"),
+        summary="s",
+    )
     page, _, anchor = build_alert(finding, config, None).annotations["runbook_url"].partition("#")
     assert page.endswith("/docs/runbooks.md") and anchor == kind
     assert anchor in github_anchors(RUNBOOKS.read_text())

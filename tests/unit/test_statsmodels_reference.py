@@ -15,7 +15,7 @@ from models.seasonality import SeasonalProfile
 from models.trend import RobustTrend
 
 SEED = 17
-START = 1_736_121_600.0      # 2025-01-06T00:00:00Z, a Monday
+START = 1_736_121_600.0  # 2025-01-06T00:00:00Z, a Monday
 HOUR = 3600.0
 TRUE_SLOPE = 0.1
 
@@ -59,8 +59,8 @@ def test_with_white_noise_slope_and_interval_agree_with_ordinary_least_squares(n
         ours_cover += low <= TRUE_SLOPE <= high
         low, high = ols.conf_int(alpha=0.2)[1]
         ols_cover += low <= TRUE_SLOPE <= high
-    assert 0.9 <= np.median(se_ratio) <= 1.1          # same standard error, robust scale or not
-    assert np.median(slope_gap) < 0.3                   # Theil-Sen within a fraction of a standard error
+    assert 0.9 <= np.median(se_ratio) <= 1.1  # same standard error, robust scale or not
+    assert np.median(slope_gap) < 0.3  # Theil-Sen within a fraction of a standard error
     assert 0.72 <= ours_cover / 200 <= 0.88
     assert abs(ours_cover - ols_cover) / 200 <= 0.06
 
@@ -124,7 +124,7 @@ def test_a_multiplicative_cycle_matches_the_multiplicative_decomposition():
     y = 50 * np.exp(0.02 * t / 24 + 0.3 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.05, t.size))
     profile = SeasonalProfile().fit(y, START, HOUR)
     assert profile.multiplicative_ and profile.periods_ == ("daily",)
-    ours = _phase_means(profile.seasonal(t.size), 24)                    # log factors
+    ours = _phase_means(profile.seasonal(t.size), 24)  # log factors
     factors = seasonal_decompose(y, model="multiplicative", period=24).seasonal
     reference = _phase_means(np.log(factors), 24)
     assert np.max(np.abs(ours - reference)) < 0.02 * np.ptp(reference)

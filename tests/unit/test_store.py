@@ -159,7 +159,11 @@ def test_a_run_killed_mid_write_leaves_the_previous_history_readable_and_unchang
         session.write(KEY, [RawSeries({"pvc": "old"}, ts, vs)], span_of(ts))
     done = subprocess.run(
         [sys.executable, "-c", CRASHING_WRITER, str(path), KEY.signal, KEY.query, str(KEY.step_ms), str(T0)],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 9, done.stderr
     with store.open() as session:
@@ -178,7 +182,7 @@ def test_a_second_run_gets_a_clear_error_while_the_first_holds_the_store(tmp_pat
         with pytest.raises(StoreError, match="store is locked by another run") as caught, second.open():
             pass
         waited = time.monotonic() - started
-    assert waited >= 0.25                                   # it waited for the lock before giving up
+    assert waited >= 0.25  # it waited for the lock before giving up
     assert str(tmp_path / "h.db") in str(caught.value) and f"PID {os.getpid()}" in str(caught.value)
     with second.open() as session:  # released after the first run ends
         assert session.coverage(KEY) is None
@@ -196,8 +200,11 @@ LOCK_HOLDER = textwrap.dedent("""
 def test_the_lock_of_a_killed_run_is_released(tmp_path):
     path = tmp_path / "h.db"
     holder = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, str(path)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", LOCK_HOLDER, str(path)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"

@@ -26,14 +26,17 @@ def extent(*hours: int, labels: str = "a") -> SeriesExtent:
     return SeriesExtent(labels, int(ts[0]), int(ts[-1]), ts)
 
 
-@pytest.mark.parametrize("hours, pulled, hole", [
-    ((0, 1, 9, 10), span(2, 8), True),            # samples before and after, none inside
-    ((0, 1, 5, 9, 10), span(2, 8), False),        # one sample inside
-    ((2, 8), span(2, 8), False),                  # samples at both ends of the range (inclusive)
-    ((9, 10), span(2, 8), False),                 # nothing before: the series began later
-    ((0, 1), span(2, 8), False),                  # nothing after: the series stopped (or this is the newest range)
-    ((1, 9), span(2, 8), True),                   # one step either side is enough
-])
+@pytest.mark.parametrize(
+    "hours, pulled, hole",
+    [
+        ((0, 1, 9, 10), span(2, 8), True),  # samples before and after, none inside
+        ((0, 1, 5, 9, 10), span(2, 8), False),  # one sample inside
+        ((2, 8), span(2, 8), False),  # samples at both ends of the range (inclusive)
+        ((9, 10), span(2, 8), False),  # nothing before: the series began later
+        ((0, 1), span(2, 8), False),  # nothing after: the series stopped (or this is the newest range)
+        ((1, 9), span(2, 8), True),  # one step either side is enough
+    ],
+)
 def test_a_hole_needs_samples_before_and_after_and_none_inside(hours, pulled, hole):
     assert bool(new_holes([pulled], [extent(*hours)])) is hole
 
@@ -51,14 +54,16 @@ def test_holes_are_requested_newest_first_up_to_the_limit_inside_the_window_and_
     asked = to_request(holes, window, planned=[span(50, 60)])
     assert asked == [span(40, 44), span(30, 34), span(20, 24), span(10, 14)][:HOLE_CHUNKS_PER_RUN]
     assert to_request(holes, window, planned=[], limit=HOLE_CHUNKS_PER_RUN + 1)[-1] == span(10, 14)
-    assert to_request(holes, span(2, 100), planned=[], limit=10)[-1] == span(2, 4)     # clipped to the window
+    assert to_request(holes, span(2, 100), planned=[], limit=10)[-1] == span(2, 4)  # clipped to the window
     assert to_request(holes, window, planned=[], limit=0) == []
 
 
 def test_the_note_counts_ranges_steps_and_series_inside_the_window():
     holes = [Hole(span(10, 14), "a"), Hole(span(10, 14), "b"), Hole(span(30, 31), "a"), Hole(span(-40, -30), "a")]
     text = describe(holes, span(0, 100), H)
-    assert text.startswith("2 range(s) of the stored history (7 step(s), the oldest from 2026-02-28T10:00 UTC) came back empty for 2 series")
+    assert text.startswith(
+        "2 range(s) of the stored history (7 step(s), the oldest from 2026-02-28T10:00 UTC) came back empty for 2 series"
+    )
     assert describe(holes, span(50, 100), H) is None
 
 
@@ -75,11 +80,11 @@ def test_the_store_records_an_empty_chunk_as_a_hole_and_closes_it_when_samples_a
     with store.open() as session:
         write(session, {"a": gappy, "b": every}, chunks, span(0, 299))
         assert session.holes(KEY) == [Hole(span(100, 199), '[["pvc", "a"]]')]
-        write(session, {"a": list(range(100, 150))}, [span(100, 149)], span(0, 299))     # half of it arrives
+        write(session, {"a": list(range(100, 150))}, [span(100, 149)], span(0, 299))  # half of it arrives
         assert session.holes(KEY) == [Hole(span(150, 199), '[["pvc", "a"]]')]
-        write(session, {"b": [150]}, [span(150, 199)], span(0, 299))                     # asked again, still empty for a
+        write(session, {"b": [150]}, [span(150, 199)], span(0, 299))  # asked again, still empty for a
         assert session.holes(KEY) == [Hole(span(150, 199), '[["pvc", "a"]]')]
-        write(session, {"a": [170]}, [span(150, 199)], span(0, 299))                     # one sample closes the range
+        write(session, {"a": [170]}, [span(150, 199)], span(0, 299))  # one sample closes the range
         assert session.holes(KEY) == []
 
 
@@ -105,7 +110,7 @@ def test_newest_steps_that_came_back_empty_are_not_recorded_as_stored(tmp_path):
     store = HistoryStore(tmp_path / "h.db", retention=400 * DAY)
     with store.open() as session:
         write(session, {"a": list(range(0, 90)), "b": list(range(0, 95))}, [span(0, 99)], span(0, 99))
-        assert session.coverage(KEY) == span(0, 94)              # the newest sample received, not the window end
+        assert session.coverage(KEY) == span(0, 94)  # the newest sample received, not the window end
         write(session, {"a": list(range(93, 100))}, [span(93, 99)], span(0, 99))
         assert session.coverage(KEY) == span(0, 99)
 

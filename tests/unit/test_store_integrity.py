@@ -46,7 +46,7 @@ def test_a_store_sqlite_finds_malformed_is_refused_on_open_although_it_can_still
     filled(path)
     overwrite_page(path, "blocks_by_last", b"\x07" * 64)
     with HistoryStore(path, 400 * DAY).open(check=False) as session:
-        assert len(session.read(KEY, SPAN)) == 20                  # what the old code analysed
+        assert len(session.read(KEY, SPAN)) == 20  # what the old code analysed
     with pytest.raises(StoreError) as caught, HistoryStore(path, 400 * DAY).open():
         pass
     message = str(caught.value)
@@ -65,7 +65,7 @@ def test_a_healthy_store_is_checked_on_the_first_open_only_and_again_when_asked(
         with store.open():
             pass
     assert checks == [path]
-    store.check_integrity()                                          # serve's scheduled check
+    store.check_integrity()  # serve's scheduled check
     assert checks == [path, path]
 
 
@@ -86,20 +86,25 @@ def test_a_block_whose_samples_are_garbage_is_refused_when_read(tmp_path):
     connection.execute("UPDATE blocks SET ts = ? WHERE block = (SELECT min(block) FROM blocks)", (np.random.default_rng(3).bytes(2048),))
     connection.commit()
     connection.close()
-    with pytest.raises(StoreError, match="damaged \\(a block of samples is unreadable"), \
-            HistoryStore(path, 400 * DAY).open() as session:      # quick_check cannot see inside a value
+    with (
+        pytest.raises(StoreError, match="damaged \\(a block of samples is unreadable"),
+        HistoryStore(path, 400 * DAY).open() as session,
+    ):  # quick_check cannot see inside a value
         session.read(KEY, SPAN)
 
 
-@pytest.mark.parametrize("ts, vals, first, last, problem", [
-    (np.arange(3), np.zeros(3), 0, 2, None),
-    (np.arange(1), np.zeros(1), 0, 0, None),
-    (np.arange(3), np.zeros(2), None, None, "24 bytes of timestamps and 16 bytes of values"),
-    (np.arange(0), np.zeros(0), None, None, "0 bytes"),
-    (np.array([0, 2, 1]), np.zeros(3), None, None, "out of order"),
-    (np.array([0, 1, 1]), np.zeros(3), None, None, "out of order"),
-    (np.arange(3), np.zeros(3), 0, 3, "timestamps 0..2 where the row says 0..3"),
-])
+@pytest.mark.parametrize(
+    "ts, vals, first, last, problem",
+    [
+        (np.arange(3), np.zeros(3), 0, 2, None),
+        (np.arange(1), np.zeros(1), 0, 0, None),
+        (np.arange(3), np.zeros(2), None, None, "24 bytes of timestamps and 16 bytes of values"),
+        (np.arange(0), np.zeros(0), None, None, "0 bytes"),
+        (np.array([0, 2, 1]), np.zeros(3), None, None, "out of order"),
+        (np.array([0, 1, 1]), np.zeros(3), None, None, "out of order"),
+        (np.arange(3), np.zeros(3), 0, 3, "timestamps 0..2 where the row says 0..3"),
+    ],
+)
 def test_a_block_is_accepted_only_in_the_shape_encode_writes(ts, vals, first, last, problem):
     ts_blob, vals_blob = encode(ts, vals)
     found = block_problem(ts_blob, vals_blob, first, last)
@@ -117,14 +122,14 @@ def test_a_long_lived_store_checks_itself_again_once_a_day_not_before(tmp_path, 
     checks = []
     monkeypatch.setattr("detector.store.history.quick_check", lambda connection, where: checks.append(where))
     now = [1000.0]
-    store = HistoryStore(path, 400 * DAY, clock=lambda: now[0])          # serve keeps one store for its lifetime
+    store = HistoryStore(path, 400 * DAY, clock=lambda: now[0])  # serve keeps one store for its lifetime
     with store.open():
         pass
     now[0] += DAY - 1
     with store.open():
         pass
     assert len(checks) == 1
-    now[0] += 1                                                          # a day after the last check
+    now[0] += 1  # a day after the last check
     with store.open():
         pass
     assert len(checks) == 2

@@ -14,7 +14,7 @@ HOUR = 3600.0
 HOUR_MS = 3_600_000
 T0 = 1_772_236_800.0  # 2026-02-28T00:00:00Z, on the hourly grid
 KEY = StoreKey("queue_depth", "sum by (queue) (queue_depth)", HOUR_MS)
-HOURS = 1000                # not a multiple of the 256-step block: chunk borders fall inside blocks
+HOURS = 1000  # not a multiple of the 256-step block: chunk borders fall inside blocks
 
 
 def fleet(series: int = 3) -> list[RawSeries]:
@@ -24,8 +24,10 @@ def fleet(series: int = 3) -> list[RawSeries]:
 
 
 def in_chunks(whole: list[RawSeries], points: int) -> list[list[RawSeries]]:
-    return [[RawSeries(s.labels, s.timestamps[at:at + points], s.values[at:at + points], s.where) for s in whole]
-            for at in range(0, HOURS, points)]
+    return [
+        [RawSeries(s.labels, s.timestamps[at : at + points], s.values[at : at + points], s.where) for s in whole]
+        for at in range(0, HOURS, points)
+    ]
 
 
 def everything() -> TimeRange:
@@ -46,7 +48,7 @@ def test_chunks_added_one_by_one_store_exactly_what_one_write_stores(tmp_path):
         for chunk in in_chunks(whole, 97):
             writer.add(chunk)
         writer.finish(everything())
-    assert writer.samples == 3 * HOURS and writer.series == 3      # 11 chunks of the same 3 series
+    assert writer.samples == 3 * HOURS and writer.series == 3  # 11 chunks of the same 3 series
     a, b = stored(at_once), stored(by_chunk)
     assert a.keys() == b.keys() == {"q0", "q1", "q2"}
     for queue in a:
@@ -62,7 +64,7 @@ def test_a_discarded_signal_leaves_the_store_as_it_was(tmp_path):
         session.write(KEY, first, TimeRange(int(T0 * 1000), int((T0 + HOUR * 499) * 1000)))
     with store.open() as session, session.begin(KEY) as writer:
         writer.add(rest)
-        writer.discard()                   # a later chunk failed
+        writer.discard()  # a later chunk failed
     kept = stored(store)
     assert {queue: ts.size for queue, (ts, _) in kept.items()} == {"q0": 500, "q1": 500, "q2": 500}
     with store.open() as session:
@@ -75,7 +77,7 @@ def test_an_error_while_a_signal_is_written_rolls_all_of_its_chunks_back(tmp_pat
     with pytest.raises(KeyboardInterrupt), store.open() as session, session.begin(KEY) as writer:
         writer.add(chunks[0])
         writer.add(chunks[1])
-        raise KeyboardInterrupt        # Ctrl-C between two chunks
+        raise KeyboardInterrupt  # Ctrl-C between two chunks
     assert stored(store) == {}
     with store.open() as session:
         assert session.coverage(KEY) is None

@@ -37,13 +37,13 @@ def _fleet(seed: int = 11) -> dict[str, list[RawSeries]]:
     ts = (END - pd.Timedelta(days=DAYS)).timestamp() + HOUR * np.arange(DAYS * 24)
     n = ts.size
     usage = {
-        "a": 20 + np.linspace(0, 70, n) + rng.normal(0, 1, n),          # fills towards its 100 limit
-        "b": 50 + rng.normal(0, 2, n),                                  # quiet
-        "c": np.where(np.arange(n) > n - 24 * 40, 300 + 0.1 * np.arange(n) % 5, 100) + rng.normal(0, 1, n),   # stepped up
-        "d": 10 + np.linspace(0, 30, n) + rng.normal(0, 1, n),          # slow growth, far from its limit
-        "e": np.where(np.arange(n) > n - 24 * 3, 20 + rng.normal(0, 1, n), np.nan),   # three days old: too young
+        "a": 20 + np.linspace(0, 70, n) + rng.normal(0, 1, n),  # fills towards its 100 limit
+        "b": 50 + rng.normal(0, 2, n),  # quiet
+        "c": np.where(np.arange(n) > n - 24 * 40, 300 + 0.1 * np.arange(n) % 5, 100) + rng.normal(0, 1, n),  # stepped up
+        "d": 10 + np.linspace(0, 30, n) + rng.normal(0, 1, n),  # slow growth, far from its limit
+        "e": np.where(np.arange(n) > n - 24 * 3, 20 + rng.normal(0, 1, n), np.nan),  # three days old: too young
         "f": np.where(np.arange(n) < n - 24 * 3, 500 + rng.normal(0, 5, n), np.nan),  # stopped three days ago: stale
-        "g": np.where(np.arange(n) < 24 * 20, 30 + rng.normal(0, 1, n), np.nan),     # only before the 60-day lookback
+        "g": np.where(np.arange(n) < 24 * 20, 30 + rng.normal(0, 1, n), np.nan),  # only before the 60-day lookback
     }
     usage_raw = [RawSeries({"pod": pod}, ts[np.isfinite(v)], v[np.isfinite(v)]) for pod, v in usage.items()]
     limit_raw = [RawSeries({"pod": pod}, ts, np.where(np.arange(n) < n // 2, value / 2, value)) for pod, value in LIMITS.items()]
@@ -51,14 +51,18 @@ def _fleet(seed: int = 11) -> dict[str, list[RawSeries]]:
 
 
 def _config() -> Config:
-    return Config.model_validate({"signals": [
-        {"name": "usage", "query": "usage_bytes", "lookback": "60d", "ceiling": {"signal": "limit"}},
-        {"name": "limit", "query": "limit_bytes", "lookback": "60d"},
-    ]})
+    return Config.model_validate(
+        {
+            "signals": [
+                {"name": "usage", "query": "usage_bytes", "lookback": "60d", "ceiling": {"signal": "limit"}},
+                {"name": "limit", "query": "limit_bytes", "lookback": "60d"},
+            ]
+        }
+    )
 
 
 def _in_memory(raw: dict[str, list[RawSeries]], *, min_samples: int = 2) -> SeriesSet:
-    data = SeriesSetDraft()                 # a SeriesSet is read-only: fill a draft, then freeze it
+    data = SeriesSetDraft()  # a SeriesSet is read-only: fill a draft, then freeze it
     for name, series in raw.items():
         data.series[name], notes = assemble_signal(name, series, HOUR, origin=name, end=END, min_samples=min_samples)
         data.notes.extend(notes)
@@ -77,7 +81,10 @@ def _same(streamed: Evaluation, whole: Evaluation, *, notes: bool = True) -> Non
 
 def _write_export(directory: Path, raw: dict[str, list[RawSeries]]) -> None:
     for name, series in raw.items():
-        result = [{"metric": dict(s.labels), "values": [[float(t), repr(float(v))] for t, v in zip(s.timestamps, s.values, strict=False)]} for s in series]
+        result = [
+            {"metric": dict(s.labels), "values": [[float(t), repr(float(v))] for t, v in zip(s.timestamps, s.values, strict=False)]}
+            for s in series
+        ]
         (directory / f"{name}.json").write_text(json.dumps({"status": "success", "data": {"resultType": "matrix", "result": result}}))
 
 
@@ -92,7 +99,7 @@ def test_the_fleet_has_series_in_every_state_so_the_comparisons_cover_them(whole
     assert any(f.key.label_dict == {"pod": "a"} and f.ceiling == LIMITS["a"] for f in whole.findings)
 
 
-@pytest.mark.parametrize("batch_size", [1, 6, 7, 8])     # one series a batch; one short of, exactly and one past the 7 series
+@pytest.mark.parametrize("batch_size", [1, 6, 7, 8])  # one series a batch; one short of, exactly and one past the 7 series
 def test_batches_of_any_size_give_the_evaluation_of_the_whole_set(whole, batch_size):
     _same(evaluate(_config(), _in_memory(_fleet()), END, batch_size=batch_size), whole)
 
@@ -149,11 +156,11 @@ def test_a_bounded_map_takes_the_next_item_only_when_all_but_ahead_of_the_earlie
 
     def items():
         for i in range(20):
-            behind.append(i - len(done))      # items taken before this one and not finished yet
+            behind.append(i - len(done))  # items taken before this one and not finished yet
             yield i
 
     def square(i: int) -> int:
-        time.sleep(0.005)                     # slow enough that an eager map would take every item at once
+        time.sleep(0.005)  # slow enough that an eager map would take every item at once
         done.append(i)
         return i * i
 
@@ -174,5 +181,7 @@ def test_the_replicas_read_one_file_at_a_time_with_limit_ceilings_give_the_evalu
     data = ExportSource(directory).fetch(config.signals)
     at = data.end + pd.Timedelta(hours=1)
     assert any(signal.ceiling_limit is not None for signal in config.signals)
-    _same(evaluate(config, ExportBatches(ExportSource(directory), config.signals), at, limits=limits, batch_size=2),
-          evaluate(config, data, at, limits=limits))
+    _same(
+        evaluate(config, ExportBatches(ExportSource(directory), config.signals), at, limits=limits, batch_size=2),
+        evaluate(config, data, at, limits=limits),
+    )

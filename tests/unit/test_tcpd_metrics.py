@@ -17,6 +17,7 @@ SEED = 20240611
 
 # --- stand-in segmenters (the harness only needs fit(y) -> self and breakpoints_) -----------------
 
+
 class FindsNothing:
     def fit(self, y: np.ndarray) -> FindsNothing:
         self.breakpoints_ = np.array([], dtype=int)
@@ -45,12 +46,18 @@ class Fixed:
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+
 def write_tcpd(root: Path, series: dict[str, tuple[list[list[float | None]], dict]], published: dict | None = None) -> Path:
     (root / "datasets").mkdir(parents=True)
     for name, (columns, _) in series.items():
         n = len(columns[0])
-        doc = {"name": name, "n_obs": n, "n_dim": len(columns), "time": {"index": list(range(n))},
-               "series": [{"label": f"V{k}", "type": "float", "raw": col} for k, col in enumerate(columns)]}
+        doc = {
+            "name": name,
+            "n_obs": n,
+            "n_dim": len(columns),
+            "time": {"index": list(range(n))},
+            "series": [{"label": f"V{k}", "type": "float", "raw": col} for k, col in enumerate(columns)],
+        }
         (root / "datasets" / f"{name}.json").write_text(json.dumps(doc))
     (root / "annotations.json").write_text(json.dumps({name: ann for name, (_, ann) in series.items()}))
     for metric, table in (published or {}).items():
@@ -75,6 +82,7 @@ needs_tcpd = pytest.mark.skipif(not (DEFAULT_DATA / "annotations.json").is_file(
 
 
 # --- metrics -----------------------------------------------------------------------------------------
+
 
 @needs_tcpd
 def test_predicting_nothing_reproduces_the_published_zero_scores_on_every_series() -> None:
@@ -138,6 +146,7 @@ def test_a_single_segment_prediction_covers_by_squared_segment_shares() -> None:
 
 
 # --- harness -----------------------------------------------------------------------------------------
+
 
 @needs_tcpd
 def test_a_segmenter_that_finds_nothing_reproduces_the_zero_row(tmp_path: Path) -> None:
@@ -209,7 +218,7 @@ def test_published_means_are_taken_over_the_series_that_were_run(tmp_path: Path)
     assert rows["m"] == ["0.300", "0.700"]
     assert rows["k"] == ["0.900", "(1/2)", "0.100", "(1/2)"]
     names = [line[2:].split()[0] for line in out.splitlines()[2:5]]
-    assert names == ["slowburn", "k", "m"]   # no change points on a flat series: F1 = cover = 1
+    assert names == ["slowburn", "k", "m"]  # no change points on a flat series: F1 = cover = 1
 
 
 def test_without_published_scores_the_table_shows_ours_and_says_why(tmp_path: Path) -> None:
@@ -225,11 +234,20 @@ def test_without_published_scores_the_table_shows_ours_and_says_why(tmp_path: Pa
         (lambda root: None, "data directory not found"),
         (lambda root: write_tcpd(root, {"s": ([[0.0] * 5], {"1": [7]})}), "expected a list of indices in [0, 5)"),
         (lambda root: write_tcpd(root, {"s": ([[0.0] * 5], {})}), "annotations.json: s: expected at least one annotator"),
-        (lambda root: (write_tcpd(root, {"s": ([[0.0] * 5], {"1": []})}),
-                       (root / "datasets" / "s.json").write_text('{"n_obs": 5,\n "series": [')), "s.json:2: invalid JSON"),
-        (lambda root: (write_tcpd(root, {"s": ([[0.0] * 5], {"1": []})}),
-                       (root / "datasets" / "s.json").write_text('{"n_obs": 5, "series": [{"raw": [1, 2, "x", 4, 5]}]}')),
-         "series[0].raw[2]: expected a number or null"),
+        (
+            lambda root: (
+                write_tcpd(root, {"s": ([[0.0] * 5], {"1": []})}),
+                (root / "datasets" / "s.json").write_text('{"n_obs": 5,\n "series": ['),
+            ),
+            "s.json:2: invalid JSON",
+        ),
+        (
+            lambda root: (
+                write_tcpd(root, {"s": ([[0.0] * 5], {"1": []})}),
+                (root / "datasets" / "s.json").write_text('{"n_obs": 5, "series": [{"raw": [1, 2, "x", 4, 5]}]}'),
+            ),
+            "series[0].raw[2]: expected a number or null",
+        ),
     ],
 )
 def test_unusable_input_is_one_line_on_stderr_and_exit_status_2(tmp_path: Path, make, expected: str) -> None:

@@ -65,11 +65,11 @@ def test_the_slope_on_consecutive_days_equals_the_slope_computed_from_every_pair
     from scipy import stats
 
     rng = np.random.default_rng(SEED)
-    for first in (0.0, 17.0, 20_000.0, 0.5):             # 0.5: not whole days, the general path
+    for first in (0.0, 17.0, 20_000.0, 0.5):  # 0.5: not whole days, the general path
         x = first + np.arange(150.0)
         y = 3 + 0.1 * x + rng.standard_t(2, x.size)
         assert RobustTrend().fit(x, y).slope_ == pytest.approx(stats.theilslopes(y, x).slope, rel=1e-12, abs=1e-14)
-    shuffled = rng.permutation(150).astype(float)          # distinct times out of order: only pairs in order count
+    shuffled = rng.permutation(150).astype(float)  # distinct times out of order: only pairs in order count
     y = 0.2 * shuffled + rng.normal(0, 1, 150)
     assert RobustTrend().fit(shuffled, y).slope_ == pytest.approx(0.2, abs=0.02)
 
@@ -77,6 +77,6 @@ def test_the_slope_on_consecutive_days_equals_the_slope_computed_from_every_pair
 def test_uneven_times_spanning_as_many_days_as_points_are_not_taken_for_consecutive_days():
     from scipy import stats
 
-    x = np.array([0.0, 0.5, 2.0, 3.5, 4.0])                # 5 points over 4 days, but not one a day
+    x = np.array([0.0, 0.5, 2.0, 3.5, 4.0])  # 5 points over 4 days, but not one a day
     y = np.array([0.0, 2.0, 1.0, 4.0, 3.0])
     assert RobustTrend().fit(x, y).slope_ == pytest.approx(stats.theilslopes(y, x).slope, rel=1e-12)

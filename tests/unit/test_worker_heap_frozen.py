@@ -14,4 +14,4 @@ def test_a_pool_worker_starts_with_the_forkservers_objects_frozen():
     finally:
         pool.shutdown(wait=True)
         end_children(pool)
-    assert frozen > 10_000          # numpy, pandas, scipy and the models: far more than a bare interpreter's
+    assert frozen > 10_000  # numpy, pandas, scipy and the models: far more than a bare interpreter's
