@@ -40,6 +40,12 @@ def generated(tmp_path: Path) -> tuple[Path, Path]:
     return config, data
 
 
+def as_from_a_terminal() -> None:
+    """Ctrl-C's default action in the child, as a shell in a terminal gives it: a test runner started
+    in the background of a script inherits SIGINT ignored (POSIX), and the child would inherit that too."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("later", [0.0, 1.0], ids=["as-the-workers-start", "while-they-work"])
 def test_ctrl_c_during_a_run_with_two_workers_ends_every_child_with_one_line_and_exit_130(tmp_path, later):
     config, data = generated(tmp_path)
@@ -50,6 +56,7 @@ def test_ctrl_c_during_a_run_with_two_workers_ends_every_child_with_one_line_and
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     try:
         # two or more children (the workers, or a forkserver and a resource tracker first): the pool is starting
