@@ -54,3 +54,15 @@ def executor(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{exc} (or 'local')") from None
     return text
+
+
+def add_model_placement(parser: argparse.ArgumentParser, *, dask_note: str = "") -> None:
+    """``--workers`` and ``--executor``: where the models run (``run`` and ``serve`` share them)."""
+    parser.add_argument("--workers", type=workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)")
+    parser.add_argument(
+        "--executor",
+        type=executor,
+        default=None,
+        metavar="local|dask://HOST:PORT",
+        help=f"where the models run: the local process pool (default) or a Dask scheduler{dask_note} (default: config 'executor')",
+    )

@@ -32,16 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", dest="json_out", help="also write the findings as JSON to this file ('-' for stdout)")
     parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the table")
-    parser.add_argument(
-        "--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)"
-    )
-    parser.add_argument(
-        "--executor",
-        type=cli_values.executor,
-        default=None,
-        metavar="local|dask://HOST:PORT",
-        help="where the models run: the local process pool (default) or a Dask scheduler (default: config 'executor')",
-    )
+    cli_values.add_model_placement(parser)
     parser.add_argument("--dry-run", action="store_true", help="evaluate but send nothing to Alertmanager or the Pushgateway")
     parser.add_argument("--state", help="alert state file (live mode; default next to the history store)")
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")

@@ -46,16 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", help="HOST:PORT for /metrics and /healthz (default: schedule.listen; port 0 picks a free one)")
     parser.add_argument("--state", help="alert state file (default: $SLOWBURN_STATE, else next to the history store)")
     parser.add_argument("--min-severity", default="info", choices=SEVERITY_NAMES, help="lowest severity shown in the log table")
-    parser.add_argument(
-        "--workers", type=cli_values.workers, default=None, help="processes for the models (default: config 'workers', 0 = all cores)"
-    )
-    parser.add_argument(
-        "--executor",
-        type=cli_values.executor,
-        default=None,
-        metavar="local|dask://HOST:PORT",
-        help="where the models run: the local process pool (default) or a Dask scheduler, connected each run (default: config 'executor')",
-    )
+    cli_values.add_model_placement(parser, dask_note=", connected each run")
     parser.add_argument(
         "--startup-grace",
         type=cli_values.duration,
