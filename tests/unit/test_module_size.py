@@ -19,7 +19,6 @@ TOO_LONG_FOR_NOW: Mapping[str, str] = {
     "models/pipeline.py": "286 after the format pass (239 before); to split the evidence assembly from SeriesAnalyzer.fit",
     "detector/limits/cluster.py": "278 after the format pass (250 before); to split the API listing from the object conversion",
     "detector/sources/promql_client.py": "257 after the format pass (240 before); to split the answer checks from the client",
-    "detector/commands/serve.py": "255 after the format pass (208 before); to split the tick from the command",
     "benchmarks/scenarios.py": "264 after the format pass (233 before); to split the CLI from the runner",
     "detector/sinks/alert_state.py": "state file, reconciliation and outbox in one module; to split into state I/O and reconcile",
     "benchmarks/fleet_scale.py": "the fleet-scale benchmark and its report in one module; to split like scenarios/scenario_scoring",
