@@ -69,5 +69,8 @@ class FrozenMap(Mapping[K, V]):
 
 
 def read_only(mapping: Mapping[K, V]) -> Mapping[K, V]:
-    """A read-only copy of ``mapping`` (the original may change freely afterwards)."""
-    return FrozenMap(mapping)
+    """A read-only copy of ``mapping`` (the original may change freely afterwards); a ``PackedMap``
+    is read-only already and is kept as it is (a copy would unpickle every value)."""
+    from detector.core.packed import PackedMap
+
+    return mapping if isinstance(mapping, PackedMap) else FrozenMap(mapping)

@@ -12,7 +12,7 @@ one keeps working), ``sources.export_batches.ExportBatches`` (one export file at
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -39,6 +39,36 @@ class SeriesWindow:
     last_before: pd.Timestamp | None
 
 
+class SeriesPage(Protocol):
+    """A page of one signal's series that any process sharing the source's files can read by itself:
+    picklable, small (the series' identities, not their samples)."""
+
+    def labels(self) -> tuple[Labels, ...]:
+        """Every listed series of the page, in order (each may still be skipped or out of the window)."""
+        ...
+
+    def windows(self, notes: list[DataNote], skipped: list[str]) -> Iterator[SeriesWindow]:
+        """The page's series cut to the window, in order; repairs go to ``notes``, a skipped series'
+        reason to ``skipped`` (and its note to ``notes``)."""
+        ...
+
+
+Settle = Callable[[int, Sequence[str]], tuple[Exception, Sequence[DataNote]] | None]
+"""Given how many windows a signal's pages gave and why the others were skipped: its error and
+notes when the signal is unusable after all (every series skipped), else ``None``."""
+
+
+@dataclass(frozen=True)
+class PagedRead:
+    """A signal's series as pages read elsewhere: the pages' notes and skip reasons are appended to
+    ``notes`` and ``skipped`` (the read's own lists) in page order."""
+
+    pages: Sequence[SeriesPage]
+    notes: list[DataNote]
+    skipped: list[str]
+    settle: Settle | None = None
+
+
 @dataclass(frozen=True)
 class SignalRead:
     """What reading one signal gave: its error (then no batches), notes, series count and batches."""
@@ -49,6 +79,9 @@ class SignalRead:
     error: Exception | None = None
     notes: Sequence[DataNote] = ()
     """Complete once ``batches`` is consumed (a paged source notes each page's repairs as it reads it)."""
+    paged: Callable[[int], PagedRead] | None = None
+    """When the source can be read by a worker: the same series cut into pages of the given size
+    (instead of ``batches``; reading one or the other, not both)."""
 
 
 class SeriesBatches(Protocol):

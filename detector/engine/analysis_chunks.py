@@ -18,6 +18,7 @@ import pandas as pd
 
 from detector.configuration.schema import Signal
 from detector.core.findings import Finding
+from detector.core.packed import Packed
 from detector.core.series import SeriesKey
 from detector.engine.assess import assess
 from detector.policy.gates import Verdict
@@ -31,16 +32,17 @@ from models.pipeline import SeriesAnalyzer
 @dataclass(frozen=True)
 class Assessed:
     """A series' analysis with its findings and verdict, judged where it was analysed (a signal
-    without drivers needs no other series to be judged)."""
+    without drivers needs no other series to be judged). The analysis and verdict come pickled
+    (``core.packed``): the parent keeps them so and unpickles only what it reads."""
 
-    analysis: SeriesAnalysis
+    analysis: Packed[SeriesAnalysis]
     findings: tuple[Finding, ...]
-    verdict: Verdict
+    verdict: Packed[Verdict]
 
 
-Outcome = SeriesAnalysis | Assessed | str
-"""What one series gives: its analysis (judged already, or to be judged with its drivers), or the
-model's reason for not judging it."""
+Outcome = Packed[SeriesAnalysis] | Assessed | str
+"""What one series gives: its analysis (judged already, or pickled, to be judged with its drivers),
+or the model's reason for not judging it."""
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,9 @@ def analyze_chunk(chunk: AnalysisChunk) -> list[tuple[SeriesKey, Outcome]]:
             out.append((key, str(exc)))
             continue
         if chunk.judging is None:
-            out.append((key, analysis))
+            out.append((key, Packed(analysis)))
         else:
             j = chunk.judging
             findings, verdict = assess(j.signal, key, analysis, j.at, None, j.policy, None)
-            out.append((key, Assessed(analysis, tuple(findings), verdict)))
+            out.append((key, Assessed(Packed(analysis), tuple(findings), Packed(verdict))))
     return out

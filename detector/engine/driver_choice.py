@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from detector.configuration.schema import Signal
@@ -14,7 +16,7 @@ from models.drivers import link_driver
 
 
 def best_driver(
-    signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()
+    signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: Mapping[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()
 ) -> DriverLink | None:
     """Among the signal's declared drivers, the series that moves with this one, preferring the most
     recent coinciding changepoint, then the strongest significant lagged correlation."""
@@ -22,9 +24,10 @@ def best_driver(
     links: list[tuple[tuple, DriverLink]] = []
     target_breaks = [b - analysis.daily.day0 for b in analysis.breakpoint_days] + [analysis.onset_day - analysis.daily.day0]
     for driver_name in signal.drivers:
-        for driver_key, driver in analyses.items():
+        for driver_key in analyses:  # the keys first: only a matching driver's analysis is read (it may be packed)
             if driver_key.signal != driver_name or not _labels_compatible(own, dict(driver_key.labels)):
                 continue
+            driver = analyses[driver_key]
             driver_breaks = [b - driver.daily.day0 for b in driver.breakpoint_days]
             evidence = link_driver(
                 analysis.daily.values,
@@ -64,7 +67,7 @@ def _labels_compatible(a: dict[str, str], b: dict[str, str]) -> bool:
 
 
 def shift_driver(
-    signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: dict[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()
+    signal: Signal, key: SeriesKey, analysis: SeriesAnalysis, analyses: Mapping[SeriesKey, SeriesAnalysis], policy: Drivers = Drivers()
 ) -> DriverLink | None:
     """For a series whose level jumped in its last hours: the declared driver whose own held level
     jumped (by ``recent_step_ratio``) at or before it, the largest jump first."""
@@ -74,9 +77,10 @@ def shift_driver(
     own = dict(key.labels)
     best: tuple[float, DriverLink] | None = None
     for driver_name in signal.drivers:
-        for driver_key, driver in analyses.items():
+        for driver_key in analyses:  # the keys first: only a matching driver's analysis is read (it may be packed)
             if driver_key.signal != driver_name or not _labels_compatible(own, dict(driver_key.labels)):
                 continue
+            driver = analyses[driver_key]
             held = driver.held
             ratio = held.shift_ratio
             if not (np.isfinite(held.shift_start) and held.shift_start <= start and ratio >= policy.recent_step_ratio):

@@ -18,9 +18,11 @@ from detector.configuration.schema import Config
 from detector.core.coverage import SKIP_WORDS, SeriesStatus, SignalStatus, YoungSignal, signal_status
 from detector.core.evaluation import Evaluation
 from detector.core.findings import Finding, iso_utc
+from detector.core.packed import Packed, PackedMap
 from detector.core.series import DataNote, SeriesKey, SeriesSet
 from detector.core.series_batches import MemoryBatches, SeriesBatches
-from detector.engine.analysis_chunks import Assessed, Outcome, analyze_chunk
+from detector.engine.analysis_chunks import Assessed, Outcome
+from detector.engine.analysis_pages import PageOutcome, run_chunk
 from detector.engine.assess import assess, stopped_reporting
 from detector.engine.chunk_plan import READ_PAGE, ChunkPlanner, evidence_spec
 from detector.engine.driver_choice import best_driver, shift_driver
@@ -70,13 +72,16 @@ def evaluate(
         source = data
     at = pd.Timestamp(at).tz_convert("UTC") if pd.Timestamp(at).tzinfo else pd.Timestamp(at, tz="UTC")
     executor = executor or local_executor(workers, pool)
-    planner = ChunkPlanner(config, source, at, policy, workers=executor.workers, batch_size=batch_size)
+    paged = getattr(executor, "shares_files", False)  # its workers can read the store's pages themselves
+    planner = ChunkPlanner(config, source, at, policy, workers=executor.workers, batch_size=batch_size, paged=paged)
     results = _run(planner, executor)
     errors = planner.errors
     notes: list[DataNote] = [*source.notes, *_read_notes(config, planner.read_notes), *planner.notes]
     states = planner.states
-    analyses: dict[SeriesKey, SeriesAnalysis] = {}
-    judged: dict[SeriesKey, Assessed] = {}
+    analyses: dict[SeriesKey, Packed[SeriesAnalysis]] = {}
+    verdicts: dict[SeriesKey, Packed[Verdict]] = {}
+    findings: list[Finding] = []
+    with_drivers: list[SeriesKey] = []
     lost: dict[str, list[str]] = {}
     for key, outcome in results:
         if isinstance(outcome, LostChunk):
@@ -87,27 +92,32 @@ def evaluate(
             notes.append(DataNote(key.signal, f"{key}: not analysed: {outcome}"))
             states[key.signal].append(SeriesStatus(key, "not_analysed", outcome))
         else:
-            if isinstance(outcome, Assessed):
-                judged[key] = outcome
-            analyses[key] = outcome.analysis if isinstance(outcome, Assessed) else outcome
+            if isinstance(outcome, Assessed):  # judged where it was analysed (no drivers)
+                findings.extend(outcome.findings)
+                verdicts[key] = outcome.verdict
+                analyses[key] = outcome.analysis
+            else:
+                with_drivers.append(key)
+                analyses[key] = outcome
             states[key.signal].append(SeriesStatus(key, "evaluated"))
     for name, reasons in lost.items():
         errors.setdefault(name, WorkLost(f"{len(reasons)} series not evaluated: {reasons[0]}"))
-    findings: list[Finding] = []
-    verdicts: dict[SeriesKey, Verdict] = {}
-    for key, analysis in analyses.items():
-        if key in judged:  # judged where it was analysed (no drivers)
-            findings.extend(judged[key].findings)
-            verdicts[key] = judged[key].verdict
-            continue
+    kept: PackedMap[SeriesKey, SeriesAnalysis] = PackedMap(analyses)
+    del analyses
+    if with_drivers:  # the drivers' analyses, unpickled once for every series that looks among them
+        named = {name for signal in config.signals for name in signal.drivers}
+        drivers = {key: kept[key] for key in kept if key.signal in named}
+    for key in with_drivers:
+        analysis = kept[key]
         signal = config.signal(key.signal)
         signal_policy = for_signal(policy, signal.model)
-        driver = best_driver(signal, key, analysis, analyses, signal_policy.drivers)
-        shift = shift_driver(signal, key, analysis, analyses, signal_policy.drivers)
-        found, verdicts[key] = assess(signal, key, analysis, at, driver, signal_policy, shift)
+        driver = best_driver(signal, key, analysis, drivers, signal_policy.drivers)
+        shift = shift_driver(signal, key, analysis, drivers, signal_policy.drivers)
+        found, verdict = assess(signal, key, analysis, at, driver, signal_policy, shift)
+        verdicts[key] = Packed(verdict)
         findings.extend(found)
     for key, last, verdict in planner.stale:
-        verdicts[key] = verdict
+        verdicts[key] = Packed(verdict)
         notes.append(
             DataNote(key.signal, f"{key}: stopped reporting at {iso_utc(last)}; not judged (its alerts resolve) until it reports again")
         )
@@ -119,11 +129,11 @@ def evaluate(
     return Evaluation(
         at=at,
         findings=tuple(findings),
-        analyses=analyses,
+        analyses=kept,
         errors=errors,
         notes=tuple(notes),
-        series_evaluated=len(analyses),
-        verdicts=verdicts,
+        series_evaluated=len(kept),
+        verdicts=PackedMap(verdicts),
         coverage=coverage,
     )
 
@@ -182,15 +192,18 @@ def _run(planner: ChunkPlanner, executor: ChunkExecutor) -> list[tuple[SeriesKey
             executor = SerialExecutor()  # fewer series: starting processes would cost more than they save
         chunks = itertools.chain(head, chunks)
     if getattr(executor, "streams_chunks", False):
-        parts = executor.map_chunks(analyze_chunk, chunks)  # type: ignore[arg-type]  # it pulls chunks as its workers free up
+        parts = executor.map_chunks(run_chunk, chunks)  # type: ignore[arg-type]  # it pulls chunks as its workers free up
     else:  # it wants a sequence: bounded groups of chunks
         parts = []
         while group := list(itertools.islice(chunks, GROUP_PER_WORKER * max(executor.workers, 1))):
-            parts.extend(executor.map_chunks(analyze_chunk, group))
+            parts.extend(executor.map_chunks(run_chunk, group))
     out: list[tuple[SeriesKey, Outcome | LostChunk]] = []
-    for keys, part in zip(planner.chunk_keys, parts, strict=True):
+    for index, (keys, part) in enumerate(zip(planner.chunk_keys, parts, strict=True)):
         if isinstance(part, LostChunk):
             out.extend((key, part) for key in keys)
+        elif isinstance(part, PageOutcome):
+            out.extend(planner.absorb(index, part))
         else:
             out.extend(part)
+    planner.settle()
     return out

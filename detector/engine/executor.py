@@ -42,6 +42,8 @@ class ChunkExecutor(Protocol):
         ...
 
     # optional: ``streams_chunks: bool`` -- true when ``map_chunks`` accepts a lazy iterable (see above)
+    # optional: ``shares_files: bool`` -- true when its workers run on this machine: they can read a
+    # store's pages themselves (``analysis_pages.PageChunk``) instead of being sent the samples
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R | LostChunk]: ...
 
@@ -52,6 +54,7 @@ class SerialExecutor:
 
     workers: int = 1
     streams_chunks: bool = True
+    shares_files: bool = True
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
         return [fn(chunk) for chunk in chunks]
@@ -64,6 +67,7 @@ class OneShotPool:
 
     workers: int
     streams_chunks: bool = True
+    shares_files: bool = True
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
         from detector.engine.child_processes import map_once
@@ -78,6 +82,7 @@ class StandingPool:
     pool: ProcessPoolExecutor
     workers: int
     streams_chunks: bool = True
+    shares_files: bool = True
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
         from detector.engine.child_processes import AHEAD_PER_WORKER, map_bounded

@@ -43,6 +43,14 @@ class LimitCeilingBatches:
         notes: list[DataNote] = []
         return SignalRead(name, own.count, self._ceilings(signal, spec, own, notes), notes=notes)
 
+    def read_paged(self, name: str, earliest: pd.Timestamp, at: pd.Timestamp) -> SignalRead | None:
+        """The inner source's pages of a signal of its own (``None``: read it with ``read``)."""
+        inner = getattr(self.inner, "read_paged", None)
+        if name in self.specs or inner is None:
+            return None
+        read: SignalRead | None = inner(name, earliest, at)
+        return read
+
     def _ceilings(self, signal: str, spec: LimitCeiling, own: SignalRead, notes: list[DataNote]) -> Iterator[tuple[SeriesWindow, ...]]:
         for batch in own.batches:
             out = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import overload
 
 import pandas as pd
@@ -56,24 +57,51 @@ class PulledStoreBatches:
         self.notes: tuple[DataNote, ...] = pull.planned
 
     def read(self, name: str, earliest: pd.Timestamp, at: pd.Timestamp, size: int) -> SignalRead:
+        early = self._before_reading(name)
+        if early is not None:
+            return early
         own = self.pull.by_signal.get(name, ())
-        error = self.pull.errors.get(name)
-        if error is not None:
-            return SignalRead(name, 0, error=error, notes=own)
-        if any(isinstance(note, YoungSignal) for note in own):
-            return SignalRead(name, 0, notes=own)  # series now, none on the grid yet: nothing to read, not absent
         read = self.pages.read(name, earliest, at, size)
         if read.error is not None:
             return SignalRead(name, 0, error=read.error, notes=own)
         batches = iter(read.batches)
         first = next(batches, None)  # one page ahead: a signal whose every series is skipped is an error
         if first is None and self.pages.skipped.get(name):
-            origin = self.pages.origins.get(name, str(self.pages.path))
-            return SignalRead(
-                name, 0, error=SourceError(_nothing_left(read.count, self.pages.skipped[name], None), location=origin), notes=own
-            )  # as ``fetch``: the signal's notes, not the skipped series' (they name the cause)
+            return SignalRead(name, 0, error=self._all_skipped(name, read.count, self.pages.skipped[name]), notes=own)
         pages = itertools.chain([first], batches) if first is not None else iter(())
         return SignalRead(name, read.count, pages, notes=JoinedNotes(own, read.notes))
+
+    def read_paged(self, name: str, earliest: pd.Timestamp, at: pd.Timestamp) -> SignalRead:
+        """As ``read``, with the series as pages a worker reads itself; a signal whose every series
+        turns out skipped is settled as an error once its pages are read (``PagedRead.settle``)."""
+        early = self._before_reading(name)
+        if early is not None:
+            return early
+        own = self.pull.by_signal.get(name, ())
+        read = self.pages.read_paged(name, earliest, at)
+        if read.error is not None or read.paged is None:
+            return SignalRead(name, 0, error=read.error, notes=own)
+        inner = read.paged
+
+        def settle(windows: int, skipped: Sequence[str]) -> tuple[Exception, Sequence[DataNote]] | None:
+            return (self._all_skipped(name, read.count, list(skipped)), own) if windows == 0 and skipped else None
+
+        return SignalRead(name, read.count, notes=JoinedNotes(own, read.notes), paged=lambda size: replace(inner(size), settle=settle))
+
+    def _before_reading(self, name: str) -> SignalRead | None:
+        """The read of a signal whose pull failed or that has no series on the grid yet; else ``None``."""
+        own = self.pull.by_signal.get(name, ())
+        error = self.pull.errors.get(name)
+        if error is not None:
+            return SignalRead(name, 0, error=error, notes=own)
+        if any(isinstance(note, YoungSignal) for note in own):
+            return SignalRead(name, 0, notes=own)  # series now, none on the grid yet: nothing to read, not absent
+        return None
+
+    def _all_skipped(self, name: str, count: int, skipped: list[str]) -> SourceError:
+        """As ``fetch``: the signal's notes, not the skipped series' (they name the cause)."""
+        origin = self.pages.origins.get(name, str(self.pages.path))
+        return SourceError(_nothing_left(count, skipped, None), location=origin)
 
 
 class JoinedNotes(Sequence[DataNote]):

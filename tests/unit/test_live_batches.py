@@ -8,11 +8,13 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from detector.configuration.schema import Config
 from detector.core.coverage import young_signal
 from detector.core.series import DataNote, SeriesSet, SeriesSetDraft
 from detector.engine.evaluate import evaluate
+from detector.engine.executor import SerialExecutor
 from detector.errors import DataError, NoSeries, SourceError
 from detector.sinks.render import evaluation_to_json
 from detector.sources.base import RawSeries, assemble_signal
@@ -104,16 +106,24 @@ def _paged(store: HistoryStore, pull: StorePull) -> PulledStoreBatches:
     return PulledStoreBatches(pull, StoreBatches(store.path, CONFIG.signals, origins=origins))
 
 
-def test_the_store_after_a_pull_read_in_pages_gives_the_json_of_the_whole_fetch(tmp_path):
+READERS = {"workers read the pages": SerialExecutor(), "the parent reads the pages": SerialExecutor(shares_files=False)}
+
+
+@pytest.fixture(params=list(READERS))
+def reader(request):
+    return READERS[request.param]
+
+
+def test_the_store_after_a_pull_read_in_pages_gives_the_json_of_the_whole_fetch(tmp_path, reader):
     store, pull = _stored(tmp_path), _pull()
-    paged = evaluate(CONFIG, _paged(store, pull), END, batch_size=1)
+    paged = evaluate(CONFIG, _paged(store, pull), END, batch_size=1, executor=reader)
     whole = evaluate(CONFIG, _fetched(store, pull), END)
     assert paged.series_evaluated == 3
     assert evaluation_to_json(paged) == evaluation_to_json(whole)
 
 
-def test_each_signals_pull_notes_come_before_its_series_repairs_in_the_order_of_the_signals(tmp_path):
-    paged = evaluate(CONFIG, _paged(_stored(tmp_path), _pull()), END, batch_size=1)
+def test_each_signals_pull_notes_come_before_its_series_repairs_in_the_order_of_the_signals(tmp_path, reader):
+    paged = evaluate(CONFIG, _paged(_stored(tmp_path), _pull()), END, batch_size=1, executor=reader)
     names = [note.signal for note in paged.notes[1:] if note.signal in ("usage", "queue")]
     messages = [note.message for note in paged.notes if note.signal == "usage"]
     assert names == sorted(names, key=["usage", "queue"].index) and "queue" in names  # every usage note before every queue note
@@ -121,8 +131,8 @@ def test_each_signals_pull_notes_come_before_its_series_repairs_in_the_order_of_
     assert str(paged.notes[0]).endswith("lookback longer than the server's retention")
 
 
-def test_a_failed_an_absent_a_young_and_an_all_skipped_signal_keep_their_states(tmp_path):
-    paged = evaluate(CONFIG, _paged(_stored(tmp_path), _pull()), END)
+def test_a_failed_an_absent_a_young_and_an_all_skipped_signal_keep_their_states(tmp_path, reader):
+    paged = evaluate(CONFIG, _paged(_stored(tmp_path), _pull()), END, executor=reader)
     states = {status.signal: status.state for status in paged.coverage}
     assert states["broken"] == "failed" and states["gone"] == "absent" and states["nan_only"] == "failed"
     assert states["new"] not in ("failed", "absent", "evaluated")
