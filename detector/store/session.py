@@ -12,12 +12,12 @@ import numpy as np
 
 from detector.core.raw_series import RawSeries
 from detector.core.time_range import TimeRange
-from detector.store.blocks import trim
 from detector.store.holes import Hole
 from detector.store.integrity import decoded as _decoded
 from detector.store.key import StoreKey
+from detector.store.prune import delete_before
 from detector.store.schema import guard as _guard
-from detector.store.write import SignalWriter, put_block
+from detector.store.write import SignalWriter
 
 
 class StoreSession:
@@ -101,19 +101,13 @@ class StoreSession:
         return out
 
     def prune(self, now_ms: int) -> int:
-        """Delete samples older than the retention (all signals); returns the samples deleted."""
+        """Delete samples older than the retention (all signals); returns the samples deleted.
+
+        Bounded memory (``detector.store.prune``): whole old blocks are deleted without being read.
+        """
         cutoff = now_ms - self.retention_ms
-        deleted = 0
         with _guard(self.path, "prune"), self._transaction():
-            rows = self._db.execute("SELECT series_id, block, ts, vals FROM blocks WHERE first_ms < ?", (cutoff,)).fetchall()
-            for series_id, block, ts_blob, vals_blob in rows:
-                ts, vs = _decoded(self.path, ts_blob, vals_blob)
-                kept_ts, kept_vs = trim(ts, vs, cutoff)
-                deleted += int(ts.size - kept_ts.size)
-                if kept_ts.size:
-                    put_block(self._db, series_id, block, kept_ts, kept_vs)
-                else:
-                    self._db.execute("DELETE FROM blocks WHERE series_id = ? AND block = ?", (series_id, block))
+            deleted = delete_before(self._db, self.path, cutoff)
             self._db.execute("DELETE FROM series WHERE id NOT IN (SELECT DISTINCT series_id FROM blocks)")
             self._db.execute("DELETE FROM holes WHERE end_ms < ?", (cutoff,))
             self._db.execute(  # the first grid point at or after the cutoff

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from detector.configuration.live_settings import PrometheusSettings
 from detector.configuration.schema import Signal
 from detector.sources.prometheus_chunks import TimeRange
 from detector.sources.prometheus_plan import PROBE_ABOVE_POINTS, SignalPlan, counts_series, fit_to_budget
@@ -49,3 +50,20 @@ def test_more_series_than_the_budget_still_asks_one_point_per_chunk():
     fit_to_budget(plan, 5_000_000, 1_000_000, 11000, None)
     assert [chunk.points(HOUR_MS) for chunk in plan.chunks] == [1, 1, 1]
     assert pd.Timestamp(plan.chunks[0].start_ms, unit="ms", tz="UTC") == pd.Timestamp("2026-02-28", tz="UTC")
+
+
+def test_by_default_a_first_pull_of_231_series_over_180_days_hourly_stays_one_answer():
+    plan = plan_of(4320)
+    fit_to_budget(plan, 231, PrometheusSettings(url="http://p:9090").max_samples_per_query or 0, 11000, None)  # 997,920 samples
+    assert [chunk.points(HOUR_MS) for chunk in plan.chunks] == [4320]
+
+
+def test_by_default_a_first_pull_of_232_series_over_180_days_hourly_is_cut_to_a_million_samples_an_answer():
+    plan = plan_of(4320)
+    fit_to_budget(plan, 232, PrometheusSettings(url="http://p:9090").max_samples_per_query or 0, 11000, None)  # 1,002,240 samples
+    assert [chunk.points(HOUR_MS) for chunk in plan.chunks] == [4310, 10]  # 1,000,000 // 232 = 4310 points an answer
+
+
+def test_the_sample_cap_can_be_lifted_with_null_or_set_in_the_config():
+    assert PrometheusSettings.model_validate({"url": "http://p:9090", "max_samples_per_query": None}).max_samples_per_query is None
+    assert PrometheusSettings.model_validate({"url": "http://p:9090", "max_samples_per_query": 5000}).max_samples_per_query == 5000

@@ -22,22 +22,32 @@ END = pd.Timestamp("2026-02-28T00:30:00Z")
 
 
 class FakePrometheus(HTTPAdapter):
-    """Every metric is ``value = timestamp / 1e6 + series``; ``broken`` metrics answer HTTP 400."""
+    """Every metric is ``value = timestamp / 1e6 + series``; ``broken`` metrics answer HTTP 400.
+
+    ``calls``: the range queries; ``counts``: the instant ``count(...)`` queries a long pull asks first
+    (``prometheus.max_samples_per_query``), answered with ``series_per_metric``."""
 
     def __init__(self, series_per_metric: int = 2, broken: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.series_per_metric = series_per_metric
         self.broken = broken
         self.calls: list[dict[str, str]] = []
+        self.counts: list[dict[str, str]] = []
 
     def send(self, request, **kwargs):
         params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
-        self.calls.append(params)
+        counting = urlsplit(request.url).path.endswith("/api/v1/query")
+        (self.counts if counting else self.calls).append(params)
         response = requests.Response()
         response.request, response.url = request, request.url
-        if params["query"] in self.broken:
+        if params["query"].removeprefix("count(").removesuffix(")") in self.broken:
             response.status_code = 400
             response._content = json.dumps({"status": "error", "errorType": "bad_data", "error": "parse error"}).encode()
+            return response
+        if counting:
+            response.status_code = 200
+            vector = [{"metric": {}, "value": [float(params["time"]), str(self.series_per_metric)]}]
+            response._content = json.dumps({"status": "success", "data": {"resultType": "vector", "result": vector}}).encode()
             return response
         start, end, step = float(params["start"]), float(params["end"]), float(params["step"])
         stamps = np.arange(start, end + step / 2, step)
@@ -107,3 +117,16 @@ def test_a_retention_shorter_than_the_lookback_is_reported(tmp_path):
     store = HistoryStore(tmp_path / "h.db", retention=30 * 86400)
     result = make_source(FakePrometheus(), store=store).fetch([Signal(name="a", query="m", lookback="90d")], end=END)
     assert any("store.retention" in str(note) and note.signal == "a" for note in result.notes)
+
+
+def test_by_default_a_first_pull_counts_its_series_before_asking_for_the_lookback():
+    fake = FakePrometheus()
+    make_source(fake).fetch([Signal(name="a", query="m", lookback="180d")], end=END)
+    assert [call["query"] for call in fake.counts] == ["count(m)"]
+    assert len(fake.calls) == 1  # 2 series x 4320 points: far under the default cap, one answer
+
+
+def test_a_pull_with_the_sample_cap_lifted_never_counts_series():
+    fake = FakePrometheus()
+    make_source(fake, max_samples_per_query=None).fetch([Signal(name="a", query="m", lookback="180d")], end=END)
+    assert fake.counts == [] and len(fake.calls) == 1
