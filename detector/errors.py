@@ -6,8 +6,12 @@ catches broad exceptions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a type only: detector.core imports this module
+    from detector.core.series import DataNote
 
 
 class ExitStatus(IntEnum):
@@ -54,6 +58,15 @@ class DataError(SlowburnError):
     """An exported-metric file or a series cannot be used. ``location`` names file and position."""
 
     exit_status = ExitStatus.DATA
+
+
+class SeriesSkipped(DataError):
+    """Every series of a signal was found but none can be used. ``notes``: the notes of its read (a
+    ``DataNote`` per skipped series, naming it and why): whoever reports the error reports them too."""
+
+    def __init__(self, message: str, *, location: str | None = None, notes: Sequence[DataNote] = ()) -> None:
+        super().__init__(message, location=location)
+        self.notes: tuple[DataNote, ...] = tuple(notes)
 
 
 class NoSeries(DataError):

@@ -18,7 +18,7 @@ from detector.configuration.schema import Signal
 from detector.core.instants import to_utc
 from detector.core.raw_series import RawSeries  # its home; imported from here too by the readers
 from detector.core.series import DataNote, Labels, SeriesKey, SeriesSet, labels_of
-from detector.errors import DataError, NoSeries
+from detector.errors import DataError, NoSeries, SeriesSkipped
 from detector.sources.regular import regularize
 
 NAME_LABEL = "__name__"
@@ -73,8 +73,10 @@ def assemble_signal(
 
     Raises
     ------
-    DataError
-        When no series of the signal survives (located at ``origin``).
+    NoSeries
+        When the signal has no series (before ``end``), located at ``origin``.
+    SeriesSkipped
+        When every series was skipped; its ``notes`` are the notes above (one per skipped series).
     """
     merged = _merge_identical(raw)
     identities, notes = _identities(signal, list(merged), origin)
@@ -98,8 +100,9 @@ def assemble_signal(
         notes.extend(series_notes)
         out[identity] = series
     if not out:
-        error_type = NoSeries if not reasons else DataError  # nothing matched (or nothing yet at `end`): absent
-        raise error_type(_nothing_left(len(merged), reasons, end), location=origin)
+        if reasons:  # every series skipped: the error carries the notes that say which and why
+            raise SeriesSkipped(_nothing_left(len(merged), reasons, end), location=origin, notes=notes)
+        raise NoSeries(_nothing_left(len(merged), reasons, end), location=origin)  # nothing matched (or nothing yet at `end`): absent
     return out, notes
 
 

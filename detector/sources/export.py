@@ -19,7 +19,7 @@ import pandas as pd
 from detector.configuration.schema import Signal
 from detector.core.instants import rfc3339_unix
 from detector.core.series import DataNote, Labels, SeriesSet, SeriesSetDraft
-from detector.errors import DataError, NoSeries
+from detector.errors import DataError, NoSeries, SeriesSkipped
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.export_csv import parse_csv_export
 from detector.sources.export_json import parse_json_export
@@ -84,6 +84,8 @@ class ExportSource:
             series, series_notes = assemble_signal(signal.name, raw, signal.step, origin=str(path), end=end)
             notes.extend(series_notes)
             return series, None, notes
+        except SeriesSkipped as err:  # the error names the first cause; the notes name every skipped series
+            return {}, err, [*notes, *err.notes]
         except DataError as err:
             return {}, err, notes
 

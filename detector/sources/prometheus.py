@@ -30,7 +30,7 @@ from detector.configuration.schema import Signal
 from detector.core.coverage import young_signal
 from detector.core.instants import to_utc, unix_ms
 from detector.core.series import DataNote, SeriesSet, SeriesSetDraft
-from detector.errors import DataError, NoSeries, SourceError
+from detector.errors import NoSeries, SeriesSkipped, SourceError
 from detector.sources.base import assemble_signal
 from detector.sources.prometheus_intake import Intake, StorePull, in_memory, into_store
 from detector.sources.prometheus_plan import SignalPlan, counts_series, fit_to_budget, plan_signal
@@ -216,9 +216,9 @@ class PrometheusSource:
                 result.errors[name] = err  # absent, not broken (an optional signal's note)
             result.notes.extend(notes if young is None else [*notes, young])
             return
-        except DataError as err:
+        except SeriesSkipped as err:  # the error names the first cause; the notes name every skipped series
             result.errors[name] = SourceError(err.message, location=origin)
-            result.notes.extend(notes)
+            result.notes.extend([*notes, *err.notes])
             return
         result.series[name] = series
         result.notes.extend(notes + series_notes)

@@ -22,9 +22,7 @@ STRADDLING_BATCH = 512
 SAMPLE_BYTES = 8
 """Bytes of one timestamp in a block's ``ts`` blob (``blocks.encode``: little-endian int64)."""
 
-MISSHAPEN = (
-    "typeof(ts) != 'blob' OR typeof(vals) != 'blob' OR length(ts) = 0 OR length(ts) % 8 != 0 OR length(ts) != length(vals)"
-)
+MISSHAPEN = "typeof(ts) != 'blob' OR typeof(vals) != 'blob' OR length(ts) = 0 OR length(ts) % 8 != 0 OR length(ts) != length(vals)"
 """Rows whose blobs cannot be a block (``blocks.block_problem``'s checks of type and size, in SQL)."""
 
 

@@ -195,6 +195,20 @@ def test_a_signal_whose_series_are_all_unusable_gets_a_data_error(tmp_path):
     assert_good_signal_still_loads(data)
 
 
+def test_when_every_series_is_skipped_each_keeps_its_note_beside_the_error(tmp_path):
+    body = matrix(({"pod": "a"}, hourly(["NaN", "NaN"])), ({"pod": "b"}, hourly([5.0])), ({"pod": "c"}, hourly(["NaN"])))
+    data = load(tmp_path, {"x.json": body})
+    assert "all 3 were skipped" in str(data.errors["x"]) and "see the notes" in str(data.errors["x"])
+    skipped = [n for n in data.notes if n.signal == "x" and n.message.startswith("series skipped")]
+    assert [next(pod for pod in "abc" if f'pod="{pod}"' in n.location) for n in skipped] == ["a", "b", "c"]
+
+
+def test_when_the_one_series_is_skipped_its_note_is_kept_too(tmp_path):
+    data = load(tmp_path, {"x.json": matrix(({"pod": "a"}, hourly(["NaN", "NaN", "NaN"])))})
+    (note,) = [n for n in data.notes if n.signal == "x" and n.message.startswith("series skipped")]
+    assert 'pod="a"' in note.location and note.message.removeprefix("series skipped: ") in str(data.errors["x"])
+
+
 def test_an_empty_result_is_an_error_for_that_signal(tmp_path):
     data = load(tmp_path, {"x.json": matrix()})
     assert "matched nothing" in str(data.errors["x"])

@@ -22,15 +22,16 @@ END = pd.Timestamp("2026-02-28T00:30:00Z")
 
 
 class FakePrometheus(HTTPAdapter):
-    """Every metric is ``value = timestamp / 1e6 + series``; ``broken`` metrics answer HTTP 400.
+    """Every metric is ``value = timestamp / 1e6 + series``; ``broken`` metrics answer HTTP 400, ``nan_only`` ones NaN everywhere.
 
     ``calls``: the range queries; ``counts``: the instant ``count(...)`` queries a long pull asks first
     (``prometheus.max_samples_per_query``), answered with ``series_per_metric``."""
 
-    def __init__(self, series_per_metric: int = 2, broken: frozenset[str] = frozenset()) -> None:
+    def __init__(self, series_per_metric: int = 2, broken: frozenset[str] = frozenset(), nan_only: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.series_per_metric = series_per_metric
         self.broken = broken
+        self.nan_only = nan_only
         self.calls: list[dict[str, str]] = []
         self.counts: list[dict[str, str]] = []
 
@@ -52,7 +53,10 @@ class FakePrometheus(HTTPAdapter):
         start, end, step = float(params["start"]), float(params["end"]), float(params["step"])
         stamps = np.arange(start, end + step / 2, step)
         result = [
-            {"metric": {"__name__": params["query"], "i": str(i)}, "values": [[t, str(t / 1e6 + i)] for t in stamps.tolist()]}
+            {
+                "metric": {"__name__": params["query"], "i": str(i)},
+                "values": [[t, "NaN" if params["query"] in self.nan_only else str(t / 1e6 + i)] for t in stamps.tolist()],
+            }
             for i in range(self.series_per_metric)
         ]
         response.status_code = 200
@@ -130,3 +134,12 @@ def test_a_pull_with_the_sample_cap_lifted_never_counts_series():
     fake = FakePrometheus()
     make_source(fake, max_samples_per_query=None).fetch([Signal(name="a", query="m", lookback="180d")], end=END)
     assert fake.counts == [] and len(fake.calls) == 1
+
+
+def test_when_every_series_of_a_signal_is_skipped_the_fetch_keeps_a_note_for_each(tmp_path):
+    fake = FakePrometheus(series_per_metric=3, nan_only=frozenset({"dead"}))
+    for store in (None, HistoryStore(tmp_path / "h.db", retention=400 * 86400)):
+        result = make_source(fake, store=store).fetch([Signal(name="a", query="dead", lookback="30d")], end=END)
+        assert isinstance(result.errors["a"], SourceError) and "all 3 were skipped" in str(result.errors["a"])
+        skipped = [note for note in result.notes if note.signal == "a" and note.message.startswith("series skipped")]
+        assert [next(i for i in "012" if f'i="{i}"' in note.location) for note in skipped] == ["0", "1", "2"]
