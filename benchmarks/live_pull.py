@@ -1,7 +1,7 @@
 """Live pull cost: HTTP requests, bytes, wall and CPU time and memory of a first run and of the next incremental run.
 
 Run: python -m benchmarks.live_pull [--series 1000] [--days 180] [--signals 10] [--max-points 11000] [--no-gzip]
-     [--max-samples N] [--query-deadline 120] [--concurrency 4] [--tsdb DIR] [--fetch-runs]
+     [--max-samples 1000000 (0: no cap)] [--query-deadline 120] [--concurrency 4] [--tsdb DIR] [--fetch-runs]
 
 Backfills ``--series`` seeded hourly series (spread over ``--signals`` metrics) ending at the current
 hour into a TSDB (a temporary directory, or ``--tsdb DIR`` kept and reused by the next run with the
@@ -34,7 +34,7 @@ import pandas as pd
 
 from benchmarks.live_pull_tsdb import SEED, prepared_tsdb
 from benchmarks.memory_probe import MIB, MemoryProbe, PhaseCost
-from detector.configuration.live_settings import PrometheusSettings
+from detector.configuration.live_settings import DEFAULT_MAX_SAMPLES_PER_QUERY, PrometheusSettings
 from detector.configuration.schema import Signal
 from detector.sources.prometheus import PrometheusSource
 from detector.store.history import HistoryStore
@@ -113,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-points", type=int, default=11000, help="prometheus.max_points_per_query")
     parser.add_argument("--no-gzip", action="store_true", help="send Accept-Encoding: identity (less CPU, more bytes on the wire)")
     parser.add_argument("--tsdb", type=Path, help="keep the backfilled TSDB here and reuse it next time")
-    parser.add_argument("--max-samples", type=int, help="prometheus.max_samples_per_query (default: none)")
+    parser.add_argument(
+        "--max-samples",
+        type=int,
+        default=DEFAULT_MAX_SAMPLES_PER_QUERY,
+        help=f"prometheus.max_samples_per_query (default: {DEFAULT_MAX_SAMPLES_PER_QUERY:,}, as in the settings; 0: no cap)",
+    )
     parser.add_argument("--query-deadline", type=float, default=120.0, help="prometheus.query_deadline in seconds")
     parser.add_argument("--concurrency", type=int, default=4, help="prometheus.concurrency")
     parser.add_argument(
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 days=args.days,
                 signals=args.signals,
                 max_points=args.max_points,
-                max_samples=args.max_samples,
+                max_samples=args.max_samples or None,
                 concurrency=args.concurrency,
                 query_deadline=args.query_deadline,
                 headers=tuple(headers.items()),
