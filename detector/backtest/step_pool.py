@@ -61,6 +61,8 @@ class PoolSteps:
         todo = list(range(len(steps)))
         while todo:
             finished, broken = _attempt(shipped, todo, steps, self.workers, done)
+            if not finished and not broken:  # a pool that broke before it took a step: never restart it forever
+                broken = todo[:1]
             results.update(finished)
             suspects.extend(broken)
             todo = [index for index in todo if index not in finished and index not in broken]
