@@ -39,6 +39,9 @@ class SeriesWindow:
     last_before: pd.Timestamp | None
 
 
+_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
 class SeriesPage(Protocol):
     """A page of one signal's series that any process sharing the source's files can read by itself:
     picklable, small (the series' identities, not their samples)."""
@@ -127,6 +130,19 @@ def windows_in_batches(
 
 
 def window_of(labels: Labels, series: pd.Series, earliest: pd.Timestamp, at: pd.Timestamp) -> SeriesWindow:
+    index = series.index
+    if isinstance(index, pd.DatetimeIndex) and str(index.tz) == "UTC" and index.unit in _PER_UNIT and index.is_monotonic_increasing:
+        # the usual grid: search its int64 stamps and slice the values as numpy (pandas' searchsorted,
+        # slicing and item lookups on a DatetimeIndex cost several times the rest)
+        unit, stamps = index.unit, index.asi8
+        per = _PER_UNIT[unit]  # nanoseconds per stamp unit: a bound between two stamps rounds up
+        lo, hi = (int(np.searchsorted(stamps, -(-pd.Timestamp(bound).value // per), "left")) for bound in (earliest, at))
+        values = series.to_numpy(dtype=float)[lo:hi]
+        finite = np.flatnonzero(np.isfinite(values))
+        if len(finite) == 0:
+            return SeriesWindow(labels, values, float("nan"), None, None, _last_before(series, earliest))
+        start, first, last = (pd.Timestamp(int(stamps[lo + k]), unit=unit, tz="UTC").as_unit(unit) for k in (0, finite[0], finite[-1]))
+        return SeriesWindow(labels, values, start.timestamp(), first, last, None)
     window = _window(series, earliest, at)
     values = window.to_numpy(dtype=float)
     finite = np.flatnonzero(np.isfinite(values))

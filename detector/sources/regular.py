@@ -6,6 +6,8 @@ of series of about ten thousand points each.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,24 @@ MAX_TIMESTAMP = 1e11
 """Unix seconds beyond this (the year 5138) are almost certainly milliseconds."""
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A series on a regular grid, as arrays: ``values[k]`` is the bin starting at ``(first + k) * step_ns``
+    nanoseconds since the epoch (``counts[k]``: how many finite samples it averaged)."""
+
+    first: int
+    step_ns: int
+    values: np.ndarray
+    counts: np.ndarray
+
+    def instant(self, k: int) -> pd.Timestamp:
+        return pd.Timestamp((self.first + k) * self.step_ns, unit="ns", tz="UTC")
+
+    def series(self) -> pd.Series:
+        index = pd.date_range(start=self.instant(0), periods=self.values.size, freq=pd.Timedelta(self.step_ns, unit="ns"))
+        return pd.Series(self.values, index=index, dtype=np.float64)
+
+
 def regularize(
     timestamps: np.ndarray,
     values: np.ndarray,
@@ -29,7 +49,8 @@ def regularize(
     signal: str,
     min_samples: int = 2,
 ) -> tuple[pd.Series, list[DataNote]]:
-    """Return one series on a regular grid of ``step_seconds``, plus notes on what was changed.
+    """Return one series on a regular grid of ``step_seconds``, plus notes on what was changed
+    (``regular_grid`` without pandas: the same grid as arrays).
 
     Parameters
     ----------
@@ -64,6 +85,14 @@ def regularize(
         No finite value at all, fewer than ``min_samples`` finite samples, non-finite or millisecond
         timestamps, or a grid longer than ``MAX_POINTS``.
     """
+    grid, notes = regular_grid(timestamps, values, step_seconds, location=location, signal=signal, min_samples=min_samples)
+    return grid.series(), notes
+
+
+def regular_grid(
+    timestamps: np.ndarray, values: np.ndarray, step_seconds: float, *, location: str, signal: str, min_samples: int = 2
+) -> tuple[Grid, list[DataNote]]:
+    """``regularize``'s grid and notes as arrays (no pandas objects: a paged read of thousands of series)."""
     if not step_seconds > 0:
         raise ValueError(f"step_seconds must be > 0, got {step_seconds!r}")
     ts = np.asarray(timestamps, dtype=np.float64).ravel()
@@ -108,23 +137,23 @@ def regularize(
     if n_finite < min_samples:
         raise DataError(f"only one finite sample (at {rfc3339_unix(ts[finite][0])}): a single point cannot show a trend", location=location)
 
-    series, counts, first = _bin_means(ts[finite], vs[finite], step_seconds, location)
-    return series, notes + _grid_notes(series, counts, np.floor(ts / step_seconds).astype(np.int64) - first, step_seconds, location, signal)
+    grid = _bin_means(ts[finite], vs[finite], step_seconds, location)
+    offsets = np.floor(ts / step_seconds).astype(np.int64) - grid.first
+    return grid, notes + _grid_notes(grid, offsets, step_seconds, location, signal)
 
 
-def _grid_notes(
-    series: pd.Series, counts: np.ndarray, offsets: np.ndarray, step_seconds: float, location: str, signal: str
-) -> list[DataNote]:
+def _grid_notes(grid: Grid, offsets: np.ndarray, step_seconds: float, location: str, signal: str) -> list[DataNote]:
     """Notes on steps that held several finite samples (``counts``: averaged) and on steps without
     any sample at all (``offsets``: the step of every sample, NaN and Inf included; left as gaps)."""
     notes = []
+    counts = grid.counts
     crowded = counts > 1
     if crowded.any():
         notes.append(
             DataNote(
                 signal,
                 f"{int(counts[crowded].sum())} samples averaged into {int(crowded.sum())} step(s) of {step_seconds:g} s "
-                f"(several samples per step), first at {rfc3339(series.index[int(np.argmax(crowded))])}",
+                f"(several samples per step), first at {rfc3339(grid.instant(int(np.argmax(crowded))))}",
                 location,
             )
         )
@@ -136,7 +165,7 @@ def _grid_notes(
             DataNote(
                 signal,
                 f"{int(empty.sum())} missing step(s) in {runs} gap(s) left as NaN (not filled), "
-                f"first at {rfc3339(series.index[int(np.argmax(empty))])}",
+                f"first at {rfc3339(grid.instant(int(np.argmax(empty))))}",
                 location,
             )
         )
@@ -172,7 +201,7 @@ def _resolve_duplicates(ts: np.ndarray, vs: np.ndarray, *, location: str, signal
     return ts[keep], vs[keep], note
 
 
-def _bin_means(ts: np.ndarray, vs: np.ndarray, step_seconds: float, location: str) -> tuple[pd.Series, np.ndarray, int]:
+def _bin_means(ts: np.ndarray, vs: np.ndarray, step_seconds: float, location: str) -> Grid:
     """Mean of the samples in each step-wide bin, from the first to the last occupied bin; the
     number of samples in each bin; the index of the first bin since the epoch."""
     bins = np.floor(ts / step_seconds).astype(np.int64)
@@ -189,10 +218,4 @@ def _bin_means(ts: np.ndarray, vs: np.ndarray, step_seconds: float, location: st
     counts = np.bincount(offsets, minlength=length)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    step_ns = int(round(step_seconds * 1e9))
-    index = pd.date_range(
-        start=pd.Timestamp(first * step_ns, unit="ns", tz="UTC"),
-        periods=length,
-        freq=pd.Timedelta(step_ns, unit="ns"),
-    )
-    return pd.Series(means.astype(np.float64), index=index, dtype=np.float64), counts, first
+    return Grid(first, int(round(step_seconds * 1e9)), means.astype(np.float64), counts)

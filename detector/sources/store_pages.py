@@ -24,10 +24,11 @@ import pandas as pd
 
 from detector.configuration.schema import Signal
 from detector.core.series import DataNote, Labels, SeriesKey, labels_of
-from detector.core.series_batches import PagedRead, SeriesWindow, SignalRead, window_of
+from detector.core.series_batches import PagedRead, SeriesWindow, SignalRead
 from detector.errors import DataError, NoSeries, StoreError
 from detector.sources.base import _identities
-from detector.sources.regular import regularize
+from detector.sources.grid_window import grid_window
+from detector.sources.regular import regular_grid
 from detector.store.history import StoreKey
 from detector.store.integrity import decoded
 from detector.store.schema import guard
@@ -183,13 +184,13 @@ class StorePage:
                         continue  # nothing in the window: as the live path's read, not there
                     where = f"{self.origin} {SeriesKey(name, identity)}"
                     try:
-                        regular, repairs = regularize(ts, vs, step, location=where, signal=name, min_samples=self.min_samples)
+                        grid, repairs = regular_grid(ts, vs, step, location=where, signal=name, min_samples=self.min_samples)
                     except DataError as err:
                         notes.append(DataNote(name, f"series skipped: {err.message}", where))
                         skipped.append(err.message)
                         continue
                     notes.extend(repairs)
-                    yield window_of(identity, regular, self.earliest, self.at)
+                    yield grid_window(identity, grid, self.earliest, self.at)
         finally:
             connection.close()
 

@@ -167,7 +167,9 @@ def start_prometheus(tsdb_dir: Path, port: int | None = None, *, lookback_delta:
     """Prometheus on ``tsdb_dir`` with no scrape jobs, retention 3650d, on 127.0.0.1.
 
     ``lookback_delta`` 59m makes hourly samples visible at hourly steps while a missing hour stays
-    a gap (61m would repeat the previous sample into it).
+    a gap (61m would repeat the previous sample into it). Hourly samples must lie on the hour (or at
+    least a minute past it): one stamped hh:00:01 .. hh:00:59 is 59-60 min older than the next grid
+    point and no grid point sees it (test_first_hour's two-day series did, started in such a minute).
     """
     workdir = Path(tempfile.mkdtemp(prefix="slowburn-prom-"))
     config = workdir / "prometheus.yml"

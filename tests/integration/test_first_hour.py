@@ -1,6 +1,11 @@
 """The first hour of a new metric against a real Prometheus: too young, not absent, and never a
 false all-clear. A series that appeared after the last point of its 1 h grid has no sample in the
-range answer; an instant query tells it apart from a metric that does not exist."""
+range answer; an instant query tells it apart from a metric that does not exist.
+
+The test Prometheus looks back 59 min (``promstack.start_prometheus``), so an hourly sample is seen
+by the next grid point only when it lies at least a minute past the hour or exactly on it. Hourly
+samples stamped hh:00:01 .. hh:00:59 are 59-60 min older than every grid point and none sees them:
+the two-day series is therefore put on the hour, never at the minute the fixture happens to start."""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,24 +36,70 @@ def minutes(start: float, count: int, step: float = 60.0) -> np.ndarray:
     return start + step * np.arange(count, dtype=float)
 
 
+def two_day_series(now: float, labels: dict[str, str], rng: np.random.Generator) -> BackfillSeries:
+    """48 hourly samples on the hour, the newest at the hour ``now`` is in: each lies on a grid point."""
+    return BackfillSeries("sb_two_day_metric", labels, minutes((now // HOUR - 47) * HOUR, 48, HOUR), 50 + rng.normal(0, 1, 48))
+
+
 @pytest.fixture(scope="module")
 def first_hour(prometheus_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, float]]:
-    """(a) 27 min of 1-min samples ending now, (b) 2 days of hourly samples ending now, (c) 27 min of
-    1-min samples that start 2 min after an hour boundary 3 h ago (for a fixed evaluation time)."""
-    minute = pd.Timestamp.now(tz="UTC").minute
-    if minute < 5:  # started at 05:01 UTC, the 2-day series came back with no grid sample (not understood yet): start past it
-        time.sleep((5 - minute) * 60)
+    """(a) 27 min of 1-min samples ending now, (b) 2 days of hourly samples on the hour ending this hour,
+    (c) 27 min of 1-min samples that start 2 min after an hour boundary 3 h ago (for a fixed evaluation time)."""
     now = float(int(pd.Timestamp.now(tz="UTC").timestamp()))
     boundary = (now // HOUR - 3) * HOUR
     rng = np.random.default_rng(10)
     series = [
         BackfillSeries("sb_new_metric", {"pod": "a"}, minutes(now - 26 * 60, 27), 100 + rng.normal(0, 1, 27)),
-        BackfillSeries("sb_two_day_metric", {"pod": "b"}, minutes(now - 47 * HOUR, 48, HOUR), 50 + rng.normal(0, 1, 48)),
+        two_day_series(now, {"pod": "b"}, rng),
         BackfillSeries("sb_past_new_metric", {"pod": "c"}, minutes(boundary + 120, 27), 7 + rng.normal(0, 1, 27)),
     ]
     tsdb = backfill(series, tmp_path_factory.mktemp("first-hour") / "tsdb")
     with start_prometheus(tsdb) as prom:
         yield prom, boundary
+
+
+PINNED_SECONDS_PAST_THE_HOUR = (30, 59, 60, 61, 600)  # the CI failure started at hh:00:xx; 60 s is where it stopped failing
+
+
+@pytest.fixture(scope="module")
+def pinned_minutes(prometheus_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, float]]:
+    """The previous hour's start and, for each pinned second past it, the two-day series as the fixture
+    builds it at that second (pod "at<s>") and hourly samples stamped at that second (pod "off<s>")."""
+    hour = (float(int(pd.Timestamp.now(tz="UTC").timestamp())) // HOUR - 1) * HOUR
+    rng = np.random.default_rng(11)
+    series = [two_day_series(hour + s, {"pod": f"at{s}"}, rng) for s in PINNED_SECONDS_PAST_THE_HOUR]
+    series += [
+        BackfillSeries("sb_off_the_hour", {"pod": f"off{s}"}, minutes(hour + s - 47 * HOUR, 48, HOUR), np.ones(48)) for s in (59, 60)
+    ]
+    with start_prometheus(backfill(series, tmp_path_factory.mktemp("pinned-minutes") / "tsdb")) as prom:
+        yield prom, hour
+
+
+def grid_samples(url: str, query: str, end: pd.Timestamp) -> list[pd.Timestamp]:
+    result = prometheus_source(url, seed=1).fetch([Signal(name="pinned", query=query, lookback="30d")], end=end)
+    assert "pinned" not in result.errors, result.errors
+    [series] = result.of("pinned").values()
+    return list(series.dropna().index)
+
+
+@pytest.mark.parametrize("seconds", PINNED_SECONDS_PAST_THE_HOUR)
+def test_the_two_day_series_has_a_sample_on_each_of_its_48_hours_whatever_second_the_fixture_starts_at(pinned_minutes, seconds):
+    prom, hour = pinned_minutes
+    end = pd.Timestamp(hour + seconds + 30, unit="s", tz="UTC")  # a run half a minute after the fixture started
+    samples = grid_samples(prom.url, f'sb_two_day_metric{{pod="at{seconds}"}}', end)
+    assert samples == list(pd.date_range(end=pd.Timestamp(hour, unit="s", tz="UTC"), periods=48, freq="h"))
+
+
+@pytest.mark.parametrize("seconds, seen", [(59, 0), (60, 47)])
+def test_hourly_samples_less_than_a_minute_past_the_hour_are_beyond_the_59_min_lookback_of_every_grid_point(pinned_minutes, seconds, seen):
+    prom, hour = pinned_minutes
+    query = f'sb_off_the_hour{{pod="off{seconds}"}}'
+    end = pd.Timestamp(hour + seconds + 30, unit="s", tz="UTC")
+    if seen:
+        assert len(grid_samples(prom.url, query, end)) == seen  # each a grid point 59 min after its sample
+    else:
+        result = prometheus_source(prom.url, seed=1).fetch([Signal(name="off", query=query, lookback="30d")], end=end)
+        assert not result.of("off") and any("none on the 1 h grid" in note.message for note in result.notes)
 
 
 def slowburn(*argv: str) -> subprocess.CompletedProcess:
