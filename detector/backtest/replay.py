@@ -1,27 +1,34 @@
 """Walk-forward replay: the same ``evaluate`` at many times T, each seeing only data before T.
 
-Evaluation times are split into chunks handed to a process pool (the data is sent to each worker
-once). For every series the replay keeps the severity at each time and the analysis behind its
+Evaluation times are split into steps handed to a ``StepRunner`` (this process, or a forkserver
+pool whose workers are deaf to Ctrl-C; the data is sent to each worker once). A step the runner
+could not replay stops the replay with ``WorkLost`` naming its times: a score is never computed
+over a replay with holes. For every series the replay keeps the severity at each time and the analysis behind its
 first flag, which is what the scoring and the report need.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TypeVar, cast
 
 import pandas as pd
 
+from detector.backtest.step_runners import StepRunner, local_steps
 from detector.configuration.schema import Config
 from detector.core.findings import Finding, Severity
+from detector.core.instants import iso_utc
 from detector.core.series import SeriesKey, SeriesSet
 from detector.engine.evaluate import evaluate
+from detector.engine.executor import LostChunk
+from detector.errors import WorkLost
 from detector.policy.thresholds import DEFAULT_POLICY, DetectionPolicy
 from models.analysis import SeriesAnalysis
 
-_WORKER_STATE: dict[str, tuple[Config, SeriesSet, DetectionPolicy]] = {}  # "inputs": set in each worker by _init_worker
+R = TypeVar("R")
+SHOWN_SPANS = 3
+"""Lost steps named in the one-line error; the others are counted."""
 
 MAX_EVALUATIONS = 10_000
 """The most evaluation times one replay may have (10,000: a daily replay of 27 years, an hourly
@@ -77,6 +84,19 @@ def _span(
     return (first, last) if first <= last else None
 
 
+STEP = 8
+"""Evaluation times per step handed to a worker."""
+
+
+@dataclass(frozen=True)
+class ReplayInputs:
+    """What every step reads: sent to each worker once, not with every step."""
+
+    config: Config
+    data: SeriesSet
+    policy: DetectionPolicy
+
+
 def replay(
     config: Config,
     data: SeriesSet,
@@ -85,55 +105,70 @@ def replay(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
     policy: DetectionPolicy = DEFAULT_POLICY,
+    runner: StepRunner | None = None,
 ) -> dict[SeriesKey, SeriesTimeline]:
-    """Evaluate at every time in ``times`` (judged by ``policy``); merge the per-chunk timelines."""
-    chunks = [times[i : i + 8] for i in range(0, len(times), 8)]
-    done = 0
+    """Evaluate at every time in ``times`` (judged by ``policy``); merge the per-step timelines.
+    Steps run on ``runner`` (default: ``workers`` local processes); ``WorkLost`` when some could not."""
     merged: dict[SeriesKey, SeriesTimeline] = {}
-    if workers <= 1 or len(chunks) < 2:
-        results: Iterable[dict[SeriesKey, SeriesTimeline]] = (_replay_chunk(config, data, chunk, policy) for chunk in chunks)
-        for chunk, result in zip(chunks, results, strict=False):
-            _merge(merged, result)
-            done += len(chunk)
-            if progress:
-                progress(done, len(times))
-        return merged
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data, policy)) as pool:
-        for chunk, result in zip(chunks, pool.map(_replay_chunk_in_worker, chunks), strict=False):
-            _merge(merged, result)
-            done += len(chunk)
-            if progress:
-                progress(done, len(times))
+    for result in _run(config, data, times, workers, runner, policy, _replay_chunk, progress):
+        _merge(merged, result)
     return merged
 
 
 def replay_findings(
-    config: Config, data: SeriesSet, times: list[pd.Timestamp], *, workers: int = 1, policy: DetectionPolicy = DEFAULT_POLICY
+    config: Config,
+    data: SeriesSet,
+    times: list[pd.Timestamp],
+    *,
+    workers: int = 1,
+    policy: DetectionPolicy = DEFAULT_POLICY,
+    runner: StepRunner | None = None,
 ) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
     """Every finding of every evaluation, per series and time (for snapshots and calibration)."""
-    chunks = [times[i : i + 8] for i in range(0, len(times), 8)]
     merged: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]] = {}
-    if workers <= 1 or len(chunks) < 2:
-        parts: Iterable[dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]] = (
-            _findings_chunk(config, data, c, policy) for c in chunks
-        )
-        for part in parts:
-            _merge_findings(merged, part)
-        return merged
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, data, policy)) as pool:
-        for part in pool.map(_findings_chunk_in_worker, chunks):
-            _merge_findings(merged, part)
+    for part in _run(config, data, times, workers, runner, policy, _findings_chunk, None):
+        _merge_findings(merged, part)
     return merged
 
 
-def _findings_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
-    config, data, policy = _WORKER_STATE["inputs"]
-    return _findings_chunk(config, data, chunk, policy)
+def _run(
+    config: Config,
+    data: SeriesSet,
+    times: list[pd.Timestamp],
+    workers: int,
+    runner: StepRunner | None,
+    policy: DetectionPolicy,
+    fn: Callable[[ReplayInputs, list[pd.Timestamp]], R],
+    progress: Callable[[int, int], None] | None,
+) -> list[R]:
+    """``fn`` over the steps of ``times``, results in time order; ``WorkLost`` naming the times of any step lost."""
+    steps = [times[i : i + STEP] for i in range(0, len(times), STEP)]
+    if runner is None or len(steps) < 2:  # one step: this process (no pool to start)
+        runner = local_steps(workers if len(steps) >= 2 else 1)
+    replayed = [0]
+
+    def done(index: int) -> None:
+        replayed[0] += len(steps[index])
+        if progress:
+            progress(replayed[0], len(times))
+
+    results = runner.run_steps(fn, ReplayInputs(config, data, policy), steps, done)
+    lost = [(step, result) for step, result in zip(steps, results, strict=True) if isinstance(result, LostChunk)]
+    if lost:
+        raise WorkLost(not_replayed(lost, len(times)))
+    return [result for result in results if not isinstance(result, LostChunk)]
 
 
-def _findings_chunk(
-    config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy
-) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+def not_replayed(lost: list[tuple[list[pd.Timestamp], LostChunk]], total: int) -> str:
+    """One line: how many evaluation times were not replayed, which (as ranges), and why."""
+    count = sum(len(step) for step, _ in lost)
+    spans = [f"{iso_utc(step[0])}..{iso_utc(step[-1])}" if len(step) > 1 else str(iso_utc(step[0])) for step, _ in lost]
+    shown = ", ".join(spans[:SHOWN_SPANS]) + (f" and {len(spans) - SHOWN_SPANS} more" if len(spans) > SHOWN_SPANS else "")
+    return f"{count} of {total} evaluation times not replayed ({shown}): {lost[0][1].reason}; no scores: the replay is incomplete"
+
+
+def _findings_chunk(inputs: ReplayInputs, chunk: list[pd.Timestamp]) -> dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]]:
+    config, data, policy = inputs.config, inputs.data, inputs.policy
     out: dict[SeriesKey, dict[pd.Timestamp, tuple[Finding, ...]]] = {}
     for at in chunk:
         evaluation = evaluate(config, data, at, policy=policy)
@@ -152,18 +187,8 @@ def _merge_findings(
         merged.setdefault(key, {}).update(by_time)
 
 
-def _init_worker(config: Config, data: SeriesSet, policy: DetectionPolicy = DEFAULT_POLICY) -> None:
-    _WORKER_STATE["inputs"] = (config, data, policy)
-
-
-def _replay_chunk_in_worker(chunk: list[pd.Timestamp]) -> dict[SeriesKey, SeriesTimeline]:
-    config, data, policy = _WORKER_STATE["inputs"]
-    return _replay_chunk(config, data, chunk, policy)
-
-
-def _replay_chunk(
-    config: Config, data: SeriesSet, chunk: list[pd.Timestamp], policy: DetectionPolicy = DEFAULT_POLICY
-) -> dict[SeriesKey, SeriesTimeline]:
+def _replay_chunk(inputs: ReplayInputs, chunk: list[pd.Timestamp]) -> dict[SeriesKey, SeriesTimeline]:
+    config, data, policy = inputs.config, inputs.data, inputs.policy
     timelines: dict[SeriesKey, SeriesTimeline] = {}
     for at in chunk:
         evaluation = evaluate(config, data, at, policy=policy)

@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end", type=cli_values.instant, help="last evaluation time (default: end of the data)")
     parser.add_argument("--json", dest="json_out", help="write the scored replay as JSON ('-' for stdout)")
     parser.add_argument("--report", help="write a self-contained HTML report")
-    parser.add_argument("--workers", type=cli_values.workers, default=None, help="processes (default: config 'workers', 0 = all cores)")
+    cli_values.add_model_placement(parser)
     parser.add_argument("--manifests", help="directory of Kubernetes manifests: limits as ceilings and configuration findings")
 
 
@@ -64,15 +64,18 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     # pandas, numpy and scipy are imported here, after the inputs are checked, so --help and input errors are instant
     import pandas as pd
 
+    from detector.backtest.dask_steps import open_steps
     from detector.backtest.replay import evaluation_count, evaluation_times, replay
     from detector.backtest.rule_replay import baseline_scores
     from detector.backtest.scoring import summarize
+    from detector.backtest.step_runners import local_steps
     from detector.backtest.summary import detector_scores, render_summary
     from detector.commands.limits import limits_document
     from detector.commands.limits import render as render_limits
     from detector.commands.progress import ProgressBar
     from detector.core.instants import iso_utc, parse_instant
     from detector.engine.evaluate import evaluate
+    from detector.engine.executor_choice import choose_executor, note_unused_workers
     from detector.limits.ceilings import apply_limits
     from detector.limits.load import load_limits
     from detector.sources.export import ExportSource
@@ -86,7 +89,11 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if not times:
         raise DataError("no evaluation time: the data is shorter than min_history or empty", location=args.data)
     progress = ProgressBar(env.stderr, "backtest", env.is_tty)
-    timelines = replay(config, data, times, workers=resolve_workers(args.workers, config.workers), progress=progress)
+    local = local_steps(resolve_workers(args.workers, config.workers), notice=lambda line: print(f"slowburn: {line}", file=env.stderr))
+    choice = choose_executor(args.executor, config, args.config)
+    note_unused_workers(args.workers, choice, env.stderr)
+    with open_steps(choice, local) as runner:
+        timelines = replay(config, data, times, progress=progress, runner=runner)  # WorkLost (exit 10) when a step could not be replayed
     ours = detector_scores(timelines, times, incidents)
     theirs = baseline_scores(config, data, times, incidents)
     document: dict[str, Any] = {

@@ -25,6 +25,11 @@ class DaskSettings(_Frozen):
     worker_wait: Duration = Field(
         default=30.0, description="with no worker in the cluster for this long, the chunks not yet computed are reported as not evaluated"
     )
+    shares_store: bool = Field(
+        default=False,
+        description="every worker sees the history store at the path this process uses (a shared volume): the workers read its"
+        " pages themselves and are not sent the samples; a worker that cannot read it loses its chunks, reported as not evaluated",
+    )
 
     @field_validator("address")
     @classmethod

@@ -1,13 +1,18 @@
 """``DaskExecutor``: the evaluation's chunks on a Dask distributed cluster (``--executor dask://HOST:PORT``).
 
-Each chunk is one task that carries its own data (the chunks are picklable and self-contained), so
-the scheduler can hand it to another worker when the one running it dies: a worker lost mid-run
-costs time, not results. The chunks are taken lazily (``streams_chunks``): the next one is read
-and submitted only when one on the cluster is done, two per worker thread at most, so the parent
-holds the chunks in flight, not all of them, and no group waits for its slowest chunk. A chunk comes back as ``LostChunk`` (its series reported as not
-evaluated) when the scheduler gave up on it (``KilledWorker``: the workers it was given to died
-more often than the scheduler's ``allowed-failures``), when the cluster had no worker for
-``worker_wait`` seconds, or when the scheduler itself went away. An exception raised by the chunk's own code is a bug and is raised here.
+Each chunk is one task that carries what it needs (the chunks are picklable and self-contained: its
+samples, or, with ``executor.dask.shares_store``, a page of the history store the worker reads from
+the shared volume), so the scheduler can hand it to another worker when the one running it dies: a
+worker lost mid-run costs time, not results. The chunks are taken lazily (``streams_chunks``): the
+next one is read and submitted only when one on the cluster is done, two per worker thread at most,
+so the parent holds the chunks in flight, not all of them, and no group waits for its slowest chunk.
+
+A chunk comes back as ``LostChunk`` (its series reported as not evaluated) when workers died while
+running it more often than the scheduler's ``allowed-failures`` (a death while it was only queued on
+a worker does not count: ``dask_attempts``), when the cluster had no worker for ``worker_wait``
+seconds, when the scheduler itself went away, or when a worker could not read the shared store
+(``StoreError``, naming the path). Any other exception raised by the chunk's own code is a bug and
+is raised here.
 
 ``distributed`` is imported only when a Dask executor is opened: ``slowburn --help`` stays fast.
 """
@@ -21,12 +26,13 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from detector.configuration.executor_settings import DaskSettings
+from detector.engine.dask_attempts import Attempts, StartedAttempts, allowed_failures, given_up, reports_start, started_attempts
 from detector.engine.executor import LostChunk
-from detector.errors import WorkLost
+from detector.errors import StoreError, WorkLost
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -48,8 +54,12 @@ class DaskExecutor:
     client: Client
     workers: int
     settings: DaskSettings
-    reads_local_files: bool = False
-    """The workers may run on other machines: a chunk must carry its data, not a local path."""
+    allowed_failures: int = 3
+    """The scheduler's ``distributed.scheduler.allowed-failures``: deaths of workers running a chunk before it is lost."""
+
+    shares_files: bool = False
+    """``executor.dask.shares_store``: the workers see the history store at this process's path (a
+    shared volume), so they are sent pages to read (``analysis_pages.PageChunk``), not samples."""
 
     streams_chunks: bool = True
     """``map_chunks`` takes a lazy iterable: at most ``AHEAD_PER_WORKER`` chunks per thread are on the cluster at once."""
@@ -58,7 +68,10 @@ class DaskExecutor:
         from detector.engine.child_processes import AHEAD_PER_WORKER
 
         ahead = AHEAD_PER_WORKER * max(self.workers, 1)
-        pending = iter(chunks)
+        with started_attempts(self.client) as started:
+            return self._map(fn, iter(chunks), ahead, _Flight(started))
+
+    def _map(self, fn: Callable[[T], R], pending: Iterator[T], ahead: int, flight: _Flight) -> list[R | LostChunk]:
         futures: list[Future | None] = []
         results: dict[int, R | LostChunk] = {}
         without_workers_since: float | None = None
@@ -66,10 +79,13 @@ class DaskExecutor:
         while True:
             while not taken_all and len(futures) - len(results) < ahead:  # the next chunk only when one is done
                 try:
-                    futures.append(self._submit(fn, next(pending)))
+                    attempts = Attempts(next(pending))
                 except StopIteration:
                     taken_all = True
-            self._collect(futures, results)
+                    break
+                flight.attempts[len(futures)] = attempts
+                futures.append(self._submit(fn, attempts, flight.started))
+            self._collect(fn, futures, results, flight)
             if taken_all and len(results) == len(futures):
                 break
             if not taken_all and len(futures) - len(results) < ahead:
@@ -89,12 +105,12 @@ class DaskExecutor:
             self._wait_a_moment(futures, results)
         return [results[index] for index in range(len(futures))]
 
-    def _submit(self, fn: Callable[[T], R], chunk: T) -> Future:
+    def _submit(self, fn: Callable[[T], R], attempts: Attempts[T], started: StartedAttempts) -> Future:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*[Ll]arge.*")  # a chunk's samples travel with its task on purpose
-            return self.client.submit(fn, chunk, pure=False)
+            return self.client.submit(reports_start, fn, started.topic, attempts.next_id(), attempts.chunk, pure=False)
 
-    def _collect(self, futures: list[Future | None], results: dict[int, R | LostChunk]) -> None:
+    def _collect(self, fn: Callable[[T], R], futures: list[Future | None], results: dict[int, R | LostChunk], flight: _Flight) -> None:
         from distributed import KilledWorker
 
         for index, future in enumerate(futures):
@@ -107,15 +123,23 @@ class DaskExecutor:
                     results[index] = self._connection_lost()
             elif future.status == "error":
                 error = future.exception()
-                if not isinstance(error, KilledWorker):
+                if isinstance(error, StoreError):
+                    results[index] = LostChunk(
+                        f"a Dask worker could not read the history store: {error} "
+                        "(executor.dask.shares_store: every worker must see the store at this path)"
+                    )
+                elif not isinstance(error, KilledWorker):
                     raise error  # the chunk's own code failed: a bug, not lost work
-                results[index] = LostChunk(
-                    f"the Dask workers it was given to died more often than {self.settings.scheduler} allows "
-                    "(distributed.scheduler.allowed-failures)"
-                )
+                else:
+                    reason = given_up(flight.attempts[index], flight.started, self.allowed_failures, str(self.settings.scheduler))
+                    if reason is None:  # queued, not running, on workers that died: once more
+                        futures[index] = self._submit(fn, flight.attempts[index], flight.started)
+                        continue
+                    results[index] = LostChunk(reason)
             else:  # cancelled: the client lost the scheduler
                 results[index] = self._connection_lost()
             futures[index] = None  # collected: the cluster may forget its result
+            flight.attempts.pop(index, None)
 
     def _connection_lost(self) -> LostChunk:
         return LostChunk(f"the connection to the Dask scheduler {self.settings.scheduler} was lost")
@@ -141,6 +165,14 @@ class DaskExecutor:
             results.setdefault(index, LostChunk(reason))
 
 
+@dataclass(frozen=True)
+class _Flight:
+    """One ``map_chunks`` call's chunks on the cluster (by index, until collected) and the starts seen."""
+
+    started: StartedAttempts
+    attempts: dict[int, Attempts[Any]] = field(default_factory=dict)
+
+
 @contextmanager
 def dask_executor(settings: DaskSettings, location: str) -> Iterator[DaskExecutor]:
     """A ``DaskExecutor`` on the scheduler of ``settings``, closed afterwards. ``WorkLost`` (exit 10,
@@ -163,7 +195,9 @@ def dask_executor(settings: DaskSettings, location: str) -> Iterator[DaskExecuto
                 raise WorkLost(
                     f"the Dask scheduler at {address} has no worker after {settings.worker_wait:g} s (worker_wait)", location=location
                 ) from None
-            yield DaskExecutor(client, sum(client.nthreads().values()), settings)
+            yield DaskExecutor(
+                client, sum(client.nthreads().values()), settings, allowed_failures(client), shares_files=settings.shares_store
+            )
         finally:
             with contextlib.suppress(OSError, TimeoutError):  # the scheduler is gone already
                 client.close(timeout=settings.connect_timeout)

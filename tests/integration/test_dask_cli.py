@@ -111,3 +111,20 @@ def test_a_live_run_whose_scheduler_is_unreachable_holds_every_signal_and_exits_
     document = json.loads(out)
     assert not document["findings"]
     assert document["signals"] and all(s["state"] == "failed" for s in document["signals"])
+
+
+@needs_prometheus
+def test_a_live_run_whose_dask_workers_read_the_store_themselves_finds_what_it_finds_locally(cluster, prometheus, tmp_path):  # noqa: F811
+    at = pd.Timestamp(AT)
+    common = ("--at", AT, "--dry-run", "--json", "-")
+    local = live_config(tmp_path / "local.yaml", prometheus.url, store={"path": str(tmp_path / "local.db")})
+    local_status, local_json, _ = slowburn("run", "--config", local, *common, "--workers", "1", now=at)
+    shared = _with_executor(
+        tmp_path / "shared.yaml",
+        live_config(tmp_path / "base.yaml", prometheus.url, store={"path": str(tmp_path / "shared.db")}),
+        {"dask": {"address": "tcp://127.0.0.1:1", "shares_store": True}},  # the flag below names the scheduler, the config the store
+    )
+    dask_status, dask_json, err = slowburn("run", "--config", shared, *common, "--executor", cluster.flag, now=at)
+    assert dask_status == local_status, err
+    assert json.loads(local_json)["findings"]
+    assert json.loads(dask_json) == json.loads(local_json)
