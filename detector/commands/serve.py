@@ -134,7 +134,7 @@ def execute(args: argparse.Namespace, env: Environment) -> ExitStatus:
     finally:
         scheduler.shutdown(wait=False)
         server.stop()
-    said = f"slowburn: {tick.stop_reason} received: stopped"
+    said, pool = f"slowburn: {tick.stop_reason} received: stopped", tick.pool  # the pool in use (renewed if a worker died)
     if not _wait_for_run(tick, shutdown_timeout):
         print(f"{said}, abandoning the run in progress after {shutdown_timeout:g} s", file=env.stderr, flush=True)
         _abandon(env, pool)
@@ -180,6 +180,7 @@ class _Tick:
     def __call__(self) -> None:
         if self.stopping.is_set() or not self.busy.acquire(blocking=False):
             return
+        from detector.engine.pool_recovery import renewed_if_broken
         from detector.service.http_server import LastRun
         from detector.service.live import live_limits, outcome_lines, run_once
 
@@ -196,6 +197,7 @@ class _Tick:
                 limits = self.last_limits
             elif limits is not None and limits.failure is None:
                 self.last_limits = limits
+            self.pool = renewed_if_broken(self.pool, self.workers, self.env.stderr)  # a worker died in an earlier run
             outcome = run_once(
                 self.config,
                 self.env,

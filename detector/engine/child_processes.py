@@ -44,27 +44,6 @@ def start_pool(workers: int, *, warm: bool = True) -> ProcessPoolExecutor:
     return pool
 
 
-def map_once(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
-    """``fn`` over ``items`` on a pool started for this call only (a one-shot run), the way ``serve``
-    runs its pool: workers deaf to Ctrl-C; when the main process is interrupted (or fails), the
-    workers are killed before the exception goes on, so one line is printed and nothing is left behind.
-    ``items`` is consumed lazily, a few ahead of the workers (``map_bounded``)."""
-    pool = start_pool(workers, warm=False)  # the workers start inside the ``try``: a Ctrl-C then ends them too
-    try:
-        results = map_bounded(pool, fn, items, AHEAD_PER_WORKER * workers)
-    except BaseException:
-        queue = getattr(pool, "_call_queue", None)
-        if queue is not None:
-            queue.cancel_join_thread()  # its feeder may be stuck writing to a dead worker: never wait for it
-        _kill_workers(pool)  # the pool breaks and its thread ends
-        pool.shutdown(wait=True)
-        _kill_workers(pool)  # one the forkserver forked as we were interrupted
-        raise  # the forkserver and the resource tracker end with this process
-        # (killed now, the tracker would be restarted by the exit's cleanup)
-    pool.shutdown(wait=True)
-    return results
-
-
 def map_bounded(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Iterable[T], ahead: int) -> list[R]:
     """``fn`` over ``items`` on ``pool``, results in order, with at most ``ahead`` items submitted and
     not yet collected: the next item is taken from ``items`` only when the oldest result is in, so
@@ -85,7 +64,7 @@ def map_bounded(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Iterable
     return results
 
 
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
+def kill_workers(pool: ProcessPoolExecutor) -> None:
     """SIGKILL the pool's workers and every grandchild (a worker the pool had not recorded yet)."""
     me = os.getpid()
     pids = [*(getattr(pool, "_processes", None) or {}), *(pid for pid in descendants(me) if _parent(pid) != me)]

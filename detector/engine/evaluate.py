@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 import pandas as pd
 
@@ -22,7 +23,7 @@ from detector.core.packed import Packed, PackedMap
 from detector.core.series import DataNote, SeriesKey, SeriesSet
 from detector.core.series_batches import MemoryBatches, SeriesBatches
 from detector.engine.analysis_chunks import Assessed, Outcome
-from detector.engine.analysis_pages import PageOutcome, run_chunk
+from detector.engine.analysis_pages import PageChunk, PageOutcome, run_chunk
 from detector.engine.assess import assess, stopped_reporting
 from detector.engine.chunk_plan import READ_PAGE, ChunkPlanner, evidence_spec
 from detector.engine.driver_choice import best_driver, shift_driver
@@ -72,11 +73,14 @@ def evaluate(
         source = data
     at = pd.Timestamp(at).tz_convert("UTC") if pd.Timestamp(at).tzinfo else pd.Timestamp(at, tz="UTC")
     executor = executor or local_executor(workers, pool)
+    rerun: list[object] = []
+    if getattr(executor, "notice", False) is None:  # a local pool: hear the chunks a dead worker's pool held
+        executor = replace(executor, notice=rerun.extend)  # type: ignore[type-var]  # a dataclass with ``notice``
     paged = getattr(executor, "shares_files", False)  # its workers can read the store's pages themselves
     planner = ChunkPlanner(config, source, at, policy, workers=executor.workers, batch_size=batch_size, paged=paged)
     results = _run(planner, executor)
     errors = planner.errors
-    notes: list[DataNote] = [*source.notes, *_read_notes(config, planner.read_notes), *planner.notes]
+    notes: list[DataNote] = [*source.notes, *_read_notes(config, planner.read_notes), *planner.notes, *_rerun_notes(rerun)]
     states = planner.states
     analyses: dict[SeriesKey, Packed[SeriesAnalysis]] = {}
     verdicts: dict[SeriesKey, Packed[Verdict]] = {}
@@ -136,6 +140,19 @@ def evaluate(
         verdicts=PackedMap(verdicts),
         coverage=coverage,
     )
+
+
+def _rerun_notes(rerun: list[object]) -> list[DataNote]:
+    """One note per signal whose chunks were run again after a worker process died."""
+    by_signal: dict[str, int] = {}
+    for chunk in rerun:
+        keys = chunk.keys() if isinstance(chunk, PageChunk) else getattr(chunk, "keys", ())
+        if keys:
+            by_signal[keys[0].signal] = by_signal.get(keys[0].signal, 0) + len(keys)
+    return [
+        DataNote(name, f"a model worker process died (killed, or out of memory): {count} series run again on a fresh pool")
+        for name, count in by_signal.items()
+    ]
 
 
 def _read_notes(config: Config, by_signal: dict[str, Sequence[DataNote]]) -> list[DataNote]:

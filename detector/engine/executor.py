@@ -20,17 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from detector.engine.lost_chunk import LostChunk
+
+__all__ = ["ChunkExecutor", "LostChunk", "OneShotPool", "SerialExecutor", "StandingPool", "local_executor"]
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class LostChunk:
-    """Stands in for the result of a chunk that could not be computed; ``reason`` says why."""
-
-    reason: str
 
 
 class ChunkExecutor(Protocol):
@@ -63,16 +60,18 @@ class SerialExecutor:
 @dataclass(frozen=True)
 class OneShotPool:
     """A forkserver pool of ``workers`` processes started for one call and ended after it; Ctrl-C
-    leaves no worker behind (``detector.engine.child_processes.map_once``)."""
+    leaves no worker behind, a worker that dies costs a fresh pool (``detector.engine.pool_recovery.map_once``)."""
 
     workers: int
     streams_chunks: bool = True
     shares_files: bool = True
+    notice: Callable[[list[Any]], None] | None = None
+    """Hears the chunks a dead worker's pool held, each time one breaks (they are run again)."""
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
-        from detector.engine.child_processes import map_once
+        from detector.engine.pool_recovery import map_once
 
-        return list(map_once(fn, chunks, self.workers))
+        return map_once(fn, chunks, self.workers, self.notice or _unheard)
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,22 @@ class StandingPool:
     workers: int
     streams_chunks: bool = True
     shares_files: bool = True
+    notice: Callable[[list[Any]], None] | None = None
 
     def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
-        from detector.engine.child_processes import AHEAD_PER_WORKER, map_bounded
+        from detector.engine.child_processes import AHEAD_PER_WORKER
+        from detector.engine.pool_recovery import PoolBox, map_recovering
 
-        return list(map_bounded(self.pool, fn, chunks, AHEAD_PER_WORKER * self.workers))
+        box = PoolBox(self.pool, self.workers, self.notice or _unheard)
+        try:
+            return map_recovering(box, fn, chunks, AHEAD_PER_WORKER * self.workers)
+        finally:
+            if box.pool is not self.pool:  # a worker died: the standing pool is broken (serve renews it) and this one ends here
+                box.pool.shutdown(wait=True)
+
+
+def _unheard(rerun: list[Any]) -> None:
+    """No one listens for chunks run again."""
 
 
 def local_executor(workers: int, pool: ProcessPoolExecutor | None = None) -> ChunkExecutor:
