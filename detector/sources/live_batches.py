@@ -67,7 +67,9 @@ class PulledStoreBatches:
         batches = iter(read.batches)
         first = next(batches, None)  # one page ahead: a signal whose every series is skipped is an error
         if first is None and self.pages.skipped.get(name):
-            return SignalRead(name, 0, error=self._all_skipped(name, read.count, self.pages.skipped[name]), notes=own)
+            return SignalRead(
+                name, 0, error=self._all_skipped(name, read.count, self.pages.skipped[name]), notes=JoinedNotes(own, read.notes)
+            )
         pages = itertools.chain([first], batches) if first is not None else iter(())
         return SignalRead(name, read.count, pages, notes=JoinedNotes(own, read.notes))
 
@@ -83,10 +85,12 @@ class PulledStoreBatches:
             return SignalRead(name, 0, error=read.error, notes=own)
         inner = read.paged
 
-        def settle(windows: int, skipped: Sequence[str]) -> tuple[Exception, Sequence[DataNote]] | None:
-            return (self._all_skipped(name, read.count, list(skipped)), own) if windows == 0 and skipped else None
+        notes = JoinedNotes(own, read.notes)
 
-        return SignalRead(name, read.count, notes=JoinedNotes(own, read.notes), paged=lambda size: replace(inner(size), settle=settle))
+        def settle(windows: int, skipped: Sequence[str]) -> tuple[Exception, Sequence[DataNote]] | None:
+            return (self._all_skipped(name, read.count, list(skipped)), notes) if windows == 0 and skipped else None
+
+        return SignalRead(name, read.count, notes=notes, paged=lambda size: replace(inner(size), settle=settle))
 
     def _before_reading(self, name: str) -> SignalRead | None:
         """The read of a signal whose pull failed or that has no series on the grid yet; else ``None``."""

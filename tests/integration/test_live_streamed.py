@@ -27,13 +27,6 @@ from tests.integration.promstack import missing_binaries
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(bool(missing_binaries()), reason="Prometheus tools are not installed")]
 
 
-UNTIL_THE_STREAMED_PATH_KEEPS_SKIP_NOTES = pytest.mark.xfail(
-    strict=True,
-    reason="fetch keeps the skip notes of a signal whose every series is skipped (branch live-bounded); sources/live_batches.py "
-    "must follow (the diff is in that branch's report), then drop this mark and the 'but_the_skip_notes' test",
-)
-
-
 def young_query(metric: str, last_grid_point: pd.Timestamp) -> str:
     """``metric`` only after the last grid point: the range answer is empty, the instant query at the end is not."""
     return f"last_over_time({metric}[2h]) and on() (vector(time()) > {int(last_grid_point.timestamp())})"
@@ -107,25 +100,12 @@ def both_paths(
     return fetched, streamed
 
 
-@UNTIL_THE_STREAMED_PATH_KEEPS_SKIP_NOTES
 def test_a_streamed_live_run_gives_the_json_of_the_in_memory_run(both_paths):
     (fetched, _), (streamed, _) = both_paths
     assert fetched.evaluation.series_evaluated > 10
     assert evaluation_to_json(streamed.evaluation) == evaluation_to_json(fetched.evaluation)
 
 
-def test_a_streamed_live_run_gives_the_json_of_the_in_memory_run_but_the_skip_notes_of_an_all_skipped_signal(both_paths):
-    """Until the streamed path keeps them too (the test above): every other finding, state, error and note is the same."""
-    (fetched, _), (streamed, _) = both_paths
-    whole = evaluation_to_json(fetched.evaluation)
-    all_skipped = {"odd_quantile"}
-    assert set(fetched.evaluation.errors) >= all_skipped
-    kept = [note for note in whole["notes"] if not any(f"signal {name} " in note and "series skipped" in note for name in all_skipped)]
-    assert len(kept) < len(whole["notes"])
-    assert evaluation_to_json(streamed.evaluation) == {**whole, "notes": kept}
-
-
-@UNTIL_THE_STREAMED_PATH_KEEPS_SKIP_NOTES
 def test_a_streamed_live_run_prints_the_table_exposes_the_own_metrics_and_exits_as_the_in_memory_run(both_paths):
     (fetched, fetched_output), (streamed, streamed_output) = both_paths
     assert streamed_output == fetched_output
@@ -165,7 +145,6 @@ def test_a_streamed_live_run_never_reads_every_series_back_at_once(prometheus, s
     assert outcome.evaluation.series_evaluated > 10
 
 
-@UNTIL_THE_STREAMED_PATH_KEEPS_SKIP_NOTES
 def test_a_streamed_live_run_writes_the_risk_report_of_the_in_memory_run(both_paths, prometheus, synthetic_history, tmp_path):
     from detector.report.risk_file import write_and_confirm
 

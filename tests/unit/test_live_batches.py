@@ -15,7 +15,7 @@ from detector.core.coverage import young_signal
 from detector.core.series import DataNote, SeriesSet, SeriesSetDraft
 from detector.engine.evaluate import evaluate
 from detector.engine.executor import SerialExecutor
-from detector.errors import DataError, NoSeries, SourceError
+from detector.errors import NoSeries, SeriesSkipped, SourceError
 from detector.sinks.render import evaluation_to_json
 from detector.sources.base import RawSeries, assemble_signal
 from detector.sources.live_batches import PulledStoreBatches
@@ -92,9 +92,9 @@ def _fetched(store: HistoryStore, pull: StorePull) -> SeriesSet:
             raw = session.read(StoreKey(name, signal.query or "", 3_600_000), window)
             try:
                 series, notes = assemble_signal(name, raw, HOUR, origin=ORIGIN.format(name), end=END, min_samples=1)
-            except DataError as err:  # every series skipped
+            except SeriesSkipped as err:  # every series skipped: the notes name each
                 result.errors[name] = SourceError(err.message, location=ORIGIN.format(name))
-                result.notes.extend(own)
+                result.notes.extend([*own, *err.notes])
                 continue
             result.series[name] = series
             result.notes.extend([*own, *notes])
