@@ -88,14 +88,16 @@ def measure(kind: str, count: int, days: int, workers: int, store: str = "", rep
                 t0, cpu0 = time.perf_counter(), _cpu()
                 evaluation = evaluate(config, data, end, workers=workers)
                 runs.append((time.perf_counter() - t0, _cpu() - cpu0))
+                analysed, found = evaluation.series_evaluated, len(evaluation.findings)
+                del evaluation  # not kept while the next run goes: a real run holds one evaluation
         seconds, cpu = min(runs)
         out["peak_pss_total_mib"] = sampler.peak_mib
         out["all_seconds"] = [r[0] for r in runs]
         out.update(
             seconds=seconds,
             cpu_seconds=cpu,
-            analysed=evaluation.series_evaluated,
-            findings=len(evaluation.findings),
+            analysed=analysed,
+            findings=found,
             series_per_second=count / seconds,
             series_per_second_per_core=count / seconds / max(workers, 1),
             series_per_cpu_second=count / cpu,
@@ -126,6 +128,8 @@ def _measure_stream(count: int, days: int, workers: int, store: Path, repeat: in
             t0, cpu0 = time.perf_counter(), _cpu()
             evaluation = evaluate(config, StoreBatches(store, config.signals), END, workers=workers)
             runs.append((time.perf_counter() - t0, _cpu() - cpu0))
+            analysed, found = evaluation.series_evaluated, len(evaluation.findings)
+            del evaluation  # not kept while the next run goes: a real run holds one evaluation
     seconds, cpu = min(runs)
     floor_series, floor_cpu = numpy_floor(config, StoreBatches(store, config.signals), END)
     out: dict[str, Any] = {
@@ -137,8 +141,8 @@ def _measure_stream(count: int, days: int, workers: int, store: Path, repeat: in
         "cpu_seconds": cpu,
         "all_seconds": [r[0] for r in runs],
         "peak_pss_total_mib": sampler.peak_mib,
-        "analysed": evaluation.series_evaluated,
-        "findings": len(evaluation.findings),
+        "analysed": analysed,
+        "findings": found,
         "series_per_second": count / seconds,
         "cpu_ms_per_series": 1000 * cpu / count,
         "floor_ms_per_series": 1000 * floor_cpu / max(floor_series, 1),
