@@ -53,15 +53,22 @@ def map_bounded(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Iterable
     for item in items:
         if len(pending) >= max(ahead, 1):
             results.append(pending.popleft().result())
-        # the children start (on the first submissions) with the stop signals blocked: a Ctrl-C in that
-        # moment cannot reach a half-started interpreter; here it waits and arrives once they are up
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
-            pending.append(pool.submit(fn, item))  # not map: it would cancel them, and 3.11's broken-pool
-        finally:  # handler then raises on those
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        pending.append(
+            submit_shielded(pool, fn, item)
+        )  # not map: it would cancel them, and 3.11's broken-pool handler then raises on those
     results.extend(future.result() for future in pending)
     return results
+
+
+def submit_shielded(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R]:
+    """``pool.submit(fn, item)`` with the stop signals blocked meanwhile: the children start (on the
+    first submissions) with them blocked, so a Ctrl-C in that moment cannot reach a half-started
+    interpreter; here it waits and arrives once they are up."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        return pool.submit(fn, item)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def kill_workers(pool: ProcessPoolExecutor) -> None:

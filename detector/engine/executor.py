@@ -71,7 +71,7 @@ class OneShotPool:
     def map_chunks(self, fn: Callable[[T], R], chunks: Iterable[T]) -> list[R | LostChunk]:
         from detector.engine.pool_recovery import map_once
 
-        return map_once(fn, chunks, self.workers, self.notice or _unheard)
+        return map_once(fn, chunks, self.workers, self.notice)
 
 
 @dataclass(frozen=True)
@@ -88,16 +88,12 @@ class StandingPool:
         from detector.engine.child_processes import AHEAD_PER_WORKER
         from detector.engine.pool_recovery import PoolBox, map_recovering
 
-        box = PoolBox(self.pool, self.workers, self.notice or _unheard)
+        box = PoolBox(self.pool, self.workers, self.notice)
         try:
             return map_recovering(box, fn, chunks, AHEAD_PER_WORKER * self.workers)
         finally:
             if box.pool is not self.pool:  # a worker died: the standing pool is broken (serve renews it) and this one ends here
                 box.pool.shutdown(wait=True)
-
-
-def _unheard(rerun: list[Any]) -> None:
-    """No one listens for chunks run again."""
 
 
 def local_executor(workers: int, pool: ProcessPoolExecutor | None = None) -> ChunkExecutor:

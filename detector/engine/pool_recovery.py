@@ -12,9 +12,6 @@ worker lost for good. ``serve`` replaces a standing pool found broken before its
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,17 +19,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
-from detector.engine.child_processes import AHEAD_PER_WORKER, kill_workers, start_pool
+from detector.engine.child_processes import AHEAD_PER_WORKER, kill_workers, start_pool, submit_shielded
 from detector.engine.lost_chunk import LostChunk
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 LOST_TWICE = "its worker process died twice (killed, or out of memory)"
-
-
-def _unheard(rerun: list[Any]) -> None:
-    """The default ``notice``: nobody asked to hear which chunks ran again."""
 
 
 @dataclass
@@ -42,7 +35,7 @@ class PoolBox:
 
     pool: ProcessPoolExecutor
     workers: int
-    notice: Callable[[list[Any]], None] = _unheard
+    notice: Callable[[list[Any]], None] | None = None
     renewed: int = 0
 
     def renew(self) -> None:
@@ -53,9 +46,7 @@ class PoolBox:
 
 def retire(pool: ProcessPoolExecutor) -> None:
     """End a (broken) pool without waiting for anything in it: its surviving workers are killed."""
-    for pid in list(getattr(pool, "_processes", None) or {}):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+    kill_workers(pool)
     pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -63,7 +54,9 @@ def is_broken(pool: ProcessPoolExecutor) -> bool:
     return bool(getattr(pool, "_broken", False))
 
 
-def map_once(fn: Callable[[T], R], items: Iterable[T], workers: int, notice: Callable[[list[Any]], None] = _unheard) -> list[R | LostChunk]:
+def map_once(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, notice: Callable[[list[Any]], None] | None = None
+) -> list[R | LostChunk]:
     """``fn`` over ``items`` on a pool started for this call only (a one-shot run), the way ``serve``
     runs its pool: workers deaf to Ctrl-C; when the main process is interrupted (or fails), the
     workers are killed before the exception goes on, so one line is printed and nothing is left behind.
@@ -98,13 +91,14 @@ def map_recovering(box: PoolBox, fn: Callable[[T], R], items: Iterable[T], ahead
             again = [item, *(waiting for waiting, _ in pending)]
             pending.clear()
             box.renew()
-            box.notice(again)
+            if box.notice is not None:
+                box.notice(again)
             results.extend(_alone(box, fn, chunk) for chunk in again)
 
     for item in items:
         if len(pending) >= max(ahead, 1):
             collect_oldest()
-        pending.append((item, _submit(box.pool, fn, item)))
+        pending.append((item, submit_shielded(box.pool, fn, item)))
     while pending:
         collect_oldest()
     return results
@@ -112,20 +106,10 @@ def map_recovering(box: PoolBox, fn: Callable[[T], R], items: Iterable[T], ahead
 
 def _alone(box: PoolBox, fn: Callable[[T], R], item: T) -> R | LostChunk:
     try:
-        return _submit(box.pool, fn, item).result()
+        return submit_shielded(box.pool, fn, item).result()
     except BrokenProcessPool:
         box.renew()
         return LostChunk(LOST_TWICE)
-
-
-def _submit(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R]:
-    # the children start (on the first submissions) with the stop signals blocked: a Ctrl-C in that
-    # moment cannot reach a half-started interpreter; here it waits and arrives once they are up
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        return pool.submit(fn, item)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def renewed_if_broken(pool: ProcessPoolExecutor | None, workers: int, stderr: TextIO) -> ProcessPoolExecutor | None:

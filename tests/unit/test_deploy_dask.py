@@ -61,7 +61,8 @@ def test_the_component_lists_existing_files_and_deploy_names_it_to_enable():
     assert "# components: [dask]" in (ROOT / "deploy" / "kustomization.yaml").read_text()
 
 
-def test_with_the_component_enabled_kustomize_gives_the_cronjob_the_executor(tmp_path):
+def kustomized(tmp_path: Path, components: str) -> list[dict]:
+    """``deploy/`` built by the real ``kubectl kustomize`` with ``components: [COMPONENTS]`` switched on (skip without kubectl)."""
     import shutil
     import subprocess
 
@@ -70,9 +71,13 @@ def test_with_the_component_enabled_kustomize_gives_the_cronjob_the_executor(tmp
         pytest.skip("kubectl (kustomize) is not installed")
     copy = shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
     kustomization = copy / "kustomization.yaml"
-    kustomization.write_text(kustomization.read_text().replace("# components: [dask]", "components: [dask]"))
+    kustomization.write_text(kustomization.read_text().replace("# components: [dask]", f"components: [{components}]"))
     built = subprocess.run([kubectl, "kustomize", str(copy)], capture_output=True, text=True, timeout=120, check=True).stdout
-    docs = [doc for doc in yaml.safe_load_all(built) if doc]
+    return [doc for doc in yaml.safe_load_all(built) if doc]
+
+
+def test_with_the_component_enabled_kustomize_gives_the_cronjob_the_executor(tmp_path):
+    docs = kustomized(tmp_path, "dask")
     (cronjob,) = [doc for doc in docs if doc["kind"] == "CronJob"]
     (main,) = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
     assert main["args"] == cronjob_args() and main["volumeMounts"] == base_cronjob_container()["volumeMounts"]

@@ -5,15 +5,12 @@ ReadWriteMany, and the config the component's notes tell a user to add is a vali
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from detector.configuration.schema import Config
-from tests.unit.test_deploy_dask import base_cronjob_container
+from tests.unit.test_deploy_dask import base_cronjob_container, kustomized
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / "deploy" / "dask" / "shared-store"
@@ -58,14 +55,7 @@ def test_the_config_the_component_asks_for_is_valid_and_shares_the_store():
 
 
 def test_with_both_components_kustomize_gives_the_workers_the_store_and_the_cronjob_its_executor(tmp_path):
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl (kustomize) is not installed")
-    copy = shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
-    kustomization = copy / "kustomization.yaml"
-    kustomization.write_text(kustomization.read_text().replace("# components: [dask]", "components: [dask, dask/shared-store]"))
-    built = subprocess.run([kubectl, "kustomize", str(copy)], capture_output=True, text=True, timeout=120, check=True).stdout
-    docs = [doc for doc in yaml.safe_load_all(built) if doc]
+    docs = kustomized(tmp_path, "dask, dask/shared-store")
     (workers,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "slowburn-dask-worker"]
     (worker,) = workers["spec"]["template"]["spec"]["containers"]
     assert {m["mountPath"] for m in worker["volumeMounts"]} == {"/tmp", _cronjob_history()[0]}
